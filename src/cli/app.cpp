@@ -1,0 +1,402 @@
+#include "cli/app.hpp"
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include "cli/table.hpp"
+#include "service/open_store.hpp"
+#include "service/registry.hpp"
+#include "service/resident_csv.hpp"
+#include "service/resident_import.hpp"
+
+namespace juwei::cli {
+namespace {
+
+using service::Error;
+
+// The seed community of the story: 1,383 households, 3,650 residents, 160 volunteers.
+constexpr std::string_view kSeedStreet = "示范街道";
+constexpr std::string_view kSeedCommunity = "春晖居民区";
+constexpr service::SynthOptions kSeedOptions{};
+
+// What every command shares: the database and the community it acts on.
+struct Globals {
+  std::string db{service::kDefaultDatabase};
+  std::string community;
+};
+
+// Thrown by a command to end with the exit code its Error kind maps to.
+struct Failure {
+  Error error;
+};
+
+[[noreturn]] void fail(Error e) {
+  throw Failure{std::move(e)};
+}
+
+template <typename T>
+T check(service::Result<T> r) {
+  if (!r) fail(std::move(r.error()));
+  return std::move(*r);
+}
+
+std::unique_ptr<store::Store> open_db(const Globals& g) {
+  return check(service::open_store(g.db));
+}
+
+domain::Community community_of(service::Registry& registry, const Globals& g) {
+  return check(registry.resolve_community(
+      g.community.empty() ? std::nullopt : std::optional<std::string_view>(g.community)));
+}
+
+// The generator refuses impossible sizes (more residents than 6 per household, ...).
+std::unique_ptr<service::CommunityGenerator> make_generator(const service::SynthOptions& options) {
+  try {
+    return std::make_unique<service::CommunityGenerator>(options);
+  } catch (const std::invalid_argument& e) {
+    fail(Error::invalid(e.what()));
+  }
+}
+
+text::Encoding encoding_option(const std::string& name) {
+  const auto e = text::parse_encoding(name);
+  if (!e) fail(Error::invalid("unknown encoding '" + name + "': use utf-8, utf-8-bom or gbk"));
+  return *e;
+}
+
+void print_counts(std::ostream& out, const domain::Community& c, const store::RegistryCounts& n) {
+  out << fmt::format("{} (id {})\n", c.name, c.id);
+  out << fmt::format("  楼栋 buildings           {:>8}\n", n.buildings);
+  out << fmt::format("  户数 households          {:>8}\n", n.households);
+  out << fmt::format("  居民 residents           {:>8}\n", n.residents);
+  out << fmt::format("  志愿者 volunteers        {:>8}\n", n.volunteers);
+  for (int i = 0; i < domain::kVulnerabilityCount; ++i) {
+    const domain::Vulnerability v = domain::kAllVulnerabilities[i];
+    const std::string label = fmt::format("{} {}", domain::to_label_zh(v), domain::to_code(v));
+    const std::size_t width = display_width(label);
+    out << "  " << label << std::string(width < 28 ? 28 - width : 1, ' ')
+        << fmt::format("{:>4}\n", n.by_vulnerability[i]);
+  }
+}
+
+// juwei init
+void add_init(CLI::App& app, Globals& g) {
+  auto* cmd = app.add_subcommand("init", "Create the database and a community (idempotent)");
+  auto street = std::make_shared<std::string>();
+  cmd->add_option("--street", *street, "Street office (街道) the community belongs to");
+  cmd->callback([&g, street] {
+    auto db = open_db(g);
+    service::Registry registry(*db, service::system_clock());
+    const std::string name =
+        g.community.empty() ? std::string(service::kDefaultCommunityName) : g.community;
+    const auto outcome = check(registry.init_community(name, *street));
+    std::cout << fmt::format("{} community '{}' (id {}) in {} (schema version {})\n",
+                             outcome.created ? "created" : "already had", outcome.community.name,
+                             outcome.community.id, g.db, db->schema_version());
+  });
+}
+
+void print_problems(const service::ImportReport& report, std::size_t limit) {
+  std::size_t shown = 0;
+  for (const auto& p : report.problems) {
+    if (shown++ == limit) {
+      std::cerr << fmt::format("… and {} more problems\n", report.problems.size() - limit);
+      break;
+    }
+    const std::string where = p.column.empty()
+                                  ? fmt::format("line {}", p.line)
+                                  : fmt::format("line {}, column {}", p.line, p.column);
+    std::cerr << fmt::format("{}: {} — {}\n", where, p.message_zh, p.message_en);
+  }
+}
+
+// juwei import residents FILE
+void add_import(CLI::App& app, Globals& g) {
+  auto* cmd = app.add_subcommand("import", "Import data from files");
+  cmd->require_subcommand(1);
+  auto* residents = cmd->add_subcommand(
+      "residents", "Import the resident register from CSV (UTF-8, UTF-8 with BOM or GBK)");
+  struct Args {
+    std::string file;
+    std::string encoding;
+    bool dry_run = false;
+    bool skip_invalid = false;
+    std::string rejects;
+    std::size_t show = 200;
+  };
+  auto args = std::make_shared<Args>();
+  residents->add_option("FILE", args->file, "CSV file; the first row names the columns")
+      ->required();
+  residents->add_option("--encoding", args->encoding, "utf-8, utf-8-bom or gbk (default: detect)");
+  residents->add_flag("--dry-run", args->dry_run, "Report what would change; change nothing");
+  residents->add_flag("--skip-invalid", args->skip_invalid,
+                      "Import the valid rows; write the others to the rejects file");
+  residents->add_option("--rejects", args->rejects,
+                        "Where --skip-invalid writes rejected rows (default: FILE.rejects.csv)");
+  residents->add_option("--show", args->show, "Problems to print at most (default 200)");
+  residents->callback([&g, args] {
+    auto db = open_db(g);
+    service::Registry registry(*db, service::system_clock());
+    const domain::Community community = community_of(registry, g);
+    service::ImportOptions options;
+    if (!args->encoding.empty()) options.encoding = encoding_option(args->encoding);
+    options.dry_run = args->dry_run;
+    options.skip_invalid = args->skip_invalid;
+    options.rejects_path = args->rejects.empty() ? args->file + ".rejects.csv" : args->rejects;
+    bool progress_shown = false;
+    options.progress = [&progress_shown](const service::ImportProgress& p) {
+      progress_shown = true;
+      const double pct =
+          p.bytes_total == 0 ? 0.0 : 100.0 * static_cast<double>(p.bytes_read) / p.bytes_total;
+      std::cerr << fmt::format("\r{} rows read ({:.0f}%)", p.rows, pct) << std::flush;
+    };
+    const auto report = check(
+        service::import_residents(*db, service::system_clock(), community.id, args->file, options));
+    if (progress_shown) std::cerr << '\n';
+    for (const auto& column : report.ignored_columns) {
+      std::cerr << fmt::format("note: column '{}' is not a register field; ignored\n", column);
+    }
+    print_problems(report, args->show);
+    const std::string counts = fmt::format(
+        "{} rows: {} added, {} updated, {} unchanged, {} rejected; {} buildings and {} "
+        "households new (encoding {})",
+        report.rows, report.added, report.updated, report.unchanged, report.rejected,
+        report.buildings_added, report.households_added, text::encoding_name(report.encoding));
+    if (report.rejected > 0 && !args->skip_invalid) {
+      std::cout << "would have been: " << counts << '\n';
+      fail(Error::invalid(
+          fmt::format("nothing imported: {} rows have problems (listed above); fix them, or pass "
+                      "--skip-invalid to import the rest",
+                      report.rejected)));
+    }
+    if (args->dry_run) {
+      std::cout << "dry run, nothing changed; would import " << counts << '\n';
+      return;
+    }
+    std::cout << "imported into " << community.name << ": " << counts << '\n';
+    if (report.rejected > 0) {
+      std::cout << fmt::format("rejected rows written to {}\n", options.rejects_path.string());
+    }
+  });
+}
+
+// juwei export residents
+void add_export(CLI::App& app, Globals& g) {
+  auto* cmd = app.add_subcommand("export", "Export data to files");
+  cmd->require_subcommand(1);
+  auto* residents = cmd->add_subcommand("residents", "Export the resident register as CSV");
+  auto out = std::make_shared<std::string>();
+  auto encoding = std::make_shared<std::string>("utf-8");
+  residents->add_option("--out", *out, "File to write (default: standard output)");
+  residents->add_option("--encoding", *encoding,
+                        "utf-8, utf-8-bom (for Excel) or gbk (Excel on Chinese Windows)");
+  residents->callback([&g, out, encoding] {
+    const text::Encoding e = encoding_option(*encoding);
+    auto db = open_db(g);
+    service::Registry registry(*db, service::system_clock());
+    const domain::Community community = community_of(registry, g);
+    std::ofstream file;
+    if (!out->empty()) {
+      file.open(*out, std::ios::binary | std::ios::trunc);
+      if (!file) fail(Error::invalid("cannot write " + *out));
+    }
+    std::ostream& sink = out->empty() ? std::cout : file;
+    const auto written = check(registry.export_residents(community.id, sink, e));
+    if (!out->empty()) {
+      file.close();
+      if (!file) fail(Error::invalid("writing " + *out + " failed (disk full?)"));
+      std::cerr << fmt::format("wrote {} residents to {}\n", written, *out);
+    }
+  });
+}
+
+// juwei residents
+void add_residents(CLI::App& app, Globals& g) {
+  auto* cmd = app.add_subcommand("residents", "Find residents by name, room, phone or ID last 4");
+  struct Args {
+    std::string q;
+    std::string building;
+    std::size_t limit = 50;
+    std::int64_t after = 0;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("--q", args->q, "Name fragment, room (301 or 12号楼301), phone or ID last 4");
+  cmd->add_option("--building", args->building, "Only this building (e.g. 12号楼)");
+  cmd->add_option("--limit", args->limit, "Rows per page (default 50)")
+      ->check(CLI::Range(1, 10000));
+  cmd->add_option("--after", args->after, "Cursor: the last id of the previous page");
+  cmd->callback([&g, args] {
+    auto db = open_db(g);
+    service::Registry registry(*db, service::system_clock());
+    const domain::Community community = community_of(registry, g);
+    store::ResidentQuery query;
+    query.community_id = community.id;
+    query.text = args->q;
+    query.limit = args->limit;
+    query.after = args->after;
+    if (!args->building.empty())
+      query.building = check(registry.building(community.id, args->building)).id;
+    const auto rows = check(registry.search(query));
+    Table table({"id", "姓名", "性别", "出生日期", "楼号", "室号", "关系", "手机号", "身份证号",
+                 "特殊人群", "志愿者"});
+    for (const auto& row : rows) {
+      const domain::Resident& r = row.resident;
+      table.add({std::to_string(r.id), r.name, std::string(domain::to_label_zh(r.gender)),
+                 domain::format_date(r.birth_date), row.building, row.room,
+                 std::string(domain::to_label_zh(r.relation)), r.phone, r.id_number,
+                 domain::vulnerabilities_to_labels_zh(r.vulnerabilities), r.volunteer ? "是" : ""});
+    }
+    table.print(std::cout);
+    if (rows.size() == args->limit) {
+      std::cout << fmt::format("more: --after {}\n", rows.back().resident.id);
+    } else {
+      std::cout << fmt::format("{} found\n", rows.size());
+    }
+  });
+}
+
+// juwei gen
+void add_gen(CLI::App& app, Globals& g) {
+  auto* cmd = app.add_subcommand(
+      "gen", "Generate synthetic communities (deterministic) into the database or a CSV file");
+  struct Args {
+    service::SynthOptions synth;
+    int communities = 1;
+    std::string csv;
+    std::string encoding = "utf-8";
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("--seed", args->synth.seed, "Seed (default 1); same seed, same community");
+  cmd->add_option("--households", args->synth.households, "Households per community (1383)");
+  cmd->add_option("--residents", args->synth.residents, "Residents per community (3650)");
+  cmd->add_option("--volunteers", args->synth.volunteers, "Volunteers per community (160)");
+  cmd->add_option("--communities", args->communities, "How many communities (city scale)")
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--csv", args->csv, "Write one community to this CSV file instead");
+  cmd->add_option("--encoding", args->encoding, "CSV encoding: utf-8, utf-8-bom or gbk");
+  cmd->callback([&g, args] {
+    if (!args->csv.empty()) {
+      if (args->communities != 1)
+        fail(Error::invalid("--csv writes one community; drop --communities"));
+      const text::Encoding e = encoding_option(args->encoding);
+      std::ofstream file(args->csv, std::ios::binary | std::ios::trunc);
+      if (!file) fail(Error::invalid("cannot write " + args->csv));
+      auto generator = make_generator(args->synth);
+      text::EncodingWriter encoder(file, e);
+      text::CsvWriter csv(encoder);
+      service::write_resident_header(csv);
+      std::int64_t n = 0;
+      while (auto row = generator->next()) {
+        service::write_resident_row(
+            csv, store::ResidentRow{row->resident, row->building, row->room}, false);
+        ++n;
+      }
+      encoder.finish();
+      file.close();
+      if (!file) fail(Error::invalid("writing " + args->csv + " failed (disk full?)"));
+      std::cout << fmt::format("wrote {} residents in {} households to {}\n", n,
+                               args->synth.households, args->csv);
+      return;
+    }
+    auto db = open_db(g);
+    service::Registry registry(*db, service::system_clock());
+    for (int i = 0; i < args->communities; ++i) {
+      service::SynthOptions options = args->synth;
+      options.seed = args->synth.seed + static_cast<std::uint64_t>(i);
+      const std::string name = !g.community.empty() && args->communities == 1
+                                   ? g.community
+                                   : fmt::format("合成居民区 {:05}-{}", i + 1, options.seed);
+      const auto outcome = check(registry.init_community(name, "合成街道"));
+      if (!outcome.created) {
+        fail(Error::invalid(fmt::format(
+            "community '{}' exists already; gen fills new communities only (use --seed or "
+            "--community)",
+            name)));
+      }
+      auto generator = make_generator(options);
+      const auto counts = check(registry.add_synthetic(outcome.community.id, *generator));
+      if (args->communities <= 10) {
+        print_counts(std::cout, outcome.community, counts);
+      } else if ((i + 1) % 100 == 0 || i + 1 == args->communities) {
+        std::cerr << fmt::format("\r{} of {} communities", i + 1, args->communities) << std::flush;
+      }
+    }
+    if (args->communities > 10) std::cerr << '\n';
+  });
+}
+
+// juwei demo
+void add_demo(CLI::App& app, Globals& g) {
+  auto* cmd = app.add_subcommand("demo", "Create the seed community if missing and show it");
+  auto no_serve = std::make_shared<bool>(false);
+  cmd->add_flag("--no-serve", *no_serve, "Only create and summarize; do not start a server");
+  cmd->callback([&g, no_serve] {
+    auto db = open_db(g);
+    service::Registry registry(*db, service::system_clock());
+    const auto outcome = check(registry.init_community(kSeedCommunity, kSeedStreet));
+    store::RegistryCounts counts = check(registry.counts(outcome.community.id));
+    if (counts.residents == 0) {
+      service::CommunityGenerator generator(kSeedOptions);
+      counts = check(registry.add_synthetic(outcome.community.id, generator));
+      std::cout << "created the seed community in " << g.db << ":\n";
+    } else {
+      std::cout << "the seed community is already in " << g.db << ":\n";
+    }
+    print_counts(std::cout, outcome.community, counts);
+    std::cout << "try: juwei residents --db " << g.db << " --community " << kSeedCommunity
+              << " --building 1号楼\n";
+    if (!*no_serve) {
+      std::cout << "the web server is not part of this build yet (HTTP API); nothing to serve\n";
+    }
+  });
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  CLI::App app{"juwei — the residents' committee desk for an epidemic lockdown", "juwei"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "juwei 0.1.0");
+  Globals g;
+  app.add_option("--db", g.db, "Database: sqlite:PATH (default sqlite:juwei-data/juwei.db)");
+  app.add_option("--community", g.community,
+                 "Community name or id (default: the only one; for init: the name to create)");
+  add_init(app, g);
+  add_import(app, g);
+  add_export(app, g);
+  add_residents(app, g);
+  add_gen(app, g);
+  add_demo(app, g);
+  // Global options are accepted after the subcommand too: `juwei residents --db x`.
+  for (CLI::App* sub : app.get_subcommands({})) {
+    sub->fallthrough();
+    for (CLI::App* subsub : sub->get_subcommands({}))
+      subsub->fallthrough();
+  }
+
+  try {
+    app.parse(argc, argv);
+    return kExitOk;
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "juwei: " << e.what() << " (see juwei --help)\n";
+    return kExitUser;
+  } catch (const Failure& f) {
+    std::cerr << "juwei: " << f.error.message << '\n';
+    return f.error.is_user_error() ? kExitUser : kExitInternal;
+  } catch (const std::exception& e) {
+    std::cerr << "juwei: internal error: " << e.what() << '\n';
+    return kExitInternal;
+  }
+}
+
+}  // namespace juwei::cli

@@ -1,0 +1,28 @@
+// The clock seam: services read time only through a Clock, so tests can fix it. Times are
+// kept in UTC; a community's calendar day is computed with its UTC offset (Asia/Shanghai is
+// UTC+8 all year: China has no daylight saving time).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "domain/registry.hpp"
+
+namespace juwei::service {
+
+using TimePoint = std::chrono::sys_seconds;
+using Clock = std::function<TimePoint()>;
+
+Clock system_clock();
+Clock fixed_clock(TimePoint at);
+
+// "2022-04-04T02:00:00Z"
+std::string iso_utc(TimePoint t);
+
+inline constexpr std::chrono::minutes kShanghaiOffset{8 * 60};
+
+// The calendar day at t in a zone of the given UTC offset.
+domain::Date local_date(TimePoint t, std::chrono::minutes utc_offset = kShanghaiOffset);
+
+}  // namespace juwei::service

@@ -1,0 +1,23 @@
+#include "service/error.hpp"
+
+namespace juwei::service {
+
+Error from_store(const store::Error& e) {
+  using K = store::Error::Kind;
+  switch (e.kind) {
+    case K::not_found:
+      return Error{Error::Kind::not_found, e.message};
+    case K::conflict:
+      return Error{Error::Kind::conflict, e.message};
+    case K::busy:
+      return Error::invalid("the database is in use by another juwei process: " + e.message);
+    case K::corrupt:
+    case K::too_new:
+      return Error::invalid(e.message);
+    case K::io:
+      return Error::internal(e.message);
+  }
+  return Error::internal(e.message);
+}
+
+}  // namespace juwei::service

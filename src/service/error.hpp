@@ -1,0 +1,31 @@
+// Errors a use case reports to its caller (CLI or HTTP). `invalid`, `not_found` and
+// `conflict` are the user's to fix (exit code 1, HTTP 4xx); `internal` is ours (exit 2, 5xx).
+// Rule outcomes that are part of normal operation (a rejected row) are data, not Errors.
+#pragma once
+
+#include <expected>
+#include <string>
+
+#include "store/store.hpp"
+
+namespace juwei::service {
+
+struct Error {
+  enum class Kind { invalid, not_found, conflict, internal };
+  Kind kind;
+  std::string message;  // one line, saying what to fix
+
+  static Error invalid(std::string m) { return {Kind::invalid, std::move(m)}; }
+  static Error not_found(std::string m) { return {Kind::not_found, std::move(m)}; }
+  static Error internal(std::string m) { return {Kind::internal, std::move(m)}; }
+  bool is_user_error() const { return kind != Kind::internal; }
+};
+
+template <typename T>
+using Result = std::expected<T, Error>;
+
+// Maps a storage failure: a locked, foreign or too-new database is the user's to resolve;
+// anything else is internal.
+Error from_store(const store::Error& e);
+
+}  // namespace juwei::service

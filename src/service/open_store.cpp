@@ -1,0 +1,37 @@
+#include "service/open_store.hpp"
+
+#include <filesystem>
+#include <system_error>
+
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace juwei::service {
+
+Result<std::unique_ptr<store::Store>> open_store(std::string_view url) {
+  std::string_view path = url;
+  if (path.starts_with("sqlite:")) {
+    path.remove_prefix(7);
+  } else if (const auto colon = path.find("://"); colon != std::string_view::npos) {
+    return std::unexpected(
+        Error::invalid("unsupported database URL '" + std::string(url) + "': use sqlite:PATH"));
+  }
+  if (path.empty()) return std::unexpected(Error::invalid("--db needs a path: sqlite:PATH"));
+  const std::filesystem::path file(path);
+  if (file.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(file.parent_path(), ec);
+    if (ec) {
+      return std::unexpected(Error::invalid("cannot create folder " + file.parent_path().string() +
+                                            ": " + ec.message()));
+    }
+  }
+  auto store = store::sqlite::open(file);
+  if (!store) {
+    Error e = from_store(store.error());
+    if (store.error().kind == store::Error::Kind::io) e.kind = Error::Kind::invalid;
+    return std::unexpected(std::move(e));
+  }
+  return std::move(*store);
+}
+
+}  // namespace juwei::service

@@ -1,0 +1,18 @@
+// Opens the database a --db URL names: "sqlite:PATH" (or a bare PATH) for the embedded store.
+// The folder of a SQLite file is created if missing. This is the one place that knows the
+// backends; everything else in service sees only store::Store.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "service/error.hpp"
+#include "store/store.hpp"
+
+namespace juwei::service {
+
+inline constexpr std::string_view kDefaultDatabase = "sqlite:juwei-data/juwei.db";
+
+Result<std::unique_ptr<store::Store>> open_store(std::string_view url);
+
+}  // namespace juwei::service

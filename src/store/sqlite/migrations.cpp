@@ -1,0 +1,90 @@
+// The schema, as a list of forward-only steps. Every table leads its primary key with
+// community_id, so a server backend can shard by it; ids are allocated per community.
+#include <array>
+
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace juwei::store::sqlite {
+namespace {
+
+constexpr std::string_view kRegistry = R"sql(
+CREATE TABLE streets (
+  street_id INTEGER PRIMARY KEY,
+  name      TEXT NOT NULL UNIQUE
+);
+CREATE TABLE communities (
+  community_id INTEGER PRIMARY KEY,
+  street_id    INTEGER REFERENCES streets (street_id),
+  name         TEXT NOT NULL UNIQUE,
+  time_zone    TEXT NOT NULL,
+  created_at   TEXT NOT NULL
+);
+CREATE TABLE buildings (
+  community_id INTEGER NOT NULL REFERENCES communities (community_id),
+  building_id  INTEGER NOT NULL,
+  name         TEXT NOT NULL,
+  floors       INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (community_id, building_id),
+  UNIQUE (community_id, name)
+) WITHOUT ROWID;
+CREATE TABLE households (
+  community_id INTEGER NOT NULL,
+  household_id INTEGER NOT NULL,
+  building_id  INTEGER NOT NULL,
+  room         TEXT NOT NULL,
+  PRIMARY KEY (community_id, household_id),
+  UNIQUE (community_id, building_id, room),
+  FOREIGN KEY (community_id, building_id) REFERENCES buildings (community_id, building_id)
+) WITHOUT ROWID;
+CREATE TABLE residents (
+  community_id    INTEGER NOT NULL,
+  resident_id     INTEGER NOT NULL,
+  household_id    INTEGER NOT NULL,
+  name            TEXT NOT NULL,
+  gender          TEXT NOT NULL CHECK (gender IN ('male', 'female')),
+  birth_date      TEXT NOT NULL,
+  id_number       TEXT NOT NULL,
+  phone           TEXT NOT NULL DEFAULT '',
+  relation        TEXT NOT NULL,
+  vulnerabilities INTEGER NOT NULL DEFAULT 0,
+  volunteer       INTEGER NOT NULL DEFAULT 0 CHECK (volunteer IN (0, 1)),
+  notes           TEXT NOT NULL DEFAULT '',
+  created_at      TEXT NOT NULL,
+  updated_at      TEXT NOT NULL,
+  PRIMARY KEY (community_id, resident_id),
+  UNIQUE (community_id, id_number),
+  FOREIGN KEY (community_id, household_id) REFERENCES households (community_id, household_id)
+) WITHOUT ROWID;
+CREATE INDEX residents_by_household ON residents (community_id, household_id);
+)sql";
+
+constexpr std::string_view kImports = R"sql(
+CREATE TABLE imports (
+  community_id INTEGER NOT NULL REFERENCES communities (community_id),
+  import_id    INTEGER NOT NULL,
+  kind         TEXT NOT NULL,
+  source       TEXT NOT NULL,
+  encoding     TEXT NOT NULL,
+  rows         INTEGER NOT NULL,
+  added        INTEGER NOT NULL,
+  updated      INTEGER NOT NULL,
+  unchanged    INTEGER NOT NULL,
+  rejected     INTEGER NOT NULL,
+  started_at   TEXT NOT NULL,
+  finished_at  TEXT NOT NULL,
+  PRIMARY KEY (community_id, import_id)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array kMigrations = {
+    Migration{1, "registry: streets, communities, buildings, households, residents", kRegistry},
+    Migration{2, "import history", kImports},
+};
+
+}  // namespace
+
+std::span<const Migration> migrations() {
+  return kMigrations;
+}
+
+}  // namespace juwei::store::sqlite

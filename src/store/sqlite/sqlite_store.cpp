@@ -1,0 +1,650 @@
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include <map>
+#include <mutex>
+#include <unordered_map>
+#include <utility>
+
+namespace juwei::store::sqlite {
+namespace {
+
+using domain::BuildingId;
+using domain::CommunityId;
+using domain::HouseholdId;
+using domain::ResidentId;
+
+Error make_error(sqlite3* db, int rc, std::string_view what) {
+  const int primary = rc & 0xff;
+  Error::Kind kind = Error::Kind::io;
+  if (primary == SQLITE_CONSTRAINT) {
+    kind = Error::Kind::conflict;
+  } else if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+    kind = Error::Kind::busy;
+  } else if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
+    kind = Error::Kind::corrupt;
+  }
+  std::string message(what);
+  message += ": ";
+  message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  return Error{kind, std::move(message)};
+}
+
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using DbHandle = std::unique_ptr<sqlite3, DbCloser>;
+
+// A prepared statement borrowed from the store's cache; reset and unbound on scope exit so
+// the next user finds it clean.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, sqlite3_stmt* stmt) : m_db(db), m_stmt(stmt) {}
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  ~Stmt() {
+    sqlite3_reset(m_stmt);
+    sqlite3_clear_bindings(m_stmt);
+  }
+
+  Stmt& bind(int i, std::int64_t v) {
+    sqlite3_bind_int64(m_stmt, i, v);
+    return *this;
+  }
+  Stmt& bind(int i, std::string_view v) {
+    sqlite3_bind_text(m_stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& bind_null(int i) {
+    sqlite3_bind_null(m_stmt, i);
+    return *this;
+  }
+
+  // true: a row is ready; false: done. Errors come back as Error.
+  Result<bool> step(std::string_view what) {
+    const int rc = sqlite3_step(m_stmt);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return std::unexpected(make_error(m_db, rc, what));
+  }
+  Result<void> run(std::string_view what) {
+    auto r = step(what);
+    if (!r) return std::unexpected(r.error());
+    return {};
+  }
+
+  std::int64_t integer(int col) const { return sqlite3_column_int64(m_stmt, col); }
+  std::string text(int col) const {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, col));
+    return p == nullptr ? std::string() : std::string(p, sqlite3_column_bytes(m_stmt, col));
+  }
+
+ private:
+  sqlite3* m_db;
+  sqlite3_stmt* m_stmt;
+};
+
+Result<void> exec(sqlite3* db, std::string_view sql, std::string_view what) {
+  char* message = nullptr;
+  const int rc = sqlite3_exec(db, std::string(sql).c_str(), nullptr, nullptr, &message);
+  if (rc == SQLITE_OK) return {};
+  std::string text = std::string(what) + ": " + (message != nullptr ? message : sqlite3_errstr(rc));
+  sqlite3_free(message);
+  Error e = make_error(db, rc, what);
+  e.message = std::move(text);
+  return std::unexpected(std::move(e));
+}
+
+Result<std::int64_t> pragma_int(sqlite3* db, const char* sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr);
+  if (rc != SQLITE_OK) return std::unexpected(make_error(db, rc, sql));
+  std::int64_t value = 0;
+  rc = sqlite3_step(stmt);
+  if (rc == SQLITE_ROW) value = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return std::unexpected(make_error(db, rc, sql));
+  return value;
+}
+
+domain::Date parse_date_or_epoch(std::string_view text) {
+  return domain::parse_iso_date(text).value_or(domain::Date{});
+}
+
+// Escapes LIKE wildcards so user text matches literally (ESCAPE '\').
+std::string like_pattern(std::string_view text) {
+  std::string out = "%";
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '%';
+  return out;
+}
+
+constexpr const char* kResidentColumns =
+    "r.community_id, r.resident_id, r.household_id, r.name, r.gender, r.birth_date, "
+    "r.id_number, r.phone, r.relation, r.vulnerabilities, r.volunteer, r.notes, b.name, h.room";
+constexpr const char* kResidentJoin =
+    " FROM residents r JOIN households h ON h.community_id = r.community_id AND "
+    "h.household_id = r.household_id JOIN buildings b ON b.community_id = h.community_id AND "
+    "b.building_id = h.building_id";
+
+domain::Resident read_resident(const Stmt& s, int first = 0) {
+  domain::Resident r;
+  r.community_id = s.integer(first + 0);
+  r.id = s.integer(first + 1);
+  r.household_id = s.integer(first + 2);
+  r.name = s.text(first + 3);
+  r.gender = domain::gender_from_code(s.text(first + 4)).value_or(domain::Gender::male);
+  r.birth_date = parse_date_or_epoch(s.text(first + 5));
+  r.id_number = s.text(first + 6);
+  r.phone = s.text(first + 7);
+  r.relation = domain::relation_from_code(s.text(first + 8)).value_or(domain::Relation::other);
+  r.vulnerabilities = domain::Vulnerabilities(static_cast<std::uint8_t>(s.integer(first + 9)));
+  r.volunteer = s.integer(first + 10) != 0;
+  r.notes = s.text(first + 11);
+  return r;
+}
+
+ResidentRow read_resident_row(const Stmt& s) {
+  return ResidentRow{read_resident(s), s.text(12), s.text(13)};
+}
+
+class SqliteStore;
+
+class SqliteTransaction final : public Transaction {
+ public:
+  SqliteTransaction(SqliteStore& store, std::unique_lock<std::mutex> lock)
+      : m_store(store), m_lock(std::move(lock)) {}
+  SqliteTransaction(const SqliteTransaction&) = delete;
+  SqliteTransaction& operator=(const SqliteTransaction&) = delete;
+  ~SqliteTransaction() override;
+
+  Result<void> commit() override;
+
+  Result<domain::StreetId> ensure_street(std::string_view name) override;
+  Result<CommunityId> insert_community(const domain::Community& c,
+                                       std::string_view created_at) override;
+  Result<std::vector<domain::Community>> list_communities() override;
+
+  Result<std::optional<domain::Building>> find_building(CommunityId c,
+                                                        std::string_view name) override;
+  Result<BuildingId> insert_building(const domain::Building& b) override;
+  Result<std::vector<domain::Building>> list_buildings(CommunityId c) override;
+  Result<std::optional<domain::Household>> find_household(CommunityId c, BuildingId b,
+                                                          std::string_view room) override;
+  Result<HouseholdId> insert_household(const domain::Household& h) override;
+
+  Result<std::optional<domain::Resident>> find_resident_by_id_number(
+      CommunityId c, std::string_view id_number) override;
+  Result<ResidentId> insert_resident(const domain::Resident& r, std::string_view now) override;
+  Result<void> update_resident(const domain::Resident& r, std::string_view now) override;
+  Result<std::vector<ResidentRow>> search_residents(const ResidentQuery& q) override;
+  Result<void> for_each_resident(CommunityId c,
+                                 const std::function<bool(const ResidentRow&)>& f) override;
+  Result<RegistryCounts> count_registry(CommunityId c) override;
+
+  Result<std::int64_t> insert_import(const ImportRecord& record) override;
+  Result<std::vector<ImportRecord>> list_imports(CommunityId c) override;
+
+ private:
+  enum class Sequence { building, household, resident, import };
+  // Next free id of a per-community sequence; read once per transaction, then counted here
+  // (transactions that write are serialized, so nobody else allocates meanwhile).
+  Result<std::int64_t> next_id(Sequence seq, CommunityId c);
+  Result<Stmt> prepare(const char* sql);
+
+  SqliteStore& m_store;
+  std::unique_lock<std::mutex> m_lock;
+  bool m_done = false;
+  std::map<std::pair<Sequence, CommunityId>, std::int64_t> m_next_ids;
+};
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(DbHandle db, int version) : m_db(std::move(db)), m_version(version) {}
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+  ~SqliteStore() override {
+    for (auto& [sql, stmt] : m_statements)
+      sqlite3_finalize(stmt);
+  }
+
+  Result<std::unique_ptr<Transaction>> begin(TxMode mode) override {
+    std::unique_lock lock(m_mutex);
+    auto r =
+        exec(m_db.get(), mode == TxMode::write ? "BEGIN IMMEDIATE" : "BEGIN", "begin transaction");
+    if (!r) return std::unexpected(r.error());
+    return std::make_unique<SqliteTransaction>(*this, std::move(lock));
+  }
+
+  int schema_version() const override { return m_version; }
+
+  sqlite3* db() const { return m_db.get(); }
+
+  // Statements are prepared once and kept; keyed by the address of their SQL literal.
+  Result<sqlite3_stmt*> statement(const char* sql) {
+    if (auto it = m_statements.find(sql); it != m_statements.end()) return it->second;
+    sqlite3_stmt* stmt = nullptr;
+    const int rc =
+        sqlite3_prepare_v3(m_db.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) return std::unexpected(make_error(m_db.get(), rc, "prepare"));
+    m_statements.emplace(sql, stmt);
+    return stmt;
+  }
+
+ private:
+  DbHandle m_db;
+  int m_version;
+  std::mutex m_mutex;                                           // held by the one open transaction
+  std::unordered_map<const char*, sqlite3_stmt*> m_statements;  // guarded by m_mutex
+};
+
+SqliteTransaction::~SqliteTransaction() {
+  if (!m_done) (void)exec(m_store.db(), "ROLLBACK", "rollback");
+}
+
+Result<void> SqliteTransaction::commit() {
+  auto r = exec(m_store.db(), "COMMIT", "commit");
+  if (!r) return r;
+  m_done = true;
+  m_lock.unlock();  // the next transaction may begin while this object lives on
+  return {};
+}
+
+Result<Stmt> SqliteTransaction::prepare(const char* sql) {
+  auto stmt = m_store.statement(sql);
+  if (!stmt) return std::unexpected(stmt.error());
+  return Result<Stmt>(std::in_place, m_store.db(), *stmt);
+}
+
+Result<std::int64_t> SqliteTransaction::next_id(Sequence seq, CommunityId c) {
+  const auto key = std::make_pair(seq, c);
+  if (auto it = m_next_ids.find(key); it != m_next_ids.end()) return it->second++;
+  const char* sql = nullptr;
+  switch (seq) {
+    case Sequence::building:
+      sql = "SELECT coalesce(max(building_id), 0) + 1 FROM buildings WHERE community_id = ?1";
+      break;
+    case Sequence::household:
+      sql = "SELECT coalesce(max(household_id), 0) + 1 FROM households WHERE community_id = ?1";
+      break;
+    case Sequence::resident:
+      sql = "SELECT coalesce(max(resident_id), 0) + 1 FROM residents WHERE community_id = ?1";
+      break;
+    case Sequence::import:
+      sql = "SELECT coalesce(max(import_id), 0) + 1 FROM imports WHERE community_id = ?1";
+      break;
+  }
+  auto s = prepare(sql);
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c);
+  auto row = s->step("next id");
+  if (!row) return std::unexpected(row.error());
+  const std::int64_t id = s->integer(0);
+  m_next_ids[key] = id + 1;
+  return id;
+}
+
+Result<domain::StreetId> SqliteTransaction::ensure_street(std::string_view name) {
+  {
+    auto s = prepare("SELECT street_id FROM streets WHERE name = ?1");
+    if (!s) return std::unexpected(s.error());
+    s->bind(1, name);
+    auto row = s->step("find street");
+    if (!row) return std::unexpected(row.error());
+    if (*row) return s->integer(0);
+  }
+  auto s = prepare("INSERT INTO streets (name) VALUES (?1)");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, name);
+  if (auto r = s->run("insert street"); !r) return std::unexpected(r.error());
+  return sqlite3_last_insert_rowid(m_store.db());
+}
+
+Result<CommunityId> SqliteTransaction::insert_community(const domain::Community& c,
+                                                        std::string_view created_at) {
+  auto s = prepare(
+      "INSERT INTO communities (street_id, name, time_zone, created_at) VALUES (?1, ?2, ?3, ?4)");
+  if (!s) return std::unexpected(s.error());
+  if (c.street_id != 0) {
+    s->bind(1, c.street_id);
+  } else {
+    s->bind_null(1);
+  }
+  s->bind(2, c.name).bind(3, c.time_zone).bind(4, created_at);
+  if (auto r = s->run("insert community"); !r) return std::unexpected(r.error());
+  return sqlite3_last_insert_rowid(m_store.db());
+}
+
+Result<std::vector<domain::Community>> SqliteTransaction::list_communities() {
+  auto s = prepare(
+      "SELECT community_id, coalesce(street_id, 0), name, time_zone FROM communities "
+      "ORDER BY community_id");
+  if (!s) return std::unexpected(s.error());
+  std::vector<domain::Community> out;
+  while (true) {
+    auto row = s->step("list communities");
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.push_back(domain::Community{s->integer(0), s->integer(1), s->text(2), s->text(3)});
+  }
+  return out;
+}
+
+Result<std::optional<domain::Building>> SqliteTransaction::find_building(CommunityId c,
+                                                                         std::string_view name) {
+  auto s =
+      prepare("SELECT building_id, floors FROM buildings WHERE community_id = ?1 AND name = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, name);
+  auto row = s->step("find building");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<domain::Building>();
+  return domain::Building{c, s->integer(0), std::string(name), static_cast<int>(s->integer(1))};
+}
+
+Result<BuildingId> SqliteTransaction::insert_building(const domain::Building& b) {
+  auto id = next_id(Sequence::building, b.community_id);
+  if (!id) return id;
+  auto s = prepare(
+      "INSERT INTO buildings (community_id, building_id, name, floors) VALUES (?1, ?2, ?3, ?4)");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, b.community_id).bind(2, *id).bind(3, b.name).bind(4, std::int64_t{b.floors});
+  if (auto r = s->run("insert building"); !r) return std::unexpected(r.error());
+  return *id;
+}
+
+Result<std::vector<domain::Building>> SqliteTransaction::list_buildings(CommunityId c) {
+  auto s = prepare(
+      "SELECT building_id, name, floors FROM buildings WHERE community_id = ?1 "
+      "ORDER BY building_id");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c);
+  std::vector<domain::Building> out;
+  while (true) {
+    auto row = s->step("list buildings");
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.push_back(domain::Building{c, s->integer(0), s->text(1), static_cast<int>(s->integer(2))});
+  }
+  return out;
+}
+
+Result<std::optional<domain::Household>> SqliteTransaction::find_household(CommunityId c,
+                                                                           BuildingId b,
+                                                                           std::string_view room) {
+  auto s = prepare(
+      "SELECT household_id FROM households WHERE community_id = ?1 AND building_id = ?2 AND "
+      "room = ?3");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, b).bind(3, room);
+  auto row = s->step("find household");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<domain::Household>();
+  return domain::Household{c, s->integer(0), b, std::string(room)};
+}
+
+Result<HouseholdId> SqliteTransaction::insert_household(const domain::Household& h) {
+  auto id = next_id(Sequence::household, h.community_id);
+  if (!id) return id;
+  auto s = prepare(
+      "INSERT INTO households (community_id, household_id, building_id, room) "
+      "VALUES (?1, ?2, ?3, ?4)");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, h.community_id).bind(2, *id).bind(3, h.building_id).bind(4, h.room);
+  if (auto r = s->run("insert household"); !r) return std::unexpected(r.error());
+  return *id;
+}
+
+Result<std::optional<domain::Resident>> SqliteTransaction::find_resident_by_id_number(
+    CommunityId c, std::string_view id_number) {
+  auto s = prepare(
+      "SELECT community_id, resident_id, household_id, name, gender, birth_date, id_number, "
+      "phone, relation, vulnerabilities, volunteer, notes FROM residents r "
+      "WHERE community_id = ?1 AND id_number = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, id_number);
+  auto row = s->step("find resident");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<domain::Resident>();
+  return read_resident(*s);
+}
+
+Result<ResidentId> SqliteTransaction::insert_resident(const domain::Resident& r,
+                                                      std::string_view now) {
+  auto id = next_id(Sequence::resident, r.community_id);
+  if (!id) return id;
+  auto s = prepare(
+      "INSERT INTO residents (community_id, resident_id, household_id, name, gender, "
+      "birth_date, id_number, phone, relation, vulnerabilities, volunteer, notes, created_at, "
+      "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, r.community_id)
+      .bind(2, *id)
+      .bind(3, r.household_id)
+      .bind(4, r.name)
+      .bind(5, domain::to_code(r.gender))
+      .bind(6, domain::format_date(r.birth_date))
+      .bind(7, r.id_number)
+      .bind(8, r.phone)
+      .bind(9, domain::to_code(r.relation))
+      .bind(10, std::int64_t{r.vulnerabilities.bits()})
+      .bind(11, std::int64_t{r.volunteer ? 1 : 0})
+      .bind(12, r.notes)
+      .bind(13, now);
+  if (auto done = s->run("insert resident"); !done) {
+    // The id stays allocated: a failed statement leaves a gap, never a reuse.
+    return std::unexpected(done.error());
+  }
+  return *id;
+}
+
+Result<void> SqliteTransaction::update_resident(const domain::Resident& r, std::string_view now) {
+  auto s = prepare(
+      "UPDATE residents SET household_id = ?3, name = ?4, gender = ?5, birth_date = ?6, "
+      "id_number = ?7, phone = ?8, relation = ?9, vulnerabilities = ?10, volunteer = ?11, "
+      "notes = ?12, updated_at = ?13 WHERE community_id = ?1 AND resident_id = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, r.community_id)
+      .bind(2, r.id)
+      .bind(3, r.household_id)
+      .bind(4, r.name)
+      .bind(5, domain::to_code(r.gender))
+      .bind(6, domain::format_date(r.birth_date))
+      .bind(7, r.id_number)
+      .bind(8, r.phone)
+      .bind(9, domain::to_code(r.relation))
+      .bind(10, std::int64_t{r.vulnerabilities.bits()})
+      .bind(11, std::int64_t{r.volunteer ? 1 : 0})
+      .bind(12, r.notes)
+      .bind(13, now);
+  if (auto done = s->run("update resident"); !done) return done;
+  if (sqlite3_changes(m_store.db()) == 0) {
+    return std::unexpected(Error{Error::Kind::not_found, "no such resident"});
+  }
+  return {};
+}
+
+Result<std::vector<ResidentRow>> SqliteTransaction::search_residents(const ResidentQuery& q) {
+  static const std::string sql =
+      std::string("SELECT ") + kResidentColumns + kResidentJoin +
+      " WHERE r.community_id = ?1 AND r.resident_id > ?2"
+      " AND (?3 IS NULL OR h.building_id = ?3)"
+      " AND (?4 = '' OR r.name LIKE ?5 ESCAPE '\\' OR h.room = ?4"
+      "      OR b.name || h.room = ?4 OR b.name || ' ' || h.room = ?4"
+      "      OR b.name || '-' || h.room = ?4"
+      "      OR (length(?4) >= 4 AND r.phone LIKE ?5 ESCAPE '\\')"
+      "      OR (length(?4) = 4 AND substr(r.id_number, 15) = upper(?4)))"
+      " ORDER BY r.resident_id LIMIT ?6";
+  auto s = prepare(sql.c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, q.community_id).bind(2, q.after);
+  if (q.building) {
+    s->bind(3, *q.building);
+  } else {
+    s->bind_null(3);
+  }
+  s->bind(4, q.text).bind(5, like_pattern(q.text)).bind(6, static_cast<std::int64_t>(q.limit));
+  std::vector<ResidentRow> out;
+  while (true) {
+    auto row = s->step("search residents");
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.push_back(read_resident_row(*s));
+  }
+  return out;
+}
+
+Result<void> SqliteTransaction::for_each_resident(
+    CommunityId c, const std::function<bool(const ResidentRow&)>& f) {
+  static const std::string sql = std::string("SELECT ") + kResidentColumns + kResidentJoin +
+                                 " WHERE r.community_id = ?1"
+                                 " ORDER BY h.building_id, h.household_id, r.resident_id";
+  auto s = prepare(sql.c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c);
+  while (true) {
+    auto row = s->step("list residents");
+    if (!row) return std::unexpected(row.error());
+    if (!*row || !f(read_resident_row(*s))) break;
+  }
+  return {};
+}
+
+Result<RegistryCounts> SqliteTransaction::count_registry(CommunityId c) {
+  RegistryCounts counts;
+  {
+    auto s = prepare(
+        "SELECT (SELECT count(*) FROM buildings WHERE community_id = ?1), "
+        "(SELECT count(*) FROM households WHERE community_id = ?1)");
+    if (!s) return std::unexpected(s.error());
+    s->bind(1, c);
+    if (auto row = s->step("count registry"); !row) return std::unexpected(row.error());
+    counts.buildings = s->integer(0);
+    counts.households = s->integer(1);
+  }
+  auto s = prepare(
+      "SELECT count(*), total(volunteer), total((vulnerabilities & 1) != 0), "
+      "total((vulnerabilities & 2) != 0), total((vulnerabilities & 4) != 0), "
+      "total((vulnerabilities & 8) != 0), total((vulnerabilities & 16) != 0), "
+      "total((vulnerabilities & 32) != 0), total((vulnerabilities & 64) != 0) "
+      "FROM residents WHERE community_id = ?1");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c);
+  if (auto row = s->step("count residents"); !row) return std::unexpected(row.error());
+  counts.residents = s->integer(0);
+  counts.volunteers = s->integer(1);
+  for (int i = 0; i < domain::kVulnerabilityCount; ++i)
+    counts.by_vulnerability[i] = s->integer(2 + i);
+  return counts;
+}
+
+Result<std::int64_t> SqliteTransaction::insert_import(const ImportRecord& record) {
+  auto id = next_id(Sequence::import, record.community_id);
+  if (!id) return id;
+  auto s = prepare(
+      "INSERT INTO imports (community_id, import_id, kind, source, encoding, rows, added, "
+      "updated, unchanged, rejected, started_at, finished_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, record.community_id)
+      .bind(2, *id)
+      .bind(3, record.kind)
+      .bind(4, record.source)
+      .bind(5, record.encoding)
+      .bind(6, record.rows)
+      .bind(7, record.added)
+      .bind(8, record.updated)
+      .bind(9, record.unchanged)
+      .bind(10, record.rejected)
+      .bind(11, record.started_at)
+      .bind(12, record.finished_at);
+  if (auto r = s->run("insert import"); !r) return std::unexpected(r.error());
+  return *id;
+}
+
+Result<std::vector<ImportRecord>> SqliteTransaction::list_imports(CommunityId c) {
+  auto s = prepare(
+      "SELECT import_id, kind, source, encoding, rows, added, updated, unchanged, rejected, "
+      "started_at, finished_at FROM imports WHERE community_id = ?1 ORDER BY import_id");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c);
+  std::vector<ImportRecord> out;
+  while (true) {
+    auto row = s->step("list imports");
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.push_back(ImportRecord{c, s->integer(0), s->text(1), s->text(2), s->text(3), s->integer(4),
+                               s->integer(5), s->integer(6), s->integer(7), s->integer(8),
+                               s->text(9), s->text(10)});
+  }
+  return out;
+}
+
+Result<int> migrate(sqlite3* db) {
+  if (auto r = exec(db, "BEGIN IMMEDIATE", "begin migration"); !r)
+    return std::unexpected(r.error());
+  auto fail = [db](Error e) -> Result<int> {
+    (void)exec(db, "ROLLBACK", "rollback migration");
+    return std::unexpected(std::move(e));
+  };
+  auto app_id = pragma_int(db, "PRAGMA application_id");
+  auto version = pragma_int(db, "PRAGMA user_version");
+  auto tables = pragma_int(db, "SELECT count(*) FROM sqlite_schema");
+  if (!app_id) return fail(app_id.error());
+  if (!version) return fail(version.error());
+  if (!tables) return fail(tables.error());
+  if (*tables > 0 && *app_id != kApplicationId) {
+    return fail(Error{Error::Kind::corrupt, "the file is an SQLite database, but not Juwei's"});
+  }
+  const int latest = static_cast<int>(migrations().size());
+  if (*version > latest) {
+    return fail(Error{Error::Kind::too_new, "the database has schema version " +
+                                                std::to_string(*version) +
+                                                ", newer than this Juwei knows (" +
+                                                std::to_string(latest) + "); use a newer juwei"});
+  }
+  for (const Migration& m : migrations()) {
+    if (m.version <= *version) continue;
+    if (auto r = exec(db, m.sql, "migration " + std::to_string(m.version)); !r) {
+      return fail(r.error());
+    }
+    const std::string set = "PRAGMA user_version = " + std::to_string(m.version);
+    if (auto r = exec(db, set, "set schema version"); !r) return fail(r.error());
+  }
+  const std::string stamp = "PRAGMA application_id = " + std::to_string(kApplicationId);
+  if (auto r = exec(db, stamp, "stamp application id"); !r) return fail(r.error());
+  if (auto r = exec(db, "COMMIT", "commit migration"); !r) return fail(r.error());
+  return latest;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open(const std::filesystem::path& path) {
+  sqlite3* raw = nullptr;
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  DbHandle db(raw);
+  if (rc != SQLITE_OK) {
+    return std::unexpected(make_error(db.get(), rc, "open " + path.string()));
+  }
+  sqlite3_extended_result_codes(db.get(), 1);
+  sqlite3_busy_timeout(db.get(), 5000);
+  // WAL lets readers run beside the writer; synchronous=FULL makes every acknowledged commit
+  // durable; the page cache is capped so memory stays flat however large the database grows.
+  static constexpr std::string_view kSetup =
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
+      "PRAGMA cache_size = -32768; PRAGMA temp_store = FILE;";
+  if (auto r = exec(db.get(), kSetup, "configure " + path.string()); !r) {
+    return std::unexpected(r.error());
+  }
+  auto version = migrate(db.get());
+  if (!version) return std::unexpected(version.error());
+  return std::make_unique<SqliteStore>(std::move(db), *version);
+}
+
+}  // namespace juwei::store::sqlite

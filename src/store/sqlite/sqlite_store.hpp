@@ -1,0 +1,34 @@
+// The embedded backend: one SQLite file in WAL mode, foreign keys on, synchronous=FULL so an
+// acknowledged commit survives a power cut. Opening a file applies every pending migration
+// (forward only) in one transaction; a file from a newer Juwei is refused, never downgraded.
+//
+// Thread safety: the Store may be shared; it owns one connection, and each Transaction holds
+// the store's lock from begin() until it commits or is destroyed, so transactions run one at
+// a time.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include "store/store.hpp"
+
+namespace juwei::store::sqlite {
+
+struct Migration {
+  int version;
+  std::string_view name;
+  std::string_view sql;
+};
+
+// Every migration, in order; migrations()[i].version == i + 1. Never edit a released one:
+// add a new one.
+std::span<const Migration> migrations();
+
+// The application_id stamped into every Juwei database file ("JUWE").
+inline constexpr int kApplicationId = 0x4A555745;
+
+Result<std::unique_ptr<Store>> open(const std::filesystem::path& path);
+
+}  // namespace juwei::store::sqlite

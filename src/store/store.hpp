@@ -1,0 +1,130 @@
+// The storage interface the service layer uses. A Store hands out Transactions; every read
+// and write happens inside one, and nothing is visible to others until commit(). A
+// Transaction that is destroyed without commit() rolls back. Backends live in sub-folders
+// (store/sqlite; store/postgres later) and pass one conformance suite (tests/store_conformance).
+//
+// Thread safety: a Store may be shared between threads; a Transaction belongs to the thread
+// that began it. Backends may serialize transactions (SQLite does: one writer at a time).
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/registry.hpp"
+
+namespace juwei::store {
+
+// Infrastructure failures. Rule outcomes never travel through here.
+struct Error {
+  enum class Kind {
+    not_found,  // the addressed record does not exist
+    conflict,   // a unique key is already taken
+    busy,       // the database is locked by another process
+    io,         // disk, permissions, full disk
+    corrupt,    // not a Juwei database, or damaged
+    too_new,    // written by a newer Juwei (schema version above ours)
+  };
+  Kind kind;
+  std::string message;
+};
+
+template <typename T>
+using Result = std::expected<T, Error>;
+
+enum class TxMode { read, write };
+
+// A resident with the place they live, as listings and exports show it.
+struct ResidentRow {
+  domain::Resident resident;
+  std::string building;
+  std::string room;
+};
+
+struct ResidentQuery {
+  domain::CommunityId community_id = 0;
+  // Matches a name fragment, a room ("301" or "12号楼 301"), a phone fragment or the last
+  // four characters of the ID number. Empty matches everyone.
+  std::string text;
+  std::optional<domain::BuildingId> building;
+  std::size_t limit = 50;
+  domain::ResidentId after = 0;  // cursor: the last id of the previous page
+};
+
+struct RegistryCounts {
+  std::int64_t buildings = 0;
+  std::int64_t households = 0;
+  std::int64_t residents = 0;
+  std::int64_t volunteers = 0;
+  std::int64_t by_vulnerability[domain::kVulnerabilityCount] = {};
+};
+
+// One run of an import, kept as history ("who loaded what, when").
+struct ImportRecord {
+  domain::CommunityId community_id = 0;
+  std::int64_t id = 0;
+  std::string kind;  // "residents"
+  std::string source;
+  std::string encoding;
+  std::int64_t rows = 0;
+  std::int64_t added = 0;
+  std::int64_t updated = 0;
+  std::int64_t unchanged = 0;
+  std::int64_t rejected = 0;
+  std::string started_at;  // ISO-8601 UTC
+  std::string finished_at;
+};
+
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+  virtual Result<void> commit() = 0;
+
+  // Streets and communities.
+  virtual Result<domain::StreetId> ensure_street(std::string_view name) = 0;
+  virtual Result<domain::CommunityId> insert_community(const domain::Community& c,
+                                                       std::string_view created_at) = 0;
+  virtual Result<std::vector<domain::Community>> list_communities() = 0;
+
+  // Buildings and households; names are unique within their parent.
+  virtual Result<std::optional<domain::Building>> find_building(domain::CommunityId c,
+                                                                std::string_view name) = 0;
+  virtual Result<domain::BuildingId> insert_building(const domain::Building& b) = 0;
+  virtual Result<std::vector<domain::Building>> list_buildings(domain::CommunityId c) = 0;
+  virtual Result<std::optional<domain::Household>> find_household(domain::CommunityId c,
+                                                                  domain::BuildingId b,
+                                                                  std::string_view room) = 0;
+  virtual Result<domain::HouseholdId> insert_household(const domain::Household& h) = 0;
+
+  // Residents. insert_resident fails with conflict when the ID number is already registered
+  // in the community; the resident's id is assigned by the store.
+  virtual Result<std::optional<domain::Resident>> find_resident_by_id_number(
+      domain::CommunityId c, std::string_view id_number) = 0;
+  virtual Result<domain::ResidentId> insert_resident(const domain::Resident& r,
+                                                     std::string_view now) = 0;
+  virtual Result<void> update_resident(const domain::Resident& r, std::string_view now) = 0;
+  virtual Result<std::vector<ResidentRow>> search_residents(const ResidentQuery& q) = 0;
+  // Streams every resident of a community, by building, room and id, without loading them
+  // all; the callback returns false to stop.
+  virtual Result<void> for_each_resident(domain::CommunityId c,
+                                         const std::function<bool(const ResidentRow&)>& f) = 0;
+  virtual Result<RegistryCounts> count_registry(domain::CommunityId c) = 0;
+
+  virtual Result<std::int64_t> insert_import(const ImportRecord& record) = 0;
+  virtual Result<std::vector<ImportRecord>> list_imports(domain::CommunityId c) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual Result<std::unique_ptr<Transaction>> begin(TxMode mode) = 0;
+  // The schema version this database is at (after migrations ran at open).
+  virtual int schema_version() const = 0;
+};
+
+}  // namespace juwei::store

@@ -1,0 +1,352 @@
+// Drives the real juwei binary against a real SQLite file in a scratch folder, the way a
+// committee would: files exported from Excel in UTF-8, UTF-8 with BOM and GBK (made with
+// iconv here), a broken file, re-imports, exports, and a process killed mid-import.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Output {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      q += "'\\''";
+    } else {
+      q += c;
+    }
+  }
+  return q + "'";
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    m_dir = fs::temp_directory_path() / ("juwei-cli-" + std::to_string(rd()));
+    fs::create_directories(m_dir);
+    m_db = "sqlite:" + (m_dir / "juwei.db").string();
+  }
+  void TearDown() override { fs::remove_all(m_dir); }
+
+  // Runs juwei with the arguments (already shell-quoted where needed), no standard input.
+  Output juwei(const std::string& args) {
+    const fs::path out = m_dir / "stdout";
+    const fs::path err = m_dir / "stderr";
+    const std::string cmd = std::string(JUWEI_BIN) + " " + args + " </dev/null >" +
+                            quote(out.string()) + " 2>" + quote(err.string());
+    const int status = std::system(cmd.c_str());
+    Output o;
+    o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    o.out = slurp(out);
+    o.err = slurp(err);
+    return o;
+  }
+  Output juwei_db(const std::string& args) { return juwei(args + " --db " + quote(m_db)); }
+
+  fs::path write(const std::string& name, const std::string& content) {
+    const fs::path p = m_dir / name;
+    std::ofstream(p, std::ios::binary) << content;
+    return p;
+  }
+
+  std::string exported() {
+    const Output o = juwei_db("export residents");
+    EXPECT_EQ(o.code, 0) << o.err;
+    return o.out;
+  }
+
+  fs::path m_dir;
+  std::string m_db;
+};
+
+// A register as a committee types it: CRLF, a quoted note with a comma and a line break,
+// full-width spaces around a name, an ID with a lower-case x, a phone with spaces.
+const std::string kRegister =
+    "楼号,室号,姓名,性别,身份证号,手机号,与户主关系,特殊人群,志愿者,备注\r\n"
+    "12号楼,301,王丽,女,310109198802290022,138 1234 5678,户主,,否,\"护士，仁济医院\r\n夜班\"\r\n"
+    "12号楼,301,　张伟　,男,310109198503071233,13912345678,配偶,,是,\r\n"
+    "12号楼,302,李秀英,女,11010519491231002x,,户主,独居老人；慢病用药,否,\"行动不便, 需送药\"\r\n"
+    "5号楼,101,陈静,女,310109199003070044,18612345678,户主,孕妇,否,预产期5月\r\n";
+
+int count_lines(const std::string& s) {
+  return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
+}
+
+TEST_F(Cli, InitWorksWithNoArgumentsAndIsIdempotent) {
+  Output o = juwei_db("init");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("created community '我的居民区'"), std::string::npos) << o.out;
+  o = juwei_db("init");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("already had"), std::string::npos) << o.out;
+}
+
+TEST_F(Cli, ImportsAUtf8RegisterAndFindsResidents) {
+  ASSERT_EQ(juwei_db("init --community 春晖居民区").code, 0);
+  const fs::path file = write("register.csv", kRegister);
+  Output o = juwei_db("import residents " + quote(file.string()));
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("4 rows: 4 added, 0 updated, 0 unchanged, 0 rejected; 2 buildings and 3 "
+                       "households new (encoding utf-8)"),
+            std::string::npos)
+      << o.out;
+
+  o = juwei_db("residents --q 张伟");  // full-width spaces were trimmed
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("310109198503071233"), std::string::npos) << o.out;
+  o = juwei_db("residents --q 002X");  // last four of the ID; the x was upper-cased
+  EXPECT_NE(o.out.find("李秀英"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("独居老人；慢病用药"), std::string::npos) << o.out;
+  o = juwei_db("residents --building 12号楼");
+  EXPECT_NE(o.out.find("3 found"), std::string::npos) << o.out;
+  o = juwei_db("residents --building 99号楼");
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.err.find("no building named '99号楼'"), std::string::npos) << o.err;
+
+  // The quoted note kept its comma and its line break.
+  const std::string csv = exported();
+  EXPECT_NE(csv.find("\"护士，仁济医院\r\n夜班\""), std::string::npos) << csv;
+}
+
+TEST_F(Cli, ImportsGbkAndBomFilesAsExcelWritesThem) {
+  ASSERT_EQ(juwei_db("init").code, 0);
+  const fs::path utf8 = write("utf8.csv", kRegister);
+  const fs::path gbk = m_dir / "gbk.csv";
+  const std::string iconv =
+      "iconv -f UTF-8 -t GBK " + quote(utf8.string()) + " > " + quote(gbk.string());
+  ASSERT_EQ(std::system(iconv.c_str()), 0);
+  ASSERT_NE(slurp(gbk), slurp(utf8));
+
+  Output o = juwei_db("import residents " + quote(gbk.string()));
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("4 added"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("encoding gb18030"), std::string::npos) << o.out;
+  o = juwei_db("residents --q 李秀英");
+  EXPECT_NE(o.out.find("12号楼"), std::string::npos) << o.out;
+
+  // The same register with a BOM is the same people: nothing changes.
+  const fs::path bom = write("bom.csv", "\xEF\xBB\xBF" + kRegister);
+  o = juwei_db("import residents " + quote(bom.string()));
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("0 added, 0 updated, 4 unchanged"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("encoding utf-8-bom"), std::string::npos) << o.out;
+}
+
+TEST_F(Cli, ABrokenFileImportsNothingAndNamesEveryBadRow) {
+  ASSERT_EQ(juwei_db("init").code, 0);
+  const fs::path file =
+      write("broken.csv",
+            "楼号,室号,姓名,身份证号,手机号\n"
+            "12号楼,301,王丽,310109198802290022,13812345678\n"        // 2: fine
+            "12号楼,302,张伟,310109198503071232,13912345678\n"        // 3: check digit
+            ",303,李娜,11010519491231002X,\n"                         // 4: no building
+            "12号楼,304,王丽,310109198802290022,\n"                   // 5: duplicate ID
+            "12号楼,305,赵强,310109199003071231,12345\n"              // 6: phone
+            "12号楼,306,\"钱\n多\",310109199003070044,13812345678\n"  // 7-8: fine (quoted newline)
+            "12号楼,307,孙,310109199013011230,\n");                   // 9: birth date
+  Output o = juwei_db("import residents " + quote(file.string()));
+  EXPECT_EQ(o.code, 1);
+  for (const char* expected :
+       {"line 3, column 身份证号: 身份证号校验位错误（应为 3）", "line 4, column 楼号: 缺少楼号",
+        "line 5, column 身份证号: 身份证号在本文件中重复出现", "line 6, column 手机号",
+        "line 9, column 身份证号: 身份证号中的出生日期无效",
+        "nothing imported: 5 rows have problems"}) {
+    EXPECT_NE(o.err.find(expected), std::string::npos) << expected << "\n" << o.err;
+  }
+  EXPECT_EQ(count_lines(exported()), 1);  // the header only: nothing was imported
+
+  // --skip-invalid imports the good rows and writes the rest, with reasons, to a file.
+  const fs::path rejects = m_dir / "rejects.csv";
+  o = juwei_db("import residents --skip-invalid --rejects " + quote(rejects.string()) + " " +
+               quote(file.string()));
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("2 added"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("5 rejected"), std::string::npos) << o.out;
+  const std::string rejected = slurp(rejects);
+  EXPECT_TRUE(rejected.starts_with("\xEF\xBB\xBF"));
+  EXPECT_NE(rejected.find("身份证号：身份证号校验位错误"), std::string::npos) << rejected;
+  EXPECT_EQ(count_lines(rejected), 6);  // header + 5 rows
+}
+
+TEST_F(Cli, ReimportAndDryRunChangeNothing) {
+  ASSERT_EQ(juwei_db("init").code, 0);
+  const fs::path file = write("register.csv", kRegister);
+  ASSERT_EQ(juwei_db("import residents " + quote(file.string())).code, 0);
+  const std::string before = exported();
+
+  Output o = juwei_db("import residents " + quote(file.string()));
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("0 added, 0 updated, 4 unchanged"), std::string::npos) << o.out;
+  EXPECT_EQ(exported(), before);
+
+  // A changed phone is an update; the dry run reports it and changes nothing.
+  std::string changed = kRegister;
+  changed.replace(changed.find("13912345678"), 11, "13700000000");
+  const fs::path file2 = write("changed.csv", changed);
+  o = juwei_db("import residents --dry-run " + quote(file2.string()));
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("dry run, nothing changed; would import 4 rows: 0 added, 1 updated"),
+            std::string::npos)
+      << o.out;
+  EXPECT_EQ(exported(), before);
+  o = juwei_db("import residents " + quote(file2.string()));
+  EXPECT_NE(o.out.find("1 updated"), std::string::npos) << o.out;
+  EXPECT_NE(exported().find("13700000000"), std::string::npos);
+}
+
+TEST_F(Cli, ExportsInEveryEncodingAndReimportsUnchanged) {
+  ASSERT_EQ(juwei_db("init").code, 0);
+  ASSERT_EQ(juwei_db("import residents " + quote(write("r.csv", kRegister).string())).code, 0);
+  const std::string utf8 = exported();
+  EXPECT_TRUE(utf8.starts_with("楼号,室号,姓名,性别,出生日期,身份证号")) << utf8;
+
+  const fs::path bom = m_dir / "bom.csv";
+  ASSERT_EQ(juwei_db("export residents --encoding utf-8-bom --out " + quote(bom.string())).code, 0);
+  EXPECT_TRUE(slurp(bom).starts_with("\xEF\xBB\xBF楼号"));
+  EXPECT_NE(slurp(bom).find("\t310109198802290022"), std::string::npos);  // Excel keeps 18 digits
+
+  const fs::path gbk = m_dir / "gbk.csv";
+  ASSERT_EQ(juwei_db("export residents --encoding gbk --out " + quote(gbk.string())).code, 0);
+  const fs::path back = m_dir / "back.csv";
+  ASSERT_EQ(
+      std::system(
+          ("iconv -f GBK -t UTF-8 " + quote(gbk.string()) + " > " + quote(back.string())).c_str()),
+      0);
+  EXPECT_NE(slurp(back).find("李秀英"), std::string::npos);
+
+  for (const fs::path& file : {bom, gbk}) {
+    const Output o = juwei_db("import residents " + quote(file.string()));
+    ASSERT_EQ(o.code, 0) << o.err;
+    EXPECT_NE(o.out.find("0 added, 0 updated, 4 unchanged"), std::string::npos) << o.out;
+  }
+  EXPECT_EQ(exported(), utf8);
+  EXPECT_EQ(juwei_db("export residents --encoding latin1").code, 1);
+}
+
+TEST_F(Cli, ExitCodesAndHelp) {
+  for (const char* cmd :
+       {"--help", "init --help", "import residents --help", "export residents --help",
+        "residents --help", "gen --help", "demo --help"}) {
+    const Output o = juwei(cmd);
+    EXPECT_EQ(o.code, 0) << cmd;
+    EXPECT_NE(o.out.find("Usage"), std::string::npos) << cmd << o.out;
+  }
+  EXPECT_EQ(juwei("").code, 1);
+  EXPECT_EQ(juwei("frobnicate").code, 1);
+  EXPECT_EQ(juwei_db("residents --no-such-flag").code, 1);
+
+  Output o = juwei_db("residents");
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.err.find("run `juwei init` first"), std::string::npos) << o.err;
+  ASSERT_EQ(juwei_db("init").code, 0);
+  o = juwei_db("import residents " + quote((m_dir / "missing.csv").string()));
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.err.find("missing.csv"), std::string::npos) << o.err;
+  o = juwei_db("import residents " + quote(write("h.csv", "名字,电话\n王丽,1\n").string()));
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.err.find("lacks required columns"), std::string::npos) << o.err;
+
+  const fs::path not_db = write("not.db", std::string(8192, 'x'));
+  o = juwei("residents --db " + quote("sqlite:" + not_db.string()));
+  EXPECT_EQ(o.code, 1) << o.err;
+  EXPECT_EQ(o.err.find('\n'), o.err.size() - 1) << "one line: " << o.err;
+}
+
+TEST_F(Cli, GenIsDeterministicAndDemoBuildsTheSeedCommunity) {
+  const fs::path a = m_dir / "a.csv";
+  const fs::path b = m_dir / "b.csv";
+  ASSERT_EQ(juwei("gen --seed 7 --households 50 --residents 120 --volunteers 5 --csv " +
+                  quote(a.string()))
+                .code,
+            0);
+  ASSERT_EQ(juwei("gen --seed 7 --households 50 --residents 120 --volunteers 5 --csv " +
+                  quote(b.string()))
+                .code,
+            0);
+  EXPECT_EQ(slurp(a), slurp(b));
+  EXPECT_EQ(count_lines(slurp(a)), 121);
+
+  // The generated file is a valid register.
+  ASSERT_EQ(juwei_db("init").code, 0);
+  Output o = juwei_db("import residents " + quote(a.string()));
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("120 added"), std::string::npos) << o.out;
+
+  o = juwei_db("demo --no-serve");
+  ASSERT_EQ(o.code, 0) << o.err;
+  for (const char* expected :
+       {"户数 households +1383\n", "居民 residents +3650\n", "志愿者 volunteers +160\n"}) {
+    EXPECT_TRUE(std::regex_search(o.out, std::regex(expected))) << expected << "\n" << o.out;
+  }
+  o = juwei_db("demo --no-serve");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("already"), std::string::npos) << o.out;
+
+  o = juwei_db("gen --communities 3 --households 20 --residents 50 --volunteers 2");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(juwei_db("residents").code, 1);  // several communities now: --community needed
+}
+
+// A process killed mid-import leaves the database as it was: the import is one transaction.
+TEST_F(Cli, AKilledImportLeavesNothingHalfDone) {
+  const fs::path big = m_dir / "big.csv";
+  ASSERT_EQ(juwei("gen --households 40000 --residents 100000 --volunteers 100 --csv " +
+                  quote(big.string()))
+                .code,
+            0);
+  ASSERT_EQ(juwei_db("init").code, 0);
+  const std::string db_path = m_db.substr(7);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execl(JUWEI_BIN, JUWEI_BIN, "import", "residents", big.c_str(), "--db", m_db.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Wait until the import is writing (its WAL grows), then kill it without warning.
+  const fs::path wal = db_path + "-wal";
+  for (int i = 0; i < 400; ++i) {
+    std::error_code ec;
+    if (fs::file_size(wal, ec) > 1'000'000) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the import finished before it could be killed";
+
+  const int lines = count_lines(exported());
+  EXPECT_EQ(lines, 1) << "a killed import must leave no residents behind";
+  // And the database is healthy: the same import now runs to the end.
+  const Output o = juwei_db("import residents " + quote(big.string()));
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("100000 added"), std::string::npos) << o.out;
+}
+
+}  // namespace

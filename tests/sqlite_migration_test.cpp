@@ -1,0 +1,138 @@
+// Migrations of the SQLite backend: a database left at any past schema version opens at the
+// latest with its data intact; newer and foreign files are refused without being touched.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace juwei::store::sqlite {
+namespace {
+
+class SqliteMigration : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    m_dir = std::filesystem::temp_directory_path() / ("juwei-migrate-" + std::to_string(rd()));
+    std::filesystem::create_directories(m_dir);
+  }
+  void TearDown() override { std::filesystem::remove_all(m_dir); }
+
+  // Runs SQL on the file directly, as an older juwei (or another program) would have.
+  void raw(const std::filesystem::path& file, const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+    const std::string message = error != nullptr ? error : "";
+    sqlite3_free(error);
+    sqlite3_close(db);
+    ASSERT_EQ(rc, SQLITE_OK) << message;
+  }
+
+  std::int64_t scalar(const std::filesystem::path& file, const char* sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    std::int64_t v = -1;
+    if (sqlite3_step(stmt) == SQLITE_ROW) v = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return v;
+  }
+
+  std::filesystem::path m_dir;
+};
+
+// Data a database at version `v` can hold, written with that version's schema.
+std::string data_at(int v) {
+  std::string sql;
+  if (v >= 1) {
+    sql +=
+        "INSERT INTO communities VALUES (1, NULL, '春晖居民区', 'Asia/Shanghai', "
+        "'2022-03-28T00:00:00Z');"
+        "INSERT INTO buildings VALUES (1, 1, '12号楼', 6);"
+        "INSERT INTO households VALUES (1, 1, 1, '301');"
+        "INSERT INTO residents VALUES (1, 1, 1, '王丽', 'female', '1988-02-29', "
+        "'310109198802290022', '13812345678', 'head', 0, 0, '', '2022-03-28T00:00:00Z', "
+        "'2022-03-28T00:00:00Z');";
+  }
+  if (v >= 2) {
+    sql +=
+        "INSERT INTO imports VALUES (1, 1, 'residents', 'a.csv', 'utf-8', 1, 1, 0, 0, 0, "
+        "'2022-03-28T00:00:00Z', '2022-03-28T00:00:01Z');";
+  }
+  return sql;
+}
+
+TEST_F(SqliteMigration, EveryPastVersionMigratesToTheLatestKeepingItsData) {
+  const int latest = static_cast<int>(migrations().size());
+  for (int from = 0; from <= latest; ++from) {
+    SCOPED_TRACE("from version " + std::to_string(from));
+    const auto file = m_dir / ("v" + std::to_string(from) + ".db");
+    std::string sql;
+    for (const Migration& m : migrations()) {
+      ASSERT_EQ(m.version, static_cast<int>(&m - migrations().data()) + 1);
+      if (m.version <= from) sql += std::string(m.sql);
+    }
+    sql += data_at(from);
+    sql += "PRAGMA user_version = " + std::to_string(from) + ";";
+    if (from > 0) sql += "PRAGMA application_id = " + std::to_string(kApplicationId) + ";";
+    raw(file, sql);
+
+    {
+      auto store = open(file);
+      ASSERT_TRUE(store.has_value()) << store.error().message;
+      EXPECT_EQ((*store)->schema_version(), latest);
+      auto tx = (*store)->begin(TxMode::write).value();
+      const auto counts = tx->count_registry(1).value();
+      EXPECT_EQ(counts.residents, from >= 1 ? 1 : 0);
+      // The latest schema works: an import record can be written.
+      if (from >= 1) {
+        EXPECT_TRUE(
+            tx->insert_import(ImportRecord{1, 0, "residents", "b.csv", "utf-8"}).has_value());
+      }
+      ASSERT_TRUE(tx->commit().has_value());
+    }
+    EXPECT_EQ(scalar(file, "PRAGMA user_version"), latest);
+    EXPECT_EQ(scalar(file, "PRAGMA application_id"), kApplicationId);
+    if (from >= 2) EXPECT_EQ(scalar(file, "SELECT count(*) FROM imports"), 2);
+  }
+}
+
+TEST_F(SqliteMigration, RefusesADatabaseFromANewerJuwei) {
+  const auto file = m_dir / "future.db";
+  std::string sql;
+  for (const Migration& m : migrations())
+    sql += std::string(m.sql);
+  sql += "PRAGMA user_version = 999; PRAGMA application_id = " + std::to_string(kApplicationId);
+  raw(file, sql);
+  auto store = open(file);
+  ASSERT_FALSE(store.has_value());
+  EXPECT_EQ(store.error().kind, Error::Kind::too_new);
+  EXPECT_EQ(scalar(file, "PRAGMA user_version"), 999);  // untouched
+}
+
+TEST_F(SqliteMigration, RefusesAnotherApplicationsDatabase) {
+  const auto file = m_dir / "other.db";
+  raw(file, "CREATE TABLE songs (title TEXT); INSERT INTO songs VALUES ('x');");
+  auto store = open(file);
+  ASSERT_FALSE(store.has_value());
+  EXPECT_EQ(store.error().kind, Error::Kind::corrupt);
+  EXPECT_EQ(scalar(file, "SELECT count(*) FROM songs"), 1);
+}
+
+TEST_F(SqliteMigration, RefusesAFileThatIsNotADatabase) {
+  const auto file = m_dir / "notes.db";
+  std::ofstream(file) << "姓名,身份证号\n这不是数据库,0\n" << std::string(4096, 'x');
+  auto store = open(file);
+  ASSERT_FALSE(store.has_value());
+  EXPECT_EQ(store.error().kind, Error::Kind::corrupt);
+}
+
+}  // namespace
+}  // namespace juwei::store::sqlite

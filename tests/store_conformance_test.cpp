@@ -1,0 +1,335 @@
+// The store conformance suite: every backend must pass every test here. A backend joins by
+// adding itself to kBackends; the tests use only the store::Store interface.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <functional>
+#include <random>
+
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace juwei::store {
+namespace {
+
+using namespace std::chrono;
+
+struct Backend {
+  std::string name;
+  // Opens (creating or reopening) the database kept in the given scratch folder.
+  std::function<Result<std::unique_ptr<Store>>(const std::filesystem::path&)> open;
+};
+
+void PrintTo(const Backend& b, std::ostream* os) {
+  *os << b.name;
+}
+
+const Backend kBackends[] = {
+    {"sqlite", [](const std::filesystem::path& dir) { return sqlite::open(dir / "juwei.db"); }},
+};
+
+constexpr std::string_view kNow = "2022-04-04T02:00:00Z";
+
+class StoreConformance : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    m_dir = std::filesystem::temp_directory_path() /
+            ("juwei-store-" + std::to_string(rd()) + "-" + std::to_string(rd()));
+    std::filesystem::create_directories(m_dir);
+    reopen();
+  }
+  void TearDown() override {
+    m_store.reset();
+    std::filesystem::remove_all(m_dir);
+  }
+  void reopen() {
+    m_store.reset();
+    auto s = GetParam().open(m_dir);
+    ASSERT_TRUE(s.has_value()) << s.error().message;
+    m_store = std::move(*s);
+  }
+  std::unique_ptr<Transaction> write() {
+    auto tx = m_store->begin(TxMode::write);
+    EXPECT_TRUE(tx.has_value());
+    return std::move(*tx);
+  }
+  std::unique_ptr<Transaction> read() {
+    auto tx = m_store->begin(TxMode::read);
+    EXPECT_TRUE(tx.has_value());
+    return std::move(*tx);
+  }
+
+  // A community with one building, one household and `residents` residents.
+  domain::CommunityId seed(std::string_view name, int residents) {
+    auto tx = write();
+    const auto c = tx->insert_community(domain::Community{0, 0, std::string(name)}, kNow).value();
+    const auto b = tx->insert_building(domain::Building{c, 0, "12号楼", 6}).value();
+    const auto h = tx->insert_household(domain::Household{c, 0, b, "301"}).value();
+    for (int i = 0; i < residents; ++i) {
+      EXPECT_TRUE(tx->insert_resident(resident(c, h, i), kNow).has_value());
+    }
+    EXPECT_TRUE(tx->commit().has_value());
+    return c;
+  }
+
+  static domain::Resident resident(domain::CommunityId c, domain::HouseholdId h, int i) {
+    domain::Resident r;
+    r.community_id = c;
+    r.household_id = h;
+    r.name = i == 0 ? "王丽" : "居民" + std::to_string(i);
+    r.gender = domain::Gender::female;
+    r.birth_date = domain::Date{year{1988}, month{2}, day{29}};
+    // Distinct, not necessarily valid: the store does not validate, the domain does.
+    r.id_number = "3101091988022900" + std::to_string(10 + i);
+    r.phone = "138000000" + std::to_string(10 + i);
+    r.relation = i == 0 ? domain::Relation::head : domain::Relation::child;
+    r.notes = "note " + std::to_string(i);
+    return r;
+  }
+
+  std::filesystem::path m_dir;
+  std::unique_ptr<Store> m_store;
+};
+
+TEST_P(StoreConformance, OpensAtTheLatestSchemaVersion) {
+  EXPECT_EQ(m_store->schema_version(), static_cast<int>(sqlite::migrations().size()));
+}
+
+TEST_P(StoreConformance, CommunitiesAndStreets) {
+  auto tx = write();
+  const auto street = tx->ensure_street("示范街道").value();
+  EXPECT_EQ(tx->ensure_street("示范街道").value(), street);  // idempotent
+  domain::Community c{0, street, "春晖居民区", "Asia/Shanghai"};
+  const auto id = tx->insert_community(c, kNow).value();
+  EXPECT_FALSE(tx->insert_community(c, kNow).has_value());  // names are unique
+  ASSERT_TRUE(tx->commit().has_value());
+
+  const auto list = read()->list_communities().value();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].id, id);
+  EXPECT_EQ(list[0].street_id, street);
+  EXPECT_EQ(list[0].name, "春晖居民区");
+  EXPECT_EQ(list[0].time_zone, "Asia/Shanghai");
+}
+
+TEST_P(StoreConformance, BuildingsAndHouseholdsAreUniqueByName) {
+  const auto c = seed("A", 0);
+  auto tx = write();
+  const auto b = tx->find_building(c, "12号楼").value();
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(b->floors, 6);
+  EXPECT_FALSE(tx->find_building(c, "13号楼").value().has_value());
+  const auto dup = tx->insert_building(domain::Building{c, 0, "12号楼", 6});
+  ASSERT_FALSE(dup.has_value());
+  EXPECT_EQ(dup.error().kind, Error::Kind::conflict);
+  const auto h = tx->find_household(c, b->id, "301").value();
+  ASSERT_TRUE(h.has_value());
+  EXPECT_FALSE(tx->find_household(c, b->id, "302").value().has_value());
+  const auto dup_h = tx->insert_household(domain::Household{c, 0, b->id, "301"});
+  ASSERT_FALSE(dup_h.has_value());
+  EXPECT_EQ(dup_h.error().kind, Error::Kind::conflict);
+  const auto b2 = tx->insert_building(domain::Building{c, 0, "13号楼", 18}).value();
+  EXPECT_NE(b2, b->id);
+  EXPECT_EQ(tx->list_buildings(c).value().size(), 2u);
+}
+
+TEST_P(StoreConformance, ResidentsRoundTripEveryField) {
+  const auto c = seed("A", 1);
+  auto tx = read();
+  const auto found = tx->find_resident_by_id_number(c, resident(c, 1, 0).id_number).value();
+  ASSERT_TRUE(found.has_value());
+  domain::Resident expected = resident(c, found->household_id, 0);
+  expected.id = found->id;
+  EXPECT_TRUE(found->same_details(expected));
+  EXPECT_EQ(found->household_id, expected.household_id);
+  EXPECT_EQ(found->community_id, c);
+}
+
+TEST_P(StoreConformance, DuplicateIdNumberIsAConflictAndLeavesTheTransactionUsable) {
+  const auto c = seed("A", 1);
+  auto tx = write();
+  const auto existing = tx->find_resident_by_id_number(c, resident(c, 1, 0).id_number).value();
+  ASSERT_TRUE(existing.has_value());
+  auto dup = tx->insert_resident(resident(c, existing->household_id, 0), kNow);
+  ASSERT_FALSE(dup.has_value());
+  EXPECT_EQ(dup.error().kind, Error::Kind::conflict);
+  EXPECT_TRUE(tx->insert_resident(resident(c, existing->household_id, 5), kNow).has_value());
+  ASSERT_TRUE(tx->commit().has_value());
+  EXPECT_EQ(read()->count_registry(c).value().residents, 2);
+}
+
+TEST_P(StoreConformance, UpdateChangesTheRowAndMissingRowsAreNotFound) {
+  const auto c = seed("A", 2);
+  auto tx = write();
+  auto r = tx->find_resident_by_id_number(c, resident(c, 1, 1).id_number).value().value();
+  r.phone = "13999999999";
+  r.volunteer = true;
+  r.vulnerabilities.add(domain::Vulnerability::dialysis);
+  ASSERT_TRUE(tx->update_resident(r, kNow).has_value());
+  domain::Resident ghost = r;
+  ghost.id = 999;
+  const auto missing = tx->update_resident(ghost, kNow);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().kind, Error::Kind::not_found);
+  ASSERT_TRUE(tx->commit().has_value());
+  const auto back = read()->find_resident_by_id_number(c, r.id_number).value().value();
+  EXPECT_TRUE(back.same_details(r));
+}
+
+TEST_P(StoreConformance, IdsArePerCommunityAndCommunitiesAreIsolated) {
+  const auto a = seed("A", 3);
+  const auto b = seed("B", 2);
+  auto tx = read();
+  EXPECT_EQ(tx->count_registry(a).value().residents, 3);
+  EXPECT_EQ(tx->count_registry(b).value().residents, 2);
+  // The same ID number may be registered in two communities (people move).
+  EXPECT_TRUE(tx->find_resident_by_id_number(b, resident(b, 1, 0).id_number).value().has_value());
+  ResidentQuery q;
+  q.community_id = b;
+  const auto rows = tx->search_residents(q).value();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].resident.id, 1);
+  for (const auto& row : rows)
+    EXPECT_EQ(row.resident.community_id, b);
+}
+
+TEST_P(StoreConformance, RollsBackWhatIsNotCommitted) {
+  const auto c = seed("A", 1);
+  {
+    auto tx = write();
+    const auto h = tx->find_household(c, 1, "301").value().value();
+    ASSERT_TRUE(tx->insert_resident(resident(c, h.id, 7), kNow).has_value());
+    ASSERT_TRUE(tx->insert_building(domain::Building{c, 0, "99号楼", 6}).has_value());
+  }  // destroyed without commit
+  auto tx = read();
+  EXPECT_EQ(tx->count_registry(c).value().residents, 1);
+  EXPECT_EQ(tx->count_registry(c).value().buildings, 1);
+}
+
+TEST_P(StoreConformance, CommittedDataSurvivesReopening) {
+  const auto c = seed("A", 4);
+  reopen();
+  EXPECT_EQ(read()->count_registry(c).value().residents, 4);
+}
+
+struct SearchCase {
+  std::string text;
+  std::size_t expected;
+};
+
+TEST_P(StoreConformance, SearchFindsByNameRoomPhoneAndIdSuffix) {
+  const auto c = seed("A", 12);
+  const SearchCase cases[] = {
+      {"", 12},                            // everyone
+      {"王丽", 1},                         // name
+      {"居民1", 3},                        // name fragment: 居民1, 居民10, 居民11
+      {"301", 12},                         // room
+      {"12号楼301", 12},                   // building + room
+      {"12号楼 301", 12}, {"0000011", 1},  // phone fragment
+      {"0015", 1},                         // last four of the ID number
+      {"%", 0},                            // wildcards are literal
+      {"_", 0},           {"nobody", 0},
+  };
+  auto tx = read();
+  for (const SearchCase& sc : cases) {
+    SCOPED_TRACE(sc.text);
+    ResidentQuery q;
+    q.community_id = c;
+    q.text = sc.text;
+    EXPECT_EQ(tx->search_residents(q).value().size(), sc.expected);
+  }
+}
+
+TEST_P(StoreConformance, SearchPagesWithACursorAndFiltersByBuilding) {
+  const auto c = seed("A", 7);
+  auto tx = read();
+  ResidentQuery q;
+  q.community_id = c;
+  q.limit = 3;
+  std::vector<domain::ResidentId> seen;
+  while (true) {
+    const auto page = tx->search_residents(q).value();
+    for (const auto& row : page)
+      seen.push_back(row.resident.id);
+    if (page.size() < q.limit) break;
+    q.after = page.back().resident.id;
+  }
+  EXPECT_EQ(seen, (std::vector<domain::ResidentId>{1, 2, 3, 4, 5, 6, 7}));
+  ResidentQuery other;
+  other.community_id = c;
+  other.building = 42;
+  EXPECT_TRUE(tx->search_residents(other).value().empty());
+}
+
+TEST_P(StoreConformance, StreamsResidentsInOrderAndStopsWhenAsked) {
+  const auto c = seed("A", 5);
+  auto tx = read();
+  std::vector<domain::ResidentId> ids;
+  ASSERT_TRUE(tx->for_each_resident(c, [&](const ResidentRow& row) {
+                  EXPECT_EQ(row.building, "12号楼");
+                  EXPECT_EQ(row.room, "301");
+                  ids.push_back(row.resident.id);
+                  return true;
+                }).has_value());
+  EXPECT_EQ(ids, (std::vector<domain::ResidentId>{1, 2, 3, 4, 5}));
+  int visited = 0;
+  ASSERT_TRUE(
+      tx->for_each_resident(c, [&](const ResidentRow&) { return ++visited < 2; }).has_value());
+  EXPECT_EQ(visited, 2);
+}
+
+TEST_P(StoreConformance, CountsVolunteersAndVulnerabilities) {
+  const auto c = seed("A", 0);
+  {
+    auto tx = write();
+    auto r = resident(c, 1, 0);
+    r.volunteer = true;
+    r.vulnerabilities.add(domain::Vulnerability::pregnant);
+    ASSERT_TRUE(tx->insert_resident(r, kNow).has_value());
+    auto s = resident(c, 1, 1);
+    s.vulnerabilities.add(domain::Vulnerability::pregnant);
+    s.vulnerabilities.add(domain::Vulnerability::bedridden);
+    ASSERT_TRUE(tx->insert_resident(s, kNow).has_value());
+    ASSERT_TRUE(tx->commit().has_value());
+  }
+  const auto n = read()->count_registry(c).value();
+  EXPECT_EQ(n.buildings, 1);
+  EXPECT_EQ(n.households, 1);
+  EXPECT_EQ(n.residents, 2);
+  EXPECT_EQ(n.volunteers, 1);
+  EXPECT_EQ(n.by_vulnerability[1], 2);  // pregnant
+  EXPECT_EQ(n.by_vulnerability[6], 1);  // bedridden
+  EXPECT_EQ(n.by_vulnerability[0], 0);
+}
+
+TEST_P(StoreConformance, KeepsImportHistory) {
+  const auto c = seed("A", 0);
+  auto tx = write();
+  ImportRecord rec{c,
+                   0,
+                   "residents",
+                   "register.csv",
+                   "gb18030",
+                   10,
+                   8,
+                   1,
+                   1,
+                   0,
+                   "2022-04-04T02:00:00Z",
+                   "2022-04-04T02:00:01Z"};
+  const auto first = tx->insert_import(rec).value();
+  const auto second = tx->insert_import(rec).value();
+  EXPECT_EQ(second, first + 1);
+  ASSERT_TRUE(tx->commit().has_value());
+  const auto list = read()->list_imports(c).value();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].source, "register.csv");
+  EXPECT_EQ(list[0].encoding, "gb18030");
+  EXPECT_EQ(list[1].added, 8);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::ValuesIn(kBackends),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace juwei::store
