@@ -55,11 +55,13 @@ class Cli : public ::testing::Test {
   void TearDown() override { fs::remove_all(m_dir); }
 
   // Runs juwei with the arguments (already shell-quoted where needed), no standard input.
+  // Runs juwei; standard input is /dev/null unless args redirect it.
   Output juwei(const std::string& args) {
     const fs::path out = m_dir / "stdout";
     const fs::path err = m_dir / "stderr";
-    const std::string cmd = std::string(JUWEI_BIN) + " " + args + " </dev/null >" +
-                            quote(out.string()) + " 2>" + quote(err.string());
+    const std::string in = args.find(" < ") == std::string::npos ? " </dev/null" : "";
+    const std::string cmd = std::string(JUWEI_BIN) + " " + args + in + " >" + quote(out.string()) +
+                            " 2>" + quote(err.string());
     const int status = std::system(cmd.c_str());
     Output o;
     o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -247,6 +249,29 @@ TEST_F(Cli, ExportsInEveryEncodingAndReimportsUnchanged) {
   }
   EXPECT_EQ(exported(), utf8);
   EXPECT_EQ(juwei_db("export residents --encoding latin1").code, 1);
+}
+
+TEST_F(Cli, InitCreatesAnAdminAndUsersAreManaged) {
+  Output o = juwei_db("init");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(std::regex_search(o.out, std::regex("admin +admin +[A-Za-z0-9_-]{16}\n"))) << o.out;
+  const fs::path pw = write("pw", "a long passphrase\n");
+  o = juwei_db("user add liumiao --role secretary --password-stdin < " + quote(pw.string()));
+  ASSERT_EQ(o.code, 0) << o.err;
+  o = juwei_db("user add liumiao --role staff --password-stdin < " + quote(pw.string()));
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.err.find("taken"), std::string::npos) << o.err;
+  EXPECT_EQ(juwei_db("user add xiao1 --role king --password-stdin < " + quote(pw.string())).code,
+            1);
+  EXPECT_EQ(juwei_db("user add xiao1 --role staff").code, 1);  // no terminal, no --password-stdin
+  const fs::path weak = write("weak", "short\n");
+  o = juwei_db("user add xiao1 --role staff --password-stdin < " + quote(weak.string()));
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.err.find("at least 10"), std::string::npos) << o.err;
+  ASSERT_EQ(juwei_db("user disable liumiao").code, 0);
+  o = juwei_db("user list");
+  EXPECT_TRUE(std::regex_search(o.out, std::regex("liumiao +secretary +书记 +disabled"))) << o.out;
+  EXPECT_EQ(juwei_db("user passwd nobody --password-stdin < " + quote(pw.string())).code, 1);
 }
 
 TEST_F(Cli, ExitCodesAndHelp) {

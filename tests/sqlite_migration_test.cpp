@@ -66,6 +66,11 @@ std::string data_at(int v) {
         "INSERT INTO imports VALUES (1, 1, 'residents', 'a.csv', 'utf-8', 1, 1, 0, 0, 0, "
         "'2022-03-28T00:00:00Z', '2022-03-28T00:00:01Z');";
   }
+  if (v >= 3) {
+    sql +=
+        "INSERT INTO users VALUES (1, 1, 'liumiao', 'secretary', '$argon2id$v=19$m=65536,t=2,"
+        "p=1$c29tZXNhbHQ$hash', 0, '2022-03-28T00:00:00Z');";
+  }
   return sql;
 }
 
@@ -100,7 +105,12 @@ TEST_F(SqliteMigration, EveryPastVersionMigratesToTheLatestKeepingItsData) {
     }
     EXPECT_EQ(scalar(file, "PRAGMA user_version"), latest);
     EXPECT_EQ(scalar(file, "PRAGMA application_id"), kApplicationId);
-    if (from >= 2) EXPECT_EQ(scalar(file, "SELECT count(*) FROM imports"), 2);
+    if (from >= 2) {
+      EXPECT_EQ(scalar(file, "SELECT count(*) FROM imports"), 2);
+    }
+    if (from >= 3) {
+      EXPECT_EQ(scalar(file, "SELECT count(*) FROM users"), 1);
+    }
   }
 }
 

@@ -328,6 +328,63 @@ TEST_P(StoreConformance, KeepsImportHistory) {
   EXPECT_EQ(list[1].added, 8);
 }
 
+TEST_P(StoreConformance, UsersAreUniqueByNameAndCanBeDisabled) {
+  const auto c = seed("A", 0);
+  auto tx = write();
+  domain::User u{c, 0, "liumiao", domain::Role::secretary, false};
+  const auto id = tx->insert_user(u, "$argon2id$hash1", kNow).value();
+  const auto dup = tx->insert_user(u, "$argon2id$hash2", kNow);
+  ASSERT_FALSE(dup.has_value());
+  EXPECT_EQ(dup.error().kind, Error::Kind::conflict);
+  ASSERT_TRUE(tx->set_user_password(c, id, "$argon2id$hash3").has_value());
+  ASSERT_TRUE(tx->set_user_disabled(c, id, true).has_value());
+  EXPECT_EQ(tx->set_user_disabled(c, id + 100, true).error().kind, Error::Kind::not_found);
+  ASSERT_TRUE(tx->commit().has_value());
+
+  auto rd = read();
+  const auto found = rd->find_user("liumiao").value();
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->user.id, id);
+  EXPECT_EQ(found->user.role, domain::Role::secretary);
+  EXPECT_TRUE(found->user.disabled);
+  EXPECT_EQ(found->password_hash, "$argon2id$hash3");
+  EXPECT_EQ(rd->get_user(c, id).value()->user.username, "liumiao");
+  EXPECT_FALSE(rd->find_user("nobody").value().has_value());
+  EXPECT_EQ(rd->list_users(c).value().size(), 1u);
+}
+
+TEST_P(StoreConformance, SessionsAreFoundByTokenHashAndRevoked) {
+  const auto c = seed("A", 0);
+  auto tx = write();
+  const auto uid =
+      tx->insert_user(domain::User{c, 0, "gate1", domain::Role::gate, false}, "h", kNow).value();
+  ASSERT_TRUE(
+      tx->insert_session(Session{c, "abc", uid, std::string(kNow), "2022-04-05T02:00:00Z", ""})
+          .has_value());
+  ASSERT_TRUE(
+      tx->insert_session(Session{c, "def", uid, std::string(kNow), "2022-04-05T02:00:00Z", ""})
+          .has_value());
+  ASSERT_TRUE(tx->commit().has_value());
+  {
+    auto t = write();
+    const auto s = t->find_session(c, "abc").value();
+    ASSERT_TRUE(s.has_value());
+    EXPECT_EQ(s->user_id, uid);
+    EXPECT_TRUE(s->revoked_at.empty());
+    EXPECT_FALSE(t->find_session(c + 1, "abc").value().has_value());  // scoped by community
+    ASSERT_TRUE(t->revoke_session(c, "abc", kNow).has_value());
+    EXPECT_EQ(t->revoke_session(c, "zzz", kNow).error().kind, Error::Kind::not_found);
+    ASSERT_TRUE(t->commit().has_value());
+  }
+  EXPECT_EQ(read()->find_session(c, "abc").value()->revoked_at, kNow);
+  {
+    auto t = write();
+    ASSERT_TRUE(t->revoke_sessions_of(c, uid, kNow).has_value());
+    ASSERT_TRUE(t->commit().has_value());
+  }
+  EXPECT_FALSE(read()->find_session(c, "def").value()->revoked_at.empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::ValuesIn(kBackends),
                          [](const auto& info) { return info.param.name; });
 

@@ -1,6 +1,8 @@
 #include "cli/app.hpp"
 
 #include <fmt/format.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <fstream>
@@ -8,6 +10,7 @@
 #include <optional>
 
 #include "cli/table.hpp"
+#include "service/accounts.hpp"
 #include "service/open_store.hpp"
 #include "service/registry.hpp"
 #include "service/resident_csv.hpp"
@@ -41,7 +44,7 @@ struct Failure {
 template <typename T>
 T check(service::Result<T> r) {
   if (!r) fail(std::move(r.error()));
-  return std::move(*r);
+  if constexpr (!std::is_void_v<T>) return std::move(*r);
 }
 
 std::unique_ptr<store::Store> open_db(const Globals& g) {
@@ -83,6 +86,116 @@ void print_counts(std::ostream& out, const domain::Community& c, const store::Re
   }
 }
 
+// Creates accounts with random passwords and prints each once; a taken name is skipped.
+void print_new_users(service::Accounts& accounts, domain::CommunityId community,
+                     std::initializer_list<std::pair<std::string_view, domain::Role>> users) {
+  bool header = false;
+  for (const auto& [name, role] : users) {
+    const std::string password = service::Accounts::generate_password();
+    auto user = accounts.add_user(community, name, role, password);
+    if (!user) {
+      if (user.error().kind == Error::Kind::conflict) continue;
+      fail(std::move(user.error()));
+    }
+    if (!header) {
+      std::cout << "logins (shown once; change with `juwei user passwd NAME`):\n";
+      header = true;
+    }
+    std::cout << fmt::format("  {:<12} {:<10} {}\n", name, domain::to_code(role), password);
+  }
+}
+
+// Reads a password: from standard input (one line) or from the terminal without echo.
+std::string read_password(bool from_stdin) {
+  std::string password;
+  if (from_stdin) {
+    std::getline(std::cin, password);
+  } else {
+    if (!isatty(STDIN_FILENO)) {
+      fail(Error::invalid("no terminal to ask for the password; pass --password-stdin"));
+    }
+    termios old{};
+    tcgetattr(STDIN_FILENO, &old);
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    std::cerr << "password: " << std::flush;
+    std::getline(std::cin, password);
+    std::string again;
+    std::cerr << "\nagain: " << std::flush;
+    std::getline(std::cin, again);
+    tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    std::cerr << '\n';
+    if (again != password) fail(Error::invalid("the two passwords differ"));
+  }
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  return password;
+}
+
+// juwei user add|passwd|list|disable
+void add_user(CLI::App& app, Globals& g) {
+  auto* cmd = app.add_subcommand("user", "Manage the accounts that log in to Juwei");
+  cmd->require_subcommand(1);
+  struct Args {
+    std::string name;
+    std::string role;
+    bool password_stdin = false;
+  };
+  auto args = std::make_shared<Args>();
+
+  auto* add = cmd->add_subcommand("add", "Create an account (password from a prompt or stdin)");
+  add->add_option("NAME", args->name, "Username: a-z, 0-9, . _ -")->required();
+  add->add_option("--role", args->role,
+                  "admin, secretary, staff, gate, volunteer, resident or street")
+      ->required();
+  add->add_flag("--password-stdin", args->password_stdin, "Read the password from stdin");
+  add->callback([&g, args] {
+    const auto role = domain::role_from_code(args->role);
+    if (!role) fail(Error::invalid("unknown role '" + args->role + "'"));
+    auto db = open_db(g);
+    service::Registry registry(*db, service::system_clock());
+    const domain::Community community = community_of(registry, g);
+    service::Accounts accounts(*db, service::system_clock());
+    const auto user = check(
+        accounts.add_user(community.id, args->name, *role, read_password(args->password_stdin)));
+    std::cout << fmt::format("created {} ({}) in {}\n", user.username, domain::to_code(user.role),
+                             community.name);
+  });
+
+  auto* passwd = cmd->add_subcommand("passwd", "Set an account's password; ends its sessions");
+  passwd->add_option("NAME", args->name, "Username")->required();
+  passwd->add_flag("--password-stdin", args->password_stdin, "Read the password from stdin");
+  passwd->callback([&g, args] {
+    auto db = open_db(g);
+    service::Accounts accounts(*db, service::system_clock());
+    check(accounts.set_password(args->name, read_password(args->password_stdin)));
+    std::cout << "password changed for " << args->name << '\n';
+  });
+
+  auto* disable = cmd->add_subcommand("disable", "Disable an account; ends its sessions");
+  disable->add_option("NAME", args->name, "Username")->required();
+  disable->callback([&g, args] {
+    auto db = open_db(g);
+    service::Accounts accounts(*db, service::system_clock());
+    check(accounts.set_disabled(args->name, true));
+    std::cout << "disabled " << args->name << '\n';
+  });
+
+  auto* list = cmd->add_subcommand("list", "List the community's accounts");
+  list->callback([&g] {
+    auto db = open_db(g);
+    service::Registry registry(*db, service::system_clock());
+    const domain::Community community = community_of(registry, g);
+    service::Accounts accounts(*db, service::system_clock());
+    Table table({"id", "username", "role", "角色", "state"});
+    for (const auto& u : check(accounts.list(community.id))) {
+      table.add({std::to_string(u.id), u.username, std::string(domain::to_code(u.role)),
+                 std::string(domain::to_label_zh(u.role)), u.disabled ? "disabled" : "active"});
+    }
+    table.print(std::cout);
+  });
+}
+
 // juwei init
 void add_init(CLI::App& app, Globals& g) {
   auto* cmd = app.add_subcommand("init", "Create the database and a community (idempotent)");
@@ -97,6 +210,10 @@ void add_init(CLI::App& app, Globals& g) {
     std::cout << fmt::format("{} community '{}' (id {}) in {} (schema version {})\n",
                              outcome.created ? "created" : "already had", outcome.community.name,
                              outcome.community.id, g.db, db->schema_version());
+    if (outcome.created) {
+      service::Accounts accounts(*db, service::system_clock());
+      print_new_users(accounts, outcome.community.id, {{"admin", domain::Role::admin}});
+    }
   });
 }
 
@@ -339,7 +456,8 @@ void add_demo(CLI::App& app, Globals& g) {
     service::Registry registry(*db, service::system_clock());
     const auto outcome = check(registry.init_community(kSeedCommunity, kSeedStreet));
     store::RegistryCounts counts = check(registry.counts(outcome.community.id));
-    if (counts.residents == 0) {
+    const bool fresh = counts.residents == 0;
+    if (fresh) {
       service::CommunityGenerator generator(kSeedOptions);
       counts = check(registry.add_synthetic(outcome.community.id, generator));
       std::cout << "created the seed community in " << g.db << ":\n";
@@ -347,6 +465,15 @@ void add_demo(CLI::App& app, Globals& g) {
       std::cout << "the seed community is already in " << g.db << ":\n";
     }
     print_counts(std::cout, outcome.community, counts);
+    if (fresh) {
+      service::Accounts accounts(*db, service::system_clock());
+      print_new_users(accounts, outcome.community.id,
+                      {{"admin", domain::Role::admin},
+                       {"secretary", domain::Role::secretary},
+                       {"staff", domain::Role::staff},
+                       {"gate", domain::Role::gate},
+                       {"volunteer", domain::Role::volunteer}});
+    }
     std::cout << "try: juwei residents --db " << g.db << " --community " << kSeedCommunity
               << " --building 1号楼\n";
     if (!*no_serve) {
@@ -370,6 +497,7 @@ int run(int argc, char** argv) {
   add_export(app, g);
   add_residents(app, g);
   add_gen(app, g);
+  add_user(app, g);
   add_demo(app, g);
   // Global options are accepted after the subcommand too: `juwei residents --db x`.
   for (CLI::App* sub : app.get_subcommands({})) {

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/account.hpp"
 #include "domain/registry.hpp"
 
 namespace juwei::store {
@@ -80,6 +81,20 @@ struct ImportRecord {
   std::string finished_at;
 };
 
+struct StoredUser {
+  domain::User user;
+  std::string password_hash;  // argon2id, in libsodium's string format
+};
+
+struct Session {
+  domain::CommunityId community_id = 0;
+  std::string token_hash;  // hex BLAKE2b of the token
+  domain::UserId user_id = 0;
+  std::string created_at;
+  std::string expires_at;
+  std::string revoked_at;  // empty while valid
+};
+
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -117,6 +132,27 @@ class Transaction {
 
   virtual Result<std::int64_t> insert_import(const ImportRecord& record) = 0;
   virtual Result<std::vector<ImportRecord>> list_imports(domain::CommunityId c) = 0;
+
+  // Users: usernames are unique across the database (conflict otherwise).
+  virtual Result<domain::UserId> insert_user(const domain::User& u, std::string_view password_hash,
+                                             std::string_view now) = 0;
+  virtual Result<std::optional<StoredUser>> find_user(std::string_view username) = 0;
+  virtual Result<std::optional<StoredUser>> get_user(domain::CommunityId c, domain::UserId id) = 0;
+  virtual Result<std::vector<domain::User>> list_users(domain::CommunityId c) = 0;
+  virtual Result<void> set_user_password(domain::CommunityId c, domain::UserId id,
+                                         std::string_view password_hash) = 0;
+  virtual Result<void> set_user_disabled(domain::CommunityId c, domain::UserId id,
+                                         bool disabled) = 0;
+
+  virtual Result<void> insert_session(const Session& s) = 0;
+  virtual Result<std::optional<Session>> find_session(domain::CommunityId c,
+                                                      std::string_view token_hash) = 0;
+  // Marks the session revoked (logout); not_found when there is no such session.
+  virtual Result<void> revoke_session(domain::CommunityId c, std::string_view token_hash,
+                                      std::string_view now) = 0;
+  // Revokes every session of a user (password change, account disabled).
+  virtual Result<void> revoke_sessions_of(domain::CommunityId c, domain::UserId id,
+                                          std::string_view now) = 0;
 };
 
 class Store {

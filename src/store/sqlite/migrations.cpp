@@ -76,9 +76,35 @@ CREATE TABLE imports (
 ) WITHOUT ROWID;
 )sql";
 
+// Users log in by a globally unique username; a session is found by the community in its
+// token and the hash of the token (the token itself is never stored).
+constexpr std::string_view kAccounts = R"sql(
+CREATE TABLE users (
+  community_id  INTEGER NOT NULL REFERENCES communities (community_id),
+  user_id       INTEGER NOT NULL,
+  username      TEXT NOT NULL UNIQUE,
+  role          TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  disabled      INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+  created_at    TEXT NOT NULL,
+  PRIMARY KEY (community_id, user_id)
+) WITHOUT ROWID;
+CREATE TABLE sessions (
+  community_id INTEGER NOT NULL,
+  token_hash   TEXT NOT NULL,
+  user_id      INTEGER NOT NULL,
+  created_at   TEXT NOT NULL,
+  expires_at   TEXT NOT NULL,
+  revoked_at   TEXT,
+  PRIMARY KEY (community_id, token_hash),
+  FOREIGN KEY (community_id, user_id) REFERENCES users (community_id, user_id)
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "registry: streets, communities, buildings, households, residents", kRegistry},
     Migration{2, "import history", kImports},
+    Migration{3, "users and sessions", kAccounts},
 };
 
 }  // namespace

@@ -189,8 +189,24 @@ class SqliteTransaction final : public Transaction {
   Result<std::int64_t> insert_import(const ImportRecord& record) override;
   Result<std::vector<ImportRecord>> list_imports(CommunityId c) override;
 
+  Result<domain::UserId> insert_user(const domain::User& u, std::string_view password_hash,
+                                     std::string_view now) override;
+  Result<std::optional<StoredUser>> find_user(std::string_view username) override;
+  Result<std::optional<StoredUser>> get_user(CommunityId c, domain::UserId id) override;
+  Result<std::vector<domain::User>> list_users(CommunityId c) override;
+  Result<void> set_user_password(CommunityId c, domain::UserId id,
+                                 std::string_view password_hash) override;
+  Result<void> set_user_disabled(CommunityId c, domain::UserId id, bool disabled) override;
+  Result<void> insert_session(const Session& s) override;
+  Result<std::optional<Session>> find_session(CommunityId c, std::string_view token_hash) override;
+  Result<void> revoke_session(CommunityId c, std::string_view token_hash,
+                              std::string_view now) override;
+  Result<void> revoke_sessions_of(CommunityId c, domain::UserId id, std::string_view now) override;
+
  private:
-  enum class Sequence { building, household, resident, import };
+  enum class Sequence { building, household, resident, import, user };
+  Result<std::optional<StoredUser>> read_user(Stmt& s, std::string_view what);
+  Result<void> run_changing_one(Stmt& s, std::string_view what);
   // Next free id of a per-community sequence; read once per transaction, then counted here
   // (transactions that write are serialized, so nobody else allocates meanwhile).
   Result<std::int64_t> next_id(Sequence seq, CommunityId c);
@@ -276,6 +292,9 @@ Result<std::int64_t> SqliteTransaction::next_id(Sequence seq, CommunityId c) {
       break;
     case Sequence::import:
       sql = "SELECT coalesce(max(import_id), 0) + 1 FROM imports WHERE community_id = ?1";
+      break;
+    case Sequence::user:
+      sql = "SELECT coalesce(max(user_id), 0) + 1 FROM users WHERE community_id = ?1";
       break;
   }
   auto s = prepare(sql);
@@ -582,6 +601,143 @@ Result<std::vector<ImportRecord>> SqliteTransaction::list_imports(CommunityId c)
                                s->text(9), s->text(10)});
   }
   return out;
+}
+
+Result<void> SqliteTransaction::run_changing_one(Stmt& s, std::string_view what) {
+  if (auto r = s.run(what); !r) return r;
+  if (sqlite3_changes(m_store.db()) == 0) {
+    return std::unexpected(Error{Error::Kind::not_found, std::string(what) + ": no such record"});
+  }
+  return {};
+}
+
+Result<domain::UserId> SqliteTransaction::insert_user(const domain::User& u,
+                                                      std::string_view password_hash,
+                                                      std::string_view now) {
+  auto id = next_id(Sequence::user, u.community_id);
+  if (!id) return id;
+  auto s = prepare(
+      "INSERT INTO users (community_id, user_id, username, role, password_hash, disabled, "
+      "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, u.community_id)
+      .bind(2, *id)
+      .bind(3, u.username)
+      .bind(4, domain::to_code(u.role))
+      .bind(5, password_hash)
+      .bind(6, std::int64_t{u.disabled ? 1 : 0})
+      .bind(7, now);
+  if (auto r = s->run("insert user"); !r) return std::unexpected(r.error());
+  return *id;
+}
+
+Result<std::optional<StoredUser>> SqliteTransaction::read_user(Stmt& s, std::string_view what) {
+  auto row = s.step(what);
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<StoredUser>();
+  StoredUser u;
+  u.user.community_id = s.integer(0);
+  u.user.id = s.integer(1);
+  u.user.username = s.text(2);
+  u.user.role = domain::role_from_code(s.text(3)).value_or(domain::Role::resident);
+  u.password_hash = s.text(4);
+  u.user.disabled = s.integer(5) != 0;
+  return u;
+}
+
+Result<std::optional<StoredUser>> SqliteTransaction::find_user(std::string_view username) {
+  auto s = prepare(
+      "SELECT community_id, user_id, username, role, password_hash, disabled FROM users "
+      "WHERE username = ?1");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, username);
+  return read_user(*s, "find user");
+}
+
+Result<std::optional<StoredUser>> SqliteTransaction::get_user(CommunityId c, domain::UserId id) {
+  auto s = prepare(
+      "SELECT community_id, user_id, username, role, password_hash, disabled FROM users "
+      "WHERE community_id = ?1 AND user_id = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, id);
+  return read_user(*s, "get user");
+}
+
+Result<std::vector<domain::User>> SqliteTransaction::list_users(CommunityId c) {
+  auto s = prepare(
+      "SELECT community_id, user_id, username, role, password_hash, disabled FROM users "
+      "WHERE community_id = ?1 ORDER BY user_id");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c);
+  std::vector<domain::User> out;
+  while (true) {
+    auto u = read_user(*s, "list users");
+    if (!u) return std::unexpected(u.error());
+    if (!*u) break;
+    out.push_back((*u)->user);
+  }
+  return out;
+}
+
+Result<void> SqliteTransaction::set_user_password(CommunityId c, domain::UserId id,
+                                                  std::string_view password_hash) {
+  auto s = prepare("UPDATE users SET password_hash = ?3 WHERE community_id = ?1 AND user_id = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, id).bind(3, password_hash);
+  return run_changing_one(*s, "set password");
+}
+
+Result<void> SqliteTransaction::set_user_disabled(CommunityId c, domain::UserId id, bool disabled) {
+  auto s = prepare("UPDATE users SET disabled = ?3 WHERE community_id = ?1 AND user_id = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, id).bind(3, std::int64_t{disabled ? 1 : 0});
+  return run_changing_one(*s, "disable user");
+}
+
+Result<void> SqliteTransaction::insert_session(const Session& session) {
+  auto s = prepare(
+      "INSERT INTO sessions (community_id, token_hash, user_id, created_at, expires_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, session.community_id)
+      .bind(2, session.token_hash)
+      .bind(3, session.user_id)
+      .bind(4, session.created_at)
+      .bind(5, session.expires_at);
+  return s->run("insert session");
+}
+
+Result<std::optional<Session>> SqliteTransaction::find_session(CommunityId c,
+                                                               std::string_view token_hash) {
+  auto s = prepare(
+      "SELECT user_id, created_at, expires_at, coalesce(revoked_at, '') FROM sessions "
+      "WHERE community_id = ?1 AND token_hash = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, token_hash);
+  auto row = s->step("find session");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<Session>();
+  return Session{c, std::string(token_hash), s->integer(0), s->text(1), s->text(2), s->text(3)};
+}
+
+Result<void> SqliteTransaction::revoke_session(CommunityId c, std::string_view token_hash,
+                                               std::string_view now) {
+  auto s = prepare(
+      "UPDATE sessions SET revoked_at = coalesce(revoked_at, ?3) "
+      "WHERE community_id = ?1 AND token_hash = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, token_hash).bind(3, now);
+  return run_changing_one(*s, "revoke session");
+}
+
+Result<void> SqliteTransaction::revoke_sessions_of(CommunityId c, domain::UserId id,
+                                                   std::string_view now) {
+  auto s = prepare(
+      "UPDATE sessions SET revoked_at = ?3 WHERE community_id = ?1 AND user_id = ?2 AND "
+      "revoked_at IS NULL");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, id).bind(3, now);
+  return s->run("revoke sessions");
 }
 
 Result<int> migrate(sqlite3* db) {

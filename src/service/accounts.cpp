@@ -1,0 +1,236 @@
+#include "service/accounts.hpp"
+
+#include <fmt/format.h>
+#include <sodium.h>
+
+#include <charconv>
+
+namespace juwei::service {
+namespace {
+
+bool sodium_ready() {
+  static const bool ok = sodium_init() >= 0;
+  return ok;
+}
+
+std::string hash_token(std::string_view token) {
+  unsigned char digest[32];
+  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(token.data()),
+                     token.size(), nullptr, 0);
+  char hex[sizeof digest * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return hex;
+}
+
+std::string random_base64(std::size_t bytes) {
+  std::vector<unsigned char> raw(bytes);
+  randombytes_buf(raw.data(), raw.size());
+  std::string out(sodium_base64_ENCODED_LEN(bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+  sodium_bin2base64(out.data(), out.size(), raw.data(), raw.size(),
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  out.resize(out.size() - 1);  // the terminating NUL
+  return out;
+}
+
+// "c12.<random>" -> 12; nullopt for anything else.
+std::optional<domain::CommunityId> community_of_token(std::string_view token) {
+  if (token.size() < 4 || token[0] != 'c') return std::nullopt;
+  const auto dot = token.find('.');
+  if (dot == std::string_view::npos || dot < 2) return std::nullopt;
+  domain::CommunityId id = 0;
+  const auto [ptr, ec] = std::from_chars(token.data() + 1, token.data() + dot, id);
+  if (ec != std::errc() || ptr != token.data() + dot) return std::nullopt;
+  return id;
+}
+
+Result<std::string> hash_password(std::string_view password) {
+  if (!sodium_ready()) return std::unexpected(Error::internal("libsodium failed to start"));
+  char hash[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(hash, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+    return std::unexpected(Error::internal("out of memory hashing a password"));
+  }
+  return std::string(hash);
+}
+
+// A fixed argon2id hash to verify against when the user does not exist, so a missing
+// account costs the same time as a wrong password.
+const std::string& dummy_hash() {
+  static const std::string hash = hash_password("juwei-no-such-user").value_or("");
+  return hash;
+}
+
+}  // namespace
+
+Accounts::Accounts(store::Store& store, Clock clock) : m_store(store), m_clock(std::move(clock)) {}
+
+std::string Accounts::generate_password() {
+  sodium_ready();
+  return random_base64(12);  // 16 characters, 96 bits
+}
+
+Result<domain::User> Accounts::add_user(domain::CommunityId community, std::string_view username,
+                                        domain::Role role, std::string_view password) {
+  if (auto p = domain::username_problem(username)) return std::unexpected(Error::invalid(*p));
+  if (auto p = domain::password_problem(password)) return std::unexpected(Error::invalid(*p));
+  auto hash = hash_password(password);
+  if (!hash) return std::unexpected(hash.error());
+  auto tx = m_store.begin(store::TxMode::write);
+  if (!tx) return std::unexpected(from_store(tx.error()));
+  domain::User user{community, 0, std::string(username), role, false};
+  auto id = (*tx)->insert_user(user, *hash, iso_utc(m_clock()));
+  if (!id) {
+    if (id.error().kind == store::Error::Kind::conflict) {
+      return std::unexpected(
+          Error{Error::Kind::conflict, fmt::format("the username '{}' is taken", username)});
+    }
+    return std::unexpected(from_store(id.error()));
+  }
+  if (auto done = (*tx)->commit(); !done) return std::unexpected(from_store(done.error()));
+  user.id = *id;
+  return user;
+}
+
+Result<void> Accounts::set_password(std::string_view username, std::string_view password) {
+  if (auto p = domain::password_problem(password)) return std::unexpected(Error::invalid(*p));
+  auto hash = hash_password(password);
+  if (!hash) return std::unexpected(hash.error());
+  auto tx = m_store.begin(store::TxMode::write);
+  if (!tx) return std::unexpected(from_store(tx.error()));
+  auto user = (*tx)->find_user(username);
+  if (!user) return std::unexpected(from_store(user.error()));
+  if (!*user) return std::unexpected(Error::not_found(fmt::format("no user '{}'", username)));
+  const domain::User& u = (*user)->user;
+  if (auto r = (*tx)->set_user_password(u.community_id, u.id, *hash); !r) {
+    return std::unexpected(from_store(r.error()));
+  }
+  // A new password ends every session the old one opened.
+  if (auto r = (*tx)->revoke_sessions_of(u.community_id, u.id, iso_utc(m_clock())); !r) {
+    return std::unexpected(from_store(r.error()));
+  }
+  if (auto done = (*tx)->commit(); !done) return std::unexpected(from_store(done.error()));
+  return {};
+}
+
+Result<void> Accounts::set_disabled(std::string_view username, bool disabled) {
+  auto tx = m_store.begin(store::TxMode::write);
+  if (!tx) return std::unexpected(from_store(tx.error()));
+  auto user = (*tx)->find_user(username);
+  if (!user) return std::unexpected(from_store(user.error()));
+  if (!*user) return std::unexpected(Error::not_found(fmt::format("no user '{}'", username)));
+  const domain::User& u = (*user)->user;
+  if (auto r = (*tx)->set_user_disabled(u.community_id, u.id, disabled); !r) {
+    return std::unexpected(from_store(r.error()));
+  }
+  if (disabled) {
+    if (auto r = (*tx)->revoke_sessions_of(u.community_id, u.id, iso_utc(m_clock())); !r) {
+      return std::unexpected(from_store(r.error()));
+    }
+  }
+  if (auto done = (*tx)->commit(); !done) return std::unexpected(from_store(done.error()));
+  return {};
+}
+
+Result<std::vector<domain::User>> Accounts::list(domain::CommunityId community) {
+  auto tx = m_store.begin(store::TxMode::read);
+  if (!tx) return std::unexpected(from_store(tx.error()));
+  auto users = (*tx)->list_users(community);
+  if (!users) return std::unexpected(from_store(users.error()));
+  return std::move(*users);
+}
+
+std::chrono::seconds Accounts::wait_for(std::string_view key, TimePoint now) {
+  const auto it = m_throttle.find(key);
+  if (it == m_throttle.end() || it->second.next_allowed <= now) return std::chrono::seconds(0);
+  return std::chrono::duration_cast<std::chrono::seconds>(it->second.next_allowed - now);
+}
+
+void Accounts::note_failure(const std::string& key, TimePoint now) {
+  Throttle& t = m_throttle[key];
+  ++t.failures;
+  if (t.failures >= kLockAfterFailures) {
+    t.next_allowed = now + kLockFor;
+  } else if (t.failures > kFreeFailures) {
+    // 2, 4, 8 ... seconds, at most a minute.
+    const int exponent = std::min(t.failures - kFreeFailures, 6);
+    t.next_allowed = now + std::chrono::seconds(1 << exponent);
+  }
+}
+
+Result<LoginOutcome> Accounts::login(std::string_view username, std::string_view password,
+                                     std::string_view client_address) {
+  if (!sodium_ready()) return std::unexpected(Error::internal("libsodium failed to start"));
+  const TimePoint now = m_clock();
+  const std::string user_key = "user:" + std::string(username);
+  const std::string address_key = "addr:" + std::string(client_address);
+  {
+    std::lock_guard lock(m_mutex);
+    const auto wait = std::max(wait_for(user_key, now), wait_for(address_key, now));
+    if (wait.count() > 0) return LoginOutcome{std::nullopt, LoginOutcome::Refusal::throttled, wait};
+  }
+  std::optional<store::StoredUser> user;
+  {
+    auto tx = m_store.begin(store::TxMode::read);
+    if (!tx) return std::unexpected(from_store(tx.error()));
+    auto found = (*tx)->find_user(username);
+    if (!found) return std::unexpected(from_store(found.error()));
+    user = std::move(*found);
+  }
+  // Verify even when the user is missing, so timing does not tell which usernames exist.
+  const std::string& hash = user ? user->password_hash : dummy_hash();
+  const bool password_ok =
+      password.size() <= domain::kMaxPasswordLength &&
+      crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+  if (!user || !password_ok || user->user.disabled) {
+    std::lock_guard lock(m_mutex);
+    note_failure(user_key, now);
+    note_failure(address_key, now);
+    return LoginOutcome{std::nullopt, LoginOutcome::Refusal::bad_credentials, {}};
+  }
+  {
+    std::lock_guard lock(m_mutex);
+    m_throttle.erase(user_key);
+    m_throttle.erase(address_key);
+  }
+  const domain::User& u = user->user;
+  const std::string token = fmt::format("c{}.{}", u.community_id, random_base64(32));
+  store::Session session{
+      u.community_id, hash_token(token), u.id, iso_utc(now), iso_utc(now + kSessionLifetime), ""};
+  auto tx = m_store.begin(store::TxMode::write);
+  if (!tx) return std::unexpected(from_store(tx.error()));
+  if (auto r = (*tx)->insert_session(session); !r) return std::unexpected(from_store(r.error()));
+  if (auto done = (*tx)->commit(); !done) return std::unexpected(from_store(done.error()));
+  return LoginOutcome{LoginSession{token, u, session.expires_at}, LoginOutcome::Refusal::none, {}};
+}
+
+Result<std::optional<domain::User>> Accounts::authenticate(std::string_view token) {
+  const auto community = community_of_token(token);
+  if (!community) return std::optional<domain::User>();
+  auto tx = m_store.begin(store::TxMode::read);
+  if (!tx) return std::unexpected(from_store(tx.error()));
+  auto session = (*tx)->find_session(*community, hash_token(token));
+  if (!session) return std::unexpected(from_store(session.error()));
+  // ISO-8601 UTC strings of one fixed format compare like the times they spell.
+  if (!*session || !(*session)->revoked_at.empty() ||
+      (*session)->expires_at <= iso_utc(m_clock())) {
+    return std::optional<domain::User>();
+  }
+  auto user = (*tx)->get_user(*community, (*session)->user_id);
+  if (!user) return std::unexpected(from_store(user.error()));
+  if (!*user || (*user)->user.disabled) return std::optional<domain::User>();
+  return std::optional<domain::User>((*user)->user);
+}
+
+Result<void> Accounts::logout(std::string_view token) {
+  const auto community = community_of_token(token);
+  if (!community) return std::unexpected(Error::not_found("no such session"));
+  auto tx = m_store.begin(store::TxMode::write);
+  if (!tx) return std::unexpected(from_store(tx.error()));
+  if (auto r = (*tx)->revoke_session(*community, hash_token(token), iso_utc(m_clock())); !r) {
+    return std::unexpected(from_store(r.error()));
+  }
+  if (auto done = (*tx)->commit(); !done) return std::unexpected(from_store(done.error()));
+  return {};
+}
+
+}  // namespace juwei::service

@@ -1,0 +1,74 @@
+// Accounts, passwords and sessions. Passwords are hashed with argon2id (libsodium
+// crypto_pwhash_str); a session token is 32 random bytes, handed out once and stored only as
+// its BLAKE2b hash. Repeated failed logins per account and per client address meet a growing
+// delay, then a temporary lock. Thread-safe: the throttle is guarded by a mutex; the Store
+// serializes transactions.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/account.hpp"
+#include "service/clock.hpp"
+#include "service/error.hpp"
+#include "store/store.hpp"
+
+namespace juwei::service {
+
+inline constexpr std::chrono::hours kSessionLifetime{12};
+inline constexpr int kFreeFailures = 3;  // failures before any delay
+inline constexpr int kLockAfterFailures = 10;
+inline constexpr std::chrono::minutes kLockFor{15};
+
+struct LoginSession {
+  std::string token;  // shown once; "c<community>.<random>"
+  domain::User user;
+  std::string expires_at;
+};
+
+// The outcome of a login attempt: a session, or why not (a rule outcome, not an Error).
+struct LoginOutcome {
+  enum class Refusal { none, bad_credentials, throttled };
+  std::optional<LoginSession> session;
+  Refusal refusal = Refusal::none;
+  std::chrono::seconds retry_after{0};
+};
+
+class Accounts {
+ public:
+  Accounts(store::Store& store, Clock clock);
+
+  Result<domain::User> add_user(domain::CommunityId community, std::string_view username,
+                                domain::Role role, std::string_view password);
+  Result<void> set_password(std::string_view username, std::string_view password);
+  Result<void> set_disabled(std::string_view username, bool disabled);
+  Result<std::vector<domain::User>> list(domain::CommunityId community);
+
+  Result<LoginOutcome> login(std::string_view username, std::string_view password,
+                             std::string_view client_address);
+  // The user a token belongs to, if it is valid now (not expired, revoked or disabled).
+  Result<std::optional<domain::User>> authenticate(std::string_view token);
+  Result<void> logout(std::string_view token);
+
+  // A random password for accounts created by `init` and `demo` (printed once).
+  static std::string generate_password();
+
+ private:
+  struct Throttle {
+    int failures = 0;
+    TimePoint next_allowed{};
+  };
+  std::chrono::seconds wait_for(std::string_view key, TimePoint now);  // requires m_mutex
+  void note_failure(const std::string& key, TimePoint now);            // requires m_mutex
+
+  store::Store& m_store;
+  Clock m_clock;
+  std::mutex m_mutex;
+  std::map<std::string, Throttle, std::less<>> m_throttle;  // guarded by m_mutex
+};
+
+}  // namespace juwei::service

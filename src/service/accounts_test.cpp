@@ -1,0 +1,135 @@
+#include "service/accounts.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "service/open_store.hpp"
+#include "service/registry.hpp"
+
+namespace juwei::service {
+namespace {
+
+using namespace std::chrono;
+using Refusal = LoginOutcome::Refusal;
+
+class AccountsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    m_dir = std::filesystem::temp_directory_path() / ("juwei-accounts-" + std::to_string(rd()));
+    m_store = open_store("sqlite:" + (m_dir / "juwei.db").string()).value();
+    Registry registry(*m_store, clock());
+    m_community = registry.init_community("春晖居民区").value().community.id;
+  }
+  void TearDown() override {
+    m_store.reset();
+    std::filesystem::remove_all(m_dir);
+  }
+  Clock clock() {
+    return [this] { return m_now; };
+  }
+
+  std::filesystem::path m_dir;
+  std::unique_ptr<store::Store> m_store;
+  domain::CommunityId m_community = 0;
+  TimePoint m_now = sys_days{year{2022} / 4 / 4} + hours{2};
+};
+
+TEST_F(AccountsTest, LogsInWithTheRightPasswordOnly) {
+  Accounts accounts(*m_store, clock());
+  ASSERT_TRUE(accounts.add_user(m_community, "liumiao", domain::Role::secretary, "correct horse")
+                  .has_value());
+  auto bad = accounts.login("liumiao", "wrong horse!", "10.0.0.1").value();
+  EXPECT_EQ(bad.refusal, Refusal::bad_credentials);
+  EXPECT_EQ(accounts.login("nobody", "correct horse", "10.0.0.1").value().refusal,
+            Refusal::bad_credentials);
+
+  const auto ok = accounts.login("liumiao", "correct horse", "10.0.0.1").value();
+  ASSERT_TRUE(ok.session.has_value());
+  EXPECT_EQ(ok.session->user.role, domain::Role::secretary);
+  EXPECT_EQ(ok.session->expires_at, "2022-04-04T14:00:00Z");
+  const auto user = accounts.authenticate(ok.session->token).value();
+  ASSERT_TRUE(user.has_value());
+  EXPECT_EQ(user->username, "liumiao");
+
+  // Tokens are unguessable and only their hash is stored: a changed token is nobody.
+  std::string forged = ok.session->token;
+  forged.back() = forged.back() == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(accounts.authenticate(forged).value().has_value());
+  EXPECT_FALSE(accounts.authenticate("garbage").value().has_value());
+}
+
+TEST_F(AccountsTest, SessionsExpireAndLogOut) {
+  Accounts accounts(*m_store, clock());
+  ASSERT_TRUE(
+      accounts.add_user(m_community, "staff1", domain::Role::staff, "0123456789").has_value());
+  const auto a = accounts.login("staff1", "0123456789", "x").value().session.value();
+  const auto b = accounts.login("staff1", "0123456789", "x").value().session.value();
+  EXPECT_NE(a.token, b.token);
+  ASSERT_TRUE(accounts.logout(a.token).has_value());
+  EXPECT_FALSE(accounts.authenticate(a.token).value().has_value());
+  EXPECT_TRUE(accounts.authenticate(b.token).value().has_value());
+  m_now += kSessionLifetime;
+  EXPECT_FALSE(accounts.authenticate(b.token).value().has_value());
+}
+
+TEST_F(AccountsTest, DisablingOrChangingThePasswordEndsSessions) {
+  Accounts accounts(*m_store, clock());
+  ASSERT_TRUE(
+      accounts.add_user(m_community, "gate1", domain::Role::gate, "0123456789").has_value());
+  auto s = accounts.login("gate1", "0123456789", "x").value().session.value();
+  ASSERT_TRUE(accounts.set_password("gate1", "9876543210").has_value());
+  EXPECT_FALSE(accounts.authenticate(s.token).value().has_value());
+  EXPECT_EQ(accounts.login("gate1", "0123456789", "x").value().refusal, Refusal::bad_credentials);
+  s = accounts.login("gate1", "9876543210", "x").value().session.value();
+  ASSERT_TRUE(accounts.set_disabled("gate1", true).has_value());
+  EXPECT_FALSE(accounts.authenticate(s.token).value().has_value());
+  EXPECT_EQ(accounts.login("gate1", "9876543210", "x").value().refusal, Refusal::bad_credentials);
+}
+
+TEST_F(AccountsTest, RepeatedFailuresSlowDownThenLock) {
+  Accounts accounts(*m_store, clock());
+  ASSERT_TRUE(accounts.add_user(m_community, "liumiao", domain::Role::secretary, "correct horse")
+                  .has_value());
+  for (int i = 0; i < kFreeFailures; ++i) {
+    EXPECT_EQ(accounts.login("liumiao", "guess" + std::to_string(i), "a").value().refusal,
+              Refusal::bad_credentials);
+  }
+  EXPECT_EQ(accounts.login("liumiao", "guess", "a").value().refusal, Refusal::bad_credentials);
+  // Now even the right password must wait.
+  const auto held = accounts.login("liumiao", "correct horse", "a").value();
+  EXPECT_EQ(held.refusal, Refusal::throttled);
+  EXPECT_EQ(held.retry_after, seconds(2));
+  // Another address is held back too: the account is throttled, not only the address.
+  EXPECT_EQ(accounts.login("liumiao", "correct horse", "b").value().refusal, Refusal::throttled);
+  for (int i = kFreeFailures + 1; i < kLockAfterFailures; ++i) {
+    m_now += minutes(2);
+    EXPECT_EQ(accounts.login("liumiao", "guess", "a").value().refusal, Refusal::bad_credentials);
+  }
+  m_now += minutes(2);
+  const auto locked = accounts.login("liumiao", "correct horse", "a").value();
+  EXPECT_EQ(locked.refusal, Refusal::throttled);
+  EXPECT_GT(locked.retry_after, minutes(10));
+  m_now += kLockFor;
+  EXPECT_TRUE(accounts.login("liumiao", "correct horse", "a").value().session.has_value());
+}
+
+TEST_F(AccountsTest, RefusesBadNamesWeakPasswordsAndDuplicates) {
+  Accounts accounts(*m_store, clock());
+  EXPECT_EQ(
+      accounts.add_user(m_community, "Bad Name", domain::Role::staff, "0123456789").error().kind,
+      Error::Kind::invalid);
+  EXPECT_EQ(accounts.add_user(m_community, "staff1", domain::Role::staff, "short").error().kind,
+            Error::Kind::invalid);
+  ASSERT_TRUE(
+      accounts.add_user(m_community, "staff1", domain::Role::staff, "0123456789").has_value());
+  EXPECT_EQ(accounts.add_user(m_community, "staff1", domain::Role::gate, "0123456789").error().kind,
+            Error::Kind::conflict);
+  EXPECT_EQ(Accounts::generate_password().size(), 16u);
+  EXPECT_NE(Accounts::generate_password(), Accounts::generate_password());
+}
+
+}  // namespace
+}  // namespace juwei::service
