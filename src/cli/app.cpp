@@ -1,15 +1,21 @@
 #include "cli/app.hpp"
 
 #include <fmt/format.h>
+#include <pthread.h>
+#include <signal.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <thread>
 
 #include "cli/table.hpp"
+#include "http/api.hpp"
+#include "http/server.hpp"
 #include "service/accounts.hpp"
 #include "service/open_store.hpp"
 #include "service/registry.hpp"
@@ -446,6 +452,73 @@ void add_gen(CLI::App& app, Globals& g) {
   });
 }
 
+// Serves until SIGINT or SIGTERM, then stops gracefully: requests in flight finish, the
+// database closes when `db` goes out of scope in the caller.
+void serve(store::Store& db, const std::string& listen, int threads) {
+  const auto colon = listen.rfind(':');
+  http::ServerOptions options;
+  if (colon == std::string::npos) fail(Error::invalid("--listen wants ADDRESS:PORT"));
+  options.address = listen.substr(0, colon);
+  try {
+    const int port = std::stoi(listen.substr(colon + 1));
+    if (port < 0 || port > 65535) throw std::out_of_range("port");
+    options.port = static_cast<unsigned short>(port);
+  } catch (const std::exception&) {
+    fail(Error::invalid("--listen wants ADDRESS:PORT with a port from 0 to 65535"));
+  }
+  options.threads = threads;
+
+  // Signals go to the watcher thread only: block them here, before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  service::Registry registry(db, service::system_clock());
+  service::Accounts accounts(db, service::system_clock());
+  http::Router router;
+  http::add_api_routes(router, accounts, registry);
+  std::unique_ptr<http::Server> server;
+  try {
+    server = std::make_unique<http::Server>(options, router, http::make_authenticator(accounts));
+  } catch (const std::exception& e) {
+    fail(Error::invalid(fmt::format("cannot listen on {}: {}", listen, e.what())));
+  }
+  std::cout << fmt::format("listening on http://{}:{}", options.address, server->port())
+            << std::endl;
+
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    const timespec tick{0, 200'000'000};
+    while (!done) {
+      if (sigtimedwait(&signals, nullptr, &tick) > 0) {
+        std::cerr << "stopping: finishing requests in flight\n";
+        server->stop();
+        return;
+      }
+    }
+  });
+  server->run();
+  done = true;
+  watcher.join();
+  std::cout << "stopped" << std::endl;
+}
+
+// juwei serve
+void add_serve(CLI::App& app, Globals& g) {
+  auto* cmd = app.add_subcommand("serve", "Serve the API (and later the web app) over HTTP");
+  auto listen = std::make_shared<std::string>("127.0.0.1:8080");
+  auto threads = std::make_shared<int>(0);
+  cmd->add_option("--listen", *listen, "ADDRESS:PORT to listen on (port 0: any free port)");
+  cmd->add_option("--threads", *threads, "I/O threads (default: one per core)")
+      ->check(CLI::Range(0, 256));
+  cmd->callback([&g, listen, threads] {
+    auto db = open_db(g);
+    serve(*db, *listen, *threads);
+  });
+}
+
 // juwei demo
 void add_demo(CLI::App& app, Globals& g) {
   auto* cmd = app.add_subcommand("demo", "Create the seed community if missing and show it");
@@ -462,7 +535,9 @@ void add_demo(CLI::App& app, Globals& g) {
       counts = check(registry.add_synthetic(outcome.community.id, generator));
       std::cout << "created the seed community in " << g.db << ":\n";
     } else {
-      std::cout << "the seed community is already in " << g.db << ":\n";
+      std::cout << "the seed community is already in " << g.db
+                << " (its logins were printed when it was created; `juwei user passwd NAME` "
+                   "sets a new password):\n";
     }
     print_counts(std::cout, outcome.community, counts);
     if (fresh) {
@@ -476,9 +551,7 @@ void add_demo(CLI::App& app, Globals& g) {
     }
     std::cout << "try: juwei residents --db " << g.db << " --community " << kSeedCommunity
               << " --building 1号楼\n";
-    if (!*no_serve) {
-      std::cout << "the web server is not part of this build yet (HTTP API); nothing to serve\n";
-    }
+    if (!*no_serve) serve(*db, "127.0.0.1:8080", 0);
   });
 }
 
@@ -498,6 +571,7 @@ int run(int argc, char** argv) {
   add_residents(app, g);
   add_gen(app, g);
   add_user(app, g);
+  add_serve(app, g);
   add_demo(app, g);
   // Global options are accepted after the subcommand too: `juwei residents --db x`.
   for (CLI::App* sub : app.get_subcommands({})) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <ranges>
 
+#include "domain/id_number.hpp"
 #include "service/resident_csv.hpp"
 #include "text/csv.hpp"
 
@@ -78,6 +79,18 @@ Result<std::vector<store::ResidentRow>> Registry::search(const store::ResidentQu
   return std::move(*rows);
 }
 
+Result<std::vector<store::ResidentRow>> Registry::search_as(domain::Role viewer,
+                                                            const store::ResidentQuery& query) {
+  auto rows = search(query);
+  if (!rows) return rows;
+  if (domain::sees_masked_id_numbers(viewer)) {
+    for (store::ResidentRow& row : *rows) {
+      row.resident.id_number = domain::mask_id_number(row.resident.id_number);
+    }
+  }
+  return rows;
+}
+
 Result<domain::Building> Registry::building(domain::CommunityId community, std::string_view name) {
   auto tx = m_store.begin(store::TxMode::read);
   if (!tx) return std::unexpected(from_store(tx.error()));
@@ -91,6 +104,14 @@ Result<domain::Building> Registry::building(domain::CommunityId community, std::
     names += " " + b.name;
   return std::unexpected(Error::not_found(fmt::format("no building named '{}' (buildings:{}{})",
                                                       name, names, all->size() > 8 ? " …" : "")));
+}
+
+Result<std::vector<domain::Building>> Registry::buildings(domain::CommunityId community) {
+  auto tx = m_store.begin(store::TxMode::read);
+  if (!tx) return std::unexpected(from_store(tx.error()));
+  auto all = (*tx)->list_buildings(community);
+  if (!all) return std::unexpected(from_store(all.error()));
+  return std::move(*all);
 }
 
 Result<store::RegistryCounts> Registry::counts(domain::CommunityId community) {

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/account.hpp"
 #include "service/clock.hpp"
 #include "service/error.hpp"
 #include "service/synth.hpp"
@@ -37,9 +38,14 @@ class Registry {
   Result<std::vector<domain::Community>> communities();
 
   Result<std::vector<store::ResidentRow>> search(const store::ResidentQuery& query);
+  // The same, as a user of the given role may see it: ID numbers masked for gate and
+  // volunteer roles (domain::sees_masked_id_numbers).
+  Result<std::vector<store::ResidentRow>> search_as(domain::Role viewer,
+                                                    const store::ResidentQuery& query);
   // A building by name, or not_found listing what exists.
   Result<domain::Building> building(domain::CommunityId community, std::string_view name);
   Result<store::RegistryCounts> counts(domain::CommunityId community);
+  Result<std::vector<domain::Building>> buildings(domain::CommunityId community);
 
   // Writes the community's register as CSV (import's format, Chinese headers); returns the
   // number of residents written.

@@ -1,0 +1,453 @@
+// The only translation unit of the layer that includes Beast (it is slow to compile).
+#include "http/server.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace juwei::http {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kStopGrace = std::chrono::seconds(10);
+// After an error answer that leaves a request body unread, the rest is read and dropped for
+// this long before closing, so that the client sees the answer instead of a connection reset.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::string_view kUnmatched = "unmatched";  // route label of requests no route took
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// "Application/JSON; charset=utf-8" -> "application/json".
+std::string media_type(std::string_view content_type) {
+  content_type = content_type.substr(0, content_type.find(';'));
+  while (!content_type.empty() && content_type.back() == ' ')
+    content_type.remove_suffix(1);
+  while (!content_type.empty() && content_type.front() == ' ')
+    content_type.remove_prefix(1);
+  std::string out(content_type);
+  std::ranges::transform(out, out.begin(), [](char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  });
+  return out;
+}
+
+bool is_upload_type(std::string_view type) {
+  return type == "multipart/form-data" || type == "text/csv";
+}
+
+bool is_accepted_type(std::string_view type) {
+  return type == "application/json" || is_upload_type(type);
+}
+
+void add_builtin_routes(Router& router, const Metrics& metrics) {
+  router.add("GET", "/healthz", {}, [](Request&) { return json(200, {{"status", "ok"}}); });
+  router.add("GET", "/metrics", {}, [&metrics](Request&) {
+    return Response{200, "text/plain; version=0.0.4", metrics.render(), {}};
+  });
+}
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  class Session;
+
+  Impl(ServerOptions options, Router& router, Authenticator authenticate);
+
+  void run();
+  void stop();
+
+  bool stopping() const { return m_stop_flag.load(std::memory_order_acquire); }
+  // Called by each Session's destructor.
+  void leave(std::uint64_t id);
+
+  void start_accept();
+  void on_accept(beast::error_code ec, tcp::socket socket);
+
+  ServerOptions m_options;
+  Router& m_router;
+  Authenticator m_authenticate;
+  Metrics m_metrics;
+  unsigned short m_port = 0;
+
+  std::mutex m_mutex;
+  std::condition_variable m_cv;          // signalled on stop() and whenever a session ends
+  bool m_stopping = false;               // GUARDED_BY(m_mutex)
+  std::atomic<bool> m_stop_flag{false};  // m_stopping, for checks that need no lock
+  std::unordered_map<std::uint64_t, std::weak_ptr<Session>> m_sessions;  // GUARDED_BY(m_mutex)
+  std::uint64_t m_next_id = 0;                                           // GUARDED_BY(m_mutex)
+
+  // Declared last: destroying the io_context destroys the sessions still queued in it, and
+  // their destructors use the members above.
+  net::io_context m_ioc;
+  // Keeps run() going until stop() has posted its work, which would otherwise be lost if the
+  // io_context ran out of work in between. Reset by stop().
+  net::executor_work_guard<net::io_context::executor_type> m_work;
+  tcp::acceptor m_acceptor;  // used on its own strand only
+};
+
+// One client connection: reads requests one at a time and answers each in order. Every member
+// function runs on the connection's strand.
+class Server::Impl::Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, Impl& server, std::uint64_t id, bool reject)
+      : m_server(server), m_id(id), m_reject(reject), m_stream(std::move(socket)) {
+    beast::error_code ec;
+    auto endpoint = m_stream.socket().remote_endpoint(ec);
+    if (!ec) m_client_address = endpoint.address().to_string();
+  }
+  ~Session() { m_server.leave(m_id); }
+
+  net::any_io_executor executor() { return m_stream.get_executor(); }
+
+  void start() {
+    net::dispatch(executor(), [self = shared_from_this()] {
+      if (!self->m_reject) return self->read_header();
+      self->begin_request("-");
+      self->respond(problem(503, "Service Unavailable", "Too many connections; try again."), false,
+                    true);
+    });
+  }
+
+  // On Server::stop(): a connection waiting for its next request closes now; one with a
+  // request in flight answers it with Connection: close.
+  void shutdown() {
+    if (m_state == State::idle) close();
+  }
+
+ private:
+  enum class State { idle, busy, lingering, closed };
+
+  void begin_request(std::string_view method) {
+    m_started = Clock::now();
+    m_method = method;
+    m_route = kUnmatched;
+    m_user = "-";
+  }
+
+  void read_header() {
+    if (m_server.stopping()) return close();
+    m_state = State::idle;
+    m_parser.emplace();
+    m_parser->header_limit(static_cast<std::uint32_t>(m_server.m_options.max_header_bytes));
+    m_parser->body_limit(boost::none);  // set in on_header, once the content type is known
+    m_early.reset();
+    m_stream.expires_after(m_server.m_options.read_timeout);
+    bhttp::async_read_header(
+        m_stream, m_buffer, *m_parser,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (m_state == State::closed) return;
+    m_state = State::busy;
+    begin_request("-");
+    if (ec == bhttp::error::header_limit) {
+      return respond(problem(431, "Request Header Fields Too Large",
+                             "The request header is larger than the server accepts."),
+                     false, true);
+    }
+    if (ec) {
+      bool malformed =
+          ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+          ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+      if (!malformed) return close();  // closed by the client, timed out, or stopped
+      return respond(problem(400, "Bad Request", "The request is not valid HTTP/1.1."), false,
+                     true);
+    }
+
+    auto& request = m_parser->get();
+    m_method = request.method_string();
+    const auto type = media_type(request[bhttp::field::content_type]);
+    const auto length = m_parser->content_length();
+    const bool has_body = m_parser->chunked() || length.value_or(0) > 0;
+    const std::uint64_t limit = is_upload_type(type) ? m_server.m_options.max_upload_bytes
+                                                     : m_server.m_options.max_body_bytes;
+    m_limit = limit;
+    if (length && *length > limit) return too_large(limit);
+    m_parser->body_limit(limit);  // enforces it on chunked bodies
+    if (has_body && !is_accepted_type(type)) {
+      // Answered after the body is read, so the connection can stay open.
+      m_early = problem(415, "Unsupported Media Type",
+                        "Send application/json, multipart/form-data or text/csv.");
+    }
+    if (m_parser->is_done()) return handle();
+    if (beast::iequals(request[bhttp::field::expect], "100-continue")) {
+      return net::async_write(m_stream, net::buffer(kContinue.data(), kContinue.size()),
+                              [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                if (ec) return self->close();
+                                self->read_body();
+                              });
+    }
+    read_body();
+  }
+
+  void read_body() {
+    m_stream.expires_after(m_server.m_options.read_timeout);
+    bhttp::async_read(m_stream, m_buffer, *m_parser,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (ec == bhttp::error::body_limit) return self->too_large(self->m_limit);
+                        if (ec) return self->close();
+                        self->handle();
+                      });
+  }
+
+  void too_large(std::uint64_t limit) {
+    respond(problem(413, "Content Too Large",
+                    fmt::format("The request body is larger than {} bytes.", limit)),
+            false, true);
+  }
+
+  void handle() {
+    auto& message = m_parser->get();
+    const bool keep_alive = message.keep_alive();
+    if (m_early) return respond(std::move(*m_early), keep_alive, false);
+
+    Request request;
+    request.method = m_method;
+    set_target(request, message.target());
+    request.body = std::move(message.body());
+    request.content_type = message[bhttp::field::content_type];
+    request.bearer =
+        bearer_token(message[bhttp::field::authorization], message[bhttp::field::cookie]);
+    request.client_address = m_client_address;
+    request.idempotency_key = message["Idempotency-Key"];
+    Response response = m_server.m_router.dispatch(request, m_server.m_authenticate);
+    if (!request.route.empty()) m_route = request.route;
+    if (request.principal) m_user = std::to_string(request.principal->user_id);
+    respond(std::move(response), keep_alive, false);
+  }
+
+  // Sends `response`; `linger` = the request (or part of it) is unread: close afterwards, but
+  // drain what the client still sends first.
+  void respond(Response response, bool keep_alive, bool linger) {
+    m_state = State::busy;
+    keep_alive = keep_alive && !linger && !m_server.stopping();
+    m_response = {};
+    m_response.version(11);
+    m_response.result(static_cast<unsigned>(response.status));
+    m_response.set(bhttp::field::content_type, response.content_type);
+    for (auto& [name, value] : response.headers)
+      m_response.set(name, value);
+    m_response.body() = std::move(response.body);
+    m_response.keep_alive(keep_alive);
+    m_response.prepare_payload();
+    m_stream.expires_after(m_server.m_options.read_timeout);
+    bhttp::async_write(
+        m_stream, m_response,
+        [self = shared_from_this(), keep_alive, linger](beast::error_code ec, std::size_t) {
+          self->on_write(ec, keep_alive, linger);
+        });
+  }
+
+  void on_write(beast::error_code ec, bool keep_alive, bool linger) {
+    const int status = m_response.result_int();
+    const auto elapsed = Clock::now() - m_started;
+    spdlog::info("{} {} {} {}us {}", m_method, m_route, status,
+                 std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count(), m_user);
+    m_server.m_metrics.record_request(m_method, m_route, status, elapsed);
+    if (ec) return close();
+    if (linger) return drain();
+    if (!keep_alive) return close();
+    read_header();
+  }
+
+  void drain() {
+    m_state = State::lingering;
+    beast::error_code ignored;
+    m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    m_stream.expires_after(kLingerTime);
+    m_drain.resize(16 * 1024);
+    drain_some();
+  }
+
+  void drain_some() {
+    m_stream.async_read_some(net::buffer(m_drain),
+                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                               if (ec) return self->close();
+                               self->drain_some();
+                             });
+  }
+
+  void close() {
+    if (m_state == State::closed) return;
+    m_state = State::closed;
+    beast::error_code ignored;
+    m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    m_stream.close();
+  }
+
+  Impl& m_server;
+  const std::uint64_t m_id;
+  const bool m_reject;  // over the connection cap: answer 503 and close
+  beast::tcp_stream m_stream;
+  beast::flat_buffer m_buffer;  // kept across requests: it may hold the next one already
+  std::string m_client_address;
+  State m_state = State::idle;
+  std::optional<bhttp::request_parser<bhttp::string_body>> m_parser;
+  std::optional<Response> m_early;  // an answer decided from the header, sent after the body
+  std::uint64_t m_limit = 0;        // of the current request's body
+  bhttp::response<bhttp::string_body> m_response;
+  std::vector<char> m_drain;  // scratch for lingering; allocated only then
+
+  // The request being answered, for the access log and the metrics.
+  Clock::time_point m_started;
+  std::string m_method;
+  std::string m_route;
+  std::string m_user;
+};
+
+namespace {
+
+ServerOptions resolved(ServerOptions options) {
+  if (options.threads <= 0) {
+    options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+  return options;
+}
+
+}  // namespace
+
+Server::Impl::Impl(ServerOptions options, Router& router, Authenticator authenticate)
+    : m_options(resolved(std::move(options))),
+      m_router(router),
+      m_authenticate(std::move(authenticate)),
+      m_ioc(m_options.threads),
+      m_work(m_ioc.get_executor()),
+      m_acceptor(net::make_strand(m_ioc)) {
+  add_builtin_routes(m_router, m_metrics);
+  const tcp::endpoint endpoint(net::ip::make_address(m_options.address), m_options.port);
+  m_acceptor.open(endpoint.protocol());
+  m_acceptor.set_option(net::socket_base::reuse_address(true));
+  m_acceptor.bind(endpoint);
+  m_acceptor.listen(net::socket_base::max_listen_connections);
+  m_port = m_acceptor.local_endpoint().port();
+}
+
+void Server::Impl::leave(std::uint64_t id) {
+  m_metrics.connection_closed();
+  std::lock_guard lock(m_mutex);
+  m_sessions.erase(id);
+  m_cv.notify_all();
+}
+
+void Server::Impl::start_accept() {
+  m_acceptor.async_accept(
+      net::make_strand(m_ioc),
+      [this](beast::error_code ec, tcp::socket socket) { on_accept(ec, std::move(socket)); });
+}
+
+void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
+  if (!m_acceptor.is_open()) return;  // stopped
+  if (ec) {
+    spdlog::warn("accept failed: {}", ec.message());
+    return start_accept();
+  }
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_stopping) return;  // `socket` closes as it goes out of scope
+    const bool reject = m_sessions.size() >= m_options.max_connections;
+    const auto id = m_next_id++;
+    session = std::make_shared<Session>(std::move(socket), *this, id, reject);
+    m_sessions.emplace(id, session);
+  }
+  m_metrics.connection_opened();
+  session->start();
+  start_accept();
+}
+
+void Server::Impl::run() {
+  net::post(m_acceptor.get_executor(), [this] {
+    if (!stopping()) start_accept();
+  });
+  std::vector<std::thread> pool;
+  for (int i = 0; i < m_options.threads; ++i) {
+    pool.emplace_back([this] {
+      for (;;) {
+        try {
+          m_ioc.run();
+          return;
+        } catch (const std::exception& e) {
+          spdlog::error("io thread: {}", e.what());
+        }
+      }
+    });
+  }
+  {
+    std::unique_lock lock(m_mutex);
+    m_cv.wait(lock, [this] { return m_stopping; });
+    if (!m_cv.wait_for(lock, kStopGrace, [this] { return m_sessions.empty(); })) {
+      spdlog::warn("stopping with {} connections still open", m_sessions.size());
+    }
+  }
+  m_ioc.stop();
+  for (auto& t : pool)
+    t.join();
+}
+
+void Server::Impl::stop() {
+  std::vector<std::shared_ptr<Session>> sessions;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_stopping) return;
+    m_stopping = true;
+    m_stop_flag.store(true, std::memory_order_release);
+    for (auto& [id, weak] : m_sessions) {
+      if (auto s = weak.lock()) sessions.push_back(std::move(s));
+    }
+    m_cv.notify_all();
+  }
+  net::post(m_acceptor.get_executor(), [this] {
+    beast::error_code ignored;
+    m_acceptor.close(ignored);
+  });
+  for (auto& s : sessions)
+    net::post(s->executor(), [s] { s->shutdown(); });
+  m_work.reset();
+}
+
+Server::Server(ServerOptions options, Router& router, Authenticator authenticate)
+    : m_impl(std::make_unique<Impl>(std::move(options), router, std::move(authenticate))) {}
+
+Server::~Server() = default;
+
+unsigned short Server::port() const {
+  return m_impl->m_port;
+}
+void Server::run() {
+  m_impl->run();
+}
+void Server::stop() {
+  m_impl->stop();
+}
+const Metrics& Server::metrics() const {
+  return m_impl->m_metrics;
+}
+
+}  // namespace juwei::http

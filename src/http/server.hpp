@@ -1,0 +1,53 @@
+// The HTTP/1.1 server: accepts connections, reads requests within size and time limits, hands
+// them to a Router and writes the answers, keeping connections alive. Handlers run on the io
+// threads. The Router (borrowed; it must outlive the Server) gets GET /healthz and GET /metrics
+// added at construction. run() blocks; stop() may be called from any thread, any number of times.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "http/metrics.hpp"
+#include "http/router.hpp"
+
+namespace juwei::http {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  unsigned short port = 8080;                // 0 = an ephemeral port; port() tells which
+  int threads = 0;                           // io threads; 0 = std::thread::hardware_concurrency()
+  std::size_t max_header_bytes = 16 * 1024;  // beyond: 431, connection closed
+  std::size_t max_body_bytes = 1 << 20;      // beyond: 413, connection closed
+  std::size_t max_upload_bytes = 10 << 20;   // the same, for multipart/form-data and text/csv
+  std::chrono::seconds read_timeout{30};     // per read and per write; also the keep-alive idle
+  std::size_t max_connections = 1024;        // beyond: 503, connection closed
+};
+
+class Server {
+ public:
+  // Binds and listens at once (throws boost::system::system_error when it cannot), so port()
+  // is valid before run().
+  Server(ServerOptions options, Router& router, Authenticator authenticate);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  unsigned short port() const;
+
+  // Serves on `threads` io threads until stop(); call it once.
+  void run();
+
+  // Graceful: stops accepting, closes idle connections, lets requests in flight finish and
+  // answer (with Connection: close), and makes run() return once they have, or after 10 s.
+  void stop();
+
+  const Metrics& metrics() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace juwei::http

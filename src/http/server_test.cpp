@@ -1,0 +1,247 @@
+#include "http/server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <chrono>
+#include <thread>
+
+namespace juwei::http {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using namespace std::chrono_literals;
+
+using HttpResponse = bhttp::response<bhttp::string_body>;
+
+// A blocking HTTP/1.1 client over one connection.
+class Client {
+ public:
+  explicit Client(unsigned short port) : m_socket(m_ioc) {
+    m_socket.connect({net::ip::make_address("127.0.0.1"), port});
+  }
+
+  HttpResponse send(bhttp::verb method, std::string_view target, std::string body = "",
+                    std::string_view content_type = "application/json") {
+    bhttp::request<bhttp::string_body> req{method, target, 11};
+    req.set(bhttp::field::host, "127.0.0.1");
+    if (!body.empty()) req.set(bhttp::field::content_type, content_type);
+    req.body() = std::move(body);
+    return send(std::move(req));
+  }
+
+  // Write errors are ignored: a server may answer before it has read the whole request.
+  HttpResponse send(bhttp::request<bhttp::string_body> req) {
+    if (!req.chunked()) req.prepare_payload();
+    beast::error_code ignored;
+    bhttp::write(m_socket, req, ignored);
+    HttpResponse res;
+    bhttp::read(m_socket, m_buffer, res);
+    return res;
+  }
+
+  // True when the server has closed the connection (the next read sees end of stream).
+  bool closed_by_server() {
+    char byte;
+    beast::error_code ec;
+    m_socket.read_some(net::buffer(&byte, 1), ec);
+    return ec == net::error::eof || ec == net::error::connection_reset;
+  }
+
+ private:
+  net::io_context m_ioc;
+  tcp::socket m_socket;
+  beast::flat_buffer m_buffer;
+};
+
+// A Server on an ephemeral port, run on its own thread; stopped when it goes out of scope.
+class TestServer {
+ public:
+  explicit TestServer(ServerOptions options = {}) {
+    m_router.add("POST", "/echo", {}, [](Request& r) {
+      return json(200, {{"bytes", r.body.size()}, {"content_type", r.content_type}});
+    });
+    m_router.add("GET", "/slow", {}, [this](Request&) {
+      m_slow_entered = true;
+      std::this_thread::sleep_for(300ms);
+      return json(200, {{"slow", true}});
+    });
+    options.port = 0;
+    options.threads = 2;
+    m_server =
+        std::make_unique<Server>(options, m_router, [](const Request&) { return std::nullopt; });
+    m_thread = std::thread([this] {
+      m_server->run();
+      m_returned = true;
+    });
+  }
+  ~TestServer() {
+    m_server->stop();
+    if (m_thread.joinable()) m_thread.join();
+  }
+
+  Server& server() { return *m_server; }
+  unsigned short port() const { return m_server->port(); }
+  bool slow_entered() const { return m_slow_entered; }
+  bool returned() const { return m_returned; }
+  void join() { m_thread.join(); }
+
+ private:
+  Router m_router;
+  std::unique_ptr<Server> m_server;
+  std::thread m_thread;
+  std::atomic<bool> m_slow_entered{false};
+  std::atomic<bool> m_returned{false};
+};
+
+TEST(Server, KeepsTheConnectionAliveAcrossRequests) {
+  TestServer s;
+  Client c(s.port());
+  auto first = c.send(bhttp::verb::get, "/healthz");
+  EXPECT_EQ(first.result_int(), 200);
+  EXPECT_EQ(first.body(), R"({"status":"ok"})");
+  EXPECT_TRUE(first.keep_alive());
+  auto second = c.send(bhttp::verb::post, "/echo", R"({"name":"张三"})");
+  EXPECT_EQ(second.result_int(), 200);
+  EXPECT_EQ(second.body(), R"({"bytes":17,"content_type":"application/json"})");
+}
+
+TEST(Server, AnswersUnknownPathsWithAProblem) {
+  TestServer s;
+  Client c(s.port());
+  auto res = c.send(bhttp::verb::get, "/api/v1/nothing");
+  EXPECT_EQ(res.result_int(), 404);
+  EXPECT_EQ(res[bhttp::field::content_type], "application/problem+json");
+  auto wrong = c.send(bhttp::verb::delete_, "/healthz");
+  EXPECT_EQ(wrong.result_int(), 405);
+  EXPECT_EQ(wrong[bhttp::field::allow], "GET");
+}
+
+TEST(Server, MetricsCountTheRequestsByRoute) {
+  TestServer s;
+  Client c(s.port());
+  c.send(bhttp::verb::get, "/healthz");
+  c.send(bhttp::verb::get, "/healthz");
+  c.send(bhttp::verb::get, "/no/such/path");
+  auto res = c.send(bhttp::verb::get, "/metrics");
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res[bhttp::field::content_type], "text/plain; version=0.0.4");
+  const auto& body = res.body();
+  EXPECT_NE(body.find(R"(juwei_http_requests_total{method="GET",route="/healthz",status="200"} 2)"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(
+      body.find(R"(juwei_http_requests_total{method="GET",route="unmatched",status="404"} 1)"),
+      std::string::npos)
+      << body;
+  EXPECT_NE(body.find(R"(juwei_http_request_duration_seconds_bucket{method="GET",)"
+                      R"(route="/healthz",le="+Inf"} 2)"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find("juwei_http_open_connections 1\n"), std::string::npos) << body;
+}
+
+TEST(Server, RejectsABodyOverTheLimitWith413) {
+  TestServer s;
+  Client c(s.port());
+  auto res = c.send(bhttp::verb::post, "/echo", std::string(2 << 20, ' '));
+  EXPECT_EQ(res.result_int(), 413);
+  EXPECT_EQ(res[bhttp::field::content_type], "application/problem+json");
+  EXPECT_FALSE(res.keep_alive());
+  EXPECT_TRUE(c.closed_by_server());
+}
+
+TEST(Server, RejectsAChunkedBodyOverTheLimitWith413) {
+  TestServer s;
+  Client c(s.port());
+  bhttp::request<bhttp::string_body> req{bhttp::verb::post, "/echo", 11};
+  req.set(bhttp::field::content_type, "application/json");
+  req.body() = std::string(2 << 20, ' ');
+  req.chunked(true);
+  auto res = c.send(std::move(req));
+  EXPECT_EQ(res.result_int(), 413);
+  EXPECT_TRUE(c.closed_by_server());
+}
+
+TEST(Server, AcceptsLargerUploads) {
+  TestServer s;
+  Client c(s.port());
+  auto res = c.send(bhttp::verb::post, "/echo", std::string(2 << 20, 'a'), "text/csv");
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res.body(), R"({"bytes":2097152,"content_type":"text/csv"})");
+}
+
+TEST(Server, RejectsAnOversizedHeaderAndCloses) {
+  TestServer s;
+  Client c(s.port());
+  bhttp::request<bhttp::string_body> req{bhttp::verb::get, "/healthz", 11};
+  req.set("X-Padding", std::string(17 * 1024, 'x'));
+  auto res = c.send(std::move(req));
+  EXPECT_TRUE(res.result_int() == 431 || res.result_int() == 400) << res.result_int();
+  EXPECT_TRUE(c.closed_by_server());
+}
+
+TEST(Server, RejectsAnUnsupportedMediaTypeAndStaysOpen) {
+  TestServer s;
+  Client c(s.port());
+  auto res = c.send(bhttp::verb::post, "/echo", "hello", "text/plain");
+  EXPECT_EQ(res.result_int(), 415);
+  EXPECT_EQ(res[bhttp::field::content_type], "application/problem+json");
+  EXPECT_EQ(c.send(bhttp::verb::get, "/healthz").result_int(), 200);
+}
+
+TEST(Server, AnswersOverTheConnectionCapWith503) {
+  ServerOptions options;
+  options.max_connections = 1;
+  TestServer s(options);
+  Client first(s.port());
+  ASSERT_EQ(first.send(bhttp::verb::get, "/healthz").result_int(), 200);
+  Client second(s.port());
+  auto res = second.send(bhttp::verb::get, "/healthz");
+  EXPECT_EQ(res.result_int(), 503);
+  EXPECT_TRUE(second.closed_by_server());
+}
+
+TEST(Server, StopLetsARequestInFlightFinish) {
+  TestServer s;
+  HttpResponse res;
+  std::thread client([&] {
+    Client c(s.port());
+    res = c.send(bhttp::verb::get, "/slow");
+  });
+  while (!s.slow_entered())
+    std::this_thread::sleep_for(1ms);
+  const auto started = std::chrono::steady_clock::now();
+  s.server().stop();
+  client.join();
+  s.join();
+  EXPECT_TRUE(s.returned());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res.body(), R"({"slow":true})");
+  EXPECT_FALSE(res.keep_alive());
+}
+
+TEST(Server, StopClosesIdleConnectionsAtOnce) {
+  TestServer s;
+  Client c(s.port());
+  ASSERT_EQ(c.send(bhttp::verb::get, "/healthz").result_int(), 200);
+  const auto started = std::chrono::steady_clock::now();
+  s.server().stop();
+  s.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+  EXPECT_TRUE(c.closed_by_server());
+}
+
+}  // namespace
+}  // namespace juwei::http
