@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -467,6 +469,8 @@ void serve(store::Store& db, const std::string& listen, int threads) {
     fail(Error::invalid("--listen wants ADDRESS:PORT with a port from 0 to 65535"));
   }
   options.threads = threads;
+  // Standard output says where we listen; the access log goes to standard error.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("juwei"));
 
   // Signals go to the watcher thread only: block them here, before any thread starts.
   sigset_t signals;

@@ -1,0 +1,143 @@
+// The API under load (issue: HTTP API): wrk against the real `juwei serve` on the seed
+// community, 64 connections for 10 s each: GET /healthz (the baseline) and an authenticated
+// resident search by room. Figures: throughput and p99 of both, non-2xx answers of the search,
+// and the server's peak RSS.
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+
+#include "report.hpp"
+
+namespace juwei::bench {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string shell(const std::string& cmd) {
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) throw std::runtime_error("cannot run " + cmd);
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = fread(buf, 1, sizeof buf, p))
+    out.append(buf, n);
+  if (pclose(p) != 0) throw std::runtime_error("failed: " + cmd + "\n" + out);
+  return out;
+}
+
+struct WrkResult {
+  double requests_per_s = 0;
+  double p99_ms = 0;
+  long non_2xx = 0;
+  long errors = 0;
+};
+
+double to_ms(double value, const std::string& unit) {
+  if (unit == "us") return value / 1000;
+  if (unit == "s") return value * 1000;
+  return value;
+}
+
+WrkResult wrk(const std::string& url, const std::string& header) {
+  std::string cmd = "wrk -t2 -c64 -d10s --latency";
+  if (!header.empty()) cmd += " -H '" + header + "'";
+  const std::string out = shell(cmd + " '" + url + "' 2>&1");
+  WrkResult r;
+  std::smatch m;
+  if (std::regex_search(out, m, std::regex("Requests/sec:\\s+([0-9.]+)"))) {
+    r.requests_per_s = std::stod(m[1]);
+  }
+  if (std::regex_search(out, m, std::regex("99%\\s+([0-9.]+)(us|ms|s)"))) {
+    r.p99_ms = to_ms(std::stod(m[1]), m[2]);
+  }
+  if (std::regex_search(out, m, std::regex("Non-2xx or 3xx responses:\\s+([0-9]+)"))) {
+    r.non_2xx = std::stol(m[1]);
+  }
+  if (std::regex_search(out, m, std::regex("Socket errors:.*?(\\d+).*?(\\d+).*?(\\d+).*?(\\d+)"))) {
+    r.errors = std::stol(m[1]) + std::stol(m[2]) + std::stol(m[3]) + std::stol(m[4]);
+  }
+  return r;
+}
+
+long peak_rss_kib(pid_t pid) {
+  std::ifstream status(fmt::format("/proc/{}/status", pid));
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmHWM:")) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
+void BM_http_wrk(benchmark::State& state) {
+  for (auto _ : state) {
+    const fs::path dir = scratch_dir() / "http";
+    fs::create_directories(dir);
+    const std::string db = "sqlite:" + (dir / "juwei.db").string();
+    const std::string bin = JUWEI_BIN;
+    shell(bin + " demo --no-serve --db " + db + " > /dev/null");
+    std::ofstream(dir / "pw") << "bench-password\n";
+    shell(bin + " user add bench --role staff --password-stdin --db " + db + " < " +
+          (dir / "pw").string() + " > /dev/null");
+
+    int out[2];
+    if (pipe(out) != 0) throw std::runtime_error("pipe");
+    const pid_t pid = fork();
+    if (pid == 0) {
+      dup2(out[1], 1);
+      close(out[0]);
+      std::freopen("/dev/null", "w", stderr);  // the access log: one line per request
+      execl(JUWEI_BIN, JUWEI_BIN, "serve", "--listen", "127.0.0.1:0", "--db", db.c_str(),
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    std::string line;
+    char c = 0;
+    while (read(out[0], &c, 1) == 1 && c != '\n')
+      line += c;
+    std::smatch m;
+    if (!std::regex_search(line, m, std::regex("(http://127\\.0\\.0\\.1:[0-9]+)"))) {
+      kill(pid, SIGTERM);
+      state.SkipWithError("the server did not start");
+      return;
+    }
+    const std::string base = m[1];
+    const std::string login = shell(
+        "curl -s -X POST -H 'Content-Type: application/json' "
+        "-d '{\"username\":\"bench\",\"password\":\"bench-password\"}' " +
+        base + "/api/v1/session");
+    std::smatch t;
+    std::regex_search(login, t, std::regex("\"token\":\"([^\"]+)\""));
+    const std::string token = t[1];
+
+    const WrkResult health = wrk(base + "/healthz", "");
+    const WrkResult search =
+        wrk(base + "/api/v1/residents?q=301&limit=20", "Authorization: Bearer " + token);
+    const long rss = peak_rss_kib(pid);
+    kill(pid, SIGTERM);
+    waitpid(pid, nullptr, 0);
+    close(out[0]);
+
+    state.counters["healthz_rps"] = health.requests_per_s;
+    state.counters["search_rps"] = search.requests_per_s;
+    record("http_healthz", health.requests_per_s, "req/s");
+    record("http_search_by_room", search.requests_per_s, "req/s", "http_healthz");
+    record("http_healthz_p99", health.p99_ms, "ms");
+    record("http_search_by_room_p99", search.p99_ms, "ms", "http_healthz_p99");
+    record("http_search_non_2xx_and_errors", static_cast<double>(search.non_2xx + search.errors),
+           "responses");
+    record("http_server_peak_rss", static_cast<double>(rss) / 1024, "MiB");
+  }
+}
+
+BENCHMARK(BM_http_wrk)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace juwei::bench
