@@ -19,6 +19,7 @@ build: deps $(BUILD)/build.ninja
 
 test:
 	@scripts/install-deps test
+	cd tools && npm ci --no-audit --no-fund
 	$(MAKE) --no-print-directory build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
