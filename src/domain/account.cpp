@@ -2,14 +2,12 @@
 
 #include <array>
 
+#include "domain/name_table.hpp"
+
 namespace juwei::domain {
 namespace {
 
-struct RoleName {
-  Role role;
-  std::string_view code;
-  std::string_view zh;
-};
+using RoleName = Name<Role>;
 constexpr std::array kRoles = {
     RoleName{Role::admin, "admin", "管理员"},
     RoleName{Role::secretary, "secretary", "书记"},
@@ -23,24 +21,13 @@ constexpr std::array kRoles = {
 }  // namespace
 
 std::string_view to_code(Role r) {
-  for (const auto& n : kRoles) {
-    if (n.role == r) return n.code;
-  }
-  return {};
+  return code_of(kRoles, r);
 }
-
 std::string_view to_label_zh(Role r) {
-  for (const auto& n : kRoles) {
-    if (n.role == r) return n.zh;
-  }
-  return {};
+  return label_of(kRoles, r);
 }
-
 std::optional<Role> role_from_code(std::string_view code) {
-  for (const auto& n : kRoles) {
-    if (n.code == code) return n.role;
-  }
-  return std::nullopt;
+  return find_by_code(kRoles, code);
 }
 
 bool sees_masked_id_numbers(Role r) {

@@ -5,24 +5,18 @@
 #include <cstdio>
 #include <utility>
 
+#include "domain/name_table.hpp"
+
 namespace juwei::domain {
 namespace {
 
-struct GenderName {
-  Gender value;
-  std::string_view code;
-  std::string_view zh;
-};
+using GenderName = Name<Gender>;
 constexpr std::array kGenders = {
     GenderName{Gender::male, "male", "男"},
     GenderName{Gender::female, "female", "女"},
 };
 
-struct RelationName {
-  Relation value;
-  std::string_view code;
-  std::string_view zh;
-};
+using RelationName = Name<Relation>;
 constexpr std::array kRelations = {
     RelationName{Relation::head, "head", "户主"},
     RelationName{Relation::spouse, "spouse", "配偶"},
@@ -55,11 +49,7 @@ constexpr std::array<std::pair<std::string_view, Relation>, 30> kRelationSynonym
     {"租客", Relation::tenant},        {"房客", Relation::tenant},
 }};
 
-struct VulnerabilityName {
-  Vulnerability value;
-  std::string_view code;
-  std::string_view zh;
-};
+using VulnerabilityName = Name<Vulnerability>;
 constexpr std::array kVulnerabilityNames = {
     VulnerabilityName{Vulnerability::elderly_alone, "elderly_alone", "独居老人"},
     VulnerabilityName{Vulnerability::pregnant, "pregnant", "孕妇"},
@@ -89,31 +79,6 @@ bool iequals(std::string_view a, std::string_view b) {
     }
   }
   return true;
-}
-
-template <typename Table, typename Value>
-std::string_view code_of(const Table& table, Value v) {
-  for (const auto& entry : table) {
-    if (entry.value == v) return entry.code;
-  }
-  return {};
-}
-
-template <typename Table, typename Value>
-std::string_view label_of(const Table& table, Value v) {
-  for (const auto& entry : table) {
-    if (entry.value == v) return entry.zh;
-  }
-  return {};
-}
-
-template <typename Table>
-auto find_by_code(const Table& table, std::string_view code)
-    -> std::optional<decltype(table[0].value)> {
-  for (const auto& entry : table) {
-    if (entry.code == code) return entry.value;
-  }
-  return std::nullopt;
 }
 
 template <typename Table>

@@ -91,44 +91,39 @@ Result<domain::User> Accounts::add_user(domain::CommunityId community, std::stri
   return user;
 }
 
-Result<void> Accounts::set_password(std::string_view username, std::string_view password) {
-  if (auto p = domain::password_problem(password)) return std::unexpected(Error::invalid(*p));
-  auto hash = hash_password(password);
-  if (!hash) return std::unexpected(hash.error());
+Result<void> Accounts::change_user(
+    std::string_view username, bool end_sessions,
+    const std::function<store::Result<void>(store::Transaction&, const domain::User&)>& change) {
   auto tx = m_store.begin(store::TxMode::write);
   if (!tx) return std::unexpected(from_store(tx.error()));
   auto user = (*tx)->find_user(username);
   if (!user) return std::unexpected(from_store(user.error()));
   if (!*user) return std::unexpected(Error::not_found(fmt::format("no user '{}'", username)));
   const domain::User& u = (*user)->user;
-  if (auto r = (*tx)->set_user_password(u.community_id, u.id, *hash); !r) {
-    return std::unexpected(from_store(r.error()));
-  }
-  // A new password ends every session the old one opened.
-  if (auto r = (*tx)->revoke_sessions_of(u.community_id, u.id, iso_utc(m_clock())); !r) {
-    return std::unexpected(from_store(r.error()));
-  }
-  if (auto done = (*tx)->commit(); !done) return std::unexpected(from_store(done.error()));
-  return {};
-}
-
-Result<void> Accounts::set_disabled(std::string_view username, bool disabled) {
-  auto tx = m_store.begin(store::TxMode::write);
-  if (!tx) return std::unexpected(from_store(tx.error()));
-  auto user = (*tx)->find_user(username);
-  if (!user) return std::unexpected(from_store(user.error()));
-  if (!*user) return std::unexpected(Error::not_found(fmt::format("no user '{}'", username)));
-  const domain::User& u = (*user)->user;
-  if (auto r = (*tx)->set_user_disabled(u.community_id, u.id, disabled); !r) {
-    return std::unexpected(from_store(r.error()));
-  }
-  if (disabled) {
+  if (auto r = change(**tx, u); !r) return std::unexpected(from_store(r.error()));
+  if (end_sessions) {
     if (auto r = (*tx)->revoke_sessions_of(u.community_id, u.id, iso_utc(m_clock())); !r) {
       return std::unexpected(from_store(r.error()));
     }
   }
   if (auto done = (*tx)->commit(); !done) return std::unexpected(from_store(done.error()));
   return {};
+}
+
+Result<void> Accounts::set_password(std::string_view username, std::string_view password) {
+  if (auto p = domain::password_problem(password)) return std::unexpected(Error::invalid(*p));
+  auto hash = hash_password(password);
+  if (!hash) return std::unexpected(hash.error());
+  // A new password ends every session the old one opened.
+  return change_user(username, true, [&](store::Transaction& tx, const domain::User& u) {
+    return tx.set_user_password(u.community_id, u.id, *hash);
+  });
+}
+
+Result<void> Accounts::set_disabled(std::string_view username, bool disabled) {
+  return change_user(username, disabled, [&](store::Transaction& tx, const domain::User& u) {
+    return tx.set_user_disabled(u.community_id, u.id, disabled);
+  });
 }
 
 Result<std::vector<domain::User>> Accounts::list(domain::CommunityId community) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -62,6 +63,10 @@ class Accounts {
     int failures = 0;
     TimePoint next_allowed{};
   };
+  // Finds the user, applies `change` and, if asked, ends the user's sessions; one transaction.
+  Result<void> change_user(
+      std::string_view username, bool end_sessions,
+      const std::function<store::Result<void>(store::Transaction&, const domain::User&)>& change);
   std::chrono::seconds wait_for(std::string_view key, TimePoint now);  // requires m_mutex
   void note_failure(const std::string& key, TimePoint now);            // requires m_mutex
 
