@@ -4,9 +4,6 @@
 // and the server's peak RSS.
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -15,6 +12,7 @@
 #include <stdexcept>
 
 #include "report.hpp"
+#include "support/juwei_process.hpp"
 
 namespace juwei::bench {
 namespace {
@@ -86,29 +84,8 @@ void BM_http_wrk(benchmark::State& state) {
     shell(bin + " user add bench --role staff --password-stdin --db " + db + " < " +
           (dir / "pw").string() + " > /dev/null");
 
-    int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("pipe");
-    const pid_t pid = fork();
-    if (pid == 0) {
-      dup2(out[1], 1);
-      close(out[0]);
-      std::freopen("/dev/null", "w", stderr);  // the access log: one line per request
-      execl(JUWEI_BIN, JUWEI_BIN, "serve", "--listen", "127.0.0.1:0", "--db", db.c_str(),
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(out[1]);
-    std::string line;
-    char c = 0;
-    while (read(out[0], &c, 1) == 1 && c != '\n')
-      line += c;
-    std::smatch m;
-    if (!std::regex_search(line, m, std::regex("(http://127\\.0\\.0\\.1:[0-9]+)"))) {
-      kill(pid, SIGTERM);
-      state.SkipWithError("the server did not start");
-      return;
-    }
-    const std::string base = m[1];
+    testing::ServerProcess server(bin, db, {}, /*quiet=*/true);
+    const std::string& base = server.base_url();
     const std::string login = shell(
         "curl -s -X POST -H 'Content-Type: application/json' "
         "-d '{\"username\":\"bench\",\"password\":\"bench-password\"}' " +
@@ -120,10 +97,7 @@ void BM_http_wrk(benchmark::State& state) {
     const WrkResult health = wrk(base + "/healthz", "");
     const WrkResult search =
         wrk(base + "/api/v1/residents?q=301&limit=20", "Authorization: Bearer " + token);
-    const long rss = peak_rss_kib(pid);
-    kill(pid, SIGTERM);
-    waitpid(pid, nullptr, 0);
-    close(out[0]);
+    const long rss = peak_rss_kib(server.pid());
 
     state.counters["healthz_rps"] = health.requests_per_s;
     state.counters["search_rps"] = search.requests_per_s;

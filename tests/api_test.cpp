@@ -1,9 +1,6 @@
 // The API against the real server: `juwei serve` on a free port over a temporary SQLite file
 // holding a small generated community, exercised over HTTP with curl.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <chrono>
@@ -15,17 +12,14 @@
 #include <sstream>
 #include <thread>
 
+#include "support/juwei_process.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using juwei::testing::slurp;
 
 std::string url_encode(std::string_view s) {
   std::string out;
@@ -69,10 +63,8 @@ class Api : public ::testing::Test {
     start_server();
   }
   static void TearDownTestSuite() {
-    if (s_pid > 0) {
-      kill(s_pid, SIGTERM);
-      waitpid(s_pid, nullptr, 0);
-    }
+    delete s_server;  // stops it
+    s_server = nullptr;
     fs::remove_all(*s_dir);
   }
 
@@ -82,25 +74,9 @@ class Api : public ::testing::Test {
   }
 
   static void start_server() {
-    int out[2];
-    ASSERT_EQ(pipe(out), 0);
-    s_pid = fork();
-    if (s_pid == 0) {
-      dup2(out[1], 1);
-      close(out[0]);
-      execl(JUWEI_BIN, JUWEI_BIN, "serve", "--listen", "127.0.0.1:0", "--threads", "2", "--db",
-            s_db->c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(out[1]);
-    std::string line;
-    char c = 0;
-    while (read(out[0], &c, 1) == 1 && c != '\n')
-      line += c;
-    s_out_fd = out[0];
-    std::smatch m;
-    ASSERT_TRUE(std::regex_search(line, m, std::regex("http://127\\.0\\.0\\.1:([0-9]+)"))) << line;
-    s_base = new std::string("http://127.0.0.1:" + m[1].str());
+    delete s_server;
+    s_server = new juwei::testing::ServerProcess(JUWEI_BIN, *s_db, {"--threads", "2"});
+    s_base = &s_server->base_url();
   }
 
   // One request with curl: method, path, optional JSON body, optional bearer token.
@@ -135,9 +111,8 @@ class Api : public ::testing::Test {
 
   static inline fs::path* s_dir = nullptr;
   static inline std::string* s_db = nullptr;
-  static inline std::string* s_base = nullptr;
-  static inline pid_t s_pid = -1;
-  static inline int s_out_fd = -1;
+  static inline const std::string* s_base = nullptr;
+  static inline juwei::testing::ServerProcess* s_server = nullptr;
 };
 
 TEST_F(Api, HealthAndMetricsArePublic) {
@@ -268,11 +243,9 @@ TEST_F(Api, StopsGracefullyWithARequestInFlight) {
         call("POST", "/api/v1/session", R"({"username":"staff1","password":"password-staff1"})");
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(30));
-  kill(s_pid, SIGTERM);
+  s_server->terminate();
   client.join();
-  int status = 0;
-  waitpid(s_pid, &status, 0);
-  s_pid = -1;
+  const int status = s_server->wait();
   EXPECT_EQ(in_flight.status, 201) << in_flight.body;
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);

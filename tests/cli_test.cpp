@@ -15,6 +15,8 @@
 #include <sstream>
 #include <thread>
 
+#include "support/juwei_process.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -25,12 +27,7 @@ struct Output {
   std::string err;
 };
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using juwei::testing::slurp;
 
 std::string quote(const std::string& s) {
   std::string q = "'";

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <span>
 #include <thread>
 
 #include "cli/table.hpp"
@@ -28,11 +29,6 @@ namespace juwei::cli {
 namespace {
 
 using service::Error;
-
-// The seed community of the story: 1,383 households, 3,650 residents, 160 volunteers.
-constexpr std::string_view kSeedStreet = "示范街道";
-constexpr std::string_view kSeedCommunity = "春晖居民区";
-constexpr service::SynthOptions kSeedOptions{};
 
 // What every command shares: the database and the community it acts on.
 struct Globals {
@@ -96,7 +92,7 @@ void print_counts(std::ostream& out, const domain::Community& c, const store::Re
 
 // Creates accounts with random passwords and prints each once; a taken name is skipped.
 void print_new_users(service::Accounts& accounts, domain::CommunityId community,
-                     std::initializer_list<std::pair<std::string_view, domain::Role>> users) {
+                     std::span<const std::pair<std::string_view, domain::Role>> users) {
   bool header = false;
   for (const auto& [name, role] : users) {
     const std::string password = service::Accounts::generate_password();
@@ -220,7 +216,8 @@ void add_init(CLI::App& app, Globals& g) {
                              outcome.community.id, g.db, db->schema_version());
     if (outcome.created) {
       service::Accounts accounts(*db, service::system_clock());
-      print_new_users(accounts, outcome.community.id, {{"admin", domain::Role::admin}});
+      const std::pair<std::string_view, domain::Role> admin[] = {{"admin", domain::Role::admin}};
+      print_new_users(accounts, outcome.community.id, admin);
     }
   });
 }
@@ -531,29 +528,20 @@ void add_demo(CLI::App& app, Globals& g) {
   cmd->callback([&g, no_serve] {
     auto db = open_db(g);
     service::Registry registry(*db, service::system_clock());
-    const auto outcome = check(registry.init_community(kSeedCommunity, kSeedStreet));
-    store::RegistryCounts counts = check(registry.counts(outcome.community.id));
-    const bool fresh = counts.residents == 0;
-    if (fresh) {
-      service::CommunityGenerator generator(kSeedOptions);
-      counts = check(registry.add_synthetic(outcome.community.id, generator));
+    const auto seed = check(registry.ensure_seed_community());
+    if (seed.created) {
       std::cout << "created the seed community in " << g.db << ":\n";
     } else {
       std::cout << "the seed community is already in " << g.db
                 << " (its logins were printed when it was created; `juwei user passwd NAME` "
                    "sets a new password):\n";
     }
-    print_counts(std::cout, outcome.community, counts);
-    if (fresh) {
+    print_counts(std::cout, seed.community, seed.counts);
+    if (seed.created) {
       service::Accounts accounts(*db, service::system_clock());
-      print_new_users(accounts, outcome.community.id,
-                      {{"admin", domain::Role::admin},
-                       {"secretary", domain::Role::secretary},
-                       {"staff", domain::Role::staff},
-                       {"gate", domain::Role::gate},
-                       {"volunteer", domain::Role::volunteer}});
+      print_new_users(accounts, seed.community.id, service::kDemoUsers);
     }
-    std::cout << "try: juwei residents --db " << g.db << " --community " << kSeedCommunity
+    std::cout << "try: juwei residents --db " << g.db << " --community " << service::kSeedCommunity
               << " --building 1号楼\n";
     if (!*no_serve) serve(*db, "127.0.0.1:8080", 0);
   });

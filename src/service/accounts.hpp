@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "domain/account.hpp"
@@ -24,6 +25,13 @@ inline constexpr std::chrono::hours kSessionLifetime{12};
 inline constexpr int kFreeFailures = 3;  // failures before any delay
 inline constexpr int kLockAfterFailures = 10;
 inline constexpr std::chrono::minutes kLockFor{15};
+
+// The accounts `juwei demo` creates in the seed community, one per desk and gate role.
+inline constexpr std::pair<std::string_view, domain::Role> kDemoUsers[] = {
+    {"admin", domain::Role::admin},         {"secretary", domain::Role::secretary},
+    {"staff", domain::Role::staff},         {"gate", domain::Role::gate},
+    {"volunteer", domain::Role::volunteer},
+};
 
 struct LoginSession {
   std::string token;  // shown once; "c<community>.<random>"

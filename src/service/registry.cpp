@@ -142,6 +142,18 @@ Result<std::int64_t> Registry::export_residents(domain::CommunityId community, s
   return written;
 }
 
+Result<SeedOutcome> Registry::ensure_seed_community() {
+  auto outcome = init_community(kSeedCommunity, kSeedStreet);
+  if (!outcome) return std::unexpected(outcome.error());
+  auto n = counts(outcome->community.id);
+  if (!n) return std::unexpected(n.error());
+  if (n->residents > 0) return SeedOutcome{outcome->community, *n, false};
+  CommunityGenerator generator(SynthOptions{});
+  auto added = add_synthetic(outcome->community.id, generator);
+  if (!added) return std::unexpected(added.error());
+  return SeedOutcome{outcome->community, *added, true};
+}
+
 Result<store::RegistryCounts> Registry::add_synthetic(domain::CommunityId community,
                                                       CommunityGenerator& generator) {
   auto tx = m_store.begin(store::TxMode::write);

@@ -20,6 +20,16 @@ namespace juwei::service {
 
 inline constexpr std::string_view kDefaultCommunityName = "我的居民区";
 
+// The seed community of the story: 1,383 households, 3,650 residents, 160 volunteers.
+inline constexpr std::string_view kSeedStreet = "示范街道";
+inline constexpr std::string_view kSeedCommunity = "春晖居民区";
+
+struct SeedOutcome {
+  domain::Community community;
+  store::RegistryCounts counts;
+  bool created = false;  // false: it was there already, nothing changed
+};
+
 struct InitOutcome {
   domain::Community community;
   bool created = false;  // false: it existed already, nothing changed
@@ -51,6 +61,9 @@ class Registry {
   // number of residents written.
   Result<std::int64_t> export_residents(domain::CommunityId community, std::ostream& out,
                                         text::Encoding encoding);
+
+  // Creates the seed community (SynthOptions{}) unless it has residents already.
+  Result<SeedOutcome> ensure_seed_community();
 
   // Adds every resident the generator yields, with its buildings and households.
   Result<store::RegistryCounts> add_synthetic(domain::CommunityId community,
