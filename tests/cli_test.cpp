@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -21,50 +20,22 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Output {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
+using juwei::testing::Output;
+using juwei::testing::quote;
 using juwei::testing::slurp;
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      q += "'\\''";
-    } else {
-      q += c;
-    }
-  }
-  return q + "'";
-}
 
 class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::random_device rd;
-    m_dir = fs::temp_directory_path() / ("juwei-cli-" + std::to_string(rd()));
-    fs::create_directories(m_dir);
+    m_dir = juwei::testing::scratch_dir("juwei-cli-");
     m_db = "sqlite:" + (m_dir / "juwei.db").string();
   }
   void TearDown() override { fs::remove_all(m_dir); }
 
-  // Runs juwei with the arguments (already shell-quoted where needed), no standard input.
-  // Runs juwei; standard input is /dev/null unless args redirect it.
+  // Runs juwei with the arguments (already shell-quoted where needed); standard input is
+  // /dev/null unless args redirect it.
   Output juwei(const std::string& args) {
-    const fs::path out = m_dir / "stdout";
-    const fs::path err = m_dir / "stderr";
-    const std::string in = args.find(" < ") == std::string::npos ? " </dev/null" : "";
-    const std::string cmd = std::string(JUWEI_BIN) + " " + args + in + " >" + quote(out.string()) +
-                            " 2>" + quote(err.string());
-    const int status = std::system(cmd.c_str());
-    Output o;
-    o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    o.out = slurp(out);
-    o.err = slurp(err);
-    return o;
+    return juwei::testing::run_shell(std::string(JUWEI_BIN) + " " + args, m_dir);
   }
   Output juwei_db(const std::string& args) { return juwei(args + " --db " + quote(m_db)); }
 

@@ -55,9 +55,13 @@ std::string data_at(int v) {
     sql +=
         "INSERT INTO communities VALUES (1, NULL, '春晖居民区', 'Asia/Shanghai', "
         "'2022-03-28T00:00:00Z');"
-        "INSERT INTO buildings VALUES (1, 1, '12号楼', 6);"
-        "INSERT INTO households VALUES (1, 1, 1, '301');"
-        "INSERT INTO residents VALUES (1, 1, 1, '王丽', 'female', '1988-02-29', "
+        "INSERT INTO buildings (community_id, building_id, name, floors) "
+        "VALUES (1, 1, '12号楼', 6);"
+        "INSERT INTO households (community_id, household_id, building_id, room) "
+        "VALUES (1, 1, 1, '301');"
+        "INSERT INTO residents (community_id, resident_id, household_id, name, gender, "
+        "birth_date, id_number, phone, relation, vulnerabilities, volunteer, notes, created_at, "
+        "updated_at) VALUES (1, 1, 1, '王丽', 'female', '1988-02-29', "
         "'310109198802290022', '13812345678', 'head', 0, 0, '', '2022-03-28T00:00:00Z', "
         "'2022-03-28T00:00:00Z');";
   }
@@ -70,6 +74,11 @@ std::string data_at(int v) {
     sql +=
         "INSERT INTO users VALUES (1, 1, 'liumiao', 'secretary', '$argon2id$v=19$m=65536,t=2,"
         "p=1$c29tZXNhbHQ$hash', 0, '2022-03-28T00:00:00Z');";
+  }
+  if (v >= 4) {
+    sql +=
+        "INSERT INTO idempotency_keys VALUES (1, 1, 'k-1', 'abc', 201, 'application/json', "
+        "'{}', '2022-03-28T00:00:00Z');";
   }
   return sql;
 }
@@ -110,6 +119,9 @@ TEST_F(SqliteMigration, EveryPastVersionMigratesToTheLatestKeepingItsData) {
     }
     if (from >= 3) {
       EXPECT_EQ(scalar(file, "SELECT count(*) FROM users"), 1);
+    }
+    if (from >= 4) {
+      EXPECT_EQ(scalar(file, "SELECT count(*) FROM idempotency_keys"), 1);
     }
   }
 }

@@ -1,6 +1,7 @@
 #include "cli/app.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -10,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -19,6 +21,7 @@
 #include "cli/table.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
+#include "http/tls.hpp"
 #include "service/accounts.hpp"
 #include "service/open_store.hpp"
 #include "service/registry.hpp"
@@ -451,9 +454,17 @@ void add_gen(CLI::App& app, Globals& g) {
   });
 }
 
+struct ServeArgs {
+  std::string listen = "127.0.0.1:8080";
+  int threads = 0;
+  std::string tls_cert;  // with tls_key: HTTPS
+  std::string tls_key;
+};
+
 // Serves until SIGINT or SIGTERM, then stops gracefully: requests in flight finish, the
 // database closes when `db` goes out of scope in the caller.
-void serve(store::Store& db, const std::string& listen, int threads) {
+void serve(store::Store& db, const ServeArgs& args) {
+  const std::string& listen = args.listen;
   const auto colon = listen.rfind(':');
   http::ServerOptions options;
   if (colon == std::string::npos) fail(Error::invalid("--listen wants ADDRESS:PORT"));
@@ -465,7 +476,8 @@ void serve(store::Store& db, const std::string& listen, int threads) {
   } catch (const std::exception&) {
     fail(Error::invalid("--listen wants ADDRESS:PORT with a port from 0 to 65535"));
   }
-  options.threads = threads;
+  options.threads = args.threads;
+  if (!args.tls_cert.empty()) options.tls = http::TlsFiles{args.tls_cert, args.tls_key};
   // Standard output says where we listen; the access log goes to standard error.
   spdlog::set_default_logger(spdlog::stderr_color_mt("juwei"));
 
@@ -479,14 +491,17 @@ void serve(store::Store& db, const std::string& listen, int threads) {
   service::Registry registry(db, service::system_clock());
   service::Accounts accounts(db, service::system_clock());
   http::Router router;
-  http::add_api_routes(router, accounts, registry);
+  http::add_api_routes(router, {db, service::system_clock(), accounts, registry});
   std::unique_ptr<http::Server> server;
   try {
     server = std::make_unique<http::Server>(options, router, http::make_authenticator(accounts));
+  } catch (const http::TlsError& e) {
+    fail(Error::invalid(e.what()));
   } catch (const std::exception& e) {
     fail(Error::invalid(fmt::format("cannot listen on {}: {}", listen, e.what())));
   }
-  std::cout << fmt::format("listening on http://{}:{}", options.address, server->port())
+  std::cout << fmt::format("listening on {}://{}:{}", options.tls ? "https" : "http",
+                           options.address, server->port())
             << std::endl;
 
   std::atomic<bool> done{false};
@@ -508,15 +523,61 @@ void serve(store::Store& db, const std::string& listen, int threads) {
 
 // juwei serve
 void add_serve(CLI::App& app, Globals& g) {
-  auto* cmd = app.add_subcommand("serve", "Serve the API (and later the web app) over HTTP");
-  auto listen = std::make_shared<std::string>("127.0.0.1:8080");
-  auto threads = std::make_shared<int>(0);
-  cmd->add_option("--listen", *listen, "ADDRESS:PORT to listen on (port 0: any free port)");
-  cmd->add_option("--threads", *threads, "I/O threads (default: one per core)")
+  auto* cmd =
+      app.add_subcommand("serve", "Serve the API (and later the web app) over HTTP or HTTPS");
+  auto args = std::make_shared<ServeArgs>();
+  cmd->add_option("--listen", args->listen, "ADDRESS:PORT to listen on (port 0: any free port)");
+  cmd->add_option("--threads", args->threads, "I/O threads (default: one per core)")
       ->check(CLI::Range(0, 256));
-  cmd->callback([&g, listen, threads] {
+  auto* cert = cmd->add_option("--tls-cert", args->tls_cert,
+                               "PEM certificate file: serve HTTPS (see `juwei tls self-signed`)");
+  auto* key = cmd->add_option("--tls-key", args->tls_key, "PEM private key file of --tls-cert");
+  cert->needs(key);
+  key->needs(cert);
+  cmd->callback([&g, args] {
     auto db = open_db(g);
-    serve(*db, *listen, *threads);
+    serve(*db, *args);
+  });
+}
+
+// tls/ in the folder of a SQLite database: juwei-data/tls for the default one.
+std::filesystem::path tls_dir_beside(std::string_view db) {
+  if (db.starts_with("sqlite:")) db.remove_prefix(7);
+  if (db.find("://") != std::string_view::npos) return "juwei-data/tls";
+  return std::filesystem::path(db).parent_path() / "tls";
+}
+
+// juwei tls self-signed
+void add_tls(CLI::App& app, Globals& g) {
+  auto* cmd = app.add_subcommand("tls", "Certificates for serving HTTPS");
+  cmd->require_subcommand(1);
+  auto* self_signed = cmd->add_subcommand(
+      "self-signed",
+      "Make a key and a self-signed certificate for this machine's names on the LAN");
+  auto options = std::make_shared<http::SelfSignedOptions>();
+  auto out_dir = std::make_shared<std::string>();
+  self_signed->add_option("--out-dir", *out_dir,
+                          "Folder for cert.pem and key.pem (default: tls/ beside the database)");
+  self_signed->add_option("--name", options->extra_names,
+                          "Another host name or IP address to cover (repeatable)");
+  self_signed->add_option("--days", options->days,
+                          "Days the certificate is valid (default 825, the most iPhones accept)");
+  self_signed->add_flag("--force", options->force, "Replace an existing cert.pem and key.pem");
+  self_signed->callback([&g, options, out_dir] {
+    options->out_dir = out_dir->empty() ? tls_dir_beside(g.db) : std::filesystem::path(*out_dir);
+    const auto made = check(http::make_self_signed(*options, service::system_clock()));
+    const auto cert = std::filesystem::absolute(made.files.cert).string();
+    const auto key = std::filesystem::absolute(made.files.key).string();
+    std::cout << fmt::format("wrote {} (the certificate)\n", cert);
+    std::cout << fmt::format("  and {} (its private key, readable by you only)\n", key);
+    std::cout << fmt::format("covers: {}\n", fmt::join(made.names, ", "));
+    std::cout << fmt::format("SHA-256 fingerprint: {}\n", made.fingerprint);
+    std::cout << "a phone shows this fingerprint in the certificate's details: check it before "
+                 "trusting the certificate\n";
+    const std::string db = g.db == service::kDefaultDatabase ? "" : " --db " + g.db;
+    std::cout << fmt::format(
+        "serve HTTPS: juwei serve --listen 0.0.0.0:8443 --tls-cert {} --tls-key {}{}\n", cert, key,
+        db);
   });
 }
 
@@ -543,7 +604,7 @@ void add_demo(CLI::App& app, Globals& g) {
     }
     std::cout << "try: juwei residents --db " << g.db << " --community " << service::kSeedCommunity
               << " --building 1号楼\n";
-    if (!*no_serve) serve(*db, "127.0.0.1:8080", 0);
+    if (!*no_serve) serve(*db, {});
   });
 }
 
@@ -564,6 +625,7 @@ int run(int argc, char** argv) {
   add_gen(app, g);
   add_user(app, g);
   add_serve(app, g);
+  add_tls(app, g);
   add_demo(app, g);
   // Global options are accepted after the subcommand too: `juwei residents --db x`.
   for (CLI::App* sub : app.get_subcommands({})) {

@@ -62,6 +62,15 @@ class Vulnerabilities {
   std::uint8_t m_bits = 0;
 };
 
+// A soft delete: the record stays (history, audit, restore) but leaves lists and searches.
+// Creating it again (same ID number, building name or room) restores it.
+struct Removal {
+  std::string at;  // ISO-8601 UTC; empty while the record is live
+  std::string reason;
+  bool removed() const { return !at.empty(); }
+  friend bool operator==(const Removal&, const Removal&) = default;
+};
+
 struct Street {
   StreetId id = 0;
   std::string name;
@@ -79,6 +88,7 @@ struct Building {
   BuildingId id = 0;
   std::string name;  // as the committee writes it: "12号楼", "12"
   int floors = 0;    // 0 when unknown
+  Removal removal;
 };
 
 struct Household {
@@ -86,6 +96,7 @@ struct Household {
   HouseholdId id = 0;
   BuildingId building_id = 0;
   std::string room;  // "301", "1203"
+  Removal removal;
 };
 
 struct Resident {
@@ -101,6 +112,7 @@ struct Resident {
   Vulnerabilities vulnerabilities;
   bool volunteer = false;
   std::string notes;
+  Removal removal;
 
   // Fields that an import compares to decide "unchanged"; ids and household are compared
   // separately by the caller.

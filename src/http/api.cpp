@@ -2,8 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
-#include <charconv>
+#include <memory>
+
+#include "http/json_input.hpp"
+#include "service/idempotency.hpp"
+#include "service/resident_import.hpp"
 
 namespace juwei::http {
 namespace {
@@ -16,56 +21,25 @@ const std::vector<std::string> kRegistryReaders = {"secretary", "staff", "gate",
 const std::vector<std::string> kDesk = {"secretary", "staff"};
 
 Response from_error(const service::Error& e) {
+  std::vector<FieldError> fields;
+  for (const service::FieldIssue& f : e.fields) {
+    fields.push_back(FieldError{f.field, f.message, f.code, f.message_zh});
+  }
   switch (e.kind) {
     case service::Error::Kind::invalid:
-      return problem(400, "Bad Request", e.message);
+      return problem(400, "Bad Request", e.message, std::move(fields));
     case service::Error::Kind::not_found:
       return problem(404, "Not Found", e.message);
     case service::Error::Kind::conflict:
-      return problem(409, "Conflict", e.message);
+      return problem(409, "Conflict", e.message, std::move(fields));
     case service::Error::Kind::internal:
       break;
   }
   return problem(500, "Internal Server Error", "the server failed; the error is in its log");
 }
 
-// Parses a JSON object body with exactly the given string fields; every problem is listed.
-std::expected<std::map<std::string, std::string>, Response> string_fields(
-    const Request& req, std::initializer_list<std::string_view> required) {
-  if (req.content_type.find("application/json") == std::string::npos) {
-    return std::unexpected(
-        problem(415, "Unsupported Media Type", "send the body as application/json"));
-  }
-  boost::system::error_code ec;
-  const js::value body = js::parse(req.body, ec);
-  if (ec) {
-    return std::unexpected(problem(400, "Bad Request", "the body is not valid JSON",
-                                   {{"", "malformed JSON: " + ec.message()}}));
-  }
-  if (!body.is_object()) {
-    return std::unexpected(problem(400, "Bad Request", "the body must be a JSON object",
-                                   {{"", "expected an object"}}));
-  }
-  std::map<std::string, std::string> out;
-  std::vector<FieldError> errors;
-  for (const auto& [key, value] : body.as_object()) {
-    const std::string name(key);
-    if (std::find(required.begin(), required.end(), name) == required.end()) {
-      errors.push_back({name, "unknown field"});
-    } else if (!value.is_string()) {
-      errors.push_back({name, "must be a string"});
-    } else {
-      out[name] = std::string(value.as_string());
-    }
-  }
-  for (std::string_view field : required) {
-    if (!body.as_object().contains(field)) errors.push_back({std::string(field), "is required"});
-  }
-  if (!errors.empty()) {
-    return std::unexpected(
-        problem(400, "Bad Request", "the request has invalid fields", std::move(errors)));
-  }
-  return out;
+Response not_found() {
+  return problem(404, "Not Found", "no such record");
 }
 
 js::object user_json(const domain::User& u) {
@@ -75,36 +49,428 @@ js::object user_json(const domain::User& u) {
                     {"community_id", std::to_string(u.community_id)}};
 }
 
+void add_removal(js::object& o, const domain::Removal& removal) {
+  if (removal.removed()) {
+    o["removed_at"] = removal.at;
+    o["removal_reason"] = removal.reason;
+  } else {
+    o["removed_at"] = nullptr;
+  }
+}
+
+js::object building_json(const domain::Building& b) {
+  js::object o{{"id", std::to_string(b.id)}, {"name", b.name}, {"floors", b.floors}};
+  add_removal(o, b.removal);
+  return o;
+}
+
+js::object household_json(const domain::Household& h) {
+  js::object o{{"id", std::to_string(h.id)},
+               {"building_id", std::to_string(h.building_id)},
+               {"room", h.room}};
+  add_removal(o, h.removal);
+  return o;
+}
+
 js::object resident_json(const store::ResidentRow& row) {
   const domain::Resident& r = row.resident;
   js::array tags;
   for (domain::Vulnerability v : domain::kAllVulnerabilities) {
     if (r.vulnerabilities.has(v)) tags.emplace_back(domain::to_code(v));
   }
-  return js::object{{"id", std::to_string(r.id)},
-                    {"household_id", std::to_string(r.household_id)},
-                    {"name", r.name},
-                    {"gender", domain::to_code(r.gender)},
-                    {"birth_date", domain::format_date(r.birth_date)},
-                    {"id_number", r.id_number},
-                    {"phone", r.phone},
-                    {"building", row.building},
-                    {"room", row.room},
-                    {"relation", domain::to_code(r.relation)},
-                    {"vulnerabilities", std::move(tags)},
-                    {"volunteer", r.volunteer},
-                    {"notes", r.notes}};
+  js::object o{{"id", std::to_string(r.id)},
+               {"household_id", std::to_string(r.household_id)},
+               {"name", r.name},
+               {"gender", domain::to_code(r.gender)},
+               {"birth_date", domain::format_date(r.birth_date)},
+               {"id_number", r.id_number},
+               {"phone", r.phone},
+               {"building", row.building},
+               {"room", row.room},
+               {"relation", domain::to_code(r.relation)},
+               {"vulnerabilities", std::move(tags)},
+               {"volunteer", r.volunteer},
+               {"notes", r.notes}};
+  add_removal(o, r.removal);
+  return o;
+}
+
+// A page of items; next_cursor is the last id when the page is full.
+template <typename T, typename ToJson, typename IdOf>
+Response page_json(const std::vector<T>& items, std::size_t limit, ToJson to_json, IdOf id_of) {
+  js::array list;
+  for (const T& item : items)
+    list.push_back(to_json(item));
+  js::value next = nullptr;
+  if (!items.empty() && items.size() == limit) next = std::to_string(id_of(items.back()));
+  return json(200, js::object{{"items", std::move(list)}, {"next_cursor", next}});
+}
+
+// 201 with Location for a new record; 200 when a removed one was restored.
+Response created(bool restored, std::string_view collection, std::int64_t id, js::object body) {
+  Response r = json(restored ? 200 : 201, body);
+  r.headers.emplace_back("Location", fmt::format("/api/v1/{}/{}", collection, id));
+  return r;
 }
 
 domain::Role role_of(const Request& req) {
   return domain::role_from_code(req.principal->role).value_or(domain::Role::resident);
 }
 
-std::optional<std::int64_t> to_int(std::string_view s) {
-  std::int64_t v = 0;
-  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
-  return v;
+// The request as the idempotency fingerprint sees it: method, path, query and body.
+std::string fingerprint(const Request& req) {
+  std::string text = req.method + ' ' + req.path;
+  for (const auto& [k, v] : req.query)
+    text += '&' + k + '=' + v;
+  text += '\n';
+  text += req.body;
+  return text;
+}
+
+// Wraps a creating POST: with an Idempotency-Key, the first answer is kept and replayed to
+// retries (marked Idempotent-Replayed: true); server errors are not kept.
+Handler idempotent(std::shared_ptr<service::Idempotency> keys, Handler inner) {
+  return [keys = std::move(keys), inner = std::move(inner)](Request& req) -> Response {
+    if (req.idempotency_key.empty()) return inner(req);
+    const Principal& p = *req.principal;
+    auto claimed = keys->claim(p.community_id, p.user_id, req.idempotency_key, fingerprint(req));
+    if (!claimed) return from_error(claimed.error());
+    if (*claimed) {
+      Response replay{(*claimed)->status, (*claimed)->content_type, (*claimed)->body, {}};
+      replay.headers.emplace_back("Idempotent-Replayed", "true");
+      return replay;
+    }
+    Response r;
+    try {
+      r = inner(req);
+    } catch (...) {
+      (void)keys->forget(p.community_id, p.user_id, req.idempotency_key);
+      throw;
+    }
+    if (r.status >= 500) {
+      (void)keys->forget(p.community_id, p.user_id, req.idempotency_key);
+    } else {
+      (void)keys->remember(p.community_id, p.user_id, req.idempotency_key,
+                           service::StoredAnswer{r.status, r.content_type, r.body});
+    }
+    return r;
+  };
+}
+
+std::optional<std::string> yes_no(std::optional<bool> b) {
+  if (!b) return std::nullopt;
+  return *b ? "yes" : "no";
+}
+
+const std::initializer_list<FieldSpec> kResidentFields = {
+    {"name", JsonType::string},
+    {"gender", JsonType::string},
+    {"birth_date", JsonType::string},
+    {"id_number", JsonType::string},
+    {"phone", JsonType::string},
+    {"relation", JsonType::string},
+    {"vulnerabilities", JsonType::strings},
+    {"volunteer", JsonType::boolean},
+    {"notes", JsonType::string},
+    {"building", JsonType::string},
+    {"room", JsonType::string},
+    {"household_id", JsonType::id},
+};
+
+service::ResidentChange resident_change(const js::object& body) {
+  service::ResidentChange c;
+  c.name = string_field(body, "name");
+  c.gender = string_field(body, "gender");
+  c.birth_date = string_field(body, "birth_date");
+  c.id_number = string_field(body, "id_number");
+  c.phone = string_field(body, "phone");
+  c.relation = string_field(body, "relation");
+  c.vulnerabilities = strings_field(body, "vulnerabilities");
+  c.volunteer = yes_no(bool_field(body, "volunteer"));
+  c.notes = string_field(body, "notes");
+  c.building = string_field(body, "building");
+  c.room = string_field(body, "room");
+  c.household_id = int_field(body, "household_id");
+  return c;
+}
+
+// DELETE bodies: {"reason": "..."}.
+std::expected<std::string, Response> removal_reason(const Request& req) {
+  auto body = json_body(req, {{"reason", JsonType::string, true}});
+  if (!body) return std::unexpected(body.error());
+  return *string_field(*body, "reason");
+}
+
+js::object import_report_json(const service::ImportReport& r) {
+  js::array ignored;
+  for (const auto& c : r.ignored_columns)
+    ignored.emplace_back(c);
+  return js::object{{"committed", r.committed},
+                    {"encoding", text::encoding_name(r.encoding)},
+                    {"rows", r.rows},
+                    {"added", r.added},
+                    {"updated", r.updated},
+                    {"unchanged", r.unchanged},
+                    {"rejected", r.rejected},
+                    {"buildings_added", r.buildings_added},
+                    {"households_added", r.households_added},
+                    {"ignored_columns", std::move(ignored)}};
+}
+
+// At most this many row problems travel in one answer; the count says how many there were.
+constexpr std::size_t kMaxReportedProblems = 1000;
+
+js::array row_problems_json(const std::vector<service::RowProblem>& problems) {
+  js::array list;
+  for (const auto& p : problems) {
+    if (list.size() == kMaxReportedProblems) break;
+    list.push_back(js::object{{"line", p.line},
+                              {"column", p.column},
+                              {"field", p.field},
+                              {"code", p.code},
+                              {"message", p.message_en},
+                              {"message_zh", p.message_zh}});
+  }
+  return list;
+}
+
+Response import_residents(const ApiServices& services, Request& req) {
+  const auto type = req.content_type.substr(0, req.content_type.find(';'));
+  if (type != "text/csv") {
+    return problem(415, "Unsupported Media Type", "send the CSV file as the body, as text/csv");
+  }
+  service::ImportOptions options;
+  auto dry_run = query_flag(req, "dry_run");
+  if (!dry_run) return dry_run.error();
+  auto skip_invalid = query_flag(req, "skip_invalid");
+  if (!skip_invalid) return skip_invalid.error();
+  options.dry_run = *dry_run;
+  options.skip_invalid = *skip_invalid;
+  if (auto it = req.query.find("encoding"); it != req.query.end()) {
+    options.encoding = text::parse_encoding(it->second);
+    if (!options.encoding) {
+      return problem(400, "Bad Request", "invalid query parameters",
+                     {{"encoding", "utf-8, utf-8-bom or gb18030 (gbk)"}});
+    }
+  }
+  std::string name = "upload.csv";
+  if (auto it = req.query.find("filename"); it != req.query.end() && !it->second.empty()) {
+    name = it->second.substr(0, 200);
+  }
+  auto report =
+      service::import_residents(services.store, services.clock, req.principal->community_id,
+                                service::memory_source(name, req.body), options);
+  if (!report) return from_error(report.error());
+  js::object body = import_report_json(*report);
+  body["dry_run"] = options.dry_run;
+  body["problems"] = row_problems_json(report->problems);
+  if (report->rejected > 0 && !options.skip_invalid) {
+    // Nothing was imported: a problem+json naming every bad row by line and column.
+    js::object p{{"type", "/problems/import-rows"},
+                 {"title", "Bad Request"},
+                 {"status", 400},
+                 {"detail", fmt::format("{} of {} rows have problems; nothing was imported",
+                                        report->rejected, report->rows)},
+                 {"errors", body["problems"]},
+                 {"report", body}};
+    p["report"].as_object().erase("problems");
+    return Response{400, "application/problem+json", js::serialize(p), {}};
+  }
+  return json(200, body);
+}
+
+void add_building_routes(Router& router, const ApiServices& s,
+                         const std::shared_ptr<service::Idempotency>& keys) {
+  service::Registry& registry = s.registry;
+  router.add("GET", "/api/v1/buildings", kDesk, [&registry](Request& req) {
+    auto page = page_of(req);
+    if (!page) return page.error();
+    auto all = registry.buildings(req.principal->community_id);
+    if (!all) return from_error(all.error());
+    std::vector<domain::Building> items;
+    for (const auto& b : *all) {
+      if (b.id > page->after && items.size() < page->limit) items.push_back(b);
+    }
+    return page_json(items, page->limit, building_json, [](const auto& b) { return b.id; });
+  });
+  router.add(
+      "POST", "/api/v1/buildings", kDesk, idempotent(keys, [&registry](Request& req) {
+        auto body =
+            json_body(req, {{"name", JsonType::string, true}, {"floors", JsonType::integer}});
+        if (!body) return body.error();
+        const auto floors = int_field(*body, "floors");
+        service::BuildingChange change{string_field(*body, "name"), std::nullopt};
+        if (floors) change.floors = static_cast<int>(std::clamp<std::int64_t>(*floors, -1, 10'000));
+        auto made = registry.create_building(req.principal->community_id, change);
+        if (!made) return from_error(made.error());
+        return created(made->restored, "buildings", made->value.id, building_json(made->value));
+      }));
+  router.add("GET", "/api/v1/buildings/{id}", kDesk, [&registry](Request& req) {
+    const auto id = path_id(req);
+    if (!id) return not_found();
+    auto b = registry.get_building(req.principal->community_id, *id);
+    if (!b) return from_error(b.error());
+    return json(200, building_json(*b));
+  });
+  router.add("PATCH", "/api/v1/buildings/{id}", kDesk, [&registry](Request& req) {
+    const auto id = path_id(req);
+    if (!id) return not_found();
+    auto body = json_body(req, {{"name", JsonType::string}, {"floors", JsonType::integer}});
+    if (!body) return body.error();
+    service::BuildingChange change{string_field(*body, "name"), std::nullopt};
+    if (auto floors = int_field(*body, "floors")) {
+      change.floors = static_cast<int>(std::clamp<std::int64_t>(*floors, -1, 10'000));
+    }
+    auto b = registry.update_building(req.principal->community_id, *id, change);
+    if (!b) return from_error(b.error());
+    return json(200, building_json(*b));
+  });
+  router.add("DELETE", "/api/v1/buildings/{id}", kDesk, [&registry](Request& req) {
+    const auto id = path_id(req);
+    if (!id) return not_found();
+    auto reason = removal_reason(req);
+    if (!reason) return reason.error();
+    auto done = registry.remove_building(req.principal->community_id, *id, *reason);
+    if (!done) return from_error(done.error());
+    return Response{204, "", "", {}};
+  });
+}
+
+void add_household_routes(Router& router, const ApiServices& s,
+                          const std::shared_ptr<service::Idempotency>& keys) {
+  service::Registry& registry = s.registry;
+  router.add("GET", "/api/v1/households", kDesk, [&registry](Request& req) {
+    auto page = page_of(req);
+    if (!page) return page.error();
+    std::optional<domain::BuildingId> building;
+    if (auto it = req.query.find("building_id"); it != req.query.end()) {
+      building = to_int(it->second);
+      if (!building) {
+        return problem(400, "Bad Request", "invalid query parameters",
+                       {{"building_id", "a building id"}});
+      }
+    }
+    auto items =
+        registry.households(req.principal->community_id, building, page->after, page->limit);
+    if (!items) return from_error(items.error());
+    return page_json(*items, page->limit, household_json, [](const auto& h) { return h.id; });
+  });
+  router.add(
+      "POST", "/api/v1/households", kDesk, idempotent(keys, [&registry](Request& req) {
+        auto body =
+            json_body(req, {{"building_id", JsonType::id, true}, {"room", JsonType::string, true}});
+        if (!body) return body.error();
+        auto made = registry.create_household(
+            req.principal->community_id,
+            service::HouseholdChange{int_field(*body, "building_id"), string_field(*body, "room")});
+        if (!made) return from_error(made.error());
+        return created(made->restored, "households", made->value.id, household_json(made->value));
+      }));
+  router.add("GET", "/api/v1/households/{id}", kDesk, [&registry](Request& req) {
+    const auto id = path_id(req);
+    if (!id) return not_found();
+    const auto community = req.principal->community_id;
+    auto h = registry.get_household(community, *id);
+    if (!h) return from_error(h.error());
+    store::ResidentQuery q;
+    q.community_id = community;
+    q.household = *id;
+    q.limit = 500;
+    auto members = registry.search_as(role_of(req), q);
+    if (!members) return from_error(members.error());
+    js::object o = household_json(*h);
+    js::array list;
+    for (const auto& row : *members)
+      list.push_back(resident_json(row));
+    o["residents"] = std::move(list);
+    return json(200, o);
+  });
+  router.add("PATCH", "/api/v1/households/{id}", kDesk, [&registry](Request& req) {
+    const auto id = path_id(req);
+    if (!id) return not_found();
+    auto body = json_body(req, {{"building_id", JsonType::id}, {"room", JsonType::string}});
+    if (!body) return body.error();
+    auto h = registry.update_household(
+        req.principal->community_id, *id,
+        service::HouseholdChange{int_field(*body, "building_id"), string_field(*body, "room")});
+    if (!h) return from_error(h.error());
+    return json(200, household_json(*h));
+  });
+  router.add("DELETE", "/api/v1/households/{id}", kDesk, [&registry](Request& req) {
+    const auto id = path_id(req);
+    if (!id) return not_found();
+    auto reason = removal_reason(req);
+    if (!reason) return reason.error();
+    auto done = registry.remove_household(req.principal->community_id, *id, *reason);
+    if (!done) return from_error(done.error());
+    return Response{204, "", "", {}};
+  });
+}
+
+void add_resident_routes(Router& router, const ApiServices& s,
+                         const std::shared_ptr<service::Idempotency>& keys) {
+  service::Registry& registry = s.registry;
+  router.add("GET", "/api/v1/residents", kRegistryReaders, [&registry](Request& req) {
+    auto page = page_of(req);
+    if (!page) return page.error();
+    store::ResidentQuery q;
+    q.community_id = req.principal->community_id;
+    q.limit = page->limit;
+    q.after = page->after;
+    if (auto it = req.query.find("q"); it != req.query.end()) q.text = it->second;
+    if (auto it = req.query.find("household_id"); it != req.query.end()) {
+      q.household = to_int(it->second);
+      if (!q.household) {
+        return problem(400, "Bad Request", "invalid query parameters",
+                       {{"household_id", "a household id"}});
+      }
+    }
+    if (auto it = req.query.find("building"); it != req.query.end()) {
+      auto building = registry.building(q.community_id, it->second);
+      if (!building) return from_error(building.error());
+      q.building = building->id;
+    }
+    auto rows = registry.search_as(role_of(req), q);
+    if (!rows) return from_error(rows.error());
+    return page_json(*rows, q.limit, resident_json,
+                     [](const store::ResidentRow& r) { return r.resident.id; });
+  });
+  router.add("POST", "/api/v1/residents", kDesk, idempotent(keys, [&registry](Request& req) {
+               auto body = json_body(req, kResidentFields);
+               if (!body) return body.error();
+               auto made =
+                   registry.create_resident(req.principal->community_id, resident_change(*body));
+               if (!made) return from_error(made.error());
+               return created(made->restored, "residents", made->value.resident.id,
+                              resident_json(made->value));
+             }));
+  router.add("GET", "/api/v1/residents/{id}", kRegistryReaders, [&registry](Request& req) {
+    const auto id = path_id(req);
+    if (!id) return not_found();
+    auto row = registry.get_resident_as(role_of(req), req.principal->community_id, *id);
+    if (!row) return from_error(row.error());
+    return json(200, resident_json(*row));
+  });
+  router.add("PATCH", "/api/v1/residents/{id}", kDesk, [&registry](Request& req) {
+    const auto id = path_id(req);
+    if (!id) return not_found();
+    auto body = json_body(req, kResidentFields);
+    if (!body) return body.error();
+    auto row = registry.update_resident(req.principal->community_id, *id, resident_change(*body));
+    if (!row) return from_error(row.error());
+    return json(200, resident_json(*row));
+  });
+  router.add("DELETE", "/api/v1/residents/{id}", kDesk, [&registry](Request& req) {
+    const auto id = path_id(req);
+    if (!id) return not_found();
+    auto reason = removal_reason(req);
+    if (!reason) return reason.error();
+    auto done = registry.remove_resident(req.principal->community_id, *id, *reason);
+    if (!done) return from_error(done.error());
+    return Response{204, "", "", {}};
+  });
+  router.add("POST", "/api/v1/residents/import", kDesk,
+             idempotent(keys, [s](Request& req) { return import_residents(s, req); }));
 }
 
 }  // namespace
@@ -118,11 +484,14 @@ Authenticator make_authenticator(service::Accounts& accounts) {
   };
 }
 
-void add_api_routes(Router& router, service::Accounts& accounts, service::Registry& registry) {
+void add_api_routes(Router& router, const ApiServices& services) {
+  service::Accounts& accounts = services.accounts;
   router.add("POST", "/api/v1/session", {}, [&accounts](Request& req) {
-    auto fields = string_fields(req, {"username", "password"});
-    if (!fields) return fields.error();
-    auto outcome = accounts.login((*fields)["username"], (*fields)["password"], req.client_address);
+    auto body = json_body(
+        req, {{"username", JsonType::string, true}, {"password", JsonType::string, true}});
+    if (!body) return body.error();
+    auto outcome = accounts.login(*string_field(*body, "username"),
+                                  *string_field(*body, "password"), req.client_address);
     if (!outcome) return from_error(outcome.error());
     using Refusal = service::LoginOutcome::Refusal;
     if (outcome->refusal == Refusal::throttled) {
@@ -163,55 +532,10 @@ void add_api_routes(Router& router, service::Accounts& accounts, service::Regist
                                 {"community_id", std::to_string(p.community_id)}});
   });
 
-  router.add("GET", "/api/v1/residents", kRegistryReaders, [&registry](Request& req) {
-    store::ResidentQuery q;
-    q.community_id = req.principal->community_id;
-    std::vector<FieldError> errors;
-    if (auto it = req.query.find("q"); it != req.query.end()) q.text = it->second;
-    if (auto it = req.query.find("limit"); it != req.query.end()) {
-      const auto limit = to_int(it->second);
-      if (!limit || *limit < 1 || *limit > 500) {
-        errors.push_back({"limit", "an integer from 1 to 500"});
-      } else {
-        q.limit = static_cast<std::size_t>(*limit);
-      }
-    }
-    if (auto it = req.query.find("cursor"); it != req.query.end()) {
-      const auto after = to_int(it->second);
-      if (!after || *after < 0) {
-        errors.push_back({"cursor", "the next_cursor of a previous page"});
-      } else {
-        q.after = *after;
-      }
-    }
-    if (!errors.empty()) {
-      return problem(400, "Bad Request", "invalid query parameters", std::move(errors));
-    }
-    if (auto it = req.query.find("building"); it != req.query.end()) {
-      auto building = registry.building(q.community_id, it->second);
-      if (!building) return from_error(building.error());
-      q.building = building->id;
-    }
-    auto rows = registry.search_as(role_of(req), q);
-    if (!rows) return from_error(rows.error());
-    js::array items;
-    for (const auto& row : *rows)
-      items.push_back(resident_json(row));
-    js::value next = nullptr;
-    if (rows->size() == q.limit) next = std::to_string(rows->back().resident.id);
-    return json(200, js::object{{"items", std::move(items)}, {"next_cursor", next}});
-  });
-
-  router.add("GET", "/api/v1/buildings", kDesk, [&registry](Request& req) {
-    auto buildings = registry.buildings(req.principal->community_id);
-    if (!buildings) return from_error(buildings.error());
-    js::array items;
-    for (const auto& b : *buildings) {
-      items.push_back(
-          js::object{{"id", std::to_string(b.id)}, {"name", b.name}, {"floors", b.floors}});
-    }
-    return json(200, js::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
-  });
+  auto keys = std::make_shared<service::Idempotency>(services.store, services.clock);
+  add_building_routes(router, services, keys);
+  add_household_routes(router, services, keys);
+  add_resident_routes(router, services, keys);
 }
 
 }  // namespace juwei::http

@@ -6,13 +6,22 @@
 
 #include "http/router.hpp"
 #include "service/accounts.hpp"
+#include "service/clock.hpp"
 #include "service/registry.hpp"
 
 namespace juwei::http {
 
 inline constexpr const char* kSessionCookie = "juwei_session";
 
-void add_api_routes(Router& router, service::Accounts& accounts, service::Registry& registry);
+// What the handlers use; borrowed, they must outlive the Router.
+struct ApiServices {
+  store::Store& store;
+  service::Clock clock;
+  service::Accounts& accounts;
+  service::Registry& registry;
+};
+
+void add_api_routes(Router& router, const ApiServices& services);
 
 // Resolves a bearer token to its user through the accounts service.
 Authenticator make_authenticator(service::Accounts& accounts);

@@ -63,8 +63,12 @@ Response problem(int status, std::string_view title, std::string_view detail,
   body["detail"] = detail;
   if (!errors.empty()) {
     boost::json::array list;
-    for (auto& e : errors)
-      list.push_back({{"field", e.field}, {"message", e.message}});
+    for (auto& e : errors) {
+      boost::json::object item{{"field", e.field}, {"message", e.message}};
+      if (!e.code.empty()) item["code"] = e.code;
+      if (!e.message_zh.empty()) item["message_zh"] = e.message_zh;
+      list.push_back(std::move(item));
+    }
     body["errors"] = std::move(list);
   }
   return Response{status, "application/problem+json", boost::json::serialize(body), {}};

@@ -48,15 +48,18 @@ struct Response {
 // One invalid input field of a validation problem.
 struct FieldError {
   std::string field;
-  std::string message;
+  std::string message;     // English
+  std::string code;        // stable, for clients: "id_number.bad_check_digit"; may be empty
+  std::string message_zh;  // Chinese, for the screen; may be empty
 };
 
 // A JSON response: `value` serialized as the body.
 Response json(int status, const boost::json::value& value);
 
 // An RFC 9457 application/problem+json response: {type, title, status, detail} plus
-// errors: [{field, message}] when there are any. The type is "/problems/validation" when
-// errors are given, else "about:blank" (so the title should be the status phrase).
+// errors: [{field, message[, code, message_zh]}] when there are any. The type is
+// "/problems/validation" when errors are given, else "about:blank" (so the title should be the
+// status phrase).
 Response problem(int status, std::string_view title, std::string_view detail,
                  std::vector<FieldError> errors = {});
 

@@ -1,8 +1,13 @@
 // The only translation unit of the layer that includes Beast (it is slow to compile).
 #include "http/server.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -11,20 +16,27 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <condition_variable>
+#include <cstring>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
+
+#include "http/openssl.hpp"
 
 namespace juwei::http {
 namespace {
@@ -34,6 +46,7 @@ namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 constexpr auto kStopGrace = std::chrono::seconds(10);
 // After an error answer that leaves a request body unread, the rest is read and dropped for
@@ -71,10 +84,60 @@ void add_builtin_routes(Router& router, const Metrics& metrics) {
   });
 }
 
+// Throws TlsError unless `file` is a file this process may read, with the system's reason
+// (OpenSSL would say "system lib").
+void check_readable(std::string_view what, const std::filesystem::path& file) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  const bool folder = fd >= 0 && ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+  const int error = folder ? EISDIR : errno;
+  if (fd >= 0) ::close(fd);
+  if (fd < 0 || folder) {
+    throw TlsError(
+        fmt::format("cannot read the TLS {} {}: {}", what, file.string(), std::strerror(error)));
+  }
+}
+
+// What every TLS connection shares: the certificate chain, the key, TLS 1.2 at least.
+net::ssl::context make_tls_context(const TlsFiles& files) {
+  check_readable("certificate", files.cert);
+  check_readable("key", files.key);
+  net::ssl::context context(net::ssl::context::tls_server);
+  SSL_CTX* ctx = context.native_handle();
+  if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+    throw TlsError("cannot set up TLS: " + openssl::error_reason());
+  }
+  if (SSL_CTX_use_certificate_chain_file(ctx, files.cert.c_str()) != 1) {
+    throw TlsError(fmt::format("the TLS certificate {} is not a PEM certificate ({})",
+                               files.cert.string(), openssl::error_reason()));
+  }
+  // An encrypted key fails to load instead of asking for its passphrase on the terminal.
+  const auto no_passphrase = [](char*, int, int, void*) { return 0; };
+  const openssl::Bio in(BIO_new_file(files.key.c_str(), "r"));
+  const openssl::Key key(in ? PEM_read_bio_PrivateKey(in.get(), nullptr, no_passphrase, nullptr)
+                            : nullptr);
+  if (!key) {
+    throw TlsError(fmt::format("the TLS key {} is not an unencrypted PEM private key ({})",
+                               files.key.string(), openssl::error_reason()));
+  }
+  if (X509_check_private_key(SSL_CTX_get0_certificate(ctx), key.get()) != 1) {
+    ERR_clear_error();
+    throw TlsError(fmt::format("the TLS key {} does not belong to the certificate {}",
+                               files.key.string(), files.cert.string()));
+  }
+  if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1) {
+    throw TlsError(fmt::format("the TLS key {} cannot be used: {}", files.key.string(),
+                               openssl::error_reason()));
+  }
+  return context;
+}
+
 }  // namespace
 
 class Server::Impl {
  public:
+  class Connection;
+  template <typename Stream>
   class Session;
 
   Impl(ServerOptions options, Router& router, Authenticator authenticate);
@@ -99,8 +162,9 @@ class Server::Impl {
   std::condition_variable m_cv;          // signalled on stop() and whenever a session ends
   bool m_stopping = false;               // GUARDED_BY(m_mutex)
   std::atomic<bool> m_stop_flag{false};  // m_stopping, for checks that need no lock
-  std::unordered_map<std::uint64_t, std::weak_ptr<Session>> m_sessions;  // GUARDED_BY(m_mutex)
-  std::uint64_t m_next_id = 0;                                           // GUARDED_BY(m_mutex)
+  std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> m_sessions;  // GUARDED_BY(m_mutex)
+  std::uint64_t m_next_id = 0;                                              // GUARDED_BY(m_mutex)
+  std::optional<net::ssl::context> m_tls;  // set: every connection is HTTPS; thread-safe
 
   // Declared last: destroying the io_context destroys the sessions still queued in it, and
   // their destructors use the members above.
@@ -111,37 +175,71 @@ class Server::Impl {
   tcp::acceptor m_acceptor;  // used on its own strand only
 };
 
-// One client connection: reads requests one at a time and answers each in order. Every member
-// function runs on the connection's strand.
-class Server::Impl::Session : public std::enable_shared_from_this<Session> {
+// A client connection as the server keeps track of it, whatever its stream.
+class Server::Impl::Connection {
  public:
-  Session(tcp::socket&& socket, Impl& server, std::uint64_t id, bool reject)
-      : m_server(server), m_id(id), m_reject(reject), m_stream(std::move(socket)) {
+  virtual ~Connection() = default;
+  virtual net::any_io_executor executor() = 0;
+  virtual void start() = 0;
+  // On Server::stop(): a connection waiting for its next request closes now; one with a
+  // request in flight answers it with Connection: close.
+  virtual void shutdown() = 0;
+};
+
+// One client connection over a beast::tcp_stream (HTTP) or a TlsStream (HTTPS: a handshake
+// first, a close_notify last): reads requests one at a time and answers each in order. Every
+// member function runs on the connection's strand.
+template <typename Stream>
+class Server::Impl::Session final : public Connection,
+                                    public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+ public:
+  // `tls`: the context, for a TlsStream.
+  template <typename... Tls>
+  Session(tcp::socket&& socket, Impl& server, std::uint64_t id, bool reject, Tls&... tls)
+      : m_server(server), m_id(id), m_reject(reject), m_stream(std::move(socket), tls...) {
     beast::error_code ec;
-    auto endpoint = m_stream.socket().remote_endpoint(ec);
+    auto endpoint = tcp_layer().socket().remote_endpoint(ec);
     if (!ec) m_client_address = endpoint.address().to_string();
   }
-  ~Session() { m_server.leave(m_id); }
+  ~Session() override { m_server.leave(m_id); }
 
-  net::any_io_executor executor() { return m_stream.get_executor(); }
+  net::any_io_executor executor() override { return m_stream.get_executor(); }
 
-  void start() {
-    net::dispatch(executor(), [self = shared_from_this()] {
-      if (!self->m_reject) return self->read_header();
-      self->begin_request("-");
-      self->respond(problem(503, "Service Unavailable", "Too many connections; try again."), false,
-                    true);
+  void start() override {
+    net::dispatch(executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        self->tcp_layer().expires_after(self->m_server.m_options.read_timeout);
+        self->m_stream.async_handshake(net::ssl::stream_base::server,
+                                       [self](beast::error_code ec) { self->on_handshake(ec); });
+      } else {
+        self->on_handshake({});
+      }
     });
   }
 
-  // On Server::stop(): a connection waiting for its next request closes now; one with a
-  // request in flight answers it with Connection: close.
-  void shutdown() {
+  void shutdown() override {
     if (m_state == State::idle) close();
   }
 
  private:
   enum class State { idle, busy, lingering, closed };
+
+  beast::tcp_stream& tcp_layer() { return beast::get_lowest_layer(m_stream); }
+
+  // The connection is ready for HTTP: at once for a tcp_stream, after the handshake over TLS.
+  void on_handshake(beast::error_code ec) {
+    if (m_state == State::closed) return;
+    if (ec) {
+      // A client that does not trust the certificate ends up here, as does plain HTTP.
+      spdlog::info("TLS handshake with {} failed: {}", m_client_address, ec.message());
+      return close();
+    }
+    if (!m_reject) return read_header();
+    begin_request("-");
+    respond(problem(503, "Service Unavailable", "Too many connections; try again."), false, true);
+  }
 
   void begin_request(std::string_view method) {
     m_started = Clock::now();
@@ -157,10 +255,11 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     m_parser->header_limit(static_cast<std::uint32_t>(m_server.m_options.max_header_bytes));
     m_parser->body_limit(boost::none);  // set in on_header, once the content type is known
     m_early.reset();
-    m_stream.expires_after(m_server.m_options.read_timeout);
-    bhttp::async_read_header(
-        m_stream, m_buffer, *m_parser,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+    tcp_layer().expires_after(m_server.m_options.read_timeout);
+    bhttp::async_read_header(m_stream, m_buffer, *m_parser,
+                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                               self->on_header(ec);
+                             });
   }
 
   void on_header(beast::error_code ec) {
@@ -199,7 +298,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     if (m_parser->is_done()) return handle();
     if (beast::iequals(request[bhttp::field::expect], "100-continue")) {
       return net::async_write(m_stream, net::buffer(kContinue.data(), kContinue.size()),
-                              [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                                 if (ec) return self->close();
                                 self->read_body();
                               });
@@ -208,9 +307,9 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   void read_body() {
-    m_stream.expires_after(m_server.m_options.read_timeout);
+    tcp_layer().expires_after(m_server.m_options.read_timeout);
     bhttp::async_read(m_stream, m_buffer, *m_parser,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                         if (ec == bhttp::error::body_limit) return self->too_large(self->m_limit);
                         if (ec) return self->close();
                         self->handle();
@@ -257,10 +356,10 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     m_response.body() = std::move(response.body);
     m_response.keep_alive(keep_alive);
     m_response.prepare_payload();
-    m_stream.expires_after(m_server.m_options.read_timeout);
+    tcp_layer().expires_after(m_server.m_options.read_timeout);
     bhttp::async_write(
         m_stream, m_response,
-        [self = shared_from_this(), keep_alive, linger](beast::error_code ec, std::size_t) {
+        [self = this->shared_from_this(), keep_alive, linger](beast::error_code ec, std::size_t) {
           self->on_write(ec, keep_alive, linger);
         });
   }
@@ -273,39 +372,53 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     m_server.m_metrics.record_request(m_method, m_route, status, elapsed);
     if (ec) return close();
     if (linger) return drain();
-    if (!keep_alive) return close();
+    if (!keep_alive) return finish();
     read_header();
   }
 
+  // Over TLS the rest is read undecrypted: it is dropped anyway.
   void drain() {
     m_state = State::lingering;
     beast::error_code ignored;
-    m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    m_stream.expires_after(kLingerTime);
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    tcp_layer().expires_after(kLingerTime);
     m_drain.resize(16 * 1024);
     drain_some();
   }
 
   void drain_some() {
-    m_stream.async_read_some(net::buffer(m_drain),
-                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                               if (ec) return self->close();
-                               self->drain_some();
-                             });
+    tcp_layer().async_read_some(
+        net::buffer(m_drain), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+          if (ec) return self->close();
+          self->drain_some();
+        });
+  }
+
+  // After the last answer: over TLS, says so with a close_notify (waiting at most kLingerTime
+  // for the client's), then closes.
+  void finish() {
+    if constexpr (kTls) {
+      m_state = State::lingering;
+      tcp_layer().expires_after(kLingerTime);
+      m_stream.async_shutdown(
+          [self = this->shared_from_this()](beast::error_code) { self->close(); });
+    } else {
+      close();
+    }
   }
 
   void close() {
     if (m_state == State::closed) return;
     m_state = State::closed;
     beast::error_code ignored;
-    m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    m_stream.close();
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    tcp_layer().close();
   }
 
   Impl& m_server;
   const std::uint64_t m_id;
   const bool m_reject;  // over the connection cap: answer 503 and close
-  beast::tcp_stream m_stream;
+  Stream m_stream;
   beast::flat_buffer m_buffer;  // kept across requests: it may hold the next one already
   std::string m_client_address;
   State m_state = State::idle;
@@ -337,6 +450,7 @@ Server::Impl::Impl(ServerOptions options, Router& router, Authenticator authenti
     : m_options(resolved(std::move(options))),
       m_router(router),
       m_authenticate(std::move(authenticate)),
+      m_tls(m_options.tls ? std::optional(make_tls_context(*m_options.tls)) : std::nullopt),
       m_ioc(m_options.threads),
       m_work(m_ioc.get_executor()),
       m_acceptor(net::make_strand(m_ioc)) {
@@ -368,13 +482,17 @@ void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
     spdlog::warn("accept failed: {}", ec.message());
     return start_accept();
   }
-  std::shared_ptr<Session> session;
+  std::shared_ptr<Connection> session;
   {
     std::lock_guard lock(m_mutex);
     if (m_stopping) return;  // `socket` closes as it goes out of scope
     const bool reject = m_sessions.size() >= m_options.max_connections;
     const auto id = m_next_id++;
-    session = std::make_shared<Session>(std::move(socket), *this, id, reject);
+    if (m_tls) {
+      session = std::make_shared<Session<TlsStream>>(std::move(socket), *this, id, reject, *m_tls);
+    } else {
+      session = std::make_shared<Session<beast::tcp_stream>>(std::move(socket), *this, id, reject);
+    }
     m_sessions.emplace(id, session);
   }
   m_metrics.connection_opened();
@@ -412,7 +530,7 @@ void Server::Impl::run() {
 }
 
 void Server::Impl::stop() {
-  std::vector<std::shared_ptr<Session>> sessions;
+  std::vector<std::shared_ptr<Connection>> sessions;
   {
     std::lock_guard lock(m_mutex);
     if (m_stopping) return;

@@ -1,16 +1,20 @@
-// The HTTP/1.1 server: accepts connections, reads requests within size and time limits, hands
-// them to a Router and writes the answers, keeping connections alive. Handlers run on the io
-// threads. The Router (borrowed; it must outlive the Server) gets GET /healthz and GET /metrics
-// added at construction. run() blocks; stop() may be called from any thread, any number of times.
+// The HTTP/1.1 server, plain or over TLS: accepts connections, reads requests within size and
+// time limits, hands them to a Router and writes the answers, keeping connections alive.
+// Handlers run on the io threads. The Router (borrowed; it must outlive the Server) gets GET
+// /healthz and GET /metrics added at construction. run() blocks; stop() may be called from any
+// thread, any number of times.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "http/metrics.hpp"
 #include "http/router.hpp"
+#include "http/tls.hpp"
 
 namespace juwei::http {
 
@@ -23,12 +27,21 @@ struct ServerOptions {
   std::size_t max_upload_bytes = 10 << 20;   // the same, for multipart/form-data and text/csv
   std::chrono::seconds read_timeout{30};     // per read and per write; also the keep-alive idle
   std::size_t max_connections = 1024;        // beyond: 503, connection closed
+  // Set: HTTPS only, TLS 1.2 or later; the handshake must finish within read_timeout.
+  std::optional<TlsFiles> tls;
+};
+
+// Thrown by Server's constructor when the TLS certificate or key cannot be used; what() names
+// the file and says why, in one line.
+class TlsError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 class Server {
  public:
-  // Binds and listens at once (throws boost::system::system_error when it cannot), so port()
-  // is valid before run().
+  // Loads the TLS files if any (throws TlsError), then binds and listens at once (throws
+  // boost::system::system_error when it cannot), so port() is valid before run().
   Server(ServerOptions options, Router& router, Authenticator authenticate);
   ~Server();
   Server(const Server&) = delete;

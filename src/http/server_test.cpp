@@ -1,16 +1,21 @@
 #include "http/server.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <chrono>
+#include <filesystem>
+#include <optional>
 #include <thread>
 
 namespace juwei::http {
@@ -24,11 +29,19 @@ using namespace std::chrono_literals;
 
 using HttpResponse = bhttp::response<bhttp::string_body>;
 
-// A blocking HTTP/1.1 client over one connection.
+// A blocking HTTP/1.1 client over one connection; over TLS when given a certificate to trust (a
+// PEM file), which must name "localhost", as a browser checks it.
 class Client {
  public:
-  explicit Client(unsigned short port) : m_socket(m_ioc) {
+  explicit Client(unsigned short port, const std::filesystem::path& trusted = {})
+      : m_socket(m_ioc) {
     m_socket.connect({net::ip::make_address("127.0.0.1"), port});
+    if (trusted.empty()) return;
+    m_tls_context.load_verify_file(trusted.string());
+    m_tls.emplace(m_socket, m_tls_context);
+    m_tls->set_verify_mode(net::ssl::verify_peer);
+    m_tls->set_verify_callback(net::ssl::host_name_verification("localhost"));
+    m_tls->handshake(net::ssl::stream_base::client);
   }
 
   HttpResponse send(bhttp::verb method, std::string_view target, std::string body = "",
@@ -43,26 +56,65 @@ class Client {
   // Write errors are ignored: a server may answer before it has read the whole request.
   HttpResponse send(bhttp::request<bhttp::string_body> req) {
     if (!req.chunked()) req.prepare_payload();
-    beast::error_code ignored;
-    bhttp::write(m_socket, req, ignored);
     HttpResponse res;
-    bhttp::read(m_socket, m_buffer, res);
+    on_stream([&](auto& stream) {
+      beast::error_code ignored;
+      bhttp::write(stream, req, ignored);
+      bhttp::read(stream, m_buffer, res);
+    });
     return res;
   }
 
-  // True when the server has closed the connection (the next read sees end of stream).
+  // True when the server has closed the connection (the next read sees end of stream; over
+  // TLS, with or without a close_notify).
   bool closed_by_server() {
     char byte;
     beast::error_code ec;
-    m_socket.read_some(net::buffer(&byte, 1), ec);
-    return ec == net::error::eof || ec == net::error::connection_reset;
+    on_stream([&](auto& stream) { stream.read_some(net::buffer(&byte, 1), ec); });
+    return ec == net::error::eof || ec == net::error::connection_reset ||
+           ec == net::ssl::error::stream_truncated;
   }
 
  private:
+  template <typename F>
+  void on_stream(F f) {
+    if (m_tls) return f(*m_tls);
+    f(m_socket);
+  }
+
   net::io_context m_ioc;
   tcp::socket m_socket;
+  net::ssl::context m_tls_context{net::ssl::context::tls_client};
+  std::optional<net::ssl::stream<tcp::socket&>> m_tls;
   beast::flat_buffer m_buffer;
 };
+
+// cert.pem and key.pem for this machine from make_self_signed, and another key, made once in a
+// temporary folder that goes at exit.
+struct TestCertificate {
+  TestCertificate() {
+    files = make_self_signed({.out_dir = dir}, service::system_clock()).value().files;
+    other_key =
+        make_self_signed({.out_dir = dir / "other"}, service::system_clock()).value().files.key;
+  }
+  ~TestCertificate() { std::filesystem::remove_all(dir); }
+
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("juwei-server-test-" + std::to_string(getpid()));
+  TlsFiles files;
+  std::filesystem::path other_key;
+};
+
+const TestCertificate& test_certificate() {
+  static const TestCertificate certificate;
+  return certificate;
+}
+
+ServerOptions https_options() {
+  ServerOptions options;
+  options.tls = test_certificate().files;
+  return options;
+}
 
 // A Server on an ephemeral port, run on its own thread; stopped when it goes out of scope.
 class TestServer {
@@ -241,6 +293,77 @@ TEST(Server, StopClosesIdleConnectionsAtOnce) {
   s.join();
   EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
   EXPECT_TRUE(c.closed_by_server());
+}
+
+// Over TLS, with a certificate from make_self_signed: the same keep-alive and the same limits.
+TEST(Server, ServesHttpsWithTheSameKeepAliveAndLimits) {
+  TestServer s(https_options());
+  const auto& cert = test_certificate().files.cert;
+  Client c(s.port(), cert);
+  auto first = c.send(bhttp::verb::get, "/healthz");
+  EXPECT_EQ(first.result_int(), 200);
+  EXPECT_TRUE(first.keep_alive());
+  auto second = c.send(bhttp::verb::post, "/echo", R"({"name":"张三"})");
+  EXPECT_EQ(second.body(), R"({"bytes":17,"content_type":"application/json"})");
+  auto big = c.send(bhttp::verb::post, "/echo", std::string(2 << 20, ' '));
+  EXPECT_EQ(big.result_int(), 413);
+  EXPECT_TRUE(c.closed_by_server());
+
+  Client last(s.port(), cert);
+  bhttp::request<bhttp::string_body> req{bhttp::verb::get, "/healthz", 11};
+  req.keep_alive(false);
+  EXPECT_EQ(last.send(std::move(req)).result_int(), 200);
+  EXPECT_TRUE(last.closed_by_server());
+}
+
+TEST(Server, AnHttpsPortRefusesPlainHttp) {
+  TestServer s(https_options());
+  Client plain(s.port());
+  EXPECT_THROW(plain.send(bhttp::verb::get, "/healthz"), boost::system::system_error);
+}
+
+TEST(Server, DropsAClientThatDoesNotShakeHandsWithinTheReadTimeout) {
+  ServerOptions options = https_options();
+  options.read_timeout = 1s;
+  TestServer s(options);
+  Client silent(s.port());
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(silent.closed_by_server());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+}
+
+TEST(Server, RefusesTlsFilesItCannotUse) {
+  const auto& good = test_certificate().files;
+  struct Case {
+    TlsFiles files;
+    std::string message;
+  };
+  const Case cases[] = {
+      {{good.cert.string() + ".missing", good.key},
+       "cannot read the TLS certificate " + good.cert.string() + ".missing: No such file"},
+      {{good.cert, good.key.parent_path()},
+       "cannot read the TLS key " + good.key.parent_path().string() + ": Is a directory"},
+      {{good.key, good.key},
+       "the TLS certificate " + good.key.string() + " is not a PEM certificate"},
+      {{good.cert, good.cert},
+       "the TLS key " + good.cert.string() + " is not an unencrypted PEM private key"},
+      {{good.cert, test_certificate().other_key},
+       "the TLS key " + test_certificate().other_key.string() +
+           " does not belong to the certificate " + good.cert.string()},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.message);
+    Router router;
+    ServerOptions options;
+    options.port = 0;
+    options.tls = c.files;
+    try {
+      Server server(options, router, [](const Request&) { return std::nullopt; });
+      ADD_FAILURE() << "started";
+    } catch (const TlsError& e) {
+      EXPECT_THAT(e.what(), ::testing::HasSubstr(c.message));
+    }
+  }
 }
 
 }  // namespace

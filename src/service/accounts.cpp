@@ -5,6 +5,8 @@
 
 #include <charconv>
 
+#include "service/digest.hpp"
+
 namespace juwei::service {
 namespace {
 
@@ -14,12 +16,7 @@ bool sodium_ready() {
 }
 
 std::string hash_token(std::string_view token) {
-  unsigned char digest[32];
-  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(token.data()),
-                     token.size(), nullptr, 0);
-  char hex[sizeof digest * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
+  return blake2b_hex(token);
 }
 
 std::string random_base64(std::size_t bytes) {

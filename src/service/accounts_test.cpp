@@ -2,11 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <random>
-
-#include "service/open_store.hpp"
-#include "service/registry.hpp"
+#include "service/service_test_fixture.hpp"
 
 namespace juwei::service {
 namespace {
@@ -14,28 +10,7 @@ namespace {
 using namespace std::chrono;
 using Refusal = LoginOutcome::Refusal;
 
-class AccountsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::random_device rd;
-    m_dir = std::filesystem::temp_directory_path() / ("juwei-accounts-" + std::to_string(rd()));
-    m_store = open_store("sqlite:" + (m_dir / "juwei.db").string()).value();
-    Registry registry(*m_store, clock());
-    m_community = registry.init_community("春晖居民区").value().community.id;
-  }
-  void TearDown() override {
-    m_store.reset();
-    std::filesystem::remove_all(m_dir);
-  }
-  Clock clock() {
-    return [this] { return m_now; };
-  }
-
-  std::filesystem::path m_dir;
-  std::unique_ptr<store::Store> m_store;
-  domain::CommunityId m_community = 0;
-  TimePoint m_now = sys_days{year{2022} / 4 / 4} + hours{2};
-};
+using AccountsTest = ServiceTest;
 
 TEST_F(AccountsTest, LogsInWithTheRightPasswordOnly) {
   Accounts accounts(*m_store, clock());

@@ -5,18 +5,32 @@
 
 #include <expected>
 #include <string>
+#include <vector>
 
 #include "store/store.hpp"
 
 namespace juwei::service {
 
+// One invalid input field, as the HTTP layer reports it (problem+json `errors`).
+struct FieldIssue {
+  std::string field;  // "id_number"
+  std::string code;   // stable: "id_number.bad_check_digit"
+  std::string message;
+  std::string message_zh;
+};
+
 struct Error {
   enum class Kind { invalid, not_found, conflict, internal };
   Kind kind;
-  std::string message;  // one line, saying what to fix
+  std::string message;             // one line, saying what to fix
+  std::vector<FieldIssue> fields;  // for invalid input: every field at fault
 
   static Error invalid(std::string m) { return {Kind::invalid, std::move(m)}; }
+  static Error invalid(std::string m, std::vector<FieldIssue> fields) {
+    return {Kind::invalid, std::move(m), std::move(fields)};
+  }
   static Error not_found(std::string m) { return {Kind::not_found, std::move(m)}; }
+  static Error conflict(std::string m) { return {Kind::conflict, std::move(m)}; }
   static Error internal(std::string m) { return {Kind::internal, std::move(m)}; }
   bool is_user_error() const { return kind != Kind::internal; }
 };

@@ -72,9 +72,11 @@ Result<domain::Community> Registry::resolve_community(std::optional<std::string_
 }
 
 Result<std::vector<store::ResidentRow>> Registry::search(const store::ResidentQuery& query) {
+  store::ResidentQuery q = query;
+  q.text = std::string(text::trim(q.text));
   auto tx = m_store.begin(store::TxMode::read);
   if (!tx) return std::unexpected(from_store(tx.error()));
-  auto rows = (*tx)->search_residents(query);
+  auto rows = (*tx)->search_residents(q);
   if (!rows) return std::unexpected(from_store(rows.error()));
   return std::move(*rows);
 }

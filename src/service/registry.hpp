@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "domain/account.hpp"
+#include "domain/resident_input.hpp"
 #include "service/clock.hpp"
 #include "service/error.hpp"
 #include "service/synth.hpp"
@@ -35,6 +36,37 @@ struct InitOutcome {
   bool created = false;  // false: it existed already, nothing changed
 };
 
+// What a client sends to create or change a building or household; nullopt = not sent (on
+// an update: left as it is).
+struct BuildingChange {
+  std::optional<std::string> name;
+  std::optional<int> floors;
+};
+
+struct HouseholdChange {
+  std::optional<domain::BuildingId> building_id;
+  std::optional<std::string> room;
+};
+
+// A resident's fields as text, as a form or spreadsheet gives them (see ResidentInput); the
+// place is a building name and room, or an existing household.
+struct ResidentChange {
+  std::optional<std::string> name, gender, birth_date, id_number, phone, relation, vulnerabilities,
+      volunteer, notes, building, room;
+  std::optional<domain::HouseholdId> household_id;
+};
+
+// A created record; `restored` when it was a removed one brought back (same ID number,
+// building name or room).
+template <typename T>
+struct Created {
+  T value;
+  bool restored = false;
+};
+
+inline constexpr std::size_t kMaxReasonBytes = 500;
+inline constexpr int kMaxFloors = 200;
+
 class Registry {
  public:
   Registry(store::Store& store, Clock clock);
@@ -57,6 +89,39 @@ class Registry {
   Result<store::RegistryCounts> counts(domain::CommunityId community);
   Result<std::vector<domain::Building>> buildings(domain::CommunityId community);
 
+  // Editing the register, one transaction each. Removal is soft and needs a reason; a
+  // building with live households, or a household with live residents, cannot be removed
+  // (conflict). Validation failures are invalid with every field at fault.
+  Result<domain::Building> get_building(domain::CommunityId c, domain::BuildingId id);
+  Result<Created<domain::Building>> create_building(domain::CommunityId c,
+                                                    const BuildingChange& in);
+  Result<domain::Building> update_building(domain::CommunityId c, domain::BuildingId id,
+                                           const BuildingChange& in);
+  Result<void> remove_building(domain::CommunityId c, domain::BuildingId id,
+                               std::string_view reason);
+
+  Result<std::vector<domain::Household>> households(domain::CommunityId c,
+                                                    std::optional<domain::BuildingId> building,
+                                                    domain::HouseholdId after, std::size_t limit);
+  Result<domain::Household> get_household(domain::CommunityId c, domain::HouseholdId id);
+  Result<Created<domain::Household>> create_household(domain::CommunityId c,
+                                                      const HouseholdChange& in);
+  Result<domain::Household> update_household(domain::CommunityId c, domain::HouseholdId id,
+                                             const HouseholdChange& in);
+  Result<void> remove_household(domain::CommunityId c, domain::HouseholdId id,
+                                std::string_view reason);
+
+  // A resident, removed or not, with ID numbers masked for roles that see them masked.
+  Result<store::ResidentRow> get_resident_as(domain::Role viewer, domain::CommunityId c,
+                                             domain::ResidentId id);
+  // Creates the building and household when they are new, as an import does.
+  Result<Created<store::ResidentRow>> create_resident(domain::CommunityId c,
+                                                      const ResidentChange& in);
+  Result<store::ResidentRow> update_resident(domain::CommunityId c, domain::ResidentId id,
+                                             const ResidentChange& in);
+  Result<void> remove_resident(domain::CommunityId c, domain::ResidentId id,
+                               std::string_view reason);
+
   // Writes the community's register as CSV (import's format, Chinese headers); returns the
   // number of residents written.
   Result<std::int64_t> export_residents(domain::CommunityId community, std::ostream& out,
@@ -70,6 +135,11 @@ class Registry {
                                               CommunityGenerator& generator);
 
  private:
+  // Soft-removes the record `get` reads, with a reason, unless `in_use` says what still
+  // depends on it (a non-empty message: conflict). Removing a removed record changes nothing.
+  template <typename Get, typename InUse, typename Update>
+  Result<void> remove_unless_used(std::string_view reason, Get get, InUse in_use, Update update);
+
   store::Store& m_store;
   Clock m_clock;
 };

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "domain/resident_input.hpp"
+#include "service/placement.hpp"
 #include "service/resident_csv.hpp"
 #include "text/csv.hpp"
 #include "text/reader.hpp"
@@ -167,7 +168,7 @@ class Applier {
       return std::optional<std::string>("duplicate");
     }
     mark_matched(old.id);
-    if (old.household_id == r.household_id && old.same_details(r)) {
+    if (old.household_id == r.household_id && old.same_details(r) && !old.removal.removed()) {
       ++m_report.unchanged;
       return std::optional<std::string>();
     }
@@ -187,33 +188,20 @@ class Applier {
     if (auto it = m_buildings.find(building_name); it != m_buildings.end()) {
       building = it->second;
     } else {
-      auto found = m_tx.find_building(m_community, building_name);
-      if (!found) return std::unexpected(from_store(found.error()));
-      if (*found) {
-        building = (*found)->id;
-      } else {
-        auto id = m_tx.insert_building(domain::Building{m_community, 0, building_name, 0});
-        if (!id) return std::unexpected(from_store(id.error()));
-        building = *id;
-        ++m_report.buildings_added;
-      }
+      auto found = ensure_building(m_tx, m_community, building_name);
+      if (!found) return std::unexpected(found.error());
+      building = found->id;
+      if (found->added) ++m_report.buildings_added;
       m_buildings.emplace(building_name, building);
     }
     // Registers list a household's members together, so the last household is the usual hit.
     if (m_last_household != 0 && m_last_building == building && m_last_room == room) {
       return m_last_household;
     }
-    auto found = m_tx.find_household(m_community, building, room);
-    if (!found) return std::unexpected(from_store(found.error()));
-    HouseholdId household = 0;
-    if (*found) {
-      household = (*found)->id;
-    } else {
-      auto id = m_tx.insert_household(domain::Household{m_community, 0, building, room});
-      if (!id) return std::unexpected(from_store(id.error()));
-      household = *id;
-      ++m_report.households_added;
-    }
+    auto found = ensure_household(m_tx, m_community, building, room);
+    if (!found) return std::unexpected(found.error());
+    const HouseholdId household = found->id;
+    if (found->added) ++m_report.households_added;
     m_last_building = building;
     m_last_room = room;
     m_last_household = household;
@@ -247,10 +235,45 @@ RowProblem problem_for(const HeaderMap& header, std::size_t line, const domain::
   return RowProblem{line, header.header_of(p.field), p.field, p.code, p.message_zh, p.message_en};
 }
 
+// Counts the bytes read through it, for progress reports.
+class CountingReader final : public text::Reader {
+ public:
+  explicit CountingReader(text::Reader& inner) : m_inner(inner) {}
+  std::size_t read(char* buf, std::size_t n) override {
+    const std::size_t got = m_inner.read(buf, n);
+    m_count += got;
+    return got;
+  }
+  std::uint64_t count() const { return m_count; }
+
+ private:
+  text::Reader& m_inner;
+  std::uint64_t m_count = 0;
+};
+
 }  // namespace
+
+ImportSource file_source(const std::filesystem::path& file) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  return ImportSource{file.filename().string(), file.string(),
+                      [file] { return std::make_unique<text::FileReader>(file); },
+                      ec ? 0 : static_cast<std::uint64_t>(size)};
+}
+
+ImportSource memory_source(std::string name, std::string_view data) {
+  return ImportSource{name, name, [data] { return std::make_unique<text::StringReader>(data); },
+                      data.size()};
+}
 
 Result<ImportReport> import_residents(store::Store& store, const Clock& clock,
                                       CommunityId community, const std::filesystem::path& file,
+                                      const ImportOptions& options) {
+  return import_residents(store, clock, community, file_source(file), options);
+}
+
+Result<ImportReport> import_residents(store::Store& store, const Clock& clock,
+                                      CommunityId community, const ImportSource& source,
                                       const ImportOptions& options) {
   ImportReport report;
   const TimePoint started = clock();
@@ -259,16 +282,17 @@ Result<ImportReport> import_residents(store::Store& store, const Clock& clock,
     if (options.encoding) {
       report.encoding = *options.encoding;
     } else {
-      text::FileReader probe(file);
-      report.encoding = text::detect_encoding(probe);
+      auto probe = source.open();
+      report.encoding = text::detect_encoding(*probe);
     }
-    text::FileReader raw(file);
+    auto opened = source.open();
+    CountingReader raw(*opened);
     text::DecodingReader decoded(raw, report.encoding);
     text::CsvReader csv(decoded);
 
     text::CsvRecord row;
     if (!csv.next(row)) {
-      return std::unexpected(Error::invalid(file.string() + " is empty: expected a header row"));
+      return std::unexpected(Error::invalid(source.label + " is empty: expected a header row"));
     }
     auto header = map_header(row, report);
     if (!header) return std::unexpected(header.error());
@@ -286,7 +310,7 @@ Result<ImportReport> import_residents(store::Store& store, const Clock& clock,
       if (all_blank(row)) continue;
       ++report.rows;
       if (options.progress && report.rows % kProgressEvery == 0) {
-        options.progress(ImportProgress{report.rows, raw.position(), raw.size()});
+        options.progress(ImportProgress{report.rows, raw.count(), source.size});
       }
       row_problems.clear();
       if (row.fields.size() != header->headers.size()) {
@@ -343,7 +367,7 @@ Result<ImportReport> import_residents(store::Store& store, const Clock& clock,
     store::ImportRecord record{community,
                                0,
                                "residents",
-                               file.filename().string(),
+                               source.name,
                                std::string(text::encoding_name(report.encoding)),
                                report.rows,
                                report.added,
@@ -359,7 +383,7 @@ Result<ImportReport> import_residents(store::Store& store, const Clock& clock,
     report.committed = true;
     return report;
   } catch (const text::TextError& e) {
-    return std::unexpected(Error::invalid(file.string() + ": " + e.what()));
+    return std::unexpected(Error::invalid(source.label + ": " + e.what()));
   }
 }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "service/error.hpp"
 #include "store/store.hpp"
 #include "text/encoding.hpp"
+#include "text/reader.hpp"
 
 namespace juwei::service {
 
@@ -59,11 +61,27 @@ struct ImportReport {
   bool committed = false;  // false for dry runs and for files refused for bad rows
 };
 
+// A CSV to import. It is opened twice when the encoding is detected, so `open` starts it
+// from the beginning each time.
+struct ImportSource {
+  std::string name;   // kept in the import history: the file's name
+  std::string label;  // names it in error messages: the path as given
+  std::function<std::unique_ptr<text::Reader>()> open;
+  std::uint64_t size = 0;  // bytes, for progress; 0 when unknown
+};
+
+ImportSource file_source(const std::filesystem::path& file);
+// An upload held in memory; `data` must outlive the import.
+ImportSource memory_source(std::string name, std::string_view data);
+
 // Errors (not rows) end the import with nothing changed: unreadable file, undecodable bytes,
 // a header without the required columns, a database failure.
 Result<ImportReport> import_residents(store::Store& store, const Clock& clock,
                                       domain::CommunityId community,
                                       const std::filesystem::path& file,
+                                      const ImportOptions& options);
+Result<ImportReport> import_residents(store::Store& store, const Clock& clock,
+                                      domain::CommunityId community, const ImportSource& source,
                                       const ImportOptions& options);
 
 }  // namespace juwei::service

@@ -53,6 +53,7 @@ struct ResidentQuery {
   // four characters of the ID number. Empty matches everyone.
   std::string text;
   std::optional<domain::BuildingId> building;
+  std::optional<domain::HouseholdId> household;
   std::size_t limit = 50;
   domain::ResidentId after = 0;  // cursor: the last id of the previous page
 };
@@ -95,6 +96,19 @@ struct Session {
   std::string revoked_at;  // empty while valid
 };
 
+// The remembered answer to a POST sent with an Idempotency-Key, per user. status 0: the
+// first request with this key is still being handled.
+struct IdempotencyRecord {
+  domain::CommunityId community_id = 0;
+  domain::UserId user_id = 0;
+  std::string key;
+  std::string request_hash;  // of method, route and body: the same key must mean the same request
+  int status = 0;
+  std::string content_type;
+  std::string body;
+  std::string created_at;
+};
+
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -106,15 +120,30 @@ class Transaction {
                                                        std::string_view created_at) = 0;
   virtual Result<std::vector<domain::Community>> list_communities() = 0;
 
-  // Buildings and households; names are unique within their parent.
+  // Buildings and households; names are unique within their parent, removed ones included
+  // (find_* and get_* return removed records too; list_* leaves them out). update_* writes
+  // every field, the removal too, and fails with not_found when there is no such record.
   virtual Result<std::optional<domain::Building>> find_building(domain::CommunityId c,
                                                                 std::string_view name) = 0;
+  virtual Result<std::optional<domain::Building>> get_building(domain::CommunityId c,
+                                                               domain::BuildingId id) = 0;
   virtual Result<domain::BuildingId> insert_building(const domain::Building& b) = 0;
+  virtual Result<void> update_building(const domain::Building& b) = 0;
   virtual Result<std::vector<domain::Building>> list_buildings(domain::CommunityId c) = 0;
   virtual Result<std::optional<domain::Household>> find_household(domain::CommunityId c,
                                                                   domain::BuildingId b,
                                                                   std::string_view room) = 0;
+  virtual Result<std::optional<domain::Household>> get_household(domain::CommunityId c,
+                                                                 domain::HouseholdId id) = 0;
   virtual Result<domain::HouseholdId> insert_household(const domain::Household& h) = 0;
+  virtual Result<void> update_household(const domain::Household& h) = 0;
+  // Live households by id, of one building or all; `after` and `limit` page them.
+  virtual Result<std::vector<domain::Household>> list_households(
+      domain::CommunityId c, std::optional<domain::BuildingId> building, domain::HouseholdId after,
+      std::size_t limit) = 0;
+  // Live households of a building, live residents of a household: what blocks a removal.
+  virtual Result<std::int64_t> count_households(domain::CommunityId c, domain::BuildingId b) = 0;
+  virtual Result<std::int64_t> count_residents(domain::CommunityId c, domain::HouseholdId h) = 0;
 
   // Residents. insert_resident fails with conflict when the ID number is already registered
   // in the community; the resident's id is assigned by the store.
@@ -123,6 +152,10 @@ class Transaction {
   virtual Result<domain::ResidentId> insert_resident(const domain::Resident& r,
                                                      std::string_view now) = 0;
   virtual Result<void> update_resident(const domain::Resident& r, std::string_view now) = 0;
+  // A resident by id, removed or not.
+  virtual Result<std::optional<ResidentRow>> get_resident(domain::CommunityId c,
+                                                          domain::ResidentId id) = 0;
+  // Live residents only, by id.
   virtual Result<std::vector<ResidentRow>> search_residents(const ResidentQuery& q) = 0;
   // Streams every resident of a community, by building, room and id, without loading them
   // all; the callback returns false to stop.
@@ -153,6 +186,17 @@ class Transaction {
   // Revokes every session of a user (password change, account disabled).
   virtual Result<void> revoke_sessions_of(domain::CommunityId c, domain::UserId id,
                                           std::string_view now) = 0;
+
+  // Idempotency keys: insert fails with conflict when the user has used the key already.
+  virtual Result<void> insert_idempotency_key(const IdempotencyRecord& r) = 0;
+  virtual Result<std::optional<IdempotencyRecord>> find_idempotency_key(domain::CommunityId c,
+                                                                        domain::UserId user,
+                                                                        std::string_view key) = 0;
+  virtual Result<void> finish_idempotency_key(const IdempotencyRecord& r) = 0;
+  virtual Result<void> delete_idempotency_key(domain::CommunityId c, domain::UserId user,
+                                              std::string_view key) = 0;
+  // Forgets every key created before `before`; returns how many.
+  virtual Result<std::int64_t> purge_idempotency_keys(std::string_view before) = 0;
 };
 
 class Store {

@@ -1,6 +1,7 @@
-// Helpers for tests and benchmarks that drive the real juwei binary: reading a file whole, and
-// a `juwei serve` child process on a free loopback port that is stopped (SIGTERM) and reaped
-// when the object goes. Header-only; not thread-safe (one owner per ServerProcess).
+// Helpers for tests and benchmarks that drive the real juwei binary: a scratch folder, reading a
+// file whole, running a command line and capturing what it prints, and a `juwei serve` child
+// process on a free loopback port that is stopped (SIGTERM) and reaped when the object goes.
+// Header-only; not thread-safe (one owner per ServerProcess).
 #pragma once
 
 #include <signal.h>
@@ -8,8 +9,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -18,6 +21,14 @@
 
 namespace juwei::testing {
 
+// A new empty folder in the system's temporary folder, named `prefix` and a random number.
+inline std::filesystem::path scratch_dir(const std::string& prefix) {
+  std::random_device rd;
+  auto dir = std::filesystem::temp_directory_path() / (prefix + std::to_string(rd()));
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
 inline std::string slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream ss;
@@ -25,10 +36,45 @@ inline std::string slurp(const std::filesystem::path& p) {
   return ss.str();
 }
 
+// `s` as one word for the shell.
+inline std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      q += "'\\''";
+    } else {
+      q += c;
+    }
+  }
+  return q + "'";
+}
+
+struct Output {
+  int code = -1;  // the exit code; -1 when killed by a signal
+  std::string out;
+  std::string err;
+};
+
+// Runs a command line with sh, standard input from /dev/null unless it redirects it (" < "),
+// and captures what it prints through the files stdout and stderr in the folder `scratch`.
+inline Output run_shell(const std::string& command, const std::filesystem::path& scratch) {
+  const auto out = scratch / "stdout";
+  const auto err = scratch / "stderr";
+  const std::string in = command.find(" < ") == std::string::npos ? " </dev/null" : "";
+  const std::string line = command + in + " >" + quote(out.string()) + " 2>" + quote(err.string());
+  const int status = std::system(line.c_str());
+  Output o;
+  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  o.out = slurp(out);
+  o.err = slurp(err);
+  return o;
+}
+
 class ServerProcess {
  public:
   // Starts `bin serve --listen 127.0.0.1:0 --db db ARGS...` and waits for the address it
-  // prints. With quiet, the access log (standard error) goes to /dev/null.
+  // prints (https:// when ARGS turn TLS on). With quiet, the access log (standard error) goes
+  // to /dev/null.
   ServerProcess(const std::string& bin, const std::string& db,
                 const std::vector<std::string>& args = {}, bool quiet = false) {
     int out[2];
@@ -54,7 +100,7 @@ class ServerProcess {
     while (read(m_out, &c, 1) == 1 && c != '\n')
       line += c;
     std::smatch m;
-    if (!std::regex_search(line, m, std::regex("(http://127\\.0\\.0\\.1:[0-9]+)"))) {
+    if (!std::regex_search(line, m, std::regex("(https?://127\\.0\\.0\\.1:[0-9]+)"))) {
       terminate();
       wait();
       throw std::runtime_error("juwei serve did not start: " + line);

@@ -101,10 +101,41 @@ CREATE TABLE sessions (
 ) WITHOUT ROWID;
 )sql";
 
+// Soft deletes keep the row (its unique name or ID number too, so creating it again restores
+// it). The indexes serve the desk's search: a room, the last four characters of an ID number
+// or a phone, a whole phone number, a name fragment (scanned in the narrow name index).
+// Idempotency keys remember the answer to a creating POST for a day.
+constexpr std::string_view kRemovalsSearchIdempotency = R"sql(
+ALTER TABLE buildings ADD COLUMN deleted_at TEXT;
+ALTER TABLE buildings ADD COLUMN deleted_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE households ADD COLUMN deleted_at TEXT;
+ALTER TABLE households ADD COLUMN deleted_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE residents ADD COLUMN deleted_at TEXT;
+ALTER TABLE residents ADD COLUMN deleted_reason TEXT NOT NULL DEFAULT '';
+CREATE INDEX households_by_room ON households (community_id, room);
+CREATE INDEX residents_by_name ON residents (community_id, name);
+CREATE INDEX residents_by_phone ON residents (community_id, phone);
+CREATE INDEX residents_by_phone_last4 ON residents (community_id, substr(phone, 8));
+CREATE INDEX residents_by_id_last4 ON residents (community_id, substr(id_number, 15));
+CREATE TABLE idempotency_keys (
+  community_id INTEGER NOT NULL REFERENCES communities (community_id),
+  user_id      INTEGER NOT NULL,
+  idem_key     TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  status       INTEGER NOT NULL DEFAULT 0,
+  content_type TEXT NOT NULL DEFAULT '',
+  body         TEXT NOT NULL DEFAULT '',
+  created_at   TEXT NOT NULL,
+  PRIMARY KEY (community_id, user_id, idem_key)
+) WITHOUT ROWID;
+CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "registry: streets, communities, buildings, households, residents", kRegistry},
     Migration{2, "import history", kImports},
     Migration{3, "users and sessions", kAccounts},
+    Migration{4, "soft deletes, search indexes, idempotency keys", kRemovalsSearchIdempotency},
 };
 
 }  // namespace

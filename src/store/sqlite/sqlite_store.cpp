@@ -2,8 +2,11 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <atomic>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -125,7 +128,8 @@ std::string like_pattern(std::string_view text) {
 
 constexpr const char* kResidentColumns =
     "r.community_id, r.resident_id, r.household_id, r.name, r.gender, r.birth_date, "
-    "r.id_number, r.phone, r.relation, r.vulnerabilities, r.volunteer, r.notes, b.name, h.room";
+    "r.id_number, r.phone, r.relation, r.vulnerabilities, r.volunteer, r.notes, "
+    "coalesce(r.deleted_at, ''), r.deleted_reason, b.name, h.room";
 constexpr const char* kResidentJoin =
     " FROM residents r JOIN households h ON h.community_id = r.community_id AND "
     "h.household_id = r.household_id JOIN buildings b ON b.community_id = h.community_id AND "
@@ -145,19 +149,54 @@ domain::Resident read_resident(const Stmt& s, int first = 0) {
   r.vulnerabilities = domain::Vulnerabilities(static_cast<std::uint8_t>(s.integer(first + 9)));
   r.volunteer = s.integer(first + 10) != 0;
   r.notes = s.text(first + 11);
+  r.removal = domain::Removal{s.text(first + 12), s.text(first + 13)};
   return r;
 }
 
-ResidentRow read_resident_row(const Stmt& s) {
-  return ResidentRow{read_resident(s), s.text(12), s.text(13)};
+// Binds a removal as (deleted_at, deleted_reason) at i and i + 1; a live record has NULL.
+void bind_removal(Stmt& s, int i, const domain::Removal& removal) {
+  if (removal.removed()) {
+    s.bind(i, removal.at);
+  } else {
+    s.bind_null(i);
+  }
+  s.bind(i + 1, removal.reason);
 }
 
-class SqliteStore;
+ResidentRow read_resident_row(const Stmt& s) {
+  return ResidentRow{read_resident(s), s.text(14), s.text(15)};
+}
+
+// One SQLite connection and the statements prepared on it. A Transaction holds the
+// connection's mutex from begin() until commit() or its end.
+struct Connection {
+  DbHandle db;
+  std::mutex mutex;
+  std::unordered_map<const char*, sqlite3_stmt*> statements;  // keyed by the SQL literal
+
+  explicit Connection(DbHandle handle) : db(std::move(handle)) {}
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() {
+    for (auto& [sql, stmt] : statements)
+      sqlite3_finalize(stmt);
+  }
+
+  // Statements are prepared once and kept.
+  Result<sqlite3_stmt*> statement(const char* sql) {
+    if (auto it = statements.find(sql); it != statements.end()) return it->second;
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v3(db.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) return std::unexpected(make_error(db.get(), rc, "prepare"));
+    statements.emplace(sql, stmt);
+    return stmt;
+  }
+};
 
 class SqliteTransaction final : public Transaction {
  public:
-  SqliteTransaction(SqliteStore& store, std::unique_lock<std::mutex> lock)
-      : m_store(store), m_lock(std::move(lock)) {}
+  SqliteTransaction(Connection& connection, std::unique_lock<std::mutex> lock)
+      : m_conn(connection), m_lock(std::move(lock)) {}
   SqliteTransaction(const SqliteTransaction&) = delete;
   SqliteTransaction& operator=(const SqliteTransaction&) = delete;
   ~SqliteTransaction() override;
@@ -171,16 +210,27 @@ class SqliteTransaction final : public Transaction {
 
   Result<std::optional<domain::Building>> find_building(CommunityId c,
                                                         std::string_view name) override;
+  Result<std::optional<domain::Building>> get_building(CommunityId c, BuildingId id) override;
   Result<BuildingId> insert_building(const domain::Building& b) override;
+  Result<void> update_building(const domain::Building& b) override;
   Result<std::vector<domain::Building>> list_buildings(CommunityId c) override;
   Result<std::optional<domain::Household>> find_household(CommunityId c, BuildingId b,
                                                           std::string_view room) override;
+  Result<std::optional<domain::Household>> get_household(CommunityId c, HouseholdId id) override;
   Result<HouseholdId> insert_household(const domain::Household& h) override;
+  Result<void> update_household(const domain::Household& h) override;
+  Result<std::vector<domain::Household>> list_households(CommunityId c,
+                                                         std::optional<BuildingId> building,
+                                                         HouseholdId after,
+                                                         std::size_t limit) override;
+  Result<std::int64_t> count_households(CommunityId c, BuildingId b) override;
+  Result<std::int64_t> count_residents(CommunityId c, HouseholdId h) override;
 
   Result<std::optional<domain::Resident>> find_resident_by_id_number(
       CommunityId c, std::string_view id_number) override;
   Result<ResidentId> insert_resident(const domain::Resident& r, std::string_view now) override;
   Result<void> update_resident(const domain::Resident& r, std::string_view now) override;
+  Result<std::optional<ResidentRow>> get_resident(CommunityId c, ResidentId id) override;
   Result<std::vector<ResidentRow>> search_residents(const ResidentQuery& q) override;
   Result<void> for_each_resident(CommunityId c,
                                  const std::function<bool(const ResidentRow&)>& f) override;
@@ -203,6 +253,14 @@ class SqliteTransaction final : public Transaction {
                               std::string_view now) override;
   Result<void> revoke_sessions_of(CommunityId c, domain::UserId id, std::string_view now) override;
 
+  Result<void> insert_idempotency_key(const IdempotencyRecord& r) override;
+  Result<std::optional<IdempotencyRecord>> find_idempotency_key(CommunityId c, domain::UserId user,
+                                                                std::string_view key) override;
+  Result<void> finish_idempotency_key(const IdempotencyRecord& r) override;
+  Result<void> delete_idempotency_key(CommunityId c, domain::UserId user,
+                                      std::string_view key) override;
+  Result<std::int64_t> purge_idempotency_keys(std::string_view before) override;
+
  private:
   enum class Sequence { building, household, resident, import, user };
   Result<std::optional<StoredUser>> read_user(Stmt& s, std::string_view what);
@@ -212,58 +270,67 @@ class SqliteTransaction final : public Transaction {
   Result<std::int64_t> next_id(Sequence seq, CommunityId c);
   Result<Stmt> prepare(const char* sql);
 
-  SqliteStore& m_store;
+  sqlite3* db() const { return m_conn.db.get(); }
+
+  Connection& m_conn;
   std::unique_lock<std::mutex> m_lock;
   bool m_done = false;
   std::map<std::pair<Sequence, CommunityId>, std::int64_t> m_next_ids;
 };
 
+// Writes go through one connection, one transaction at a time (SQLite has one writer).
+// Reads go through a pool of read-only connections that, in WAL mode, run beside the writer
+// and beside each other; an in-memory database has no pool and reads on the writer.
 class SqliteStore final : public Store {
  public:
-  SqliteStore(DbHandle db, int version) : m_db(std::move(db)), m_version(version) {}
+  SqliteStore(std::unique_ptr<Connection> writer, std::vector<std::unique_ptr<Connection>> readers,
+              int version)
+      : m_writer(std::move(writer)), m_readers(std::move(readers)), m_version(version) {}
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
-  ~SqliteStore() override {
-    for (auto& [sql, stmt] : m_statements)
-      sqlite3_finalize(stmt);
-  }
 
   Result<std::unique_ptr<Transaction>> begin(TxMode mode) override {
-    std::unique_lock lock(m_mutex);
-    auto r =
-        exec(m_db.get(), mode == TxMode::write ? "BEGIN IMMEDIATE" : "BEGIN", "begin transaction");
+    Connection* conn = m_writer.get();
+    if (mode == TxMode::read && !m_readers.empty()) {
+      conn = &free_reader();
+    } else {
+      conn->mutex.lock();
+    }
+    std::unique_lock lock(conn->mutex, std::adopt_lock);
+    auto r = exec(conn->db.get(), mode == TxMode::write ? "BEGIN IMMEDIATE" : "BEGIN",
+                  "begin transaction");
     if (!r) return std::unexpected(r.error());
-    return std::make_unique<SqliteTransaction>(*this, std::move(lock));
+    return std::make_unique<SqliteTransaction>(*conn, std::move(lock));
   }
 
   int schema_version() const override { return m_version; }
 
-  sqlite3* db() const { return m_db.get(); }
-
-  // Statements are prepared once and kept; keyed by the address of their SQL literal.
-  Result<sqlite3_stmt*> statement(const char* sql) {
-    if (auto it = m_statements.find(sql); it != m_statements.end()) return it->second;
-    sqlite3_stmt* stmt = nullptr;
-    const int rc =
-        sqlite3_prepare_v3(m_db.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
-    if (rc != SQLITE_OK) return std::unexpected(make_error(m_db.get(), rc, "prepare"));
-    m_statements.emplace(sql, stmt);
-    return stmt;
+ private:
+  // Locks and returns a reader: the first idle one after the last handed out, else waits for
+  // the next in turn.
+  Connection& free_reader() {
+    const std::size_t start = m_turn.fetch_add(1, std::memory_order_relaxed);
+    for (std::size_t i = 0; i < m_readers.size(); ++i) {
+      Connection& c = *m_readers[(start + i) % m_readers.size()];
+      if (c.mutex.try_lock()) return c;
+    }
+    Connection& c = *m_readers[start % m_readers.size()];
+    c.mutex.lock();
+    return c;
   }
 
- private:
-  DbHandle m_db;
+  std::unique_ptr<Connection> m_writer;
+  std::vector<std::unique_ptr<Connection>> m_readers;
+  std::atomic<std::size_t> m_turn{0};
   int m_version;
-  std::mutex m_mutex;                                           // held by the one open transaction
-  std::unordered_map<const char*, sqlite3_stmt*> m_statements;  // guarded by m_mutex
 };
 
 SqliteTransaction::~SqliteTransaction() {
-  if (!m_done) (void)exec(m_store.db(), "ROLLBACK", "rollback");
+  if (!m_done) (void)exec(db(), "ROLLBACK", "rollback");
 }
 
 Result<void> SqliteTransaction::commit() {
-  auto r = exec(m_store.db(), "COMMIT", "commit");
+  auto r = exec(db(), "COMMIT", "commit");
   if (!r) return r;
   m_done = true;
   m_lock.unlock();  // the next transaction may begin while this object lives on
@@ -271,9 +338,9 @@ Result<void> SqliteTransaction::commit() {
 }
 
 Result<Stmt> SqliteTransaction::prepare(const char* sql) {
-  auto stmt = m_store.statement(sql);
+  auto stmt = m_conn.statement(sql);
   if (!stmt) return std::unexpected(stmt.error());
-  return Result<Stmt>(std::in_place, m_store.db(), *stmt);
+  return Result<Stmt>(std::in_place, db(), *stmt);
 }
 
 Result<std::int64_t> SqliteTransaction::next_id(Sequence seq, CommunityId c) {
@@ -320,7 +387,7 @@ Result<domain::StreetId> SqliteTransaction::ensure_street(std::string_view name)
   if (!s) return std::unexpected(s.error());
   s->bind(1, name);
   if (auto r = s->run("insert street"); !r) return std::unexpected(r.error());
-  return sqlite3_last_insert_rowid(m_store.db());
+  return sqlite3_last_insert_rowid(db());
 }
 
 Result<CommunityId> SqliteTransaction::insert_community(const domain::Community& c,
@@ -335,7 +402,7 @@ Result<CommunityId> SqliteTransaction::insert_community(const domain::Community&
   }
   s->bind(2, c.name).bind(3, c.time_zone).bind(4, created_at);
   if (auto r = s->run("insert community"); !r) return std::unexpected(r.error());
-  return sqlite3_last_insert_rowid(m_store.db());
+  return sqlite3_last_insert_rowid(db());
 }
 
 Result<std::vector<domain::Community>> SqliteTransaction::list_communities() {
@@ -353,16 +420,48 @@ Result<std::vector<domain::Community>> SqliteTransaction::list_communities() {
   return out;
 }
 
+constexpr const char* kBuildingColumns =
+    "building_id, name, floors, coalesce(deleted_at, ''), deleted_reason FROM buildings ";
+
+domain::Building read_building(CommunityId c, const Stmt& s) {
+  return domain::Building{c, s.integer(0), s.text(1), static_cast<int>(s.integer(2)),
+                          domain::Removal{s.text(3), s.text(4)}};
+}
+
 Result<std::optional<domain::Building>> SqliteTransaction::find_building(CommunityId c,
                                                                          std::string_view name) {
-  auto s =
-      prepare("SELECT building_id, floors FROM buildings WHERE community_id = ?1 AND name = ?2");
+  static const std::string sql =
+      std::string("SELECT ") + kBuildingColumns + "WHERE community_id = ?1 AND name = ?2";
+  auto s = prepare(sql.c_str());
   if (!s) return std::unexpected(s.error());
   s->bind(1, c).bind(2, name);
   auto row = s->step("find building");
   if (!row) return std::unexpected(row.error());
   if (!*row) return std::optional<domain::Building>();
-  return domain::Building{c, s->integer(0), std::string(name), static_cast<int>(s->integer(1))};
+  return read_building(c, *s);
+}
+
+Result<std::optional<domain::Building>> SqliteTransaction::get_building(CommunityId c,
+                                                                        BuildingId id) {
+  static const std::string sql =
+      std::string("SELECT ") + kBuildingColumns + "WHERE community_id = ?1 AND building_id = ?2";
+  auto s = prepare(sql.c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, id);
+  auto row = s->step("get building");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<domain::Building>();
+  return read_building(c, *s);
+}
+
+Result<void> SqliteTransaction::update_building(const domain::Building& b) {
+  auto s = prepare(
+      "UPDATE buildings SET name = ?3, floors = ?4, deleted_at = ?5, deleted_reason = ?6 "
+      "WHERE community_id = ?1 AND building_id = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, b.community_id).bind(2, b.id).bind(3, b.name).bind(4, std::int64_t{b.floors});
+  bind_removal(*s, 5, b.removal);
+  return run_changing_one(*s, "update building");
 }
 
 Result<BuildingId> SqliteTransaction::insert_building(const domain::Building& b) {
@@ -377,9 +476,10 @@ Result<BuildingId> SqliteTransaction::insert_building(const domain::Building& b)
 }
 
 Result<std::vector<domain::Building>> SqliteTransaction::list_buildings(CommunityId c) {
-  auto s = prepare(
-      "SELECT building_id, name, floors FROM buildings WHERE community_id = ?1 "
-      "ORDER BY building_id");
+  static const std::string sql =
+      std::string("SELECT ") + kBuildingColumns +
+      "WHERE community_id = ?1 AND deleted_at IS NULL ORDER BY building_id";
+  auto s = prepare(sql.c_str());
   if (!s) return std::unexpected(s.error());
   s->bind(1, c);
   std::vector<domain::Building> out;
@@ -387,23 +487,110 @@ Result<std::vector<domain::Building>> SqliteTransaction::list_buildings(Communit
     auto row = s->step("list buildings");
     if (!row) return std::unexpected(row.error());
     if (!*row) break;
-    out.push_back(domain::Building{c, s->integer(0), s->text(1), static_cast<int>(s->integer(2))});
+    out.push_back(read_building(c, *s));
   }
   return out;
+}
+
+constexpr const char* kHouseholdColumns =
+    "household_id, building_id, room, coalesce(deleted_at, ''), deleted_reason FROM households ";
+
+domain::Household read_household(CommunityId c, const Stmt& s) {
+  return domain::Household{c, s.integer(0), s.integer(1), s.text(2),
+                           domain::Removal{s.text(3), s.text(4)}};
 }
 
 Result<std::optional<domain::Household>> SqliteTransaction::find_household(CommunityId c,
                                                                            BuildingId b,
                                                                            std::string_view room) {
-  auto s = prepare(
-      "SELECT household_id FROM households WHERE community_id = ?1 AND building_id = ?2 AND "
-      "room = ?3");
+  static const std::string sql = std::string("SELECT ") + kHouseholdColumns +
+                                 "WHERE community_id = ?1 AND building_id = ?2 AND room = ?3";
+  auto s = prepare(sql.c_str());
   if (!s) return std::unexpected(s.error());
   s->bind(1, c).bind(2, b).bind(3, room);
   auto row = s->step("find household");
   if (!row) return std::unexpected(row.error());
   if (!*row) return std::optional<domain::Household>();
-  return domain::Household{c, s->integer(0), b, std::string(room)};
+  return read_household(c, *s);
+}
+
+Result<std::optional<domain::Household>> SqliteTransaction::get_household(CommunityId c,
+                                                                          HouseholdId id) {
+  static const std::string sql =
+      std::string("SELECT ") + kHouseholdColumns + "WHERE community_id = ?1 AND household_id = ?2";
+  auto s = prepare(sql.c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, id);
+  auto row = s->step("get household");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<domain::Household>();
+  return read_household(c, *s);
+}
+
+Result<void> SqliteTransaction::update_household(const domain::Household& h) {
+  auto s = prepare(
+      "UPDATE households SET building_id = ?3, room = ?4, deleted_at = ?5, deleted_reason = ?6 "
+      "WHERE community_id = ?1 AND household_id = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, h.community_id).bind(2, h.id).bind(3, h.building_id).bind(4, h.room);
+  bind_removal(*s, 5, h.removal);
+  return run_changing_one(*s, "update household");
+}
+
+Result<std::vector<domain::Household>> SqliteTransaction::list_households(
+    CommunityId c, std::optional<BuildingId> building, HouseholdId after, std::size_t limit) {
+  static const std::string sql =
+      std::string("SELECT ") + kHouseholdColumns +
+      "WHERE community_id = ?1 AND household_id > ?2 AND deleted_at IS NULL "
+      "AND (?3 IS NULL OR building_id = ?3) ORDER BY household_id LIMIT ?4";
+  auto s = prepare(sql.c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, after).bind(4, static_cast<std::int64_t>(limit));
+  if (building) {
+    s->bind(3, *building);
+  } else {
+    s->bind_null(3);
+  }
+  std::vector<domain::Household> out;
+  while (true) {
+    auto row = s->step("list households");
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.push_back(read_household(c, *s));
+  }
+  return out;
+}
+
+Result<std::int64_t> SqliteTransaction::count_households(CommunityId c, BuildingId b) {
+  auto s = prepare(
+      "SELECT count(*) FROM households WHERE community_id = ?1 AND building_id = ?2 AND "
+      "deleted_at IS NULL");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, b);
+  if (auto row = s->step("count households"); !row) return std::unexpected(row.error());
+  return s->integer(0);
+}
+
+Result<std::int64_t> SqliteTransaction::count_residents(CommunityId c, HouseholdId h) {
+  auto s = prepare(
+      "SELECT count(*) FROM residents WHERE community_id = ?1 AND household_id = ?2 AND "
+      "deleted_at IS NULL");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, h);
+  if (auto row = s->step("count residents"); !row) return std::unexpected(row.error());
+  return s->integer(0);
+}
+
+Result<std::optional<ResidentRow>> SqliteTransaction::get_resident(CommunityId c, ResidentId id) {
+  static const std::string sql = std::string("SELECT ") + kResidentColumns + kResidentJoin +
+                                 " WHERE r.community_id = ?1 AND r.resident_id = ?2";
+  auto s = prepare(sql.c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, id);
+  auto row = s->step("get resident");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<ResidentRow>();
+  return read_resident_row(*s);
 }
 
 Result<HouseholdId> SqliteTransaction::insert_household(const domain::Household& h) {
@@ -422,8 +609,8 @@ Result<std::optional<domain::Resident>> SqliteTransaction::find_resident_by_id_n
     CommunityId c, std::string_view id_number) {
   auto s = prepare(
       "SELECT community_id, resident_id, household_id, name, gender, birth_date, id_number, "
-      "phone, relation, vulnerabilities, volunteer, notes FROM residents r "
-      "WHERE community_id = ?1 AND id_number = ?2");
+      "phone, relation, vulnerabilities, volunteer, notes, coalesce(deleted_at, ''), "
+      "deleted_reason FROM residents r WHERE community_id = ?1 AND id_number = ?2");
   if (!s) return std::unexpected(s.error());
   s->bind(1, c).bind(2, id_number);
   auto row = s->step("find resident");
@@ -465,7 +652,8 @@ Result<void> SqliteTransaction::update_resident(const domain::Resident& r, std::
   auto s = prepare(
       "UPDATE residents SET household_id = ?3, name = ?4, gender = ?5, birth_date = ?6, "
       "id_number = ?7, phone = ?8, relation = ?9, vulnerabilities = ?10, volunteer = ?11, "
-      "notes = ?12, updated_at = ?13 WHERE community_id = ?1 AND resident_id = ?2");
+      "notes = ?12, updated_at = ?13, deleted_at = ?14, deleted_reason = ?15 "
+      "WHERE community_id = ?1 AND resident_id = ?2");
   if (!s) return std::unexpected(s.error());
   s->bind(1, r.community_id)
       .bind(2, r.id)
@@ -480,33 +668,82 @@ Result<void> SqliteTransaction::update_resident(const domain::Resident& r, std::
       .bind(11, std::int64_t{r.volunteer ? 1 : 0})
       .bind(12, r.notes)
       .bind(13, now);
+  bind_removal(*s, 14, r.removal);
   if (auto done = s->run("update resident"); !done) return done;
-  if (sqlite3_changes(m_store.db()) == 0) {
+  if (sqlite3_changes(db()) == 0) {
     return std::unexpected(Error{Error::Kind::not_found, "no such resident"});
   }
   return {};
 }
 
+bool all_digits(std::string_view text) {
+  return std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The IN list drives the query (the unary + keeps the planner off a range scan of every
+// resident) and CROSS JOIN fixes the join order: households by room first, then their
+// residents. Every match comes from an index: a room (alone or after its building's name), the last
+// four characters of an ID number or a phone, a whole phone number, a name fragment (a scan
+// of the narrow name index, only when the text is not all digits) or a middle part of a
+// phone (a scan of the phone index, only for 5 to 10 digits).
 Result<std::vector<ResidentRow>> SqliteTransaction::search_residents(const ResidentQuery& q) {
-  static const std::string sql =
+  static const std::string every =
       std::string("SELECT ") + kResidentColumns + kResidentJoin +
-      " WHERE r.community_id = ?1 AND r.resident_id > ?2"
-      " AND (?3 IS NULL OR h.building_id = ?3)"
-      " AND (?4 = '' OR r.name LIKE ?5 ESCAPE '\\' OR h.room = ?4"
-      "      OR b.name || h.room = ?4 OR b.name || ' ' || h.room = ?4"
-      "      OR b.name || '-' || h.room = ?4"
-      "      OR (length(?4) >= 4 AND r.phone LIKE ?5 ESCAPE '\\')"
-      "      OR (length(?4) = 4 AND substr(r.id_number, 15) = upper(?4)))"
-      " ORDER BY r.resident_id LIMIT ?6";
+      " WHERE r.community_id = ?1 AND r.resident_id > ?2 AND r.deleted_at IS NULL"
+      " AND (?3 IS NULL OR h.building_id = ?3) ORDER BY r.resident_id LIMIT ?4";
+  static const std::string members =
+      std::string("SELECT ") + kResidentColumns + kResidentJoin +
+      " WHERE r.community_id = ?1 AND r.household_id = ?10 AND +r.resident_id > ?2"
+      " AND r.deleted_at IS NULL AND (?3 IS NULL OR h.building_id = ?3)"
+      " ORDER BY r.resident_id LIMIT ?4";
+  static const std::string matching =
+      std::string("SELECT ") + kResidentColumns + kResidentJoin +
+      " WHERE r.community_id = ?1 AND +r.resident_id > ?2 AND r.deleted_at IS NULL"
+      " AND (?3 IS NULL OR h.building_id = ?3) AND (?10 IS NULL OR r.household_id = ?10)"
+      " AND r.resident_id IN ("
+      "  SELECT x.resident_id FROM households y CROSS JOIN residents x"
+      "   ON x.community_id = y.community_id AND x.household_id = y.household_id"
+      "   WHERE y.community_id = ?1 AND y.room = ?5"
+      "  UNION SELECT x.resident_id FROM buildings z CROSS JOIN households y"
+      "   ON y.community_id = z.community_id AND y.building_id = z.building_id"
+      "   CROSS JOIN residents x ON x.community_id = y.community_id AND x.household_id = "
+      "y.household_id"
+      "   WHERE z.community_id = ?1 AND length(?5) > length(z.name)"
+      "   AND substr(?5, 1, length(z.name)) = z.name"
+      "   AND y.room = ltrim(substr(?5, length(z.name) + 1), ' -')"
+      "  UNION SELECT resident_id FROM residents INDEXED BY residents_by_id_last4"
+      "   WHERE ?7 AND community_id = ?1 AND substr(id_number, 15) = upper(?5)"
+      "  UNION SELECT resident_id FROM residents INDEXED BY residents_by_phone_last4"
+      "   WHERE ?7 AND community_id = ?1 AND substr(phone, 8) = ?5"
+      "  UNION SELECT resident_id FROM residents WHERE community_id = ?1 AND phone = ?5"
+      "  UNION SELECT resident_id FROM residents INDEXED BY residents_by_name"
+      "   WHERE ?8 AND community_id = ?1 AND name LIKE ?6 ESCAPE '\\'"
+      "  UNION SELECT resident_id FROM residents INDEXED BY residents_by_phone"
+      "   WHERE ?9 AND community_id = ?1 AND phone LIKE ?6 ESCAPE '\\')"
+      " ORDER BY r.resident_id LIMIT ?4";
+  const std::string& sql = !q.text.empty() ? matching : q.household ? members : every;
   auto s = prepare(sql.c_str());
   if (!s) return std::unexpected(s.error());
-  s->bind(1, q.community_id).bind(2, q.after);
+  s->bind(1, q.community_id).bind(2, q.after).bind(4, static_cast<std::int64_t>(q.limit));
   if (q.building) {
     s->bind(3, *q.building);
   } else {
     s->bind_null(3);
   }
-  s->bind(4, q.text).bind(5, like_pattern(q.text)).bind(6, static_cast<std::int64_t>(q.limit));
+  if (q.household) {
+    s->bind(10, *q.household);
+  } else {
+    s->bind_null(10);
+  }
+  if (!q.text.empty()) {
+    const bool digits = all_digits(q.text);
+    const auto length = q.text.size();
+    s->bind(5, q.text)
+        .bind(6, like_pattern(q.text))
+        .bind(7, std::int64_t{length == 4})
+        .bind(8, std::int64_t{!digits})
+        .bind(9, std::int64_t{digits && length >= 5 && length <= 10});
+  }
   std::vector<ResidentRow> out;
   while (true) {
     auto row = s->step("search residents");
@@ -520,7 +757,7 @@ Result<std::vector<ResidentRow>> SqliteTransaction::search_residents(const Resid
 Result<void> SqliteTransaction::for_each_resident(
     CommunityId c, const std::function<bool(const ResidentRow&)>& f) {
   static const std::string sql = std::string("SELECT ") + kResidentColumns + kResidentJoin +
-                                 " WHERE r.community_id = ?1"
+                                 " WHERE r.community_id = ?1 AND r.deleted_at IS NULL"
                                  " ORDER BY h.building_id, h.household_id, r.resident_id";
   auto s = prepare(sql.c_str());
   if (!s) return std::unexpected(s.error());
@@ -537,8 +774,8 @@ Result<RegistryCounts> SqliteTransaction::count_registry(CommunityId c) {
   RegistryCounts counts;
   {
     auto s = prepare(
-        "SELECT (SELECT count(*) FROM buildings WHERE community_id = ?1), "
-        "(SELECT count(*) FROM households WHERE community_id = ?1)");
+        "SELECT (SELECT count(*) FROM buildings WHERE community_id = ?1 AND deleted_at IS NULL), "
+        "(SELECT count(*) FROM households WHERE community_id = ?1 AND deleted_at IS NULL)");
     if (!s) return std::unexpected(s.error());
     s->bind(1, c);
     if (auto row = s->step("count registry"); !row) return std::unexpected(row.error());
@@ -550,7 +787,7 @@ Result<RegistryCounts> SqliteTransaction::count_registry(CommunityId c) {
       "total((vulnerabilities & 2) != 0), total((vulnerabilities & 4) != 0), "
       "total((vulnerabilities & 8) != 0), total((vulnerabilities & 16) != 0), "
       "total((vulnerabilities & 32) != 0), total((vulnerabilities & 64) != 0) "
-      "FROM residents WHERE community_id = ?1");
+      "FROM residents WHERE community_id = ?1 AND deleted_at IS NULL");
   if (!s) return std::unexpected(s.error());
   s->bind(1, c);
   if (auto row = s->step("count residents"); !row) return std::unexpected(row.error());
@@ -605,7 +842,7 @@ Result<std::vector<ImportRecord>> SqliteTransaction::list_imports(CommunityId c)
 
 Result<void> SqliteTransaction::run_changing_one(Stmt& s, std::string_view what) {
   if (auto r = s.run(what); !r) return r;
-  if (sqlite3_changes(m_store.db()) == 0) {
+  if (sqlite3_changes(db()) == 0) {
     return std::unexpected(Error{Error::Kind::not_found, std::string(what) + ": no such record"});
   }
   return {};
@@ -740,6 +977,68 @@ Result<void> SqliteTransaction::revoke_sessions_of(CommunityId c, domain::UserId
   return s->run("revoke sessions");
 }
 
+Result<void> SqliteTransaction::insert_idempotency_key(const IdempotencyRecord& r) {
+  auto s = prepare(
+      "INSERT INTO idempotency_keys (community_id, user_id, idem_key, request_hash, status, "
+      "content_type, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, r.community_id)
+      .bind(2, r.user_id)
+      .bind(3, r.key)
+      .bind(4, r.request_hash)
+      .bind(5, std::int64_t{r.status})
+      .bind(6, r.content_type)
+      .bind(7, r.body)
+      .bind(8, r.created_at);
+  return s->run("insert idempotency key");
+}
+
+Result<std::optional<IdempotencyRecord>> SqliteTransaction::find_idempotency_key(
+    CommunityId c, domain::UserId user, std::string_view key) {
+  auto s = prepare(
+      "SELECT request_hash, status, content_type, body, created_at FROM idempotency_keys "
+      "WHERE community_id = ?1 AND user_id = ?2 AND idem_key = ?3");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, user).bind(3, key);
+  auto row = s->step("find idempotency key");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<IdempotencyRecord>();
+  return IdempotencyRecord{
+      c,          user,       std::string(key), s->text(0), static_cast<int>(s->integer(1)),
+      s->text(2), s->text(3), s->text(4)};
+}
+
+Result<void> SqliteTransaction::finish_idempotency_key(const IdempotencyRecord& r) {
+  auto s = prepare(
+      "UPDATE idempotency_keys SET status = ?4, content_type = ?5, body = ?6 "
+      "WHERE community_id = ?1 AND user_id = ?2 AND idem_key = ?3");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, r.community_id)
+      .bind(2, r.user_id)
+      .bind(3, r.key)
+      .bind(4, std::int64_t{r.status})
+      .bind(5, r.content_type)
+      .bind(6, r.body);
+  return run_changing_one(*s, "finish idempotency key");
+}
+
+Result<void> SqliteTransaction::delete_idempotency_key(CommunityId c, domain::UserId user,
+                                                       std::string_view key) {
+  auto s = prepare(
+      "DELETE FROM idempotency_keys WHERE community_id = ?1 AND user_id = ?2 AND idem_key = ?3");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, user).bind(3, key);
+  return s->run("delete idempotency key");
+}
+
+Result<std::int64_t> SqliteTransaction::purge_idempotency_keys(std::string_view before) {
+  auto s = prepare("DELETE FROM idempotency_keys WHERE created_at < ?1");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, before);
+  if (auto r = s->run("purge idempotency keys"); !r) return std::unexpected(r.error());
+  return sqlite3_changes(db());
+}
+
 Result<int> migrate(sqlite3* db) {
   if (auto r = exec(db, "BEGIN IMMEDIATE", "begin migration"); !r)
     return std::unexpected(r.error());
@@ -777,30 +1076,49 @@ Result<int> migrate(sqlite3* db) {
   return latest;
 }
 
-}  // namespace
-
-Result<std::unique_ptr<Store>> open(const std::filesystem::path& path) {
+Result<DbHandle> open_connection(const std::filesystem::path& path, int flags,
+                                 std::string_view setup) {
   sqlite3* raw = nullptr;
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &raw,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   DbHandle db(raw);
   if (rc != SQLITE_OK) {
     return std::unexpected(make_error(db.get(), rc, "open " + path.string()));
   }
   sqlite3_extended_result_codes(db.get(), 1);
   sqlite3_busy_timeout(db.get(), 5000);
-  // WAL lets readers run beside the writer; synchronous=FULL makes every acknowledged commit
-  // durable; the page cache is capped so memory stays flat however large the database grows.
-  static constexpr std::string_view kSetup =
-      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
-      "PRAGMA cache_size = -32768; PRAGMA temp_store = FILE;";
-  if (auto r = exec(db.get(), kSetup, "configure " + path.string()); !r) {
+  if (auto r = exec(db.get(), setup, "configure " + path.string()); !r) {
     return std::unexpected(r.error());
   }
-  auto version = migrate(db.get());
+  return db;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open(const std::filesystem::path& path) {
+  // WAL lets readers run beside the writer; synchronous=FULL makes every acknowledged commit
+  // durable; page caches are capped so memory stays flat however large the database grows.
+  static constexpr std::string_view kWriterSetup =
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
+      "PRAGMA cache_size = -32768; PRAGMA temp_store = FILE;";
+  static constexpr std::string_view kReaderSetup =
+      "PRAGMA cache_size = -8192; PRAGMA temp_store = FILE;";
+  auto db = open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, kWriterSetup);
+  if (!db) return std::unexpected(db.error());
+  auto version = migrate(db->get());
   if (!version) return std::unexpected(version.error());
-  return std::make_unique<SqliteStore>(std::move(db), *version);
+
+  std::vector<std::unique_ptr<Connection>> readers;
+  const std::string name = path.string();
+  if (!name.empty() && name != ":memory:" && !name.starts_with("file:")) {
+    const unsigned count = std::clamp(std::thread::hardware_concurrency(), 2U, 8U);
+    for (unsigned i = 0; i < count; ++i) {
+      auto reader = open_connection(path, SQLITE_OPEN_READONLY, kReaderSetup);
+      if (!reader) return std::unexpected(reader.error());
+      readers.push_back(std::make_unique<Connection>(std::move(*reader)));
+    }
+  }
+  return std::make_unique<SqliteStore>(std::make_unique<Connection>(std::move(*db)),
+                                       std::move(readers), *version);
 }
 
 }  // namespace juwei::store::sqlite
