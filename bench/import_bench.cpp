@@ -88,15 +88,22 @@ void BM_raw_sqlite_insert(benchmark::State& state) {
     sqlite3_stmt* building = nullptr;
     sqlite3_stmt* household = nullptr;
     sqlite3_stmt* resident = nullptr;
-    check(sqlite3_prepare_v2(db, "INSERT INTO buildings VALUES (1, ?1, ?2, 0)", -1, &building,
-                             nullptr),
-          db, "prepare");
-    check(sqlite3_prepare_v2(db, "INSERT INTO households VALUES (1, ?1, ?2, ?3)", -1, &household,
-                             nullptr),
-          db, "prepare");
     check(sqlite3_prepare_v2(db,
-                             "INSERT INTO residents VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                             "?9, ?10, ?11, ?12, ?12)",
+                             "INSERT INTO buildings (community_id, building_id, name, floors) "
+                             "VALUES (1, ?1, ?2, 0)",
+                             -1, &building, nullptr),
+          db, "prepare");
+    check(
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO households (community_id, household_id, building_id, room) "
+                           "VALUES (1, ?1, ?2, ?3)",
+                           -1, &household, nullptr),
+        db, "prepare");
+    check(sqlite3_prepare_v2(db,
+                             "INSERT INTO residents (community_id, resident_id, household_id, "
+                             "name, gender, birth_date, id_number, phone, relation, "
+                             "vulnerabilities, volunteer, notes, created_at, updated_at) "
+                             "VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
                              -1, &resident, nullptr),
           db, "prepare");
 

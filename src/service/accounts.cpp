@@ -43,8 +43,8 @@ std::optional<domain::CommunityId> community_of_token(std::string_view token) {
 Result<std::string> hash_password(std::string_view password) {
   if (!sodium_ready()) return std::unexpected(Error::internal("libsodium failed to start"));
   char hash[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str(hash, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+  if (crypto_pwhash_str(hash, password.data(), password.size(), kPasswordOpsLimit,
+                        kPasswordMemLimit) != 0) {
     return std::unexpected(Error::internal("out of memory hashing a password"));
   }
   return std::string(hash);
@@ -191,6 +191,14 @@ Result<LoginOutcome> Accounts::login(std::string_view username, std::string_view
   auto tx = m_store.begin(store::TxMode::write);
   if (!tx) return std::unexpected(from_store(tx.error()));
   if (auto r = (*tx)->insert_session(session); !r) return std::unexpected(from_store(r.error()));
+  // A hash made with other costs (an older Juwei) is replaced now that we know the password.
+  if (crypto_pwhash_str_needs_rehash(hash.c_str(), kPasswordOpsLimit, kPasswordMemLimit) != 0) {
+    auto rehashed = hash_password(password);
+    if (!rehashed) return std::unexpected(rehashed.error());
+    if (auto r = (*tx)->set_user_password(u.community_id, u.id, *rehashed); !r) {
+      return std::unexpected(from_store(r.error()));
+    }
+  }
   if (auto done = (*tx)->commit(); !done) return std::unexpected(from_store(done.error()));
   return LoginOutcome{LoginSession{token, u, session.expires_at}, LoginOutcome::Refusal::none, {}};
 }

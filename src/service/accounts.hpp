@@ -21,6 +21,12 @@
 
 namespace juwei::service {
 
+// argon2id costs: 2 passes over 19 MiB (the OWASP baseline for argon2id), so a login costs a
+// server ~20 MiB for a few tens of milliseconds. Hashes with other costs still verify and are
+// re-hashed at the next successful login.
+inline constexpr unsigned long long kPasswordOpsLimit = 2;
+inline constexpr std::size_t kPasswordMemLimit = 19U << 20;
+
 inline constexpr std::chrono::hours kSessionLifetime{12};
 inline constexpr int kFreeFailures = 3;  // failures before any delay
 inline constexpr int kLockAfterFailures = 10;

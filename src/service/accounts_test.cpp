@@ -1,6 +1,7 @@
 #include "service/accounts.hpp"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 
 #include "service/service_test_fixture.hpp"
 
@@ -104,6 +105,27 @@ TEST_F(AccountsTest, RefusesBadNamesWeakPasswordsAndDuplicates) {
             Error::Kind::conflict);
   EXPECT_EQ(Accounts::generate_password().size(), 16u);
   EXPECT_NE(Accounts::generate_password(), Accounts::generate_password());
+}
+
+TEST_F(AccountsTest, AnOlderCostlierHashIsReplacedAtTheNextLogin) {
+  char old_hash[crypto_pwhash_STRBYTES];
+  const std::string password = "correct horse";
+  ASSERT_EQ(
+      crypto_pwhash_str(old_hash, password.data(), password.size(),
+                        crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE),
+      0);
+  {
+    auto tx = m_store->begin(store::TxMode::write).value();
+    domain::User u{m_community, 0, "liumiao", domain::Role::secretary, false};
+    ASSERT_TRUE(tx->insert_user(u, old_hash, "2022-04-04T00:00:00Z").has_value());
+    ASSERT_TRUE(tx->commit().has_value());
+  }
+  Accounts accounts(*m_store, clock());
+  ASSERT_TRUE(accounts.login("liumiao", password, "10.0.0.1").value().session.has_value());
+  const auto stored = m_store->begin(store::TxMode::read).value()->find_user("liumiao").value();
+  EXPECT_NE(stored->password_hash.find("m=19456,t=2,p=1"), std::string::npos)
+      << stored->password_hash;
+  EXPECT_TRUE(accounts.login("liumiao", password, "10.0.0.1").value().session.has_value());
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -696,32 +697,55 @@ Result<std::vector<ResidentRow>> SqliteTransaction::search_residents(const Resid
       " WHERE r.community_id = ?1 AND r.household_id = ?10 AND +r.resident_id > ?2"
       " AND r.deleted_at IS NULL AND (?3 IS NULL OR h.building_id = ?3)"
       " ORDER BY r.resident_id LIMIT ?4";
-  static const std::string matching =
-      std::string("SELECT ") + kResidentColumns + kResidentJoin +
-      " WHERE r.community_id = ?1 AND +r.resident_id > ?2 AND r.deleted_at IS NULL"
-      " AND (?3 IS NULL OR h.building_id = ?3) AND (?10 IS NULL OR r.household_id = ?10)"
-      " AND r.resident_id IN ("
-      "  SELECT x.resident_id FROM households y CROSS JOIN residents x"
-      "   ON x.community_id = y.community_id AND x.household_id = y.household_id"
-      "   WHERE y.community_id = ?1 AND y.room = ?5"
-      "  UNION SELECT x.resident_id FROM buildings z CROSS JOIN households y"
-      "   ON y.community_id = z.community_id AND y.building_id = z.building_id"
-      "   CROSS JOIN residents x ON x.community_id = y.community_id AND x.household_id = "
-      "y.household_id"
-      "   WHERE z.community_id = ?1 AND length(?5) > length(z.name)"
-      "   AND substr(?5, 1, length(z.name)) = z.name"
-      "   AND y.room = ltrim(substr(?5, length(z.name) + 1), ' -')"
-      "  UNION SELECT resident_id FROM residents INDEXED BY residents_by_id_last4"
-      "   WHERE ?7 AND community_id = ?1 AND substr(id_number, 15) = upper(?5)"
-      "  UNION SELECT resident_id FROM residents INDEXED BY residents_by_phone_last4"
-      "   WHERE ?7 AND community_id = ?1 AND substr(phone, 8) = ?5"
-      "  UNION SELECT resident_id FROM residents WHERE community_id = ?1 AND phone = ?5"
-      "  UNION SELECT resident_id FROM residents INDEXED BY residents_by_name"
-      "   WHERE ?8 AND community_id = ?1 AND name LIKE ?6 ESCAPE '\\'"
-      "  UNION SELECT resident_id FROM residents INDEXED BY residents_by_phone"
-      "   WHERE ?9 AND community_id = ?1 AND phone LIKE ?6 ESCAPE '\\')"
-      " ORDER BY r.resident_id LIMIT ?4";
-  const std::string& sql = !q.text.empty() ? matching : q.household ? members : every;
+  // The text decides which lookups can match; each combination is its own statement, as a
+  // bound "?n AND ..." guard does not stop SQLite from scanning an index. UNION ALL: the IN
+  // list removes duplicates itself.
+  enum Lookup : unsigned { kLast4 = 1, kName = 2, kPhoneMiddle = 4 };
+  static const std::array<std::string, 8> matching = [] {
+    std::array<std::string, 8> out;
+    for (unsigned flags = 0; flags < out.size(); ++flags) {
+      std::string sql = std::string("SELECT ") + kResidentColumns + kResidentJoin +
+                        " WHERE r.community_id = ?1 AND +r.resident_id > ?2"
+                        " AND r.deleted_at IS NULL AND (?3 IS NULL OR h.building_id = ?3)"
+                        " AND (?10 IS NULL OR r.household_id = ?10) AND r.resident_id IN ("
+                        "  SELECT x.resident_id FROM households y CROSS JOIN residents x"
+                        "   ON x.community_id = y.community_id AND x.household_id = y.household_id"
+                        "   WHERE y.community_id = ?1 AND y.room = ?5"
+                        "  UNION ALL SELECT x.resident_id FROM buildings z CROSS JOIN households y"
+                        "   ON y.community_id = z.community_id AND y.building_id = z.building_id"
+                        "   CROSS JOIN residents x"
+                        "   ON x.community_id = y.community_id AND x.household_id = y.household_id"
+                        "   WHERE z.community_id = ?1 AND length(?5) > length(z.name)"
+                        "   AND substr(?5, 1, length(z.name)) = z.name"
+                        "   AND y.room = ltrim(substr(?5, length(z.name) + 1), ' -')"
+                        "  UNION ALL SELECT resident_id FROM residents"
+                        "   WHERE community_id = ?1 AND phone = ?5";
+      if (flags & kLast4) {
+        sql +=
+            "  UNION ALL SELECT resident_id FROM residents INDEXED BY residents_by_id_last4"
+            "   WHERE community_id = ?1 AND substr(id_number, 15) = upper(?5)"
+            "  UNION ALL SELECT resident_id FROM residents INDEXED BY residents_by_phone_last4"
+            "   WHERE community_id = ?1 AND substr(phone, 8) = ?5";
+      }
+      if (flags & kName) {
+        sql +=
+            "  UNION ALL SELECT resident_id FROM residents INDEXED BY residents_by_name"
+            "   WHERE community_id = ?1 AND name LIKE ?6 ESCAPE '\\'";
+      }
+      if (flags & kPhoneMiddle) {
+        sql +=
+            "  UNION ALL SELECT resident_id FROM residents INDEXED BY residents_by_phone"
+            "   WHERE community_id = ?1 AND phone LIKE ?6 ESCAPE '\\'";
+      }
+      out[flags] = sql + ") ORDER BY r.resident_id LIMIT ?4";
+    }
+    return out;
+  }();
+  const bool digits = all_digits(q.text);
+  const std::size_t length = q.text.size();
+  const unsigned lookups = (length == 4 ? kLast4 : 0U) | (!digits ? kName : 0U) |
+                           (digits && length >= 5 && length <= 10 ? kPhoneMiddle : 0U);
+  const std::string& sql = !q.text.empty() ? matching[lookups] : q.household ? members : every;
   auto s = prepare(sql.c_str());
   if (!s) return std::unexpected(s.error());
   s->bind(1, q.community_id).bind(2, q.after).bind(4, static_cast<std::int64_t>(q.limit));
@@ -735,15 +759,7 @@ Result<std::vector<ResidentRow>> SqliteTransaction::search_residents(const Resid
   } else {
     s->bind_null(10);
   }
-  if (!q.text.empty()) {
-    const bool digits = all_digits(q.text);
-    const auto length = q.text.size();
-    s->bind(5, q.text)
-        .bind(6, like_pattern(q.text))
-        .bind(7, std::int64_t{length == 4})
-        .bind(8, std::int64_t{!digits})
-        .bind(9, std::int64_t{digits && length >= 5 && length <= 10});
-  }
+  if (!q.text.empty()) s->bind(5, q.text).bind(6, like_pattern(q.text));
   std::vector<ResidentRow> out;
   while (true) {
     auto row = s->step("search residents");
@@ -1100,8 +1116,10 @@ Result<std::unique_ptr<Store>> open(const std::filesystem::path& path) {
   static constexpr std::string_view kWriterSetup =
       "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
       "PRAGMA cache_size = -32768; PRAGMA temp_store = FILE;";
+  // Readers answer one community's questions: their temporary b-trees (IN lists, sorts of a
+  // few thousand rows) stay in memory, which saves a temporary file per search.
   static constexpr std::string_view kReaderSetup =
-      "PRAGMA cache_size = -8192; PRAGMA temp_store = FILE;";
+      "PRAGMA cache_size = -8192; PRAGMA temp_store = MEMORY;";
   auto db = open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, kWriterSetup);
   if (!db) return std::unexpected(db.error());
   auto version = migrate(db->get());
