@@ -104,6 +104,8 @@ Result<void> Accounts::change_user(
     }
   }
   if (auto done = (*tx)->commit(); !done) return std::unexpected(from_store(done.error()));
+  std::lock_guard lock(m_mutex);
+  m_sessions.clear();  // rare; the next requests read their sessions again
   return {};
 }
 
@@ -206,18 +208,31 @@ Result<LoginOutcome> Accounts::login(std::string_view username, std::string_view
 Result<std::optional<domain::User>> Accounts::authenticate(std::string_view token) {
   const auto community = community_of_token(token);
   if (!community) return std::optional<domain::User>();
+  const std::string token_hash = hash_token(token);
+  const TimePoint now = m_clock();
+  const std::string now_iso = iso_utc(now);
+  {
+    std::lock_guard lock(m_mutex);
+    const auto it = m_sessions.find(token_hash);
+    if (it != m_sessions.end() && now - it->second.checked_at < kSessionCacheTime &&
+        it->second.expires_at > now_iso) {
+      return std::optional<domain::User>(it->second.user);
+    }
+  }
   auto tx = m_store.begin(store::TxMode::read);
   if (!tx) return std::unexpected(from_store(tx.error()));
-  auto session = (*tx)->find_session(*community, hash_token(token));
+  auto session = (*tx)->find_session(*community, token_hash);
   if (!session) return std::unexpected(from_store(session.error()));
   // ISO-8601 UTC strings of one fixed format compare like the times they spell.
-  if (!*session || !(*session)->revoked_at.empty() ||
-      (*session)->expires_at <= iso_utc(m_clock())) {
+  if (!*session || !(*session)->revoked_at.empty() || (*session)->expires_at <= now_iso) {
     return std::optional<domain::User>();
   }
   auto user = (*tx)->get_user(*community, (*session)->user_id);
   if (!user) return std::unexpected(from_store(user.error()));
   if (!*user || (*user)->user.disabled) return std::optional<domain::User>();
+  std::lock_guard lock(m_mutex);
+  if (m_sessions.size() >= kSessionCacheSize) m_sessions.clear();
+  m_sessions[token_hash] = CachedSession{(*user)->user, (*session)->expires_at, now};
   return std::optional<domain::User>((*user)->user);
 }
 
@@ -226,10 +241,13 @@ Result<void> Accounts::logout(std::string_view token) {
   if (!community) return std::unexpected(Error::not_found("no such session"));
   auto tx = m_store.begin(store::TxMode::write);
   if (!tx) return std::unexpected(from_store(tx.error()));
-  if (auto r = (*tx)->revoke_session(*community, hash_token(token), iso_utc(m_clock())); !r) {
+  const std::string token_hash = hash_token(token);
+  if (auto r = (*tx)->revoke_session(*community, token_hash, iso_utc(m_clock())); !r) {
     return std::unexpected(from_store(r.error()));
   }
   if (auto done = (*tx)->commit(); !done) return std::unexpected(from_store(done.error()));
+  std::lock_guard lock(m_mutex);
+  m_sessions.erase(token_hash);
   return {};
 }
 

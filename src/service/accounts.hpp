@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -28,6 +29,11 @@ inline constexpr unsigned long long kPasswordOpsLimit = 2;
 inline constexpr std::size_t kPasswordMemLimit = 19U << 20;
 
 inline constexpr std::chrono::hours kSessionLifetime{12};
+// A valid session is remembered this long, so requests do not each read it from the
+// database. Logout, a new password or disabling through this server end it at once; the same
+// done by another process (`juwei user disable`) takes effect here within this time.
+inline constexpr std::chrono::seconds kSessionCacheTime{5};
+inline constexpr std::size_t kSessionCacheSize = 10'000;
 inline constexpr int kFreeFailures = 3;  // failures before any delay
 inline constexpr int kLockAfterFailures = 10;
 inline constexpr std::chrono::minutes kLockFor{15};
@@ -65,7 +71,8 @@ class Accounts {
 
   Result<LoginOutcome> login(std::string_view username, std::string_view password,
                              std::string_view client_address);
-  // The user a token belongs to, if it is valid now (not expired, revoked or disabled).
+  // The user a token belongs to, if it is valid now (not expired, revoked or disabled; see
+  // kSessionCacheTime).
   Result<std::optional<domain::User>> authenticate(std::string_view token);
   Result<void> logout(std::string_view token);
 
@@ -84,10 +91,17 @@ class Accounts {
   std::chrono::seconds wait_for(std::string_view key, TimePoint now);  // requires m_mutex
   void note_failure(const std::string& key, TimePoint now);            // requires m_mutex
 
+  struct CachedSession {
+    domain::User user;
+    std::string expires_at;
+    TimePoint checked_at{};
+  };
+
   store::Store& m_store;
   Clock m_clock;
   std::mutex m_mutex;
-  std::map<std::string, Throttle, std::less<>> m_throttle;  // guarded by m_mutex
+  std::map<std::string, Throttle, std::less<>> m_throttle;    // guarded by m_mutex
+  std::unordered_map<std::string, CachedSession> m_sessions;  // by token hash; m_mutex
 };
 
 }  // namespace juwei::service

@@ -128,5 +128,27 @@ TEST_F(AccountsTest, AnOlderCostlierHashIsReplacedAtTheNextLogin) {
   EXPECT_TRUE(accounts.login("liumiao", password, "10.0.0.1").value().session.has_value());
 }
 
+// Another process (juwei user disable) changes the database behind this server's back: its
+// remembered session lasts at most kSessionCacheTime more; in-process changes end it at once.
+TEST_F(AccountsTest, ASessionEndedElsewhereEndsHereWithinTheCacheTime) {
+  Accounts server(*m_store, clock());
+  ASSERT_TRUE(server.add_user(m_community, "liumiao", domain::Role::secretary, "correct horse"));
+  ASSERT_TRUE(server.add_user(m_community, "wangli", domain::Role::staff, "correct horse"));
+  const auto a = server.login("liumiao", "correct horse", "10.0.0.1").value().session->token;
+  const auto b = server.login("wangli", "correct horse", "10.0.0.1").value().session->token;
+  ASSERT_TRUE(server.authenticate(a).value().has_value());
+  ASSERT_TRUE(server.authenticate(b).value().has_value());
+
+  Accounts other_process(*m_store, clock());
+  ASSERT_TRUE(other_process.set_disabled("liumiao", true));
+  m_now += kSessionCacheTime - seconds{1};
+  EXPECT_TRUE(server.authenticate(a).value().has_value());  // remembered
+  m_now += seconds{1};
+  EXPECT_FALSE(server.authenticate(a).value().has_value());
+
+  ASSERT_TRUE(server.logout(b));
+  EXPECT_FALSE(server.authenticate(b).value().has_value());  // at once
+}
+
 }  // namespace
 }  // namespace juwei::service
