@@ -420,6 +420,51 @@ TEST_F(Api, ImportUploadsFollowTheCliRules) {
   EXPECT_EQ(call("POST", "/api/v1/residents/import", good, login("gate1"), "text/csv").status, 403);
 }
 
+TEST_F(Api, TheSecretarySetsBuildingStatusAndEveryoneAtTheDeskSeesIt) {
+  const std::string secretary = login("liumiao");
+  Reply r = call("GET", "/api/v1/zones", "", login("gate1"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value zones = r.json();
+  ASSERT_FALSE(zones.at("items").as_array().empty());
+  const std::string building(zones.at("items").as_array()[0].at("building_id").as_string());
+
+  r = call("POST", "/api/v1/buildings/" + building + "/status-changes",
+           R"({"status":"sealed","reason":"3 楼阳性"})", secretary);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.json().at("status_zh"), "封控区");
+  EXPECT_EQ(r.json().at("rule"), "zone.manual");
+  // The same again, an unknown status, an early step-down, and a role that may not.
+  EXPECT_EQ(call("POST", "/api/v1/buildings/" + building + "/status-changes",
+                 R"({"status":"sealed","reason":"again"})", secretary)
+                .status,
+            409);
+  r = call("POST", "/api/v1/buildings/" + building + "/status-changes",
+           R"({"status":"closed","reason":"x"})", secretary);
+  ASSERT_EQ(r.status, 400);
+  EXPECT_EQ(error_fields(r), (std::set<std::string>{"status"}));
+  EXPECT_EQ(
+      call("POST", "/api/v1/buildings/" + building + "/status-changes",
+           R"({"status":"controlled","reason":"x","rule":"zone.sealed_to_controlled"})", secretary)
+          .status,
+      409);
+  EXPECT_EQ(call("POST", "/api/v1/buildings/" + building + "/status-changes",
+                 R"({"status":"controlled","reason":"x"})", login("staff1"))
+                .status,
+            403);
+
+  r = call("GET", "/api/v1/zones", "", login("staff1"));
+  const json::value after = r.json();
+  const auto& first = after.at("items").as_array()[0];
+  EXPECT_EQ(first.at("current").at("status"), "sealed");
+  EXPECT_EQ(first.at("suggestion").at("next"), "controlled");
+  EXPECT_FALSE(first.at("suggestion").at("due").as_bool());
+  EXPECT_GT(first.at("suggestion").at("remaining_seconds").as_int64(), 6 * 86400);
+  r = call("GET", "/api/v1/buildings/" + building + "/status-changes", "", secretary);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.json().at("items").as_array().size(), 1u);
+  EXPECT_EQ(call("GET", "/api/v1/buildings/99999/status-changes", "", secretary).status, 404);
+}
+
 // SIGTERM while a login (argon2id, the slowest request there is) is in flight: the login
 // still gets its answer, and the server exits cleanly.
 TEST_F(Api, StopsGracefullyWithARequestInFlight) {

@@ -80,6 +80,11 @@ std::string data_at(int v) {
         "INSERT INTO idempotency_keys VALUES (1, 1, 'k-1', 'abc', 201, 'application/json', "
         "'{}', '2022-03-28T00:00:00Z');";
   }
+  if (v >= 5) {
+    sql +=
+        "INSERT INTO building_status VALUES (1, 1, 1, 'sealed', '2022-03-28T00:00:00Z', 1, "
+        "'阳性', 'zone.manual');";
+  }
   return sql;
 }
 
@@ -122,6 +127,9 @@ TEST_F(SqliteMigration, EveryPastVersionMigratesToTheLatestKeepingItsData) {
     }
     if (from >= 4) {
       EXPECT_EQ(scalar(file, "SELECT count(*) FROM idempotency_keys"), 1);
+    }
+    if (from >= 5) {
+      EXPECT_EQ(scalar(file, "SELECT count(*) FROM building_status"), 1);
     }
   }
 }

@@ -547,6 +547,42 @@ TEST_P(StoreConformance, ConcurrentReadersSeeOnlyCommittedStates) {
   EXPECT_EQ(bad.load(), 0);
 }
 
+TEST_P(StoreConformance, BuildingStatusKeepsEveryChangeAndTheLatestIsCurrent) {
+  const auto c = seed("A", 0);
+  auto tx = write();
+  const auto b1 = tx->find_building(c, "12号楼").value().value().id;
+  const auto b2 = tx->insert_building(domain::Building{c, 0, "13号楼", 6}).value();
+  using domain::ZoneStatus;
+  EXPECT_EQ(tx->insert_status_change(
+                  StatusChange{c, b1, 0, ZoneStatus::sealed, kNow.data(), 1, "阳性", "zone.manual"})
+                .value(),
+            1);
+  EXPECT_EQ(tx->insert_status_change(StatusChange{c, b1, 0, ZoneStatus::controlled,
+                                                  "2022-04-11T02:00:00Z", 1, "满7天",
+                                                  "zone.sealed_to_controlled"})
+                .value(),
+            2);
+  EXPECT_EQ(tx->insert_status_change(StatusChange{c, b2, 0, ZoneStatus::precaution, kNow.data(), 2,
+                                                  "无病例", "zone.manual"})
+                .value(),
+            1);
+  ASSERT_TRUE(tx->commit().has_value());
+
+  auto rx = read();
+  const auto history = rx->list_status_changes(c, b1).value();
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].status, ZoneStatus::sealed);
+  EXPECT_EQ(history[0].reason, "阳性");
+  EXPECT_EQ(history[1].rule, "zone.sealed_to_controlled");
+  const auto current = rx->current_statuses(c).value();
+  ASSERT_EQ(current.size(), 2u);
+  EXPECT_EQ(current[0].building_id, b1);
+  EXPECT_EQ(current[0].status, ZoneStatus::controlled);
+  EXPECT_EQ(current[0].id, 2);
+  EXPECT_EQ(current[1].status, ZoneStatus::precaution);
+  EXPECT_EQ(current[1].changed_by, 2);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::ValuesIn(kBackends),
                          [](const auto& info) { return info.param.name; });
 

@@ -9,6 +9,7 @@
 #include "http/json_input.hpp"
 #include "service/idempotency.hpp"
 #include "service/resident_import.hpp"
+#include "service/zones.hpp"
 
 namespace juwei::http {
 namespace {
@@ -473,6 +474,74 @@ void add_resident_routes(Router& router, const ApiServices& s,
              idempotent(keys, [s](Request& req) { return import_residents(s, req); }));
 }
 
+const std::vector<std::string> kZoneReaders = {"secretary", "staff", "gate"};
+const std::vector<std::string> kSecretary = {"secretary"};
+
+js::object status_change_json(const store::StatusChange& c) {
+  return js::object{{"id", std::to_string(c.id)},
+                    {"building_id", std::to_string(c.building_id)},
+                    {"status", domain::to_code(c.status)},
+                    {"status_zh", domain::to_label_zh(c.status)},
+                    {"changed_at", c.changed_at},
+                    {"changed_by", std::to_string(c.changed_by)},
+                    {"reason", c.reason},
+                    {"rule", c.rule}};
+}
+
+js::value suggestion_json(const std::optional<domain::ZoneSuggestion>& s) {
+  if (!s) return nullptr;
+  return js::object{
+      {"next", domain::to_code(*s->next)},         {"next_zh", domain::to_label_zh(*s->next)},
+      {"due_at", service::iso_utc(s->due_at)},     {"due", s->due},
+      {"remaining_seconds", s->remaining.count()}, {"rule", s->rule}};
+}
+
+void add_zone_routes(Router& router, std::shared_ptr<service::Zones> zones) {
+  router.add("GET", "/api/v1/zones", kZoneReaders, [zones](Request& req) {
+    auto overview = zones->overview(req.principal->community_id);
+    if (!overview) return from_error(overview.error());
+    js::array items;
+    for (const service::BuildingZone& z : *overview) {
+      js::object o{{"building_id", std::to_string(z.building.id)},
+                   {"building", z.building.name},
+                   {"current", nullptr},
+                   {"suggestion", suggestion_json(z.suggestion)}};
+      if (z.current) o["current"] = status_change_json(*z.current);
+      items.push_back(std::move(o));
+    }
+    return json(200, js::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
+  });
+  router.add("GET", "/api/v1/buildings/{id}/status-changes", kDesk, [zones](Request& req) {
+    const auto id = path_id(req);
+    if (!id) return not_found();
+    auto history = zones->history(req.principal->community_id, *id);
+    if (!history) return from_error(history.error());
+    js::array items;
+    for (const auto& c : *history)
+      items.push_back(status_change_json(c));
+    return json(200, js::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
+  });
+  router.add("POST", "/api/v1/buildings/{id}/status-changes", kSecretary, [zones](Request& req) {
+    const auto id = path_id(req);
+    if (!id) return not_found();
+    auto body = json_body(req, {{"status", JsonType::string, true},
+                                {"reason", JsonType::string, true},
+                                {"rule", JsonType::string}});
+    if (!body) return body.error();
+    const auto status = domain::zone_status_from_code(*string_field(*body, "status"));
+    if (!status) {
+      return problem(400, "Bad Request", "the request has invalid fields",
+                     {{"status", "sealed, controlled or precaution", "status.unknown",
+                       "应为 sealed（封控区）、controlled（管控区）或 precaution（防范区）"}});
+    }
+    auto change =
+        zones->set_status(req.principal->community_id, *id, *status, req.principal->user_id,
+                          *string_field(*body, "reason"), string_field(*body, "rule").value_or(""));
+    if (!change) return from_error(change.error());
+    return json(201, status_change_json(*change));
+  });
+}
+
 }  // namespace
 
 Authenticator make_authenticator(service::Accounts& accounts) {
@@ -536,6 +605,7 @@ void add_api_routes(Router& router, const ApiServices& services) {
   add_building_routes(router, services, keys);
   add_household_routes(router, services, keys);
   add_resident_routes(router, services, keys);
+  add_zone_routes(router, std::make_shared<service::Zones>(services.store, services.clock));
 }
 
 }  // namespace juwei::http

@@ -25,4 +25,29 @@ domain::Date local_date(TimePoint t, std::chrono::minutes utc_offset) {
   return domain::Date{std::chrono::floor<std::chrono::days>(t + utc_offset)};
 }
 
+std::optional<TimePoint> parse_iso_utc(std::string_view text) {
+  // YYYY-MM-DDTHH:MM:SSZ, exactly.
+  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':' || text[19] != 'Z') {
+    return std::nullopt;
+  }
+  auto number = [&](std::size_t at, std::size_t n) -> std::optional<int> {
+    int v = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+      if (text[i] < '0' || text[i] > '9') return std::nullopt;
+      v = v * 10 + (text[i] - '0');
+    }
+    return v;
+  };
+  const auto y = number(0, 4), mo = number(5, 2), d = number(8, 2);
+  const auto h = number(11, 2), mi = number(14, 2), s = number(17, 2);
+  if (!y || !mo || !d || !h || !mi || !s || *h > 23 || *mi > 59 || *s > 59) return std::nullopt;
+  const std::chrono::year_month_day date{std::chrono::year{*y},
+                                         std::chrono::month{static_cast<unsigned>(*mo)},
+                                         std::chrono::day{static_cast<unsigned>(*d)}};
+  if (!date.ok()) return std::nullopt;
+  return std::chrono::sys_days{date} + std::chrono::hours{*h} + std::chrono::minutes{*mi} +
+         std::chrono::seconds{*s};
+}
+
 }  // namespace juwei::service

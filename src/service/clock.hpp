@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "domain/registry.hpp"
 
@@ -19,6 +21,8 @@ Clock fixed_clock(TimePoint at);
 
 // "2022-04-04T02:00:00Z"
 std::string iso_utc(TimePoint t);
+// The inverse of iso_utc; nullopt for any other shape or an impossible date or time.
+std::optional<TimePoint> parse_iso_utc(std::string_view text);
 
 inline constexpr std::chrono::minutes kShanghaiOffset{8 * 60};
 

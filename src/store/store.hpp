@@ -18,6 +18,7 @@
 
 #include "domain/account.hpp"
 #include "domain/registry.hpp"
+#include "domain/zone.hpp"
 
 namespace juwei::store {
 
@@ -109,6 +110,18 @@ struct IdempotencyRecord {
   std::string created_at;
 };
 
+// One change of a building's status; the latest change is the building's status.
+struct StatusChange {
+  domain::CommunityId community_id = 0;
+  domain::BuildingId building_id = 0;
+  std::int64_t id = 0;  // per building, from 1
+  domain::ZoneStatus status = domain::ZoneStatus::precaution;
+  std::string changed_at;  // ISO-8601 UTC
+  domain::UserId changed_by = 0;
+  std::string reason;
+  std::string rule;  // the rule id behind it ("zone.manual", "zone.sealed_to_controlled", ...)
+};
+
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -186,6 +199,14 @@ class Transaction {
   // Revokes every session of a user (password change, account disabled).
   virtual Result<void> revoke_sessions_of(domain::CommunityId c, domain::UserId id,
                                           std::string_view now) = 0;
+
+  // Building status: changes are appended, never edited.
+  virtual Result<std::int64_t> insert_status_change(const StatusChange& change) = 0;
+  // A building's changes, oldest first.
+  virtual Result<std::vector<StatusChange>> list_status_changes(domain::CommunityId c,
+                                                                domain::BuildingId b) = 0;
+  // The latest change of every building that has one, by building.
+  virtual Result<std::vector<StatusChange>> current_statuses(domain::CommunityId c) = 0;
 
   // Idempotency keys: insert fails with conflict when the user has used the key already.
   virtual Result<void> insert_idempotency_key(const IdempotencyRecord& r) = 0;

@@ -131,11 +131,28 @@ CREATE TABLE idempotency_keys (
 CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
 )sql";
 
+// Building status: every change kept (who, when, why, which rule); the latest is current.
+constexpr std::string_view kBuildingStatus = R"sql(
+CREATE TABLE building_status (
+  community_id INTEGER NOT NULL,
+  building_id  INTEGER NOT NULL,
+  change_id    INTEGER NOT NULL,
+  status       TEXT NOT NULL CHECK (status IN ('sealed', 'controlled', 'precaution')),
+  changed_at   TEXT NOT NULL,
+  changed_by   INTEGER NOT NULL,
+  reason       TEXT NOT NULL,
+  rule         TEXT NOT NULL,
+  PRIMARY KEY (community_id, building_id, change_id),
+  FOREIGN KEY (community_id, building_id) REFERENCES buildings (community_id, building_id)
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "registry: streets, communities, buildings, households, residents", kRegistry},
     Migration{2, "import history", kImports},
     Migration{3, "users and sessions", kAccounts},
     Migration{4, "soft deletes, search indexes, idempotency keys", kRemovalsSearchIdempotency},
+    Migration{5, "building status history", kBuildingStatus},
 };
 
 }  // namespace

@@ -254,6 +254,10 @@ class SqliteTransaction final : public Transaction {
                               std::string_view now) override;
   Result<void> revoke_sessions_of(CommunityId c, domain::UserId id, std::string_view now) override;
 
+  Result<std::int64_t> insert_status_change(const StatusChange& change) override;
+  Result<std::vector<StatusChange>> list_status_changes(CommunityId c, BuildingId b) override;
+  Result<std::vector<StatusChange>> current_statuses(CommunityId c) override;
+
   Result<void> insert_idempotency_key(const IdempotencyRecord& r) override;
   Result<std::optional<IdempotencyRecord>> find_idempotency_key(CommunityId c, domain::UserId user,
                                                                 std::string_view key) override;
@@ -991,6 +995,74 @@ Result<void> SqliteTransaction::revoke_sessions_of(CommunityId c, domain::UserId
   if (!s) return std::unexpected(s.error());
   s->bind(1, c).bind(2, id).bind(3, now);
   return s->run("revoke sessions");
+}
+
+Result<std::int64_t> SqliteTransaction::insert_status_change(const StatusChange& change) {
+  auto s = prepare(
+      "INSERT INTO building_status (community_id, building_id, change_id, status, changed_at, "
+      "changed_by, reason, rule) SELECT ?1, ?2, coalesce(max(change_id), 0) + 1, ?3, ?4, ?5, ?6, "
+      "?7 FROM building_status WHERE community_id = ?1 AND building_id = ?2 "
+      "RETURNING change_id");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, change.community_id)
+      .bind(2, change.building_id)
+      .bind(3, domain::to_code(change.status))
+      .bind(4, change.changed_at)
+      .bind(5, change.changed_by)
+      .bind(6, change.reason)
+      .bind(7, change.rule);
+  auto row = s->step("insert status change");
+  if (!row) return std::unexpected(row.error());
+  const std::int64_t id = s->integer(0);
+  if (auto done = s->step("insert status change"); !done) return std::unexpected(done.error());
+  return id;
+}
+
+StatusChange read_status_change(CommunityId c, const Stmt& s) {
+  return StatusChange{
+      c,
+      s.integer(0),
+      s.integer(1),
+      domain::zone_status_from_code(s.text(2)).value_or(domain::ZoneStatus::precaution),
+      s.text(3),
+      s.integer(4),
+      s.text(5),
+      s.text(6)};
+}
+
+Result<std::vector<StatusChange>> SqliteTransaction::list_status_changes(CommunityId c,
+                                                                         BuildingId b) {
+  auto s = prepare(
+      "SELECT building_id, change_id, status, changed_at, changed_by, reason, rule "
+      "FROM building_status WHERE community_id = ?1 AND building_id = ?2 ORDER BY change_id");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, b);
+  std::vector<StatusChange> out;
+  while (true) {
+    auto row = s->step("list status changes");
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.push_back(read_status_change(c, *s));
+  }
+  return out;
+}
+
+Result<std::vector<StatusChange>> SqliteTransaction::current_statuses(CommunityId c) {
+  auto s = prepare(
+      "SELECT s.building_id, s.change_id, s.status, s.changed_at, s.changed_by, s.reason, s.rule "
+      "FROM building_status s WHERE s.community_id = ?1 AND s.change_id = "
+      "(SELECT max(change_id) FROM building_status t WHERE t.community_id = s.community_id "
+      "AND t.building_id = s.building_id) ORDER BY s.building_id");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c);
+  std::vector<StatusChange> out;
+  while (true) {
+    auto row = s->step("current statuses");
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.push_back(read_status_change(c, *s));
+  }
+  return out;
 }
 
 Result<void> SqliteTransaction::insert_idempotency_key(const IdempotencyRecord& r) {
