@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -183,6 +185,9 @@ TEST_F(Api, RolesAreCheckedOnEveryRoute) {
   std::map<std::string, std::string> tokens;
   for (const auto& [user, role] : users)
     tokens[role] = login(user);
+  // Record 1 of each kind exists: round 1 too.
+  ASSERT_EQ(call("POST", "/api/v1/rounds", R"({"day":"2022-04-04"})", tokens["secretary"]).status,
+            201);
   int checked = 0;
   for (const auto& [route, roles] : routes) {
     if (roles.empty() || route == "DELETE /api/v1/session") continue;  // public; logout below
@@ -465,19 +470,79 @@ TEST_F(Api, TheSecretarySetsBuildingStatusAndEveryoneAtTheDeskSeesIt) {
   EXPECT_EQ(call("GET", "/api/v1/buildings/99999/status-changes", "", secretary).status, 404);
 }
 
-// SIGTERM while a login (argon2id, the slowest request there is) is in flight: the login
-// still gets its answer, and the server exits cleanly.
+TEST_F(Api, ASamplingPointFillsTubesAndTheDeskSeesCoverage) {
+  const std::string staff = login("staff1");
+  Reply r = call("POST", "/api/v1/rounds", R"({"day":"2022-04-05"})", staff);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string round(r.json().at("id").as_string());
+  const json::value page = call("GET", "/api/v1/residents?limit=11", "", staff).json();
+  const auto& residents = page.at("items").as_array();
+  ASSERT_EQ(residents.size(), 11u);
+  const std::string volunteer = login("vol1");
+  const std::string path = "/api/v1/rounds/" + round + "/samples";
+  auto swab = [&](const json::value& resident, const std::string& tube) {
+    return call("POST", path,
+                R"({"tube_code":")" + tube + R"(","resident_id":")" +
+                    std::string(resident.at("id").as_string()) + R"("})",
+                volunteer);
+  };
+  for (std::size_t i = 0; i < 10; ++i) {
+    r = swab(residents[i], "API-T1");
+    ASSERT_EQ(r.status, 201) << i << r.body;
+  }
+  r = swab(residents[10], "API-T1");
+  ASSERT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(r.json().at("errors").as_array()[0].at("code"), "sample.tube_full");
+  EXPECT_FALSE(r.json().at("errors").as_array()[0].at("message_zh").as_string().empty());
+  r = swab(residents[0], "API-T2");
+  EXPECT_EQ(r.status, 409) << r.body;  // sampled already, no resample reason
+  EXPECT_EQ(
+      call("POST", path, R"({"tube_code":"X","resident_id":"1","kind":"big"})", volunteer).status,
+      400);
+
+  r = call("GET", "/api/v1/rounds/" + round + "/coverage", "", staff);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("sampled").as_int64(), 10);
+  EXPECT_GE(r.json().at("expected").as_int64(), 80);  // the generated register, at least
+  EXPECT_EQ(call("GET", "/api/v1/rounds/999/coverage", "", staff).status, 404);
+  EXPECT_EQ(call("GET", "/api/v1/rounds/" + round + "/coverage", "", volunteer).status, 403);
+}
+
+// The server's juwei_http_open_connections gauge, read with its own curl (call() is not
+// for use from two threads at once); -1 when unreadable.
+int open_connections(const std::string& base) {
+  const std::string cmd = "curl -s '" + base + "/metrics' | grep '^juwei_http_open_connections '";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return -1;
+  char line[256] = {};
+  const bool got = std::fgets(line, sizeof line, p) != nullptr;
+  pclose(p);
+  return got ? std::atoi(line + std::strlen("juwei_http_open_connections ")) : -1;
+}
+
+// SIGTERM while a long request is being handled (a dry-run import of 30,000 rows, most of a
+// second): it still gets its answer, and the server exits cleanly.
 TEST_F(Api, StopsGracefullyWithARequestInFlight) {
+  const fs::path csv = *s_dir / "big.csv";
+  run("gen --households 11000 --residents 30000 --volunteers 10 --seed 9 --csv " + csv.string());
+  const std::string staff = login("staff1");
   Reply in_flight;
   std::thread client([&] {
     in_flight =
-        call("POST", "/api/v1/session", R"({"username":"staff1","password":"password-staff1"})");
+        call("POST", "/api/v1/residents/import?dry_run=true", slurp(csv), staff, "text/csv");
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  // Wait until the upload's connection is open (the gauge counts the poll's own too), give
+  // the 2 MB body a moment to arrive, then stop the server while the import runs.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (open_connections(*s_base) < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
   s_server->terminate();
   client.join();
   const int status = s_server->wait();
-  EXPECT_EQ(in_flight.status, 201) << in_flight.body;
+  ASSERT_EQ(in_flight.status, 200) << in_flight.body;
+  EXPECT_EQ(in_flight.json().at("rows").as_int64(), 30000);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
   start_server();  // for any test that runs after this one in the same process

@@ -85,6 +85,12 @@ std::string data_at(int v) {
         "INSERT INTO building_status VALUES (1, 1, 1, 'sealed', '2022-03-28T00:00:00Z', 1, "
         "'阳性', 'zone.manual');";
   }
+  if (v >= 6) {
+    sql +=
+        "INSERT INTO screening_rounds VALUES (1, 1, '2022-04-04', '', '2022-04-04T00:00:00Z', 1);"
+        "INSERT INTO tubes VALUES (1, 'T1', 1, 'pooled', '2022-04-04T00:00:00Z');"
+        "INSERT INTO samples VALUES (1, 1, 1, 'T1', 1, '2022-04-04T00:00:00Z', 1, 0, '');";
+  }
   return sql;
 }
 
@@ -130,6 +136,9 @@ TEST_F(SqliteMigration, EveryPastVersionMigratesToTheLatestKeepingItsData) {
     }
     if (from >= 5) {
       EXPECT_EQ(scalar(file, "SELECT count(*) FROM building_status"), 1);
+    }
+    if (from >= 6) {
+      EXPECT_EQ(scalar(file, "SELECT count(*) FROM samples"), 1);
     }
   }
 }

@@ -9,6 +9,7 @@
 #include "http/json_input.hpp"
 #include "service/idempotency.hpp"
 #include "service/resident_import.hpp"
+#include "service/screening.hpp"
 #include "service/zones.hpp"
 
 namespace juwei::http {
@@ -542,6 +543,109 @@ void add_zone_routes(Router& router, std::shared_ptr<service::Zones> zones) {
   });
 }
 
+const std::vector<std::string> kSamplers = {"secretary", "staff", "volunteer"};
+
+js::object round_json(const store::ScreeningRound& r) {
+  js::array buildings;
+  for (domain::BuildingId b : r.buildings)
+    buildings.emplace_back(std::to_string(b));
+  return js::object{{"id", std::to_string(r.id)},
+                    {"day", r.day},
+                    {"buildings", std::move(buildings)},
+                    {"created_at", r.created_at},
+                    {"created_by", std::to_string(r.created_by)}};
+}
+
+js::object sample_json(const store::Sample& s) {
+  return js::object{{"id", std::to_string(s.id)}, {"round_id", std::to_string(s.round_id)},
+                    {"tube_code", s.tube_code},   {"resident_id", std::to_string(s.resident_id)},
+                    {"sampled_at", s.sampled_at}, {"sampled_by", std::to_string(s.sampled_by)},
+                    {"at_home", s.at_home},       {"resample_reason", s.resample_reason}};
+}
+
+void add_screening_routes(Router& router, std::shared_ptr<service::Screening> screening,
+                          const std::shared_ptr<service::Idempotency>& keys) {
+  router.add("GET", "/api/v1/rounds", kDesk, [screening](Request& req) {
+    auto rounds = screening->rounds(req.principal->community_id);
+    if (!rounds) return from_error(rounds.error());
+    js::array items;
+    for (const auto& r : *rounds)
+      items.push_back(round_json(r));
+    return json(200, js::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
+  });
+  router.add("POST", "/api/v1/rounds", kDesk, idempotent(keys, [screening](Request& req) {
+               auto body = json_body(
+                   req, {{"day", JsonType::string, true}, {"buildings", JsonType::strings}});
+               if (!body) return body.error();
+               std::vector<domain::BuildingId> buildings;
+               if (const auto* list = body->if_contains("buildings"); list && list->is_array()) {
+                 for (const auto& b : list->as_array()) {
+                   const auto id = to_int(std::string_view(b.as_string()));
+                   if (!id || *id <= 0) {
+                     return problem(400, "Bad Request", "the request has invalid fields",
+                                    {{"buildings", "building ids (strings of digits)"}});
+                   }
+                   buildings.push_back(*id);
+                 }
+               }
+               auto round =
+                   screening->create_round(req.principal->community_id, *string_field(*body, "day"),
+                                           buildings, req.principal->user_id);
+               if (!round) return from_error(round.error());
+               return created(false, "rounds", round->id, round_json(*round));
+             }));
+  router.add(
+      "POST", "/api/v1/rounds/{id}/samples", kSamplers, idempotent(keys, [screening](Request& req) {
+        const auto id = path_id(req);
+        if (!id) return not_found();
+        auto body = json_body(req, {{"tube_code", JsonType::string, true},
+                                    {"kind", JsonType::string},
+                                    {"resident_id", JsonType::id, true},
+                                    {"at_home", JsonType::boolean},
+                                    {"resample_reason", JsonType::string}});
+        if (!body) return body.error();
+        service::SampleInput in;
+        in.tube_code = *string_field(*body, "tube_code");
+        if (auto kind = string_field(*body, "kind")) {
+          const auto parsed = domain::tube_kind_from_code(*kind);
+          if (!parsed) {
+            return problem(400, "Bad Request", "the request has invalid fields",
+                           {{"kind", "pooled or single", "kind.unknown",
+                             "应为 pooled（混管）或 single（单管）"}});
+          }
+          in.kind = *parsed;
+        }
+        in.resident_id = *int_field(*body, "resident_id");
+        in.at_home = bool_field(*body, "at_home").value_or(false);
+        in.resample_reason = string_field(*body, "resample_reason").value_or("");
+        auto sample =
+            screening->record_sample(req.principal->community_id, *id, in, req.principal->user_id);
+        if (!sample) return from_error(sample.error());
+        return json(201, sample_json(*sample));
+      }));
+  router.add("GET", "/api/v1/rounds/{id}/coverage", kDesk, [screening](Request& req) {
+    const auto id = path_id(req);
+    if (!id) return not_found();
+    auto coverage = screening->coverage(req.principal->community_id, *id);
+    if (!coverage) return from_error(coverage.error());
+    js::array items;
+    std::int64_t expected = 0;
+    std::int64_t sampled = 0;
+    for (const auto& b : *coverage) {
+      expected += b.expected;
+      sampled += b.sampled;
+      items.push_back(js::object{{"building_id", std::to_string(b.building_id)},
+                                 {"building", b.building},
+                                 {"expected", b.expected},
+                                 {"sampled", b.sampled}});
+    }
+    return json(200, js::object{{"round_id", std::to_string(*id)},
+                                {"expected", expected},
+                                {"sampled", sampled},
+                                {"buildings", std::move(items)}});
+  });
+}
+
 }  // namespace
 
 Authenticator make_authenticator(service::Accounts& accounts) {
@@ -606,6 +710,8 @@ void add_api_routes(Router& router, const ApiServices& services) {
   add_household_routes(router, services, keys);
   add_resident_routes(router, services, keys);
   add_zone_routes(router, std::make_shared<service::Zones>(services.store, services.clock));
+  add_screening_routes(router, std::make_shared<service::Screening>(services.store, services.clock),
+                       keys);
 }
 
 }  // namespace juwei::http

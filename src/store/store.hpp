@@ -18,6 +18,7 @@
 
 #include "domain/account.hpp"
 #include "domain/registry.hpp"
+#include "domain/screening.hpp"
 #include "domain/zone.hpp"
 
 namespace juwei::store {
@@ -122,6 +123,35 @@ struct StatusChange {
   std::string rule;  // the rule id behind it ("zone.manual", "zone.sealed_to_controlled", ...)
 };
 
+struct ScreeningRound {
+  domain::CommunityId community_id = 0;
+  std::int64_t id = 0;
+  std::string day;                            // YYYY-MM-DD, the community's calendar day
+  std::vector<domain::BuildingId> buildings;  // empty: the whole community
+  std::string created_at;
+  domain::UserId created_by = 0;
+};
+
+struct Sample {
+  domain::CommunityId community_id = 0;
+  std::int64_t round_id = 0;
+  std::int64_t id = 0;
+  std::string tube_code;
+  domain::ResidentId resident_id = 0;
+  std::string sampled_at;
+  domain::UserId sampled_by = 0;
+  bool at_home = false;
+  std::string resample_reason;
+};
+
+// One building's share of a round: its live residents and how many of them have a sample.
+struct BuildingCoverage {
+  domain::BuildingId building_id = 0;
+  std::string building;
+  std::int64_t expected = 0;
+  std::int64_t sampled = 0;
+};
+
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -207,6 +237,25 @@ class Transaction {
                                                                 domain::BuildingId b) = 0;
   // The latest change of every building that has one, by building.
   virtual Result<std::vector<StatusChange>> current_statuses(domain::CommunityId c) = 0;
+
+  // Screening rounds, tubes and samples. A tube code is unique in a community (conflict).
+  virtual Result<std::int64_t> insert_round(const ScreeningRound& round) = 0;
+  virtual Result<std::optional<ScreeningRound>> get_round(domain::CommunityId c,
+                                                          std::int64_t id) = 0;
+  virtual Result<std::vector<ScreeningRound>> list_rounds(domain::CommunityId c) = 0;
+  // The tube's round and kind and how many swabs it holds; exists=false when never scanned.
+  virtual Result<domain::TubeState> find_tube(domain::CommunityId c, std::string_view code) = 0;
+  virtual Result<void> insert_tube(domain::CommunityId c, std::string_view code,
+                                   std::int64_t round_id, domain::TubeKind kind,
+                                   std::string_view now) = 0;
+  virtual Result<std::int64_t> insert_sample(const Sample& sample) = 0;
+  virtual Result<std::int64_t> count_samples_of(domain::CommunityId c, std::int64_t round_id,
+                                                domain::ResidentId resident) = 0;
+  virtual Result<std::vector<Sample>> list_samples_of(domain::CommunityId c, std::int64_t round_id,
+                                                      domain::ResidentId resident) = 0;
+  // Every live building with its live residents and those sampled in the round.
+  virtual Result<std::vector<BuildingCoverage>> round_coverage(domain::CommunityId c,
+                                                               std::int64_t round_id) = 0;
 
   // Idempotency keys: insert fails with conflict when the user has used the key already.
   virtual Result<void> insert_idempotency_key(const IdempotencyRecord& r) = 0;

@@ -147,12 +147,52 @@ CREATE TABLE building_status (
 ) WITHOUT ROWID;
 )sql";
 
+// Screening rounds: a tube belongs to one round (its code is unique in the community), a
+// sample is one resident swabbed into one tube.
+constexpr std::string_view kScreening = R"sql(
+CREATE TABLE screening_rounds (
+  community_id INTEGER NOT NULL REFERENCES communities (community_id),
+  round_id     INTEGER NOT NULL,
+  day          TEXT NOT NULL,
+  buildings    TEXT NOT NULL DEFAULT '',
+  created_at   TEXT NOT NULL,
+  created_by   INTEGER NOT NULL,
+  PRIMARY KEY (community_id, round_id)
+) WITHOUT ROWID;
+CREATE TABLE tubes (
+  community_id INTEGER NOT NULL,
+  tube_code    TEXT NOT NULL,
+  round_id     INTEGER NOT NULL,
+  kind         TEXT NOT NULL CHECK (kind IN ('pooled', 'single')),
+  created_at   TEXT NOT NULL,
+  PRIMARY KEY (community_id, tube_code),
+  FOREIGN KEY (community_id, round_id) REFERENCES screening_rounds (community_id, round_id)
+) WITHOUT ROWID;
+CREATE TABLE samples (
+  community_id    INTEGER NOT NULL,
+  round_id        INTEGER NOT NULL,
+  sample_id       INTEGER NOT NULL,
+  tube_code       TEXT NOT NULL,
+  resident_id     INTEGER NOT NULL,
+  sampled_at      TEXT NOT NULL,
+  sampled_by      INTEGER NOT NULL,
+  at_home         INTEGER NOT NULL DEFAULT 0 CHECK (at_home IN (0, 1)),
+  resample_reason TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (community_id, round_id, sample_id),
+  FOREIGN KEY (community_id, tube_code) REFERENCES tubes (community_id, tube_code),
+  FOREIGN KEY (community_id, resident_id) REFERENCES residents (community_id, resident_id)
+) WITHOUT ROWID;
+CREATE INDEX samples_by_tube ON samples (community_id, tube_code);
+CREATE INDEX samples_by_resident ON samples (community_id, round_id, resident_id);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "registry: streets, communities, buildings, households, residents", kRegistry},
     Migration{2, "import history", kImports},
     Migration{3, "users and sessions", kAccounts},
     Migration{4, "soft deletes, search indexes, idempotency keys", kRemovalsSearchIdempotency},
     Migration{5, "building status history", kBuildingStatus},
+    Migration{6, "screening rounds, tubes and samples", kScreening},
 };
 
 }  // namespace

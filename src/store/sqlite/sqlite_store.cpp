@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <charconv>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -258,6 +259,20 @@ class SqliteTransaction final : public Transaction {
   Result<std::vector<StatusChange>> list_status_changes(CommunityId c, BuildingId b) override;
   Result<std::vector<StatusChange>> current_statuses(CommunityId c) override;
 
+  Result<std::int64_t> insert_round(const ScreeningRound& round) override;
+  Result<std::optional<ScreeningRound>> get_round(CommunityId c, std::int64_t id) override;
+  Result<std::vector<ScreeningRound>> list_rounds(CommunityId c) override;
+  Result<domain::TubeState> find_tube(CommunityId c, std::string_view code) override;
+  Result<void> insert_tube(CommunityId c, std::string_view code, std::int64_t round_id,
+                           domain::TubeKind kind, std::string_view now) override;
+  Result<std::int64_t> insert_sample(const Sample& sample) override;
+  Result<std::int64_t> count_samples_of(CommunityId c, std::int64_t round_id,
+                                        ResidentId resident) override;
+  Result<std::vector<Sample>> list_samples_of(CommunityId c, std::int64_t round_id,
+                                              ResidentId resident) override;
+  Result<std::vector<BuildingCoverage>> round_coverage(CommunityId c,
+                                                       std::int64_t round_id) override;
+
   Result<void> insert_idempotency_key(const IdempotencyRecord& r) override;
   Result<std::optional<IdempotencyRecord>> find_idempotency_key(CommunityId c, domain::UserId user,
                                                                 std::string_view key) override;
@@ -267,7 +282,7 @@ class SqliteTransaction final : public Transaction {
   Result<std::int64_t> purge_idempotency_keys(std::string_view before) override;
 
  private:
-  enum class Sequence { building, household, resident, import, user };
+  enum class Sequence { building, household, resident, import, user, round };
   Result<std::optional<StoredUser>> read_user(Stmt& s, std::string_view what);
   Result<void> run_changing_one(Stmt& s, std::string_view what);
   // Next free id of a per-community sequence; read once per transaction, then counted here
@@ -367,6 +382,9 @@ Result<std::int64_t> SqliteTransaction::next_id(Sequence seq, CommunityId c) {
       break;
     case Sequence::user:
       sql = "SELECT coalesce(max(user_id), 0) + 1 FROM users WHERE community_id = ?1";
+      break;
+    case Sequence::round:
+      sql = "SELECT coalesce(max(round_id), 0) + 1 FROM screening_rounds WHERE community_id = ?1";
       break;
   }
   auto s = prepare(sql);
@@ -1061,6 +1079,181 @@ Result<std::vector<StatusChange>> SqliteTransaction::current_statuses(CommunityI
     if (!row) return std::unexpected(row.error());
     if (!*row) break;
     out.push_back(read_status_change(c, *s));
+  }
+  return out;
+}
+
+std::string join_ids(const std::vector<BuildingId>& ids) {
+  std::string out;
+  for (BuildingId id : ids) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(id);
+  }
+  return out;
+}
+
+std::vector<BuildingId> split_ids(std::string_view text) {
+  std::vector<BuildingId> out;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    const auto part = text.substr(0, comma);
+    BuildingId id = 0;
+    std::from_chars(part.data(), part.data() + part.size(), id);
+    out.push_back(id);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+Result<std::int64_t> SqliteTransaction::insert_round(const ScreeningRound& round) {
+  auto id = next_id(Sequence::round, round.community_id);
+  if (!id) return id;
+  auto s = prepare(
+      "INSERT INTO screening_rounds (community_id, round_id, day, buildings, created_at, "
+      "created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, round.community_id)
+      .bind(2, *id)
+      .bind(3, round.day)
+      .bind(4, join_ids(round.buildings))
+      .bind(5, round.created_at)
+      .bind(6, round.created_by);
+  if (auto r = s->run("insert round"); !r) return std::unexpected(r.error());
+  return *id;
+}
+
+ScreeningRound read_round(CommunityId c, const Stmt& s) {
+  return ScreeningRound{c, s.integer(0), s.text(1), split_ids(s.text(2)), s.text(3), s.integer(4)};
+}
+
+Result<std::optional<ScreeningRound>> SqliteTransaction::get_round(CommunityId c, std::int64_t id) {
+  auto s = prepare(
+      "SELECT round_id, day, buildings, created_at, created_by FROM screening_rounds "
+      "WHERE community_id = ?1 AND round_id = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, id);
+  auto row = s->step("get round");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<ScreeningRound>();
+  return read_round(c, *s);
+}
+
+Result<std::vector<ScreeningRound>> SqliteTransaction::list_rounds(CommunityId c) {
+  auto s = prepare(
+      "SELECT round_id, day, buildings, created_at, created_by FROM screening_rounds "
+      "WHERE community_id = ?1 ORDER BY round_id");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c);
+  std::vector<ScreeningRound> out;
+  while (true) {
+    auto row = s->step("list rounds");
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.push_back(read_round(c, *s));
+  }
+  return out;
+}
+
+Result<domain::TubeState> SqliteTransaction::find_tube(CommunityId c, std::string_view code) {
+  auto s = prepare(
+      "SELECT t.round_id, t.kind, (SELECT count(*) FROM samples x WHERE x.community_id = "
+      "t.community_id AND x.tube_code = t.tube_code) FROM tubes t "
+      "WHERE t.community_id = ?1 AND t.tube_code = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, code);
+  auto row = s->step("find tube");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return domain::TubeState{};
+  return domain::TubeState{
+      true, s->integer(0),
+      domain::tube_kind_from_code(s->text(1)).value_or(domain::TubeKind::pooled),
+      static_cast<int>(s->integer(2))};
+}
+
+Result<void> SqliteTransaction::insert_tube(CommunityId c, std::string_view code,
+                                            std::int64_t round_id, domain::TubeKind kind,
+                                            std::string_view now) {
+  auto s = prepare(
+      "INSERT INTO tubes (community_id, tube_code, round_id, kind, created_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, code).bind(3, round_id).bind(4, domain::to_code(kind)).bind(5, now);
+  return s->run("insert tube");
+}
+
+Result<std::int64_t> SqliteTransaction::insert_sample(const Sample& sample) {
+  auto s = prepare(
+      "INSERT INTO samples (community_id, round_id, sample_id, tube_code, resident_id, "
+      "sampled_at, sampled_by, at_home, resample_reason) SELECT ?1, ?2, "
+      "coalesce(max(sample_id), 0) + 1, ?3, ?4, ?5, ?6, ?7, ?8 FROM samples "
+      "WHERE community_id = ?1 AND round_id = ?2 RETURNING sample_id");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, sample.community_id)
+      .bind(2, sample.round_id)
+      .bind(3, sample.tube_code)
+      .bind(4, sample.resident_id)
+      .bind(5, sample.sampled_at)
+      .bind(6, sample.sampled_by)
+      .bind(7, std::int64_t{sample.at_home ? 1 : 0})
+      .bind(8, sample.resample_reason);
+  auto row = s->step("insert sample");
+  if (!row) return std::unexpected(row.error());
+  const std::int64_t id = s->integer(0);
+  if (auto done = s->step("insert sample"); !done) return std::unexpected(done.error());
+  return id;
+}
+
+Result<std::int64_t> SqliteTransaction::count_samples_of(CommunityId c, std::int64_t round_id,
+                                                         ResidentId resident) {
+  auto s = prepare(
+      "SELECT count(*) FROM samples WHERE community_id = ?1 AND round_id = ?2 AND "
+      "resident_id = ?3");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, round_id).bind(3, resident);
+  if (auto row = s->step("count samples"); !row) return std::unexpected(row.error());
+  return s->integer(0);
+}
+
+Result<std::vector<Sample>> SqliteTransaction::list_samples_of(CommunityId c, std::int64_t round_id,
+                                                               ResidentId resident) {
+  auto s = prepare(
+      "SELECT sample_id, tube_code, sampled_at, sampled_by, at_home, resample_reason "
+      "FROM samples WHERE community_id = ?1 AND round_id = ?2 AND resident_id = ?3 "
+      "ORDER BY sample_id");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, round_id).bind(3, resident);
+  std::vector<Sample> out;
+  while (true) {
+    auto row = s->step("list samples");
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.push_back(Sample{c, round_id, s->integer(0), s->text(1), resident, s->text(2),
+                         s->integer(3), s->integer(4) != 0, s->text(5)});
+  }
+  return out;
+}
+
+Result<std::vector<BuildingCoverage>> SqliteTransaction::round_coverage(CommunityId c,
+                                                                        std::int64_t round_id) {
+  auto s = prepare(
+      "SELECT b.building_id, b.name, count(r.resident_id), count(x.resident_id) "
+      "FROM buildings b JOIN households h ON h.community_id = b.community_id AND "
+      "h.building_id = b.building_id AND h.deleted_at IS NULL "
+      "JOIN residents r ON r.community_id = h.community_id AND r.household_id = h.household_id "
+      "AND r.deleted_at IS NULL "
+      "LEFT JOIN (SELECT DISTINCT resident_id FROM samples WHERE community_id = ?1 AND "
+      "round_id = ?2) x ON x.resident_id = r.resident_id "
+      "WHERE b.community_id = ?1 AND b.deleted_at IS NULL "
+      "GROUP BY b.building_id ORDER BY b.building_id");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, round_id);
+  std::vector<BuildingCoverage> out;
+  while (true) {
+    auto row = s->step("round coverage");
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.push_back(BuildingCoverage{s->integer(0), s->text(1), s->integer(2), s->integer(3)});
   }
   return out;
 }

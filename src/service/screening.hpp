@@ -1,0 +1,48 @@
+// Screening rounds at the sampling point: open a round (a day; the whole community or some
+// buildings), scan a tube, swab residents into it. Every refusal of the pooling rules
+// (domain::check_sample) is a conflict naming its rule, in Chinese and English. Coverage per
+// building tells the desk who is still missing.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/screening.hpp"
+#include "service/clock.hpp"
+#include "service/error.hpp"
+#include "store/store.hpp"
+
+namespace juwei::service {
+
+struct SampleInput {
+  std::string tube_code;
+  domain::TubeKind kind = domain::TubeKind::pooled;
+  domain::ResidentId resident_id = 0;
+  bool at_home = false;         // home sampling (bedridden residents)
+  std::string resample_reason;  // needed when the resident has a sample in the round already
+};
+
+inline constexpr std::size_t kMaxTubeCodeBytes = 64;
+
+class Screening {
+ public:
+  Screening(store::Store& store, Clock clock, domain::PoolingRules rules = {});
+
+  Result<store::ScreeningRound> create_round(domain::CommunityId c, std::string_view day,
+                                             const std::vector<domain::BuildingId>& buildings,
+                                             domain::UserId by);
+  Result<std::vector<store::ScreeningRound>> rounds(domain::CommunityId c);
+  Result<store::Sample> record_sample(domain::CommunityId c, std::int64_t round_id,
+                                      const SampleInput& in, domain::UserId by);
+  // The round's buildings (all live ones, or those it names) with expected and sampled counts.
+  Result<std::vector<store::BuildingCoverage>> coverage(domain::CommunityId c,
+                                                        std::int64_t round_id);
+
+ private:
+  store::Store& m_store;
+  Clock m_clock;
+  domain::PoolingRules m_rules;
+};
+
+}  // namespace juwei::service

@@ -1,0 +1,109 @@
+#include "service/screening.hpp"
+
+#include "service/service_test_fixture.hpp"
+
+namespace juwei::service {
+namespace {
+
+using domain::TubeKind;
+
+class ScreeningTest : public ServiceTest {
+ protected:
+  void SetUp() override {
+    ServiceTest::SetUp();
+    Registry registry(*m_store, clock());
+    // 12 residents in 12号楼 (two households) and one in 13号楼.
+    for (int i = 0; i < 13; ++i) {
+      ResidentChange r;
+      r.name = "居民" + std::to_string(i);
+      r.id_number = id_numbers[i];
+      r.building = i < 12 ? "12号楼" : "13号楼";
+      r.room = i < 6 ? "101" : "102";
+      m_residents.push_back(registry.create_resident(m_community, r).value().value.resident.id);
+    }
+    m_b12 = registry.building(m_community, "12号楼").value().id;
+    m_b13 = registry.building(m_community, "13号楼").value().id;
+  }
+  SampleInput swab(int resident, std::string tube, TubeKind kind = TubeKind::pooled) {
+    return SampleInput{std::move(tube), kind, m_residents.at(resident), false, ""};
+  }
+
+  // Valid GB 11643 numbers (check digits computed), one per resident.
+  static constexpr const char* id_numbers[] = {
+      "110105194912310126", "110105194912310222", "110105194912310329", "110105194912310425",
+      "110105194912310521", "110105194912310628", "110105194912310724", "110105194912310820",
+      "110105194912310927", "110105194912311022", "110105194912311129", "110105194912311225",
+      "110105194912311321"};
+  std::vector<domain::ResidentId> m_residents;
+  domain::BuildingId m_b12 = 0;
+  domain::BuildingId m_b13 = 0;
+};
+
+TEST_F(ScreeningTest, ASamplingPointFillsTubesAndCoverageCountsThem) {
+  Screening screening(*m_store, clock());
+  const auto round = screening.create_round(m_community, "2022-04-04", {}, 1).value();
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(screening.record_sample(m_community, round.id, swab(i, "T0001"), 1))
+        << "swab " << i;
+  }
+  auto eleventh = screening.record_sample(m_community, round.id, swab(10, "T0001"), 1);
+  ASSERT_FALSE(eleventh.has_value());
+  EXPECT_EQ(eleventh.error().kind, Error::Kind::conflict);
+  EXPECT_EQ(eleventh.error().fields.at(0).code, "sample.tube_full");
+  ASSERT_TRUE(screening.record_sample(m_community, round.id, swab(10, "T0002"), 1));
+
+  // Twice in a round only as a resample with a reason.
+  auto twice =
+      screening.record_sample(m_community, round.id, swab(0, "S0001", TubeKind::single), 1);
+  EXPECT_EQ(twice.error().fields.at(0).code, "sample.already_sampled");
+  auto resample = swab(0, "S0001", TubeKind::single);
+  resample.resample_reason = "试管破损";
+  auto again = screening.record_sample(m_community, round.id, resample, 1);
+  ASSERT_TRUE(again.has_value()) << again.error().message;
+  EXPECT_EQ(again->resample_reason, "试管破损");
+
+  const auto coverage = screening.coverage(m_community, round.id).value();
+  ASSERT_EQ(coverage.size(), 2u);
+  EXPECT_EQ(coverage[0].building_id, m_b12);
+  EXPECT_EQ(coverage[0].expected, 12);
+  EXPECT_EQ(coverage[0].sampled, 11);  // resident 11 is missing; the resample counts once
+  EXPECT_EQ(coverage[1].expected, 1);
+  EXPECT_EQ(coverage[1].sampled, 0);
+
+  // The next round cannot reuse a tube.
+  const auto next = screening.create_round(m_community, "2022-04-05", {}, 1).value();
+  auto reused = screening.record_sample(m_community, next.id, swab(11, "T0002"), 1);
+  EXPECT_EQ(reused.error().fields.at(0).code, "sample.tube_reused");
+}
+
+TEST_F(ScreeningTest, ARoundOfSomeBuildingsCoversOnlyThem) {
+  Screening screening(*m_store, clock());
+  const auto round = screening.create_round(m_community, "2022-04-04", {m_b13}, 1).value();
+  EXPECT_EQ(round.buildings, (std::vector<domain::BuildingId>{m_b13}));
+  auto outside = screening.record_sample(m_community, round.id, swab(0, "T1"), 1);
+  EXPECT_EQ(outside.error().kind, Error::Kind::conflict);
+  ASSERT_TRUE(screening.record_sample(m_community, round.id, swab(12, "T1"), 1));
+  const auto coverage = screening.coverage(m_community, round.id).value();
+  ASSERT_EQ(coverage.size(), 1u);
+  EXPECT_EQ(coverage[0].sampled, 1);
+}
+
+TEST_F(ScreeningTest, BadInputIsNamed) {
+  Screening screening(*m_store, clock());
+  EXPECT_EQ(screening.create_round(m_community, "4月4日", {}, 1).error().fields.at(0).field, "day");
+  EXPECT_EQ(screening.create_round(m_community, "2022-04-04", {999}, 1).error().fields.at(0).field,
+            "buildings");
+  const auto round = screening.create_round(m_community, "2022-04-04", {}, 1).value();
+  EXPECT_EQ(
+      screening.record_sample(m_community, round.id, swab(0, " "), 1).error().fields.at(0).field,
+      "tube_code");
+  SampleInput ghost = swab(0, "T9");
+  ghost.resident_id = 9999;
+  EXPECT_EQ(screening.record_sample(m_community, round.id, ghost, 1).error().fields.at(0).field,
+            "resident_id");
+  EXPECT_EQ(screening.record_sample(m_community, 77, swab(0, "T9"), 1).error().kind,
+            Error::Kind::not_found);
+}
+
+}  // namespace
+}  // namespace juwei::service
