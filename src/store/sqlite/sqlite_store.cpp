@@ -776,11 +776,7 @@ Result<std::vector<ResidentRow>> SqliteTransaction::search_residents(const Resid
   } else {
     s->bind_null(3);
   }
-  if (q.household) {
-    s->bind(10, *q.household);
-  } else {
-    s->bind_null(10);
-  }
+  if (q.household) s->bind(10, *q.household);  // unbound parameters are NULL
   if (!q.text.empty()) s->bind(5, q.text).bind(6, like_pattern(q.text));
   std::vector<ResidentRow> out;
   while (true) {
