@@ -503,8 +503,23 @@ TEST_F(Api, ASamplingPointFillsTubesAndTheDeskSeesCoverage) {
   r = call("GET", "/api/v1/rounds/" + round + "/coverage", "", staff);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.json().at("sampled").as_int64(), 10);
+  const std::int64_t after_sampling_expected = r.json().at("expected").as_int64();
   EXPECT_GE(r.json().at("expected").as_int64(), 80);  // the generated register, at least
   EXPECT_EQ(call("GET", "/api/v1/rounds/999/coverage", "", staff).status, 404);
+  r = call("GET", "/api/v1/rounds/" + round + "/door-knock", "", volunteer);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value knock = r.json();
+  std::int64_t listed = 0;
+  for (const auto& b : knock.at("buildings").as_array()) {
+    for (const auto& f : b.at("floors").as_array()) {
+      for (const auto& person : f.at("residents").as_array()) {
+        ++listed;
+        EXPECT_EQ(std::string(person.at("id_number").as_string()).substr(4, 10), "**********");
+      }
+    }
+  }
+  EXPECT_EQ(listed, knock.at("missing").as_int64());
+  EXPECT_EQ(listed + 10, after_sampling_expected);
   EXPECT_EQ(call("GET", "/api/v1/rounds/" + round + "/coverage", "", volunteer).status, 403);
 }
 

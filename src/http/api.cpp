@@ -623,6 +623,31 @@ void add_screening_routes(Router& router, std::shared_ptr<service::Screening> sc
         if (!sample) return from_error(sample.error());
         return json(201, sample_json(*sample));
       }));
+  router.add("GET", "/api/v1/rounds/{id}/door-knock", kSamplers, [screening](Request& req) {
+    const auto id = path_id(req);
+    if (!id) return not_found();
+    auto list = screening->door_knock_list(req.principal->community_id, *id, role_of(req));
+    if (!list) return from_error(list.error());
+    js::array buildings;
+    std::int64_t total = 0;
+    for (auto& b : *list) {
+      js::array floors;
+      for (auto& f : b.floors) {
+        js::array residents;
+        for (const auto& row : f.residents) {
+          residents.push_back(resident_json(row));
+          ++total;
+        }
+        floors.push_back(js::object{{"floor", f.floor}, {"residents", std::move(residents)}});
+      }
+      buildings.push_back(js::object{{"building_id", std::to_string(b.building_id)},
+                                     {"building", b.building},
+                                     {"floors", std::move(floors)}});
+    }
+    return json(200, js::object{{"round_id", std::to_string(*id)},
+                                {"missing", total},
+                                {"buildings", std::move(buildings)}});
+  });
   router.add("GET", "/api/v1/rounds/{id}/coverage", kDesk, [screening](Request& req) {
     const auto id = path_id(req);
     if (!id) return not_found();

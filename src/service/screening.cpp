@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "domain/id_number.hpp"
 #include "service/transaction.hpp"
 #include "text/csv.hpp"
 
@@ -116,6 +117,57 @@ Result<store::Sample> Screening::record_sample(domain::CommunityId c, std::int64
         sample.id = *id;
         return sample;
       });
+}
+
+int floor_of_room(std::string_view room) {
+  // The last run of digits is the room number; all but its last two digits are the floor.
+  std::size_t end = room.size();
+  while (end > 0 && (room[end - 1] < '0' || room[end - 1] > '9'))
+    --end;
+  std::size_t begin = end;
+  while (begin > 0 && room[begin - 1] >= '0' && room[begin - 1] <= '9')
+    --begin;
+  if (end - begin < 3) return 0;
+  int floor = 0;
+  for (std::size_t i = begin; i < end - 2; ++i)
+    floor = floor * 10 + (room[i] - '0');
+  return floor;
+}
+
+Result<std::vector<DoorKnockBuilding>> Screening::door_knock_list(domain::CommunityId c,
+                                                                  std::int64_t round_id,
+                                                                  domain::Role viewer) {
+  return in_transaction(m_store, store::TxMode::read,
+                        [&](store::Transaction& tx) -> Result<std::vector<DoorKnockBuilding>> {
+                          auto round = round_in(tx, c, round_id);
+                          if (!round) return std::unexpected(round.error());
+                          auto missing = lift(tx.unsampled_residents(c, round_id));
+                          if (!missing) return std::unexpected(missing.error());
+                          std::vector<DoorKnockBuilding> out;
+                          for (store::ResidentRow& row : *missing) {
+                            auto household = lift(tx.get_household(c, row.resident.household_id));
+                            if (!household) return std::unexpected(household.error());
+                            const domain::BuildingId b = *household ? (*household)->building_id : 0;
+                            if (!in_scope(*round, b)) continue;
+                            if (out.empty() || out.back().building_id != b) {
+                              out.push_back(DoorKnockBuilding{b, row.building, {}});
+                            }
+                            if (domain::sees_masked_id_numbers(viewer)) {
+                              row.resident.id_number =
+                                  domain::mask_id_number(row.resident.id_number);
+                            }
+                            const int floor = floor_of_room(row.room);
+                            auto& floors = out.back().floors;
+                            auto at = std::ranges::find(floors, floor, &DoorKnockFloor::floor);
+                            if (at == floors.end())
+                              at = floors.insert(floors.end(), DoorKnockFloor{floor, {}});
+                            at->residents.push_back(std::move(row));
+                          }
+                          for (auto& building : out) {
+                            std::ranges::stable_sort(building.floors, {}, &DoorKnockFloor::floor);
+                          }
+                          return out;
+                        });
 }
 
 Result<std::vector<store::BuildingCoverage>> Screening::coverage(domain::CommunityId c,

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/account.hpp"
 #include "domain/screening.hpp"
 #include "service/clock.hpp"
 #include "service/error.hpp"
@@ -25,6 +26,21 @@ struct SampleInput {
 
 inline constexpr std::size_t kMaxTubeCodeBytes = 64;
 
+// The door-knock list (敲门名单): who in a round's buildings has no sample yet, building by
+// building and floor by floor, for volunteers to walk.
+struct DoorKnockFloor {
+  int floor = 0;  // from the room: "1203" is floor 12, "301" floor 3; 0 when it cannot tell
+  std::vector<store::ResidentRow> residents;
+};
+struct DoorKnockBuilding {
+  domain::BuildingId building_id = 0;
+  std::string building;
+  std::vector<DoorKnockFloor> floors;  // ascending
+};
+
+// The floor of a room number as committees write them ("301", "1203", "2-301", "301室").
+int floor_of_room(std::string_view room);
+
 class Screening {
  public:
   Screening(store::Store& store, Clock clock, domain::PoolingRules rules = {});
@@ -35,6 +51,10 @@ class Screening {
   Result<std::vector<store::ScreeningRound>> rounds(domain::CommunityId c);
   Result<store::Sample> record_sample(domain::CommunityId c, std::int64_t round_id,
                                       const SampleInput& in, domain::UserId by);
+  // ID numbers masked for the roles that see them masked (volunteers knock on doors).
+  Result<std::vector<DoorKnockBuilding>> door_knock_list(domain::CommunityId c,
+                                                         std::int64_t round_id,
+                                                         domain::Role viewer);
   // The round's buildings (all live ones, or those it names) with expected and sampled counts.
   Result<std::vector<store::BuildingCoverage>> coverage(domain::CommunityId c,
                                                         std::int64_t round_id);

@@ -76,6 +76,41 @@ TEST_F(ScreeningTest, ASamplingPointFillsTubesAndCoverageCountsThem) {
   EXPECT_EQ(reused.error().fields.at(0).code, "sample.tube_reused");
 }
 
+TEST_F(ScreeningTest, TheDoorKnockListNamesWhoIsMissingByBuildingAndFloor) {
+  Screening screening(*m_store, clock());
+  const auto round = screening.create_round(m_community, "2022-04-04", {}, 1).value();
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(screening.record_sample(m_community, round.id, swab(i, "T1"), 1));
+  }
+  const auto list = screening.door_knock_list(m_community, round.id, domain::Role::staff).value();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].building, "12号楼");
+  ASSERT_EQ(list[0].floors.size(), 1u);
+  EXPECT_EQ(list[0].floors[0].floor, 1);  // room 102
+  ASSERT_EQ(list[0].floors[0].residents.size(), 2u);
+  EXPECT_EQ(list[0].floors[0].residents[0].resident.id, m_residents[10]);
+  EXPECT_EQ(list[1].building, "13号楼");
+  EXPECT_EQ(list[1].floors[0].residents.at(0).resident.id, m_residents[12]);
+
+  // A round of 13号楼 only knocks there.
+  const auto some = screening.create_round(m_community, "2022-04-05", {m_b13}, 1).value();
+  const auto narrow =
+      screening.door_knock_list(m_community, some.id, domain::Role::volunteer).value();
+  ASSERT_EQ(narrow.size(), 1u);
+  EXPECT_EQ(narrow[0].building_id, m_b13);
+  EXPECT_NE(narrow[0].floors.at(0).residents.at(0).resident.id_number.find("**********"),
+            std::string::npos);  // masked for a volunteer
+}
+
+TEST(DoorKnock, FloorsComeFromRoomNumbers) {
+  EXPECT_EQ(floor_of_room("301"), 3);
+  EXPECT_EQ(floor_of_room("1203"), 12);
+  EXPECT_EQ(floor_of_room("2-1501"), 15);
+  EXPECT_EQ(floor_of_room("301室"), 3);
+  EXPECT_EQ(floor_of_room("12"), 0);
+  EXPECT_EQ(floor_of_room("地下室"), 0);
+}
+
 TEST_F(ScreeningTest, ARoundOfSomeBuildingsCoversOnlyThem) {
   Screening screening(*m_store, clock());
   const auto round = screening.create_round(m_community, "2022-04-04", {m_b13}, 1).value();

@@ -253,6 +253,9 @@ class Transaction {
                                                 domain::ResidentId resident) = 0;
   virtual Result<std::vector<Sample>> list_samples_of(domain::CommunityId c, std::int64_t round_id,
                                                       domain::ResidentId resident) = 0;
+  // Live residents without a sample in the round, by building, room and id.
+  virtual Result<std::vector<ResidentRow>> unsampled_residents(domain::CommunityId c,
+                                                               std::int64_t round_id) = 0;
   // Every live building with its live residents and those sampled in the round.
   virtual Result<std::vector<BuildingCoverage>> round_coverage(domain::CommunityId c,
                                                                std::int64_t round_id) = 0;

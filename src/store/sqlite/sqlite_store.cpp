@@ -270,6 +270,8 @@ class SqliteTransaction final : public Transaction {
                                         ResidentId resident) override;
   Result<std::vector<Sample>> list_samples_of(CommunityId c, std::int64_t round_id,
                                               ResidentId resident) override;
+  Result<std::vector<ResidentRow>> unsampled_residents(CommunityId c,
+                                                       std::int64_t round_id) override;
   Result<std::vector<BuildingCoverage>> round_coverage(CommunityId c,
                                                        std::int64_t round_id) override;
 
@@ -1226,6 +1228,27 @@ Result<std::vector<Sample>> SqliteTransaction::list_samples_of(CommunityId c, st
     if (!*row) break;
     out.push_back(Sample{c, round_id, s->integer(0), s->text(1), resident, s->text(2),
                          s->integer(3), s->integer(4) != 0, s->text(5)});
+  }
+  return out;
+}
+
+Result<std::vector<ResidentRow>> SqliteTransaction::unsampled_residents(CommunityId c,
+                                                                        std::int64_t round_id) {
+  static const std::string sql =
+      std::string("SELECT ") + kResidentColumns + kResidentJoin +
+      " WHERE r.community_id = ?1 AND r.deleted_at IS NULL AND h.deleted_at IS NULL"
+      " AND b.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM samples x WHERE"
+      " x.community_id = r.community_id AND x.round_id = ?2 AND x.resident_id = r.resident_id)"
+      " ORDER BY h.building_id, h.room, r.resident_id";
+  auto s = prepare(sql.c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, round_id);
+  std::vector<ResidentRow> out;
+  while (true) {
+    auto row = s->step("unsampled residents");
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.push_back(read_resident_row(*s));
   }
   return out;
 }
