@@ -55,4 +55,38 @@ ZoneSuggestion suggest_zone_step(ZoneStatus status, Instant since,
   return s;
 }
 
+std::optional<StatusChangeRefusal> check_status_change(
+    std::optional<ZoneStatus> current, const std::optional<ZoneSuggestion>& suggestion,
+    ZoneStatus requested, std::string_view rule) {
+  using Kind = StatusChangeRefusal::Kind;
+  const bool step_rule = rule == kRuleSealedToControlled || rule == kRuleControlledToPrecaution;
+  if (!step_rule && rule != kRuleManual) {
+    return StatusChangeRefusal{Kind::unknown_rule,
+                               "the rule is one of " + std::string(kRuleManual) + ", " +
+                                   std::string(kRuleSealedToControlled) + ", " +
+                                   std::string(kRuleControlledToPrecaution),
+                               "未知的规则"};
+  }
+  if (current == requested) {
+    return StatusChangeRefusal{Kind::unchanged,
+                               "the building is " + std::string(to_code(requested)) + " already",
+                               "该楼已是" + std::string(to_label_zh(requested))};
+  }
+  if (!step_rule) return std::nullopt;
+  if (!suggestion || !suggestion->next || suggestion->rule != rule ||
+      *suggestion->next != requested) {
+    return StatusChangeRefusal{Kind::step_not_suggested,
+                               std::string(rule) + " does not apply now; use " +
+                                   std::string(kRuleManual) + " with a reason",
+                               "现在不适用该规则，请按人工调整并说明原因"};
+  }
+  if (!suggestion->due) {
+    return StatusChangeRefusal{Kind::step_not_due,
+                               std::string(rule) + " is not due yet; until then use " +
+                                   std::string(kRuleManual) + " with a reason",
+                               "尚未满期；如需提前调整，请按人工调整并说明原因"};
+  }
+  return std::nullopt;
+}
+
 }  // namespace juwei::domain

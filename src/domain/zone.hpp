@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace juwei::domain {
@@ -48,5 +49,18 @@ struct ZoneSuggestion {
 ZoneSuggestion suggest_zone_step(ZoneStatus status, Instant since,
                                  std::optional<Instant> last_positive, Instant now,
                                  const ZoneTimers& timers = {});
+
+// Why a requested status change is refused, or nothing. `rule` is kRuleManual (any change)
+// or a step rule, which applies only when `suggestion` (the timers' suggestion for the
+// current status; none when no status is set) names it, for this status, and is due.
+struct StatusChangeRefusal {
+  enum class Kind { unknown_rule, unchanged, step_not_suggested, step_not_due };
+  Kind kind;
+  std::string message_en;
+  std::string message_zh;
+};
+std::optional<StatusChangeRefusal> check_status_change(
+    std::optional<ZoneStatus> current, const std::optional<ZoneSuggestion>& suggestion,
+    ZoneStatus requested, std::string_view rule);
 
 }  // namespace juwei::domain

@@ -58,6 +58,49 @@ TEST(ZoneTimers, FollowTheTimersTheyAreGiven) {
             kRuleSealedToControlled);
 }
 
+TEST(ZoneStatusChange, StepRulesApplyOnlyWhenSuggestedAndDue) {
+  using Kind = StatusChangeRefusal::Kind;
+  const auto due = suggest_zone_step(ZoneStatus::sealed, kSealed, std::nullopt, kSealed + days{7});
+  const auto early =
+      suggest_zone_step(ZoneStatus::sealed, kSealed, std::nullopt, kSealed + days{2});
+  struct Case {
+    const char* name;
+    std::optional<ZoneStatus> current;
+    std::optional<ZoneSuggestion> suggestion;
+    ZoneStatus requested;
+    std::string_view rule;
+    std::optional<Kind> refusal;
+  };
+  const Case cases[] = {
+      {"first status, manual", std::nullopt, std::nullopt, ZoneStatus::sealed, kRuleManual,
+       std::nullopt},
+      {"unknown rule", std::nullopt, std::nullopt, ZoneStatus::sealed, "zone.whim",
+       Kind::unknown_rule},
+      {"unchanged", ZoneStatus::sealed, early, ZoneStatus::sealed, kRuleManual, Kind::unchanged},
+      {"manual early step", ZoneStatus::sealed, early, ZoneStatus::controlled, kRuleManual,
+       std::nullopt},
+      {"step rule early", ZoneStatus::sealed, early, ZoneStatus::controlled,
+       kRuleSealedToControlled, Kind::step_not_due},
+      {"step rule due", ZoneStatus::sealed, due, ZoneStatus::controlled, kRuleSealedToControlled,
+       std::nullopt},
+      {"step rule to the wrong status", ZoneStatus::sealed, due, ZoneStatus::precaution,
+       kRuleSealedToControlled, Kind::step_not_suggested},
+      {"the other step rule", ZoneStatus::sealed, due, ZoneStatus::controlled,
+       kRuleControlledToPrecaution, Kind::step_not_suggested},
+      {"step rule with no status yet", std::nullopt, std::nullopt, ZoneStatus::precaution,
+       kRuleControlledToPrecaution, Kind::step_not_suggested},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const auto refusal = check_status_change(c.current, c.suggestion, c.requested, c.rule);
+    ASSERT_EQ(refusal.has_value(), c.refusal.has_value());
+    if (refusal) {
+      EXPECT_EQ(refusal->kind, *c.refusal);
+      EXPECT_FALSE(refusal->message_zh.empty());
+    }
+  }
+}
+
 TEST(ZoneStatus, CodesAndLabels) {
   for (ZoneStatus s : {ZoneStatus::sealed, ZoneStatus::controlled, ZoneStatus::precaution}) {
     EXPECT_EQ(zone_status_from_code(to_code(s)), s);

@@ -300,9 +300,8 @@ void add_building_routes(Router& router, const ApiServices& s,
         auto body =
             json_body(req, {{"name", JsonType::string, true}, {"floors", JsonType::integer}});
         if (!body) return body.error();
-        const auto floors = int_field(*body, "floors");
-        service::BuildingChange change{string_field(*body, "name"), std::nullopt};
-        if (floors) change.floors = static_cast<int>(std::clamp<std::int64_t>(*floors, -1, 10'000));
+        const service::BuildingChange change{string_field(*body, "name"),
+                                             int_field(*body, "floors")};
         auto made = registry.create_building(req.principal->community_id, change);
         if (!made) return from_error(made.error());
         return created(made->restored, "buildings", made->value.id, building_json(made->value));
@@ -319,10 +318,7 @@ void add_building_routes(Router& router, const ApiServices& s,
     if (!id) return not_found();
     auto body = json_body(req, {{"name", JsonType::string}, {"floors", JsonType::integer}});
     if (!body) return body.error();
-    service::BuildingChange change{string_field(*body, "name"), std::nullopt};
-    if (auto floors = int_field(*body, "floors")) {
-      change.floors = static_cast<int>(std::clamp<std::int64_t>(*floors, -1, 10'000));
-    }
+    const service::BuildingChange change{string_field(*body, "name"), int_field(*body, "floors")};
     auto b = registry.update_building(req.principal->community_id, *id, change);
     if (!b) return from_error(b.error());
     return json(200, building_json(*b));

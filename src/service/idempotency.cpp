@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "service/digest.hpp"
+#include "service/input.hpp"
 #include "service/transaction.hpp"
 
 namespace juwei::service {
@@ -13,8 +14,7 @@ Idempotency::Idempotency(store::Store& store, Clock clock)
 Result<std::optional<StoredAnswer>> Idempotency::claim(domain::CommunityId c, domain::UserId user,
                                                        std::string_view key,
                                                        std::string_view request) {
-  const bool printable = std::ranges::all_of(key, [](char ch) { return ch >= 0x21 && ch <= 0x7e; });
-  if (key.empty() || key.size() > kMaxIdempotencyKeyBytes || !printable) {
+  if (key.empty() || key.size() > kMaxIdempotencyKeyBytes || !is_visible_ascii(key)) {
     return std::unexpected(Error::invalid(
         "Idempotency-Key must be 1 to 255 visible ASCII characters",
         {FieldIssue{"Idempotency-Key", "idempotency_key.malformed",

@@ -13,6 +13,7 @@
 #include "domain/resident_input.hpp"
 #include "service/clock.hpp"
 #include "service/error.hpp"
+#include "service/input.hpp"
 #include "service/synth.hpp"
 #include "store/store.hpp"
 #include "text/encoding.hpp"
@@ -40,7 +41,7 @@ struct InitOutcome {
 // an update: left as it is).
 struct BuildingChange {
   std::optional<std::string> name;
-  std::optional<int> floors;
+  std::optional<std::int64_t> floors;  // any integer; validated to 0..kMaxFloors
 };
 
 struct HouseholdChange {
@@ -64,7 +65,6 @@ struct Created {
   bool restored = false;
 };
 
-inline constexpr std::size_t kMaxReasonBytes = 500;
 inline constexpr int kMaxFloors = 200;
 
 class Registry {

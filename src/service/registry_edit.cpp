@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "domain/id_number.hpp"
+#include "service/input.hpp"
 #include "service/placement.hpp"
 #include "service/registry.hpp"
 #include "service/transaction.hpp"
@@ -31,22 +32,6 @@ std::optional<FieldIssue> place_problem(std::string_view field, std::string_view
   return std::nullopt;
 }
 
-Result<std::string> valid_reason(std::string_view reason) {
-  const std::string trimmed(text::trim(reason));
-  if (trimmed.empty()) {
-    return std::unexpected(
-        Error::invalid("a removal needs a reason",
-                       {issue("reason", "reason.missing", "is required", "请填写删除原因")}));
-  }
-  if (trimmed.size() > kMaxReasonBytes) {
-    return std::unexpected(
-        Error::invalid("the reason is too long",
-                       {issue("reason", "reason.too_long",
-                              fmt::format("at most {} bytes", kMaxReasonBytes), "原因太长")}));
-  }
-  return trimmed;
-}
-
 Result<domain::Building> building_in(store::Transaction& tx, CommunityId c, BuildingId id) {
   auto found = lift(tx.get_building(c, id));
   if (!found) return std::unexpected(found.error());
@@ -72,13 +57,14 @@ Result<domain::Building> validate_building(domain::Building b, const BuildingCha
   std::vector<FieldIssue> issues;
   if (in.name) b.name = std::string(text::trim(*in.name));
   if (auto p = place_problem("name", b.name)) issues.push_back(*p);
-  if (in.floors) b.floors = *in.floors;
-  if (b.floors < 0 || b.floors > kMaxFloors) {
+  const std::int64_t floors = in.floors.value_or(b.floors);
+  if (floors < 0 || floors > kMaxFloors) {
     issues.push_back(issue("floors", "floors.out_of_range",
                            fmt::format("from 0 (unknown) to {}", kMaxFloors),
                            fmt::format("楼层数应在 0（未知）到 {} 之间", kMaxFloors)));
   }
   if (!issues.empty()) return std::unexpected(Error::invalid("invalid building", issues));
+  b.floors = static_cast<int>(floors);
   return b;
 }
 
@@ -233,7 +219,7 @@ Result<Placed> ensure_household(store::Transaction& tx, CommunityId c, BuildingI
 template <typename Get, typename InUse, typename Update>
 Result<void> Registry::remove_unless_used(std::string_view reason, Get get, InUse in_use,
                                           Update update) {
-  auto why = valid_reason(reason);
+  auto why = required_reason(reason);
   if (!why) return std::unexpected(why.error());
   return in_transaction(m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<void> {
     auto record = get(tx);
@@ -486,7 +472,7 @@ Result<store::ResidentRow> Registry::update_resident(CommunityId c, ResidentId i
 }
 
 Result<void> Registry::remove_resident(CommunityId c, ResidentId id, std::string_view reason) {
-  auto why = valid_reason(reason);
+  auto why = required_reason(reason);
   if (!why) return std::unexpected(why.error());
   const auto now = m_clock();
   return in_transaction(m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<void> {

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "domain/id_number.hpp"
+#include "service/input.hpp"
 #include "service/transaction.hpp"
 #include "text/csv.hpp"
 
@@ -65,8 +67,7 @@ Result<std::vector<store::ScreeningRound>> Screening::rounds(domain::CommunityId
 Result<store::Sample> Screening::record_sample(domain::CommunityId c, std::int64_t round_id,
                                                const SampleInput& in, domain::UserId by) {
   const std::string code(text::trim(in.tube_code));
-  const bool visible = std::ranges::all_of(code, [](char ch) { return ch >= 0x21 && ch <= 0x7e; });
-  if (code.empty() || code.size() > kMaxTubeCodeBytes || !visible) {
+  if (code.empty() || code.size() > kMaxTubeCodeBytes || !is_visible_ascii(code)) {
     return std::unexpected(Error::invalid(
         "invalid tube code",
         {FieldIssue{"tube_code", "tube_code.invalid", "1 to 64 visible ASCII characters",
@@ -143,11 +144,17 @@ Result<std::vector<DoorKnockBuilding>> Screening::door_knock_list(domain::Commun
                           if (!round) return std::unexpected(round.error());
                           auto missing = lift(tx.unsampled_residents(c, round_id));
                           if (!missing) return std::unexpected(missing.error());
+                          // Rows name their building; the round's scope is by id. One list, not a
+                          // lookup a row.
+                          auto buildings = lift(tx.list_buildings(c));
+                          if (!buildings) return std::unexpected(buildings.error());
+                          std::unordered_map<std::string, domain::BuildingId> id_of;
+                          for (const domain::Building& b : *buildings)
+                            id_of.emplace(b.name, b.id);
                           std::vector<DoorKnockBuilding> out;
                           for (store::ResidentRow& row : *missing) {
-                            auto household = lift(tx.get_household(c, row.resident.household_id));
-                            if (!household) return std::unexpected(household.error());
-                            const domain::BuildingId b = *household ? (*household)->building_id : 0;
+                            const auto found = id_of.find(row.building);
+                            const domain::BuildingId b = found == id_of.end() ? 0 : found->second;
                             if (!in_scope(*round, b)) continue;
                             if (out.empty() || out.back().building_id != b) {
                               out.push_back(DoorKnockBuilding{b, row.building, {}});

@@ -4,9 +4,8 @@
 
 #include <map>
 
-#include "service/registry.hpp"
+#include "service/input.hpp"
 #include "service/transaction.hpp"
-#include "text/csv.hpp"
 
 namespace juwei::service {
 namespace {
@@ -68,25 +67,9 @@ Result<std::vector<store::StatusChange>> Zones::history(domain::CommunityId c,
 Result<store::StatusChange> Zones::set_status(domain::CommunityId c, domain::BuildingId b,
                                               domain::ZoneStatus status, domain::UserId by,
                                               std::string_view reason, std::string_view rule) {
-  const std::string why(text::trim(reason));
-  if (why.empty() || why.size() > kMaxReasonBytes) {
-    return std::unexpected(
-        Error::invalid("a status change needs a reason",
-                       {FieldIssue{"reason", why.empty() ? "reason.missing" : "reason.too_long",
-                                   why.empty() ? "is required" : "is too long",
-                                   why.empty() ? "请填写原因" : "原因太长"}}));
-  }
+  auto why = required_reason(reason);
+  if (!why) return std::unexpected(why.error());
   const std::string_view rule_id = rule.empty() ? domain::kRuleManual : rule;
-  const bool step_rule =
-      rule_id == domain::kRuleSealedToControlled || rule_id == domain::kRuleControlledToPrecaution;
-  if (!step_rule && rule_id != domain::kRuleManual) {
-    return std::unexpected(Error::invalid(
-        "unknown rule", {FieldIssue{"rule", "rule.unknown",
-                                    fmt::format("one of {}, {}, {}", domain::kRuleManual,
-                                                domain::kRuleSealedToControlled,
-                                                domain::kRuleControlledToPrecaution),
-                                    "未知的规则"}}));
-  }
   const TimePoint now = m_clock();
   return in_transaction(
       m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<store::StatusChange> {
@@ -97,25 +80,25 @@ Result<store::StatusChange> Zones::set_status(domain::CommunityId c, domain::Bui
         }
         auto history = lift(tx.list_status_changes(c, b));
         if (!history) return std::unexpected(history.error());
-        if (!history->empty() && history->back().status == status) {
-          return std::unexpected(Error::conflict(
-              fmt::format("{} is {} already", (*building)->name, domain::to_label_zh(status))));
+        std::optional<domain::ZoneStatus> current;
+        std::optional<domain::ZoneSuggestion> suggestion;
+        if (!history->empty()) {
+          current = history->back().status;
+          suggestion = suggestion_for(history->back(), now, m_timers);
         }
-        if (step_rule) {
-          const auto s =
-              history->empty() ? std::nullopt : suggestion_for(history->back(), now, m_timers);
-          if (!s || s->rule != rule_id || s->next != status) {
-            return std::unexpected(
-                Error::conflict(fmt::format("{} does not apply to {} now; use {} with a reason",
-                                            rule_id, (*building)->name, domain::kRuleManual)));
-          }
-          if (!s->due) {
-            return std::unexpected(
-                Error::conflict(fmt::format("{} is due at {}; until then use {} with a reason",
-                                            rule_id, iso_utc(s->due_at), domain::kRuleManual)));
-          }
+        if (auto refusal = domain::check_status_change(current, suggestion, status, rule_id)) {
+          using Kind = domain::StatusChangeRefusal::Kind;
+          FieldIssue issue{refusal->kind == Kind::unknown_rule ? "rule" : "status",
+                           refusal->kind == Kind::unknown_rule ? "rule.unknown" : "status.refused",
+                           refusal->message_en, refusal->message_zh};
+          Error e =
+              refusal->kind == Kind::unknown_rule
+                  ? Error::invalid(refusal->message_en, {issue})
+                  : Error::conflict(fmt::format("{}: {}", (*building)->name, refusal->message_en));
+          if (refusal->kind != Kind::unknown_rule) e.fields.push_back(std::move(issue));
+          return std::unexpected(std::move(e));
         }
-        store::StatusChange change{c, b, 0, status, iso_utc(now), by, why, std::string(rule_id)};
+        store::StatusChange change{c, b, 0, status, iso_utc(now), by, *why, std::string(rule_id)};
         auto id = lift(tx.insert_status_change(change));
         if (!id) return std::unexpected(id.error());
         change.id = *id;

@@ -1,0 +1,24 @@
+// Checks of free text that several use cases share: the reason a person gives for a change,
+// and codes people type or scan.
+#pragma once
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+
+#include "service/error.hpp"
+
+namespace juwei::service {
+
+inline constexpr std::size_t kMaxReasonBytes = 500;
+
+// The reason for a change (a removal, a status change): trimmed, not empty, at most
+// kMaxReasonBytes; invalid naming the field "reason" otherwise.
+Result<std::string> required_reason(std::string_view reason);
+
+// Only visible ASCII (no spaces, no control or non-ASCII characters): tube codes, keys.
+inline bool is_visible_ascii(std::string_view text) {
+  return std::ranges::all_of(text, [](char ch) { return ch >= 0x21 && ch <= 0x7e; });
+}
+
+}  // namespace juwei::service
