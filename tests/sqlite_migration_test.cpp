@@ -72,7 +72,8 @@ std::string data_at(int v) {
   }
   if (v >= 3) {
     sql +=
-        "INSERT INTO users VALUES (1, 1, 'liumiao', 'secretary', '$argon2id$v=19$m=65536,t=2,"
+        "INSERT INTO users (community_id, user_id, username, role, password_hash, disabled, "
+        "created_at) VALUES (1, 1, 'liumiao', 'secretary', '$argon2id$v=19$m=65536,t=2,"
         "p=1$c29tZXNhbHQ$hash', 0, '2022-03-28T00:00:00Z');";
   }
   if (v >= 4) {
@@ -90,6 +91,14 @@ std::string data_at(int v) {
         "INSERT INTO screening_rounds VALUES (1, 1, '2022-04-04', '', '2022-04-04T00:00:00Z', 1);"
         "INSERT INTO tubes VALUES (1, 'T1', 1, 'pooled', '2022-04-04T00:00:00Z');"
         "INSERT INTO samples VALUES (1, 1, 1, 'T1', 1, '2022-04-04T00:00:00Z', 1, 0, '');";
+  }
+  if (v >= 7) {
+    sql +=
+        "INSERT INTO tube_results (community_id, tube_code, result, reported_at, lab, "
+        "received_at) VALUES (1, 'T1', 'negative', '2022-04-04T08:00:00Z', 'A', "
+        "'2022-04-04T09:00:00Z');"
+        "INSERT INTO screening_marks (community_id, resident_id, mark, reason, set_at, set_by) "
+        "VALUES (1, 1, 'home', '卧床', '2022-04-04T00:00:00Z', 1);";
   }
   return sql;
 }
@@ -139,6 +148,13 @@ TEST_F(SqliteMigration, EveryPastVersionMigratesToTheLatestKeepingItsData) {
     }
     if (from >= 6) {
       EXPECT_EQ(scalar(file, "SELECT count(*) FROM samples"), 1);
+    }
+    if (from >= 7) {
+      EXPECT_EQ(scalar(file, "SELECT count(*) FROM tube_results"), 1);
+      EXPECT_EQ(scalar(file, "SELECT count(*) FROM screening_marks"), 1);
+    }
+    if (from >= 3) {
+      EXPECT_EQ(scalar(file, "SELECT resident_id FROM users"), 0);  // staff, not a resident
     }
   }
 }

@@ -583,6 +583,107 @@ TEST_P(StoreConformance, BuildingStatusKeepsEveryChangeAndTheLatestIsCurrent) {
   EXPECT_EQ(current[1].changed_by, 2);
 }
 
+TEST_P(StoreConformance, TubeResultsConflictsAndAResidentsTests) {
+  const auto c = seed("A", 3);
+  const auto other = seed("B", 1);
+  using domain::TestResult;
+  {
+    auto tx = write();
+    EXPECT_EQ(tx->insert_round(ScreeningRound{c, 0, "2022-04-04", {}, kNow.data(), 1}).value(), 1);
+    EXPECT_EQ(tx->insert_round(ScreeningRound{c, 0, "2022-04-05", {}, kNow.data(), 1}).value(), 2);
+    ASSERT_TRUE(tx->insert_tube(c, "P1", 1, domain::TubeKind::pooled, kNow));
+    ASSERT_TRUE(tx->insert_tube(c, "S1", 2, domain::TubeKind::single, "2022-04-05T02:00:00Z"));
+    for (domain::ResidentId r : {1, 2, 3}) {
+      ASSERT_TRUE(tx->insert_sample(Sample{c, 1, 0, "P1", r, kNow.data(), 1, false, ""}));
+    }
+    ASSERT_TRUE(tx->insert_sample(Sample{c, 2, 0, "S1", 1, "2022-04-05T02:00:00Z", 1, true, ""}));
+    ASSERT_TRUE(tx->commit());
+  }
+  auto tx = write();
+  const auto p1 = tx->find_tube_for_result(c, "P1").value();
+  ASSERT_TRUE(p1);
+  EXPECT_EQ(p1->kind, domain::TubeKind::pooled);
+  EXPECT_EQ(p1->created_at, kNow);
+  EXPECT_FALSE(p1->stored);
+  EXPECT_FALSE(tx->find_tube_for_result(other, "P1").value());  // tubes are per community
+
+  const TubeResult positive{
+      c, "P1", TestResult::positive, "2022-04-04T08:00:00Z", "华大", "2022-04-04T09:00:00Z"};
+  ASSERT_TRUE(tx->insert_tube_result(positive));
+  EXPECT_EQ(tx->insert_tube_result(positive).error().kind, Error::Kind::conflict);
+  EXPECT_EQ(tx->find_tube_for_result(c, "P1").value()->stored, TestResult::positive);
+  EXPECT_EQ(
+      tx->replace_tube_result(TubeResult{c, "S1", TestResult::negative, "x", "", "x"}).error().kind,
+      Error::Kind::not_found);
+
+  EXPECT_FALSE(tx->result_known_for(c, "P1", TestResult::negative).value());
+  ResultConflict k{
+      c,      0,           "P1",           TestResult::negative, "2022-04-04T10:00:00Z",
+      "复核", kNow.data(), "r.csv line 2", TestResult::positive};
+  EXPECT_EQ(tx->insert_result_conflict(k).value(), 1);
+  EXPECT_TRUE(tx->result_known_for(c, "P1", TestResult::negative).value());
+  EXPECT_EQ(tx->list_result_conflicts(c, true).value().size(), 1u);
+  k.id = 1;
+  k.resolution = "rejected";
+  k.resolution_reason = "原结果为准";
+  k.resolved_at = "2022-04-04T11:00:00Z";
+  k.resolved_by = 2;
+  ASSERT_TRUE(tx->resolve_result_conflict(k));
+  EXPECT_TRUE(tx->list_result_conflicts(c, true).value().empty());
+  const auto kept = tx->get_result_conflict(c, 1).value().value();
+  EXPECT_EQ(kept.resolution, "rejected");
+  EXPECT_EQ(kept.source, "r.csv line 2");
+  EXPECT_EQ(kept.resolved_by, 2);
+
+  ASSERT_TRUE(
+      tx->insert_antigen_test(AntigenTest{c, 0, 1, TestResult::positive, "2022-04-06T00:00:00Z",
+                                          "2022-04-06T00:05:00Z", 5, "image/png", "png-bytes"}));
+  const auto tests = tx->resident_tests(c, 1).value();
+  ASSERT_EQ(tests.size(), 3u);  // newest first: the antigen test, S1 (no result), P1
+  EXPECT_EQ(tests[0].kind, domain::TestKind::antigen);
+  EXPECT_EQ(tests[0].result, TestResult::positive);
+  EXPECT_EQ(tests[1].tube_code, "S1");
+  EXPECT_TRUE(tests[1].at_home);
+  EXPECT_FALSE(tests[1].result);
+  EXPECT_EQ(tests[2].tube_code, "P1");
+  EXPECT_EQ(tests[2].reported_at, "2022-04-04T08:00:00Z");
+  EXPECT_EQ(tests[2].lab, "华大");
+  EXPECT_EQ(tx->get_antigen_photo(c, 1).value().value().photo, "png-bytes");
+  EXPECT_EQ(tx->positive_antigen_tests(c).value().size(), 1u);
+
+  const auto positives = tx->positive_swabs(c, std::nullopt).value();
+  ASSERT_EQ(positives.size(), 3u);
+  EXPECT_EQ(positives[0].kind, domain::TubeKind::pooled);
+  EXPECT_EQ(positives[0].household_id, 1);
+  EXPECT_TRUE(tx->positive_swabs(c, 2).value().empty());
+  EXPECT_EQ(tx->swabs_in_tube(c, "S1").value().size(), 1u);
+}
+
+TEST_P(StoreConformance, ScreeningMarksExcuseResidentsFromARound) {
+  const auto c = seed("A", 3);
+  auto tx = write();
+  ASSERT_TRUE(tx->insert_round(ScreeningRound{c, 0, "2022-04-04", {}, kNow.data(), 1}));
+  ASSERT_TRUE(tx->set_screening_mark(
+      ScreeningMarkRow{c, 2, domain::ScreeningMark::away, "住院", kNow.data(), 1}));
+  ASSERT_TRUE(tx->set_screening_mark(
+      ScreeningMarkRow{c, 2, domain::ScreeningMark::exempt, "婴儿", kNow.data(), 1}));
+  ASSERT_TRUE(tx->set_screening_mark(
+      ScreeningMarkRow{c, 3, domain::ScreeningMark::home, "卧床", kNow.data(), 1}));
+  const auto marks = tx->list_screening_marks(c).value();
+  ASSERT_EQ(marks.size(), 2u);
+  EXPECT_EQ(marks[0].mark, domain::ScreeningMark::exempt);  // set replaces
+  EXPECT_EQ(marks[0].reason, "婴儿");
+  const auto coverage = tx->round_coverage(c, 1).value();
+  ASSERT_EQ(coverage.size(), 1u);
+  EXPECT_EQ(coverage[0].expected, 2);
+  EXPECT_EQ(coverage[0].excused, 1);
+  EXPECT_EQ(tx->unsampled_residents(c, 1).value().size(), 2u);
+  ASSERT_TRUE(tx->clear_screening_mark(c, 2));
+  EXPECT_EQ(tx->clear_screening_mark(c, 2).error().kind, Error::Kind::not_found);
+  EXPECT_FALSE(tx->get_screening_mark(c, 2).value());
+  EXPECT_EQ(tx->unsampled_residents(c, 1).value().size(), 3u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::ValuesIn(kBackends),
                          [](const auto& info) { return info.param.name; });
 

@@ -29,6 +29,7 @@ struct User {
   std::string username;
   Role role = Role::staff;
   bool disabled = false;
+  std::int64_t resident_id = 0;  // a resident's own account: the resident it belongs to; else 0
 };
 
 inline constexpr std::size_t kMinPasswordLength = 10;

@@ -13,7 +13,25 @@ constexpr std::array kTubeKinds = {
     Name<TubeKind>{TubeKind::single, "single", "单管"},
 };
 
+constexpr std::array kScreeningMarks = {
+    Name<ScreeningMark>{ScreeningMark::away, "away", "不在小区"},
+    Name<ScreeningMark>{ScreeningMark::exempt, "exempt", "免检"},
+    Name<ScreeningMark>{ScreeningMark::home, "home", "上门采样"},
+};
+
 }  // namespace
+
+std::string_view to_code(ScreeningMark m) {
+  return code_of(kScreeningMarks, m);
+}
+
+std::string_view to_label_zh(ScreeningMark m) {
+  return label_of(kScreeningMarks, m);
+}
+
+std::optional<ScreeningMark> screening_mark_from_code(std::string_view code) {
+  return find_by_code(kScreeningMarks, code);
+}
 
 std::string_view to_code(TubeKind k) {
   return code_of(kTubeKinds, k);

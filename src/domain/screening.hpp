@@ -17,6 +17,15 @@ enum class TubeKind : std::uint8_t {
 std::string_view to_code(TubeKind k);
 std::optional<TubeKind> tube_kind_from_code(std::string_view code);
 
+// A standing mark on a resident for screening rounds: away (住院、外出) and exempt residents
+// are not expected and not on the door-knock list; home residents (bedridden) are swabbed at
+// home and are on the home-sampling list.
+enum class ScreeningMark : std::uint8_t { away, exempt, home };
+
+std::string_view to_code(ScreeningMark m);
+std::string_view to_label_zh(ScreeningMark m);
+std::optional<ScreeningMark> screening_mark_from_code(std::string_view code);
+
 struct PoolingRules {
   int pooled_capacity = 10;
   int single_capacity = 1;

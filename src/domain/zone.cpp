@@ -55,17 +55,47 @@ ZoneSuggestion suggest_zone_step(ZoneStatus status, Instant since,
   return s;
 }
 
+ZoneSuggestion suggest_zone_change(std::optional<ZoneStatus> status, Instant since,
+                                   const ZoneEvidence& evidence, Instant now,
+                                   const ZoneTimers& timers) {
+  const auto escalate = [](ZoneStatus to, Instant at, std::string_view rule) {
+    ZoneSuggestion s;
+    s.next = to;
+    s.due_at = at;
+    s.due = true;
+    s.rule = rule;
+    return s;
+  };
+  const auto news = [&](std::optional<Instant> at) { return at && (!status || *at >= since); };
+  if (news(evidence.last_positive) && status != ZoneStatus::sealed) {
+    return escalate(ZoneStatus::sealed, *evidence.last_positive, kRulePositiveSeals);
+  }
+  if (news(evidence.retests_open_since) && (!status || *status == ZoneStatus::precaution)) {
+    return escalate(ZoneStatus::controlled, *evidence.retests_open_since,
+                    kRulePositivePoolControls);
+  }
+  if (!status) return ZoneSuggestion{};
+  ZoneSuggestion s = suggest_zone_step(*status, since, evidence.last_positive, now, timers);
+  if (s.next && evidence.retests_open_since) {
+    s.held = true;
+    s.due = false;
+  }
+  return s;
+}
+
 std::optional<StatusChangeRefusal> check_status_change(
     std::optional<ZoneStatus> current, const std::optional<ZoneSuggestion>& suggestion,
     ZoneStatus requested, std::string_view rule) {
   using Kind = StatusChangeRefusal::Kind;
-  const bool step_rule = rule == kRuleSealedToControlled || rule == kRuleControlledToPrecaution;
+  const bool step_rule = rule == kRuleSealedToControlled || rule == kRuleControlledToPrecaution ||
+                         rule == kRulePositiveSeals || rule == kRulePositivePoolControls;
   if (!step_rule && rule != kRuleManual) {
-    return StatusChangeRefusal{Kind::unknown_rule,
-                               "the rule is one of " + std::string(kRuleManual) + ", " +
-                                   std::string(kRuleSealedToControlled) + ", " +
-                                   std::string(kRuleControlledToPrecaution),
-                               "未知的规则"};
+    return StatusChangeRefusal{
+        Kind::unknown_rule,
+        "the rule is one of " + std::string(kRuleManual) + ", " +
+            std::string(kRuleSealedToControlled) + ", " + std::string(kRuleControlledToPrecaution) +
+            ", " + std::string(kRulePositiveSeals) + ", " + std::string(kRulePositivePoolControls),
+        "未知的规则"};
   }
   if (current == requested) {
     return StatusChangeRefusal{Kind::unchanged,
@@ -79,6 +109,15 @@ std::optional<StatusChangeRefusal> check_status_change(
                                std::string(rule) + " does not apply now; use " +
                                    std::string(kRuleManual) + " with a reason",
                                "现在不适用该规则，请按人工调整并说明原因"};
+  }
+  if (suggestion->held) {
+    return StatusChangeRefusal{
+        Kind::step_not_due,
+        std::string(rule) +
+            " waits until the retests of a positive pooled "
+            "tube are back; until then use " +
+            std::string(kRuleManual) + " with a reason",
+        "混管阳性的复核结果未全部返回，暂不能降级；如需调整，请按人工调整并说明原因"};
   }
   if (!suggestion->due) {
     return StatusChangeRefusal{Kind::step_not_due,

@@ -30,6 +30,7 @@ struct ZoneTimers {
 inline constexpr std::string_view kRuleSealedToControlled = "zone.sealed_to_controlled";
 inline constexpr std::string_view kRuleControlledToPrecaution = "zone.controlled_to_precaution";
 inline constexpr std::string_view kRulePositiveSeals = "zone.positive_seals";
+inline constexpr std::string_view kRulePositivePoolControls = "zone.positive_pool_controls";
 inline constexpr std::string_view kRuleManual = "zone.manual";
 
 using Instant = std::chrono::sys_seconds;
@@ -42,6 +43,7 @@ struct ZoneSuggestion {
   bool due = false;                   // due_at has passed: the step can be confirmed now
   std::chrono::seconds remaining{0};  // until due_at; 0 when due
   std::string_view rule;              // the rule behind the suggestion
+  bool held = false;                  // a step down waits for open retests to come back
 };
 
 // `since`: when the building entered its status. `last_positive`: the latest positive result
@@ -50,9 +52,25 @@ ZoneSuggestion suggest_zone_step(ZoneStatus status, Instant since,
                                  std::optional<Instant> last_positive, Instant now,
                                  const ZoneTimers& timers = {});
 
+// What the building's residents' results say: the latest case (a positive single tube) and
+// since when residents have been on retest (a positive pooled tube not yet cleared).
+struct ZoneEvidence {
+  std::optional<Instant> last_positive;
+  std::optional<Instant> retests_open_since;
+};
+
+// The change to suggest for a building, results first: a case reported since the building
+// entered its status suggests sealed at once (rule zone.positive_seals); open retests suggest
+// controlled for a precaution building (zone.positive_pool_controls) and hold any step down
+// until they clear. Otherwise the timers' step down. `status`: none when never set.
+ZoneSuggestion suggest_zone_change(std::optional<ZoneStatus> status, Instant since,
+                                   const ZoneEvidence& evidence, Instant now,
+                                   const ZoneTimers& timers = {});
+
 // Why a requested status change is refused, or nothing. `rule` is kRuleManual (any change)
-// or a step rule, which applies only when `suggestion` (the timers' suggestion for the
-// current status; none when no status is set) names it, for this status, and is due.
+// or a suggested rule (a step down, or a positive's escalation), which applies only when
+// `suggestion` (the timers' suggestion for the current status; none when no status is set) names
+// it, for this status, and is due.
 struct StatusChangeRefusal {
   enum class Kind { unknown_rule, unchanged, step_not_suggested, step_not_due };
   Kind kind;

@@ -111,3 +111,114 @@ TEST(ZoneStatus, CodesAndLabels) {
 
 }  // namespace
 }  // namespace juwei::domain
+
+namespace juwei::domain {
+namespace {
+
+struct ChangeCase {
+  const char* name;
+  std::optional<ZoneStatus> status;
+  ZoneEvidence evidence;
+  Instant now;
+  std::optional<ZoneStatus> next;
+  std::string_view rule;
+  bool due;
+  bool held;
+};
+
+TEST(ZoneChange, ResultsEscalateAtOnceAndRetestsHoldTheStepDown) {
+  const Instant case_day5 = kSealed + days{5};
+  const ChangeCase cases[] = {
+      {"a case in a controlled building seals it",
+       ZoneStatus::controlled,
+       {case_day5, {}},
+       kSealed + days{6},
+       ZoneStatus::sealed,
+       kRulePositiveSeals,
+       true,
+       false},
+      {"a case in a building with no status seals it",
+       std::nullopt,
+       {case_day5, {}},
+       kSealed + days{6},
+       ZoneStatus::sealed,
+       kRulePositiveSeals,
+       true,
+       false},
+      {"a case before the building stepped down does not",
+       ZoneStatus::controlled,
+       {kSealed - days{1}, {}},
+       kSealed + days{1},
+       ZoneStatus::precaution,
+       kRuleControlledToPrecaution,
+       false,
+       false},
+      {"a case in a sealed building restarts its clock",
+       ZoneStatus::sealed,
+       {case_day5, {}},
+       kSealed + days{8},
+       ZoneStatus::controlled,
+       kRuleSealedToControlled,
+       false,
+       false},
+      {"open retests put a precaution building under control",
+       ZoneStatus::precaution,
+       {{}, case_day5},
+       kSealed + days{6},
+       ZoneStatus::controlled,
+       kRulePositivePoolControls,
+       true,
+       false},
+      {"open retests hold a controlled building's step down",
+       ZoneStatus::controlled,
+       {{}, case_day5},
+       kSealed + days{9},
+       ZoneStatus::precaution,
+       kRuleControlledToPrecaution,
+       false,
+       true},
+      {"open retests hold a sealed building's step down",
+       ZoneStatus::sealed,
+       {{}, case_day5},
+       kSealed + days{9},
+       ZoneStatus::controlled,
+       kRuleSealedToControlled,
+       false,
+       true},
+      {"nothing known, nothing set", std::nullopt, {}, kSealed, std::nullopt, "", false, false},
+      {"clean precaution stays",
+       ZoneStatus::precaution,
+       {},
+       kSealed + days{9},
+       std::nullopt,
+       "",
+       false,
+       false},
+  };
+  for (const ChangeCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    const ZoneSuggestion s = suggest_zone_change(c.status, kSealed, c.evidence, c.now);
+    EXPECT_EQ(s.next, c.next);
+    EXPECT_EQ(s.rule, c.rule);
+    EXPECT_EQ(s.due, c.due);
+    EXPECT_EQ(s.held, c.held);
+  }
+}
+
+TEST(ZoneChange, EscalationsAreConfirmedByTheirRuleAndHeldStepsAreRefused) {
+  using Kind = StatusChangeRefusal::Kind;
+  const auto seal = suggest_zone_change(ZoneStatus::controlled, kSealed,
+                                        ZoneEvidence{kSealed + days{1}, {}}, kSealed + days{1});
+  EXPECT_FALSE(
+      check_status_change(ZoneStatus::controlled, seal, ZoneStatus::sealed, kRulePositiveSeals));
+  const auto held = suggest_zone_change(ZoneStatus::controlled, kSealed,
+                                        ZoneEvidence{{}, kSealed + days{1}}, kSealed + days{9});
+  const auto refusal = check_status_change(ZoneStatus::controlled, held, ZoneStatus::precaution,
+                                           kRuleControlledToPrecaution);
+  ASSERT_TRUE(refusal);
+  EXPECT_EQ(refusal->kind, Kind::step_not_due);
+  EXPECT_NE(refusal->message_en.find("retests"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace juwei::domain

@@ -50,4 +50,63 @@ std::optional<TimePoint> parse_iso_utc(std::string_view text) {
          std::chrono::seconds{*s};
 }
 
+std::optional<TimePoint> parse_time(std::string_view text, std::chrono::minutes local_offset) {
+  // YYYY-MM-DD[T ]HH:MM[:SS][Z|±HH:MM|±HHMM], '/' allowed for '-' in the date.
+  std::size_t i = 0;
+  auto number = [&](std::size_t n) -> std::optional<int> {
+    if (i + n > text.size()) return std::nullopt;
+    int v = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+      const char ch = text[i + k];
+      if (ch < '0' || ch > '9') return std::nullopt;
+      v = v * 10 + (ch - '0');
+    }
+    i += n;
+    return v;
+  };
+  auto take = [&](std::string_view any_of) {
+    if (i < text.size() && any_of.find(text[i]) != std::string_view::npos) {
+      ++i;
+      return true;
+    }
+    return false;
+  };
+  const auto y = number(4);
+  if (!y || !take("-/")) return std::nullopt;
+  const auto mo = number(2);
+  if (!mo || !take("-/")) return std::nullopt;
+  const auto d = number(2);
+  if (!d || !take("T ")) return std::nullopt;
+  const auto h = number(2);
+  if (!h || !take(":")) return std::nullopt;
+  const auto mi = number(2);
+  if (!mi) return std::nullopt;
+  int sec = 0;
+  if (take(":")) {
+    const auto s = number(2);
+    if (!s) return std::nullopt;
+    sec = *s;
+  }
+  std::chrono::minutes offset = local_offset;
+  if (take("Z")) {
+    offset = std::chrono::minutes{0};
+  } else if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
+    const int sign = text[i] == '-' ? -1 : 1;
+    ++i;
+    const auto oh = number(2);
+    if (!oh) return std::nullopt;
+    take(":");
+    const auto om = number(2);
+    if (!om || *oh > 14 || *om > 59) return std::nullopt;
+    offset = std::chrono::minutes{sign * (*oh * 60 + *om)};
+  }
+  if (i != text.size() || *h > 23 || *mi > 59 || sec > 59) return std::nullopt;
+  const std::chrono::year_month_day date{std::chrono::year{*y},
+                                         std::chrono::month{static_cast<unsigned>(*mo)},
+                                         std::chrono::day{static_cast<unsigned>(*d)}};
+  if (!date.ok()) return std::nullopt;
+  return std::chrono::sys_days{date} + std::chrono::hours{*h} + std::chrono::minutes{*mi} +
+         std::chrono::seconds{sec} - offset;
+}
+
 }  // namespace juwei::service

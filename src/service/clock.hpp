@@ -26,6 +26,12 @@ std::optional<TimePoint> parse_iso_utc(std::string_view text);
 
 inline constexpr std::chrono::minutes kShanghaiOffset{8 * 60};
 
+// A time as people and labs write it: ISO-8601 with "Z" or an offset ("2022-04-05T10:00:00+08:00"),
+// or a local time without one ("2022-04-05 10:00", "2022/04/05 10:00:00", "…T10:00"), read in
+// the zone of `local_offset`. Seconds are optional. nullopt for anything else.
+std::optional<TimePoint> parse_time(std::string_view text,
+                                    std::chrono::minutes local_offset = kShanghaiOffset);
+
 // The calendar day at t in a zone of the given UTC offset.
 domain::Date local_date(TimePoint t, std::chrono::minutes utc_offset = kShanghaiOffset);
 

@@ -11,6 +11,7 @@
 namespace juwei::service {
 
 inline constexpr std::size_t kMaxReasonBytes = 500;
+inline constexpr std::size_t kMaxTubeCodeBytes = 64;
 
 // The reason for a change (a removal, a status change): trimmed, not empty, at most
 // kMaxReasonBytes; invalid naming the field "reason" otherwise.

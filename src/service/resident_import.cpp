@@ -78,13 +78,6 @@ Result<HeaderMap> map_header(const text::CsvRecord& header, ImportReport& report
   return map;
 }
 
-bool all_blank(const text::CsvRecord& row) {
-  for (const std::string& f : row.fields) {
-    if (!text::trim(f).empty()) return false;
-  }
-  return true;
-}
-
 // Writes rejected rows, as they were, with the reasons in a last column; opened on first use.
 class RejectWriter {
  public:
@@ -266,6 +259,12 @@ ImportSource memory_source(std::string name, std::string_view data) {
                       data.size()};
 }
 
+text::Encoding source_encoding(const ImportSource& source, std::optional<text::Encoding> forced) {
+  if (forced) return *forced;
+  auto probe = source.open();
+  return text::detect_encoding(*probe);
+}
+
 Result<ImportReport> import_residents(store::Store& store, const Clock& clock,
                                       CommunityId community, const std::filesystem::path& file,
                                       const ImportOptions& options) {
@@ -279,12 +278,7 @@ Result<ImportReport> import_residents(store::Store& store, const Clock& clock,
   const TimePoint started = clock();
   const domain::Date today = local_date(started);
   try {
-    if (options.encoding) {
-      report.encoding = *options.encoding;
-    } else {
-      auto probe = source.open();
-      report.encoding = text::detect_encoding(*probe);
-    }
+    report.encoding = source_encoding(source, options.encoding);
     auto opened = source.open();
     CountingReader raw(*opened);
     text::DecodingReader decoded(raw, report.encoding);
@@ -307,7 +301,7 @@ Result<ImportReport> import_residents(store::Store& store, const Clock& clock,
 
     std::vector<RowProblem> row_problems;
     while (csv.next(row)) {
-      if (all_blank(row)) continue;
+      if (text::all_blank(row)) continue;
       ++report.rows;
       if (options.progress && report.rows % kProgressEvery == 0) {
         options.progress(ImportProgress{report.rows, raw.count(), source.size});

@@ -74,6 +74,9 @@ ImportSource file_source(const std::filesystem::path& file);
 // An upload held in memory; `data` must outlive the import.
 ImportSource memory_source(std::string name, std::string_view data);
 
+// The forced encoding, or the one detected from the source's first bytes.
+text::Encoding source_encoding(const ImportSource& source, std::optional<text::Encoding> forced);
+
 // Errors (not rows) end the import with nothing changed: unreadable file, undecodable bytes,
 // a header without the required columns, a database failure.
 Result<ImportReport> import_residents(store::Store& store, const Clock& clock,

@@ -120,6 +120,42 @@ Result<store::Sample> Screening::record_sample(domain::CommunityId c, std::int64
       });
 }
 
+Result<store::ScreeningMarkRow> Screening::set_mark(domain::CommunityId c,
+                                                    domain::ResidentId resident,
+                                                    domain::ScreeningMark mark,
+                                                    std::string_view reason, domain::UserId by) {
+  auto why = required_reason(reason);
+  if (!why) return std::unexpected(why.error());
+  const TimePoint now = m_clock();
+  return in_transaction(
+      m_store, store::TxMode::write,
+      [&](store::Transaction& tx) -> Result<store::ScreeningMarkRow> {
+        auto row = lift(tx.get_resident(c, resident));
+        if (!row) return std::unexpected(row.error());
+        if (!*row || (*row)->resident.removal.removed()) {
+          return std::unexpected(Error::not_found(fmt::format("no resident {}", resident)));
+        }
+        store::ScreeningMarkRow m{c, resident, mark, *why, iso_utc(now), by};
+        if (auto r = lift(tx.set_screening_mark(m)); !r) return std::unexpected(r.error());
+        return m;
+      });
+}
+
+Result<void> Screening::clear_mark(domain::CommunityId c, domain::ResidentId resident) {
+  return in_transaction(m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<void> {
+    auto r = tx.clear_screening_mark(c, resident);
+    if (!r && r.error().kind == store::Error::Kind::not_found) {
+      return std::unexpected(Error::not_found(fmt::format("resident {} has no mark", resident)));
+    }
+    return lift(std::move(r));
+  });
+}
+
+Result<std::vector<store::ScreeningMarkRow>> Screening::marks(domain::CommunityId c) {
+  return in_transaction(m_store, store::TxMode::read,
+                        [&](store::Transaction& tx) { return lift(tx.list_screening_marks(c)); });
+}
+
 int floor_of_room(std::string_view room) {
   // The last run of digits is the room number; all but its last two digits are the floor.
   std::size_t end = room.size();

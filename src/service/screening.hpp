@@ -24,8 +24,6 @@ struct SampleInput {
   std::string resample_reason;  // needed when the resident has a sample in the round already
 };
 
-inline constexpr std::size_t kMaxTubeCodeBytes = 64;
-
 // The door-knock list (敲门名单): who in a round's buildings has no sample yet, building by
 // building and floor by floor, for volunteers to walk.
 struct DoorKnockFloor {
@@ -55,6 +53,13 @@ class Screening {
   Result<std::vector<DoorKnockBuilding>> door_knock_list(domain::CommunityId c,
                                                          std::int64_t round_id,
                                                          domain::Role viewer);
+  // Marks a resident away, exempt or for home sampling, with a reason (replacing any mark).
+  Result<store::ScreeningMarkRow> set_mark(domain::CommunityId c, domain::ResidentId resident,
+                                           domain::ScreeningMark mark, std::string_view reason,
+                                           domain::UserId by);
+  Result<void> clear_mark(domain::CommunityId c, domain::ResidentId resident);
+  Result<std::vector<store::ScreeningMarkRow>> marks(domain::CommunityId c);
+
   // The round's buildings (all live ones, or those it names) with expected and sampled counts.
   Result<std::vector<store::BuildingCoverage>> coverage(domain::CommunityId c,
                                                         std::int64_t round_id);

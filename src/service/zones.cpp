@@ -5,19 +5,42 @@
 #include <map>
 
 #include "service/input.hpp"
+#include "service/lab_results.hpp"
 #include "service/transaction.hpp"
 
 namespace juwei::service {
 namespace {
 
-std::optional<domain::ZoneSuggestion> suggestion_for(const store::StatusChange& current,
-                                                     TimePoint now,
-                                                     const domain::ZoneTimers& timers) {
-  auto s = domain::suggest_zone_step(current.status,
-                                     parse_iso_utc(current.changed_at).value_or(TimePoint{}),
-                                     std::nullopt, now, timers);
+std::optional<domain::ZoneSuggestion> suggestion_for(
+    const std::optional<store::StatusChange>& current, const domain::ZoneEvidence& evidence,
+    TimePoint now, const domain::ZoneTimers& timers) {
+  const auto status = current ? std::optional<domain::ZoneStatus>(current->status) : std::nullopt;
+  const TimePoint since =
+      current ? parse_iso_utc(current->changed_at).value_or(TimePoint{}) : TimePoint{};
+  auto s = domain::suggest_zone_change(status, since, evidence, now, timers);
   if (!s.next) return std::nullopt;
   return s;
+}
+
+domain::ZoneEvidence evidence_of(const ZoneEvidenceMap& map, domain::BuildingId b) {
+  const auto it = map.find(b);
+  return it == map.end() ? domain::ZoneEvidence{} : it->second;
+}
+
+// A case in the building calls for a whole-building retest 24 h after its report, until a
+// round covering the building is created after the report.
+std::optional<TimePoint> building_retest_due(const BuildingZone& z,
+                                             const std::vector<store::ScreeningRound>& rounds) {
+  if (!z.evidence.last_positive) return std::nullopt;
+  const TimePoint reported = *z.evidence.last_positive;
+  for (const store::ScreeningRound& r : rounds) {
+    const bool covers =
+        r.buildings.empty() || std::ranges::find(r.buildings, z.building.id) != r.buildings.end();
+    if (covers && parse_iso_utc(r.created_at).value_or(TimePoint{}) > reported) {
+      return std::nullopt;
+    }
+  }
+  return reported + kBuildingRetestAfter;
 }
 
 }  // namespace
@@ -36,14 +59,20 @@ Result<std::vector<BuildingZone>> Zones::overview(domain::CommunityId c) {
                           std::map<domain::BuildingId, store::StatusChange> by_building;
                           for (auto& s : *statuses)
                             by_building.emplace(s.building_id, std::move(s));
+                          auto evidence = zone_evidence(tx, c, now);
+                          if (!evidence) return std::unexpected(evidence.error());
+                          auto rounds = lift(tx.list_rounds(c));
+                          if (!rounds) return std::unexpected(rounds.error());
                           std::vector<BuildingZone> out;
                           for (domain::Building& b : *buildings) {
-                            BuildingZone z{std::move(b), std::nullopt, std::nullopt};
+                            BuildingZone z{std::move(b), std::nullopt, std::nullopt, {}};
                             if (auto it = by_building.find(z.building.id);
                                 it != by_building.end()) {
                               z.current = it->second;
-                              z.suggestion = suggestion_for(it->second, now, m_timers);
                             }
+                            z.evidence = evidence_of(*evidence, z.building.id);
+                            z.suggestion = suggestion_for(z.current, z.evidence, now, m_timers);
+                            z.retest_due_at = building_retest_due(z, *rounds);
                             out.push_back(std::move(z));
                           }
                           return out;
@@ -80,12 +109,15 @@ Result<store::StatusChange> Zones::set_status(domain::CommunityId c, domain::Bui
         }
         auto history = lift(tx.list_status_changes(c, b));
         if (!history) return std::unexpected(history.error());
+        auto evidence = zone_evidence(tx, c, now);
+        if (!evidence) return std::unexpected(evidence.error());
         std::optional<domain::ZoneStatus> current;
-        std::optional<domain::ZoneSuggestion> suggestion;
+        std::optional<store::StatusChange> latest;
         if (!history->empty()) {
           current = history->back().status;
-          suggestion = suggestion_for(history->back(), now, m_timers);
+          latest = history->back();
         }
+        const auto suggestion = suggestion_for(latest, evidence_of(*evidence, b), now, m_timers);
         if (auto refusal = domain::check_status_change(current, suggestion, status, rule_id)) {
           using Kind = domain::StatusChangeRefusal::Kind;
           FieldIssue issue{refusal->kind == Kind::unknown_rule ? "rule" : "status",

@@ -1,9 +1,8 @@
 // Building status (封控区 / 管控区 / 防范区) for the desk: every building with its status, how
 // long it has had it, and what the zone timers suggest; the history of each building; and the
 // secretary's changes, each kept with who, when, why and the rule it follows.
-//
-// Positives do not restart the clocks yet: lab results arrive with the screening rounds, and
-// then the latest positive of each building feeds suggest_zone_step().
+// Lab results feed the clocks: a case restarts a building's clean days and suggests sealing it;
+// open retests suggest control and hold the step down (domain::suggest_zone_change).
 #pragma once
 
 #include <optional>
@@ -21,7 +20,13 @@ struct BuildingZone {
   domain::Building building;
   std::optional<store::StatusChange> current;  // none: no status set yet
   std::optional<domain::ZoneSuggestion> suggestion;
+  domain::ZoneEvidence evidence;
+  // A case calls for a whole-building retest 24 h after its report; none once a round
+  // covering the building has been created since, or without a case.
+  std::optional<TimePoint> retest_due_at;
 };
+
+inline constexpr std::chrono::hours kBuildingRetestAfter{24};
 
 class Zones {
  public:

@@ -90,5 +90,29 @@ TEST(Clock, IsoTimesRoundTrip) {
   EXPECT_FALSE(parse_iso_utc("2022-04-04T24:00:00Z").has_value());
 }
 
+TEST(Clock, ReadsTimesAsLabsAndPeopleWriteThem) {
+  const TimePoint ten_utc = sys_days{year{2022} / 4 / 5} + hours{2};  // 10:00 in Shanghai
+  const std::pair<const char*, std::optional<TimePoint>> cases[] = {
+      {"2022-04-05 10:00", ten_utc},
+      {"2022-04-05 10:00:00", ten_utc},
+      {"2022/04/05 10:00", ten_utc},
+      {"2022-04-05T10:00", ten_utc},
+      {"2022-04-05T02:00:00Z", ten_utc},
+      {"2022-04-05T10:00:00+08:00", ten_utc},
+      {"2022-04-05T10:00+0800", ten_utc},
+      {"2022-04-04T21:00:00-05:00", ten_utc},
+      {"2022-04-05 00:30", sys_days{year{2022} / 4 / 4} + hours{16} + minutes{30}},  // day before
+      {"2022-04-05", std::nullopt},
+      {"2022-04-31 10:00", std::nullopt},
+      {"2022-04-05 25:00", std::nullopt},
+      {"2022-04-05 10:00 extra", std::nullopt},
+      {"04/05/2022 10:00", std::nullopt},
+  };
+  for (const auto& [text, want] : cases) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(parse_time(text), want);
+  }
+}
+
 }  // namespace
 }  // namespace juwei::service

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "domain/account.hpp"
+#include "domain/lab_result.hpp"
 #include "domain/registry.hpp"
 #include "domain/screening.hpp"
 #include "domain/zone.hpp"
@@ -144,12 +145,92 @@ struct Sample {
   std::string resample_reason;
 };
 
-// One building's share of a round: its live residents and how many of them have a sample.
+// One building's share of a round: its live residents not marked away or exempt (expected),
+// how many of them have a sample, and how many are marked away or exempt (excused).
 struct BuildingCoverage {
   domain::BuildingId building_id = 0;
   std::string building;
   std::int64_t expected = 0;
   std::int64_t sampled = 0;
+  std::int64_t excused = 0;
+};
+
+// A lab's result for a tube; one per tube (a different one is a ResultConflict).
+struct TubeResult {
+  domain::CommunityId community_id = 0;
+  std::string tube_code;
+  domain::TestResult result = domain::TestResult::negative;
+  std::string reported_at;  // ISO-8601 UTC, as the lab reported it
+  std::string lab;
+  std::string received_at;  // when Juwei learnt it
+};
+
+// A tube as a result row finds it: its kind and the result stored for it, if any.
+struct TubeForResult {
+  domain::TubeKind kind = domain::TubeKind::pooled;
+  std::string created_at;  // its first swab
+  std::optional<domain::TestResult> stored;
+};
+
+// A result that disagrees with the one stored for its tube, kept for a human to decide.
+struct ResultConflict {
+  domain::CommunityId community_id = 0;
+  std::int64_t id = 0;
+  std::string tube_code;
+  domain::TestResult result = domain::TestResult::negative;  // what the lab sent this time
+  std::string reported_at;
+  std::string lab;
+  std::string received_at;
+  std::string source;  // "results.csv line 12", or the API
+  domain::TestResult stored_result = domain::TestResult::negative;  // what the tube had then
+  std::string resolution;  // "" (open), "accepted" (replaced the stored result), "rejected"
+  std::string resolution_reason;
+  std::string resolved_at;
+  domain::UserId resolved_by = 0;
+};
+
+// One test of a resident: a swab (with its tube's result, once reported) or an antigen
+// self-test.
+struct ResidentTest {
+  domain::TestKind kind = domain::TestKind::pooled;
+  std::int64_t id = 0;        // the sample's or the antigen test's id
+  std::int64_t round_id = 0;  // 0 for antigen self-tests
+  std::string tube_code;      // empty for antigen self-tests
+  std::string sampled_at;     // an antigen test: when it was taken
+  bool at_home = false;
+  std::optional<domain::TestResult> result;
+  std::string reported_at;
+  std::string lab;
+};
+
+// A resident swabbed into a positive tube.
+struct PositiveSwab {
+  Sample sample;
+  domain::TubeKind kind = domain::TubeKind::pooled;
+  std::string reported_at;
+  domain::BuildingId building_id = 0;
+  domain::HouseholdId household_id = 0;
+};
+
+struct AntigenTest {
+  domain::CommunityId community_id = 0;
+  std::int64_t id = 0;
+  domain::ResidentId resident_id = 0;
+  domain::TestResult result = domain::TestResult::negative;
+  std::string tested_at;
+  std::string reported_at;
+  domain::UserId reported_by = 0;
+  std::string photo_type;  // "image/jpeg", "image/png"; empty without a photo
+  std::string photo;       // the bytes; filled only by get_antigen_photo
+};
+
+struct ScreeningMarkRow {
+  domain::CommunityId community_id = 0;
+  domain::ResidentId resident_id = 0;
+  domain::ScreeningMark mark = domain::ScreeningMark::away;
+  std::string reason;
+  std::string set_at;
+  domain::UserId set_by = 0;
 };
 
 class Transaction {
@@ -253,12 +334,60 @@ class Transaction {
                                                 domain::ResidentId resident) = 0;
   virtual Result<std::vector<Sample>> list_samples_of(domain::CommunityId c, std::int64_t round_id,
                                                       domain::ResidentId resident) = 0;
-  // Live residents without a sample in the round, by building, room and id.
+  // Live residents without a sample in the round and not marked away or exempt, by
+  // building, room and id.
   virtual Result<std::vector<ResidentRow>> unsampled_residents(domain::CommunityId c,
                                                                std::int64_t round_id) = 0;
   // Every live building with its live residents and those sampled in the round.
   virtual Result<std::vector<BuildingCoverage>> round_coverage(domain::CommunityId c,
                                                                std::int64_t round_id) = 0;
+
+  // Lab results. insert_tube_result fails with conflict when the tube has a result already;
+  // replace_tube_result with not_found when it has none.
+  virtual Result<std::optional<TubeForResult>> find_tube_for_result(domain::CommunityId c,
+                                                                    std::string_view code) = 0;
+  virtual Result<std::optional<TubeResult>> get_tube_result(domain::CommunityId c,
+                                                            std::string_view code) = 0;
+  virtual Result<void> insert_tube_result(const TubeResult& r) = 0;
+  virtual Result<void> replace_tube_result(const TubeResult& r) = 0;
+  // Whether `result` is kept for the tube as a conflict, or was the stored result a conflict
+  // replaced: such a row changes nothing when it comes again.
+  virtual Result<bool> result_known_for(domain::CommunityId c, std::string_view code,
+                                        domain::TestResult result) = 0;
+  virtual Result<std::int64_t> insert_result_conflict(const ResultConflict& conflict) = 0;
+  virtual Result<std::optional<ResultConflict>> get_result_conflict(domain::CommunityId c,
+                                                                    std::int64_t id) = 0;
+  // Oldest first; only the open ones (no resolution) when `open_only`.
+  virtual Result<std::vector<ResultConflict>> list_result_conflicts(domain::CommunityId c,
+                                                                    bool open_only) = 0;
+  // Writes the resolution fields of a conflict (not_found when there is none).
+  virtual Result<void> resolve_result_conflict(const ResultConflict& conflict) = 0;
+  // A resident's swabs and antigen self-tests, newest first.
+  virtual Result<std::vector<ResidentTest>> resident_tests(domain::CommunityId c,
+                                                           domain::ResidentId resident) = 0;
+  // The residents swabbed into a tube, with their households (kind and reported_at are the
+  // tube's; reported_at empty while it has no result).
+  virtual Result<std::vector<PositiveSwab>> swabs_in_tube(domain::CommunityId c,
+                                                          std::string_view code) = 0;
+  // Residents swabbed into positive tubes (of one round, or of every round), by report time.
+  virtual Result<std::vector<PositiveSwab>> positive_swabs(
+      domain::CommunityId c, std::optional<std::int64_t> round_id) = 0;
+
+  // Antigen self-tests.
+  virtual Result<std::int64_t> insert_antigen_test(const AntigenTest& test) = 0;
+  virtual Result<std::optional<AntigenTest>> get_antigen_photo(domain::CommunityId c,
+                                                               std::int64_t id) = 0;
+  // Positive antigen self-tests, oldest first.
+  virtual Result<std::vector<AntigenTest>> positive_antigen_tests(domain::CommunityId c) = 0;
+
+  // Screening marks: one per resident; set replaces it, clear fails with not_found when
+  // there is none.
+  virtual Result<void> set_screening_mark(const ScreeningMarkRow& mark) = 0;
+  virtual Result<void> clear_screening_mark(domain::CommunityId c, domain::ResidentId resident) = 0;
+  virtual Result<std::optional<ScreeningMarkRow>> get_screening_mark(
+      domain::CommunityId c, domain::ResidentId resident) = 0;
+  // Marks of live residents, by resident id.
+  virtual Result<std::vector<ScreeningMarkRow>> list_screening_marks(domain::CommunityId c) = 0;
 
   // Idempotency keys: insert fails with conflict when the user has used the key already.
   virtual Result<void> insert_idempotency_key(const IdempotencyRecord& r) = 0;

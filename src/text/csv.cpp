@@ -236,4 +236,11 @@ void CsvWriter::write_fields(std::span<const Field> fields) {
   m_out.write(m_row);
 }
 
+bool all_blank(const CsvRecord& record) {
+  for (const std::string& f : record.fields) {
+    if (!trim(f).empty()) return false;
+  }
+  return true;
+}
+
 }  // namespace juwei::text

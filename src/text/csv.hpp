@@ -33,6 +33,9 @@ struct CsvRecord {
   std::size_t line = 0;             // 1-based physical line where the record starts
 };
 
+// Every field is empty or white space (a row of commas, as spreadsheets leave them).
+bool all_blank(const CsvRecord& record);
+
 // Parses records one at a time with memory bounded by the longest record. Line breaks are CR,
 // LF or CRLF, inside quoted fields too (kept as they are). Blank lines are skipped. Like
 // Excel, a quote inside an unquoted field, and text after a closing quote, are kept literally.

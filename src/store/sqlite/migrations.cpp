@@ -186,6 +186,65 @@ CREATE INDEX samples_by_tube ON samples (community_id, tube_code);
 CREATE INDEX samples_by_resident ON samples (community_id, round_id, resident_id);
 )sql";
 
+constexpr std::string_view kLabResults = R"sql(
+CREATE TABLE tube_results (
+  community_id INTEGER NOT NULL,
+  tube_code    TEXT NOT NULL,
+  result       TEXT NOT NULL CHECK (result IN ('negative', 'positive')),
+  reported_at  TEXT NOT NULL,
+  lab          TEXT NOT NULL DEFAULT '',
+  received_at  TEXT NOT NULL,
+  PRIMARY KEY (community_id, tube_code),
+  FOREIGN KEY (community_id, tube_code) REFERENCES tubes (community_id, tube_code)
+) WITHOUT ROWID;
+CREATE INDEX positive_tubes ON tube_results (community_id, reported_at)
+  WHERE result = 'positive';
+CREATE TABLE result_conflicts (
+  community_id       INTEGER NOT NULL,
+  conflict_id        INTEGER NOT NULL,
+  tube_code          TEXT NOT NULL,
+  result             TEXT NOT NULL CHECK (result IN ('negative', 'positive')),
+  reported_at        TEXT NOT NULL,
+  lab                TEXT NOT NULL DEFAULT '',
+  received_at        TEXT NOT NULL,
+  source             TEXT NOT NULL DEFAULT '',
+  stored_result      TEXT NOT NULL CHECK (stored_result IN ('negative', 'positive')),
+  resolution         TEXT NOT NULL DEFAULT '' CHECK (resolution IN ('', 'accepted', 'rejected')),
+  resolution_reason  TEXT NOT NULL DEFAULT '',
+  resolved_at        TEXT NOT NULL DEFAULT '',
+  resolved_by        INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (community_id, conflict_id),
+  FOREIGN KEY (community_id, tube_code) REFERENCES tubes (community_id, tube_code)
+) WITHOUT ROWID;
+CREATE INDEX conflicts_by_tube ON result_conflicts (community_id, tube_code);
+CREATE INDEX samples_by_resident_time ON samples (community_id, resident_id, sampled_at);
+CREATE TABLE antigen_tests (
+  community_id INTEGER NOT NULL,
+  test_id      INTEGER NOT NULL,
+  resident_id  INTEGER NOT NULL,
+  result       TEXT NOT NULL CHECK (result IN ('negative', 'positive')),
+  tested_at    TEXT NOT NULL,
+  reported_at  TEXT NOT NULL,
+  reported_by  INTEGER NOT NULL,
+  photo_type   TEXT NOT NULL DEFAULT '',
+  photo        BLOB,
+  PRIMARY KEY (community_id, test_id),
+  FOREIGN KEY (community_id, resident_id) REFERENCES residents (community_id, resident_id)
+) WITHOUT ROWID;
+CREATE INDEX antigen_by_resident ON antigen_tests (community_id, resident_id, tested_at);
+CREATE TABLE screening_marks (
+  community_id INTEGER NOT NULL,
+  resident_id  INTEGER NOT NULL,
+  mark         TEXT NOT NULL CHECK (mark IN ('away', 'exempt', 'home')),
+  reason       TEXT NOT NULL,
+  set_at       TEXT NOT NULL,
+  set_by       INTEGER NOT NULL,
+  PRIMARY KEY (community_id, resident_id),
+  FOREIGN KEY (community_id, resident_id) REFERENCES residents (community_id, resident_id)
+) WITHOUT ROWID;
+ALTER TABLE users ADD COLUMN resident_id INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "registry: streets, communities, buildings, households, residents", kRegistry},
     Migration{2, "import history", kImports},
@@ -193,6 +252,8 @@ constexpr std::array kMigrations = {
     Migration{4, "soft deletes, search indexes, idempotency keys", kRemovalsSearchIdempotency},
     Migration{5, "building status history", kBuildingStatus},
     Migration{6, "screening rounds, tubes and samples", kScreening},
+    Migration{7, "lab results, conflicts, antigen self-tests, screening marks, resident users",
+              kLabResults},
 };
 
 }  // namespace

@@ -61,6 +61,10 @@ class Stmt {
     sqlite3_bind_text(m_stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
+  Stmt& bind_blob(int i, std::string_view v) {
+    sqlite3_bind_blob(m_stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
   Stmt& bind_null(int i) {
     sqlite3_bind_null(m_stmt, i);
     return *this;
@@ -80,6 +84,11 @@ class Stmt {
   }
 
   std::int64_t integer(int col) const { return sqlite3_column_int64(m_stmt, col); }
+  std::string blob(int col) const {
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(m_stmt, col));
+    return p == nullptr ? std::string() : std::string(p, sqlite3_column_bytes(m_stmt, col));
+  }
+  bool is_null(int col) const { return sqlite3_column_type(m_stmt, col) == SQLITE_NULL; }
   std::string text(int col) const {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, col));
     return p == nullptr ? std::string() : std::string(p, sqlite3_column_bytes(m_stmt, col));
@@ -115,6 +124,19 @@ Result<std::int64_t> pragma_int(sqlite3* db, const char* sql) {
 
 domain::Date parse_date_or_epoch(std::string_view text) {
   return domain::parse_iso_date(text).value_or(domain::Date{});
+}
+
+// Steps through every row of `s`, reading each with `read`.
+template <typename Read>
+auto collect(Stmt& s, std::string_view what, Read read)
+    -> Result<std::vector<std::invoke_result_t<Read, const Stmt&>>> {
+  std::vector<std::invoke_result_t<Read, const Stmt&>> out;
+  while (true) {
+    auto row = s.step(what);
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    out.push_back(read(s));
+  }
 }
 
 // Escapes LIKE wildcards so user text matches literally (ESCAPE '\').
@@ -275,6 +297,31 @@ class SqliteTransaction final : public Transaction {
   Result<std::vector<BuildingCoverage>> round_coverage(CommunityId c,
                                                        std::int64_t round_id) override;
 
+  Result<std::optional<TubeForResult>> find_tube_for_result(CommunityId c,
+                                                            std::string_view code) override;
+  Result<std::optional<TubeResult>> get_tube_result(CommunityId c, std::string_view code) override;
+  Result<void> insert_tube_result(const TubeResult& r) override;
+  Result<void> replace_tube_result(const TubeResult& r) override;
+  Result<bool> result_known_for(CommunityId c, std::string_view code,
+                                domain::TestResult result) override;
+  Result<std::int64_t> insert_result_conflict(const ResultConflict& conflict) override;
+  Result<std::optional<ResultConflict>> get_result_conflict(CommunityId c,
+                                                            std::int64_t id) override;
+  Result<std::vector<ResultConflict>> list_result_conflicts(CommunityId c, bool open_only) override;
+  Result<void> resolve_result_conflict(const ResultConflict& conflict) override;
+  Result<std::vector<ResidentTest>> resident_tests(CommunityId c, ResidentId resident) override;
+  Result<std::vector<PositiveSwab>> swabs_in_tube(CommunityId c, std::string_view code) override;
+  Result<std::vector<PositiveSwab>> positive_swabs(CommunityId c,
+                                                   std::optional<std::int64_t> round_id) override;
+  Result<std::int64_t> insert_antigen_test(const AntigenTest& test) override;
+  Result<std::optional<AntigenTest>> get_antigen_photo(CommunityId c, std::int64_t id) override;
+  Result<std::vector<AntigenTest>> positive_antigen_tests(CommunityId c) override;
+  Result<void> set_screening_mark(const ScreeningMarkRow& mark) override;
+  Result<void> clear_screening_mark(CommunityId c, ResidentId resident) override;
+  Result<std::optional<ScreeningMarkRow>> get_screening_mark(CommunityId c,
+                                                             ResidentId resident) override;
+  Result<std::vector<ScreeningMarkRow>> list_screening_marks(CommunityId c) override;
+
   Result<void> insert_idempotency_key(const IdempotencyRecord& r) override;
   Result<std::optional<IdempotencyRecord>> find_idempotency_key(CommunityId c, domain::UserId user,
                                                                 std::string_view key) override;
@@ -284,7 +331,7 @@ class SqliteTransaction final : public Transaction {
   Result<std::int64_t> purge_idempotency_keys(std::string_view before) override;
 
  private:
-  enum class Sequence { building, household, resident, import, user, round };
+  enum class Sequence { building, household, resident, import, user, round, conflict, antigen };
   Result<std::optional<StoredUser>> read_user(Stmt& s, std::string_view what);
   Result<void> run_changing_one(Stmt& s, std::string_view what);
   // Next free id of a per-community sequence; read once per transaction, then counted here
@@ -387,6 +434,13 @@ Result<std::int64_t> SqliteTransaction::next_id(Sequence seq, CommunityId c) {
       break;
     case Sequence::round:
       sql = "SELECT coalesce(max(round_id), 0) + 1 FROM screening_rounds WHERE community_id = ?1";
+      break;
+    case Sequence::conflict:
+      sql =
+          "SELECT coalesce(max(conflict_id), 0) + 1 FROM result_conflicts WHERE community_id = ?1";
+      break;
+    case Sequence::antigen:
+      sql = "SELECT coalesce(max(test_id), 0) + 1 FROM antigen_tests WHERE community_id = ?1";
       break;
   }
   auto s = prepare(sql);
@@ -780,14 +834,7 @@ Result<std::vector<ResidentRow>> SqliteTransaction::search_residents(const Resid
   }
   if (q.household) s->bind(10, *q.household);  // unbound parameters are NULL
   if (!q.text.empty()) s->bind(5, q.text).bind(6, like_pattern(q.text));
-  std::vector<ResidentRow> out;
-  while (true) {
-    auto row = s->step("search residents");
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    out.push_back(read_resident_row(*s));
-  }
-  return out;
+  return collect(*s, "search residents", [&](const Stmt& row) { return read_resident_row(row); });
 }
 
 Result<void> SqliteTransaction::for_each_resident(
@@ -864,16 +911,20 @@ Result<std::vector<ImportRecord>> SqliteTransaction::list_imports(CommunityId c)
       "started_at, finished_at FROM imports WHERE community_id = ?1 ORDER BY import_id");
   if (!s) return std::unexpected(s.error());
   s->bind(1, c);
-  std::vector<ImportRecord> out;
-  while (true) {
-    auto row = s->step("list imports");
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    out.push_back(ImportRecord{c, s->integer(0), s->text(1), s->text(2), s->text(3), s->integer(4),
-                               s->integer(5), s->integer(6), s->integer(7), s->integer(8),
-                               s->text(9), s->text(10)});
-  }
-  return out;
+  return collect(*s, "list imports", [&](const Stmt& row) {
+    return ImportRecord{c,
+                        row.integer(0),
+                        row.text(1),
+                        row.text(2),
+                        row.text(3),
+                        row.integer(4),
+                        row.integer(5),
+                        row.integer(6),
+                        row.integer(7),
+                        row.integer(8),
+                        row.text(9),
+                        row.text(10)};
+  });
 }
 
 Result<void> SqliteTransaction::run_changing_one(Stmt& s, std::string_view what) {
@@ -891,7 +942,7 @@ Result<domain::UserId> SqliteTransaction::insert_user(const domain::User& u,
   if (!id) return id;
   auto s = prepare(
       "INSERT INTO users (community_id, user_id, username, role, password_hash, disabled, "
-      "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      "created_at, resident_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   if (!s) return std::unexpected(s.error());
   s->bind(1, u.community_id)
       .bind(2, *id)
@@ -899,7 +950,8 @@ Result<domain::UserId> SqliteTransaction::insert_user(const domain::User& u,
       .bind(4, domain::to_code(u.role))
       .bind(5, password_hash)
       .bind(6, std::int64_t{u.disabled ? 1 : 0})
-      .bind(7, now);
+      .bind(7, now)
+      .bind(8, u.resident_id);
   if (auto r = s->run("insert user"); !r) return std::unexpected(r.error());
   return *id;
 }
@@ -915,12 +967,14 @@ Result<std::optional<StoredUser>> SqliteTransaction::read_user(Stmt& s, std::str
   u.user.role = domain::role_from_code(s.text(3)).value_or(domain::Role::resident);
   u.password_hash = s.text(4);
   u.user.disabled = s.integer(5) != 0;
+  u.user.resident_id = s.integer(6);
   return u;
 }
 
 Result<std::optional<StoredUser>> SqliteTransaction::find_user(std::string_view username) {
   auto s = prepare(
-      "SELECT community_id, user_id, username, role, password_hash, disabled FROM users "
+      "SELECT community_id, user_id, username, role, password_hash, disabled, resident_id "
+      "FROM users "
       "WHERE username = ?1");
   if (!s) return std::unexpected(s.error());
   s->bind(1, username);
@@ -929,7 +983,8 @@ Result<std::optional<StoredUser>> SqliteTransaction::find_user(std::string_view 
 
 Result<std::optional<StoredUser>> SqliteTransaction::get_user(CommunityId c, domain::UserId id) {
   auto s = prepare(
-      "SELECT community_id, user_id, username, role, password_hash, disabled FROM users "
+      "SELECT community_id, user_id, username, role, password_hash, disabled, resident_id "
+      "FROM users "
       "WHERE community_id = ?1 AND user_id = ?2");
   if (!s) return std::unexpected(s.error());
   s->bind(1, c).bind(2, id);
@@ -938,7 +993,8 @@ Result<std::optional<StoredUser>> SqliteTransaction::get_user(CommunityId c, dom
 
 Result<std::vector<domain::User>> SqliteTransaction::list_users(CommunityId c) {
   auto s = prepare(
-      "SELECT community_id, user_id, username, role, password_hash, disabled FROM users "
+      "SELECT community_id, user_id, username, role, password_hash, disabled, resident_id "
+      "FROM users "
       "WHERE community_id = ?1 ORDER BY user_id");
   if (!s) return std::unexpected(s.error());
   s->bind(1, c);
@@ -1053,14 +1109,8 @@ Result<std::vector<StatusChange>> SqliteTransaction::list_status_changes(Communi
       "FROM building_status WHERE community_id = ?1 AND building_id = ?2 ORDER BY change_id");
   if (!s) return std::unexpected(s.error());
   s->bind(1, c).bind(2, b);
-  std::vector<StatusChange> out;
-  while (true) {
-    auto row = s->step("list status changes");
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    out.push_back(read_status_change(c, *s));
-  }
-  return out;
+  return collect(*s, "list status changes",
+                 [&](const Stmt& row) { return read_status_change(c, row); });
 }
 
 Result<std::vector<StatusChange>> SqliteTransaction::current_statuses(CommunityId c) {
@@ -1071,14 +1121,8 @@ Result<std::vector<StatusChange>> SqliteTransaction::current_statuses(CommunityI
       "AND t.building_id = s.building_id) ORDER BY s.building_id");
   if (!s) return std::unexpected(s.error());
   s->bind(1, c);
-  std::vector<StatusChange> out;
-  while (true) {
-    auto row = s->step("current statuses");
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    out.push_back(read_status_change(c, *s));
-  }
-  return out;
+  return collect(*s, "current statuses",
+                 [&](const Stmt& row) { return read_status_change(c, row); });
 }
 
 std::string join_ids(const std::vector<BuildingId>& ids) {
@@ -1143,14 +1187,7 @@ Result<std::vector<ScreeningRound>> SqliteTransaction::list_rounds(CommunityId c
       "WHERE community_id = ?1 ORDER BY round_id");
   if (!s) return std::unexpected(s.error());
   s->bind(1, c);
-  std::vector<ScreeningRound> out;
-  while (true) {
-    auto row = s->step("list rounds");
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    out.push_back(read_round(c, *s));
-  }
-  return out;
+  return collect(*s, "list rounds", [&](const Stmt& row) { return read_round(c, row); });
 }
 
 Result<domain::TubeState> SqliteTransaction::find_tube(CommunityId c, std::string_view code) {
@@ -1221,15 +1258,10 @@ Result<std::vector<Sample>> SqliteTransaction::list_samples_of(CommunityId c, st
       "ORDER BY sample_id");
   if (!s) return std::unexpected(s.error());
   s->bind(1, c).bind(2, round_id).bind(3, resident);
-  std::vector<Sample> out;
-  while (true) {
-    auto row = s->step("list samples");
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    out.push_back(Sample{c, round_id, s->integer(0), s->text(1), resident, s->text(2),
-                         s->integer(3), s->integer(4) != 0, s->text(5)});
-  }
-  return out;
+  return collect(*s, "list samples", [&](const Stmt& row) {
+    return Sample{c,           round_id,       row.integer(0),      row.text(1), resident,
+                  row.text(2), row.integer(3), row.integer(4) != 0, row.text(5)};
+  });
 }
 
 Result<std::vector<ResidentRow>> SqliteTransaction::unsampled_residents(CommunityId c,
@@ -1239,42 +1271,395 @@ Result<std::vector<ResidentRow>> SqliteTransaction::unsampled_residents(Communit
       " WHERE r.community_id = ?1 AND r.deleted_at IS NULL AND h.deleted_at IS NULL"
       " AND b.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM samples x WHERE"
       " x.community_id = r.community_id AND x.round_id = ?2 AND x.resident_id = r.resident_id)"
+      " AND NOT EXISTS (SELECT 1 FROM screening_marks m WHERE m.community_id = r.community_id"
+      " AND m.resident_id = r.resident_id AND m.mark IN ('away', 'exempt'))"
       " ORDER BY h.building_id, h.room, r.resident_id";
   auto s = prepare(sql.c_str());
   if (!s) return std::unexpected(s.error());
   s->bind(1, c).bind(2, round_id);
-  std::vector<ResidentRow> out;
-  while (true) {
-    auto row = s->step("unsampled residents");
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    out.push_back(read_resident_row(*s));
-  }
-  return out;
+  return collect(*s, "unsampled residents",
+                 [&](const Stmt& row) { return read_resident_row(row); });
 }
 
 Result<std::vector<BuildingCoverage>> SqliteTransaction::round_coverage(CommunityId c,
                                                                         std::int64_t round_id) {
   auto s = prepare(
-      "SELECT b.building_id, b.name, count(r.resident_id), count(x.resident_id) "
+      "SELECT b.building_id, b.name, count(r.resident_id) - count(m.resident_id), "
+      "count(x.resident_id), count(m.resident_id) "
       "FROM buildings b JOIN households h ON h.community_id = b.community_id AND "
       "h.building_id = b.building_id AND h.deleted_at IS NULL "
       "JOIN residents r ON r.community_id = h.community_id AND r.household_id = h.household_id "
       "AND r.deleted_at IS NULL "
       "LEFT JOIN (SELECT DISTINCT resident_id FROM samples WHERE community_id = ?1 AND "
       "round_id = ?2) x ON x.resident_id = r.resident_id "
+      "LEFT JOIN screening_marks m ON m.community_id = r.community_id AND "
+      "m.resident_id = r.resident_id AND m.mark IN ('away', 'exempt') AND x.resident_id IS NULL "
       "WHERE b.community_id = ?1 AND b.deleted_at IS NULL "
       "GROUP BY b.building_id ORDER BY b.building_id");
   if (!s) return std::unexpected(s.error());
   s->bind(1, c).bind(2, round_id);
-  std::vector<BuildingCoverage> out;
+  return collect(*s, "round coverage", [&](const Stmt& row) {
+    return BuildingCoverage{row.integer(0), row.text(1), row.integer(2), row.integer(3),
+                            row.integer(4)};
+  });
+}
+
+namespace {
+
+domain::TestResult result_of(std::string_view code) {
+  return domain::parse_test_result(code).value_or(domain::TestResult::negative);
+}
+
+constexpr const char* kConflictColumns =
+    "conflict_id, tube_code, result, reported_at, lab, received_at, source, stored_result, "
+    "resolution, resolution_reason, resolved_at, resolved_by";
+
+ResultConflict read_conflict(CommunityId c, const Stmt& s) {
+  return ResultConflict{c,         s.integer(0), s.text(1),    result_of(s.text(2)), s.text(3),
+                        s.text(4), s.text(5),    s.text(6),    result_of(s.text(7)), s.text(8),
+                        s.text(9), s.text(10),   s.integer(11)};
+}
+
+}  // namespace
+
+Result<std::optional<TubeForResult>> SqliteTransaction::find_tube_for_result(
+    CommunityId c, std::string_view code) {
+  auto s = prepare(
+      "SELECT t.kind, r.result, t.created_at FROM tubes t LEFT JOIN tube_results r ON "
+      "r.community_id = t.community_id AND r.tube_code = t.tube_code "
+      "WHERE t.community_id = ?1 AND t.tube_code = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, code);
+  auto row = s->step("find tube for result");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<TubeForResult>();
+  TubeForResult t{domain::tube_kind_from_code(s->text(0)).value_or(domain::TubeKind::pooled),
+                  s->text(2), std::nullopt};
+  if (!s->is_null(1)) t.stored = result_of(s->text(1));
+  return t;
+}
+
+Result<std::optional<TubeResult>> SqliteTransaction::get_tube_result(CommunityId c,
+                                                                     std::string_view code) {
+  auto s = prepare(
+      "SELECT result, reported_at, lab, received_at FROM tube_results "
+      "WHERE community_id = ?1 AND tube_code = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, code);
+  auto row = s->step("get tube result");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<TubeResult>();
+  return TubeResult{c,          std::string(code), result_of(s->text(0)),
+                    s->text(1), s->text(2),        s->text(3)};
+}
+
+Result<void> SqliteTransaction::insert_tube_result(const TubeResult& r) {
+  auto s = prepare(
+      "INSERT INTO tube_results (community_id, tube_code, result, reported_at, lab, received_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, r.community_id)
+      .bind(2, r.tube_code)
+      .bind(3, domain::to_code(r.result))
+      .bind(4, r.reported_at)
+      .bind(5, r.lab)
+      .bind(6, r.received_at);
+  return s->run("insert tube result");
+}
+
+Result<void> SqliteTransaction::replace_tube_result(const TubeResult& r) {
+  auto s = prepare(
+      "UPDATE tube_results SET result = ?3, reported_at = ?4, lab = ?5, received_at = ?6 "
+      "WHERE community_id = ?1 AND tube_code = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, r.community_id)
+      .bind(2, r.tube_code)
+      .bind(3, domain::to_code(r.result))
+      .bind(4, r.reported_at)
+      .bind(5, r.lab)
+      .bind(6, r.received_at);
+  return run_changing_one(*s, "replace tube result");
+}
+
+Result<bool> SqliteTransaction::result_known_for(CommunityId c, std::string_view code,
+                                                 domain::TestResult result) {
+  auto s = prepare(
+      "SELECT EXISTS (SELECT 1 FROM result_conflicts WHERE community_id = ?1 AND "
+      "tube_code = ?2 AND (result = ?3 OR (resolution = 'accepted' AND stored_result = ?3)))");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, code).bind(3, domain::to_code(result));
+  if (auto row = s->step("find known result"); !row) return std::unexpected(row.error());
+  return s->integer(0) != 0;
+}
+
+Result<std::int64_t> SqliteTransaction::insert_result_conflict(const ResultConflict& k) {
+  auto id = next_id(Sequence::conflict, k.community_id);
+  if (!id) return id;
+  auto s = prepare(
+      "INSERT INTO result_conflicts (community_id, conflict_id, tube_code, result, reported_at, "
+      "lab, received_at, source, stored_result, resolution, resolution_reason, resolved_at, "
+      "resolved_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, k.community_id)
+      .bind(2, *id)
+      .bind(3, k.tube_code)
+      .bind(4, domain::to_code(k.result))
+      .bind(5, k.reported_at)
+      .bind(6, k.lab)
+      .bind(7, k.received_at)
+      .bind(8, k.source)
+      .bind(9, domain::to_code(k.stored_result))
+      .bind(10, k.resolution)
+      .bind(11, k.resolution_reason)
+      .bind(12, k.resolved_at)
+      .bind(13, k.resolved_by);
+  if (auto r = s->run("insert result conflict"); !r) return std::unexpected(r.error());
+  return *id;
+}
+
+Result<std::optional<ResultConflict>> SqliteTransaction::get_result_conflict(CommunityId c,
+                                                                             std::int64_t id) {
+  static const std::string sql = std::string("SELECT ") + kConflictColumns +
+                                 " FROM result_conflicts WHERE community_id = ?1 AND "
+                                 "conflict_id = ?2";
+  auto s = prepare(sql.c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, id);
+  auto row = s->step("get result conflict");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<ResultConflict>();
+  return read_conflict(c, *s);
+}
+
+Result<std::vector<ResultConflict>> SqliteTransaction::list_result_conflicts(CommunityId c,
+                                                                             bool open_only) {
+  static const std::string sql = std::string("SELECT ") + kConflictColumns +
+                                 " FROM result_conflicts WHERE community_id = ?1 AND "
+                                 "(?2 = 0 OR resolution = '') ORDER BY conflict_id";
+  auto s = prepare(sql.c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, std::int64_t{open_only ? 1 : 0});
+  return collect(*s, "list result conflicts",
+                 [&](const Stmt& row) { return read_conflict(c, row); });
+}
+
+Result<void> SqliteTransaction::resolve_result_conflict(const ResultConflict& k) {
+  auto s = prepare(
+      "UPDATE result_conflicts SET resolution = ?3, resolution_reason = ?4, resolved_at = ?5, "
+      "resolved_by = ?6, stored_result = ?7 WHERE community_id = ?1 AND conflict_id = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, k.community_id)
+      .bind(2, k.id)
+      .bind(3, k.resolution)
+      .bind(4, k.resolution_reason)
+      .bind(5, k.resolved_at)
+      .bind(6, k.resolved_by)
+      .bind(7, domain::to_code(k.stored_result));
+  return run_changing_one(*s, "resolve result conflict");
+}
+
+Result<std::vector<ResidentTest>> SqliteTransaction::resident_tests(CommunityId c,
+                                                                    ResidentId resident) {
+  auto s = prepare(
+      "SELECT t.kind, x.sample_id, x.round_id, x.tube_code, x.sampled_at, x.at_home, r.result, "
+      "r.reported_at, r.lab FROM samples x "
+      "JOIN tubes t ON t.community_id = x.community_id AND t.tube_code = x.tube_code "
+      "LEFT JOIN tube_results r ON r.community_id = x.community_id AND r.tube_code = x.tube_code "
+      "WHERE x.community_id = ?1 AND x.resident_id = ?2 "
+      "UNION ALL SELECT 'antigen', a.test_id, 0, '', a.tested_at, 0, a.result, a.reported_at, '' "
+      "FROM antigen_tests a WHERE a.community_id = ?1 AND a.resident_id = ?2 "
+      "ORDER BY 5 DESC, 2 DESC");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, resident);
+  std::vector<ResidentTest> out;
   while (true) {
-    auto row = s->step("round coverage");
+    auto row = s->step("resident tests");
     if (!row) return std::unexpected(row.error());
     if (!*row) break;
-    out.push_back(BuildingCoverage{s->integer(0), s->text(1), s->integer(2), s->integer(3)});
+    const std::string kind = s->text(0);
+    ResidentTest t;
+    t.kind = kind == "antigen"  ? domain::TestKind::antigen
+             : kind == "single" ? domain::TestKind::single
+                                : domain::TestKind::pooled;
+    t.id = s->integer(1);
+    t.round_id = s->integer(2);
+    t.tube_code = s->text(3);
+    t.sampled_at = s->text(4);
+    t.at_home = s->integer(5) != 0;
+    if (!s->is_null(6)) t.result = result_of(s->text(6));
+    t.reported_at = s->text(7);
+    t.lab = s->text(8);
+    out.push_back(std::move(t));
   }
   return out;
+}
+
+namespace {
+
+constexpr const char* kSwabColumns =
+    "SELECT x.round_id, x.sample_id, x.tube_code, x.resident_id, x.sampled_at, x.sampled_by, "
+    "x.at_home, x.resample_reason, t.kind, coalesce(r.reported_at, ''), h.building_id, "
+    "h.household_id FROM samples x "
+    "JOIN tubes t ON t.community_id = x.community_id AND t.tube_code = x.tube_code "
+    "JOIN residents p ON p.community_id = x.community_id AND p.resident_id = x.resident_id "
+    "JOIN households h ON h.community_id = p.community_id AND h.household_id = p.household_id ";
+
+Result<std::vector<PositiveSwab>> read_swabs(CommunityId c, Stmt& s, std::string_view what) {
+  std::vector<PositiveSwab> out;
+  while (true) {
+    auto row = s.step(what);
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    PositiveSwab p;
+    p.sample = Sample{c,         s.integer(0), s.integer(1),      s.text(2), s.integer(3),
+                      s.text(4), s.integer(5), s.integer(6) != 0, s.text(7)};
+    p.kind = domain::tube_kind_from_code(s.text(8)).value_or(domain::TubeKind::pooled);
+    p.reported_at = s.text(9);
+    p.building_id = s.integer(10);
+    p.household_id = s.integer(11);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<PositiveSwab>> SqliteTransaction::swabs_in_tube(CommunityId c,
+                                                                   std::string_view code) {
+  static const std::string sql =
+      std::string(kSwabColumns) +
+      "LEFT JOIN tube_results r ON r.community_id = x.community_id AND r.tube_code = x.tube_code "
+      "WHERE x.community_id = ?1 AND x.tube_code = ?2 ORDER BY x.sample_id";
+  auto s = prepare(sql.c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, code);
+  return read_swabs(c, *s, "swabs in tube");
+}
+
+Result<std::vector<PositiveSwab>> SqliteTransaction::positive_swabs(
+    CommunityId c, std::optional<std::int64_t> round_id) {
+  static const std::string sql =
+      std::string(kSwabColumns) +
+      "JOIN tube_results r ON r.community_id = x.community_id AND r.tube_code = x.tube_code "
+      "WHERE r.community_id = ?1 AND r.result = 'positive' AND (?2 = 0 OR x.round_id = ?2) "
+      "ORDER BY r.reported_at, x.round_id, x.sample_id";
+  auto s = prepare(sql.c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, round_id.value_or(0));
+  return read_swabs(c, *s, "positive swabs");
+}
+
+Result<std::int64_t> SqliteTransaction::insert_antigen_test(const AntigenTest& t) {
+  auto id = next_id(Sequence::antigen, t.community_id);
+  if (!id) return id;
+  auto s = prepare(
+      "INSERT INTO antigen_tests (community_id, test_id, resident_id, result, tested_at, "
+      "reported_at, reported_by, photo_type, photo) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, t.community_id)
+      .bind(2, *id)
+      .bind(3, t.resident_id)
+      .bind(4, domain::to_code(t.result))
+      .bind(5, t.tested_at)
+      .bind(6, t.reported_at)
+      .bind(7, t.reported_by)
+      .bind(8, t.photo_type);
+  if (t.photo.empty()) {
+    s->bind_null(9);
+  } else {
+    s->bind_blob(9, t.photo);
+  }
+  if (auto r = s->run("insert antigen test"); !r) return std::unexpected(r.error());
+  return *id;
+}
+
+Result<std::optional<AntigenTest>> SqliteTransaction::get_antigen_photo(CommunityId c,
+                                                                        std::int64_t id) {
+  auto s = prepare(
+      "SELECT resident_id, result, tested_at, reported_at, reported_by, photo_type, photo "
+      "FROM antigen_tests WHERE community_id = ?1 AND test_id = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, id);
+  auto row = s->step("get antigen photo");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<AntigenTest>();
+  return AntigenTest{c,          id,         s->integer(0), result_of(s->text(1)),
+                     s->text(2), s->text(3), s->integer(4), s->text(5),
+                     s->blob(6)};
+}
+
+Result<std::vector<AntigenTest>> SqliteTransaction::positive_antigen_tests(CommunityId c) {
+  auto s = prepare(
+      "SELECT test_id, resident_id, tested_at, reported_at, reported_by, photo_type "
+      "FROM antigen_tests WHERE community_id = ?1 AND result = 'positive' "
+      "ORDER BY tested_at, test_id");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c);
+  return collect(*s, "positive antigen tests", [&](const Stmt& row) {
+    return AntigenTest{c,           row.integer(0), row.integer(1), domain::TestResult::positive,
+                       row.text(2), row.text(3),    row.integer(4), row.text(5),
+                       {}};
+  });
+}
+
+Result<void> SqliteTransaction::set_screening_mark(const ScreeningMarkRow& m) {
+  auto s = prepare(
+      "INSERT INTO screening_marks (community_id, resident_id, mark, reason, set_at, set_by) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (community_id, resident_id) DO UPDATE SET "
+      "mark = excluded.mark, reason = excluded.reason, set_at = excluded.set_at, "
+      "set_by = excluded.set_by");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, m.community_id)
+      .bind(2, m.resident_id)
+      .bind(3, domain::to_code(m.mark))
+      .bind(4, m.reason)
+      .bind(5, m.set_at)
+      .bind(6, m.set_by);
+  return s->run("set screening mark");
+}
+
+Result<void> SqliteTransaction::clear_screening_mark(CommunityId c, ResidentId resident) {
+  auto s = prepare("DELETE FROM screening_marks WHERE community_id = ?1 AND resident_id = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, resident);
+  return run_changing_one(*s, "clear screening mark");
+}
+
+namespace {
+
+ScreeningMarkRow read_mark(CommunityId c, const Stmt& s) {
+  return ScreeningMarkRow{
+      c,
+      s.integer(0),
+      domain::screening_mark_from_code(s.text(1)).value_or(domain::ScreeningMark::away),
+      s.text(2),
+      s.text(3),
+      s.integer(4)};
+}
+
+}  // namespace
+
+Result<std::optional<ScreeningMarkRow>> SqliteTransaction::get_screening_mark(CommunityId c,
+                                                                              ResidentId resident) {
+  auto s = prepare(
+      "SELECT resident_id, mark, reason, set_at, set_by FROM screening_marks "
+      "WHERE community_id = ?1 AND resident_id = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, resident);
+  auto row = s->step("get screening mark");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<ScreeningMarkRow>();
+  return read_mark(c, *s);
+}
+
+Result<std::vector<ScreeningMarkRow>> SqliteTransaction::list_screening_marks(CommunityId c) {
+  auto s = prepare(
+      "SELECT m.resident_id, m.mark, m.reason, m.set_at, m.set_by FROM screening_marks m "
+      "JOIN residents r ON r.community_id = m.community_id AND r.resident_id = m.resident_id "
+      "WHERE m.community_id = ?1 AND r.deleted_at IS NULL ORDER BY m.resident_id");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c);
+  return collect(*s, "list screening marks", [&](const Stmt& row) { return read_mark(c, row); });
 }
 
 Result<void> SqliteTransaction::insert_idempotency_key(const IdempotencyRecord& r) {
