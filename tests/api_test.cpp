@@ -23,7 +23,11 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
+using juwei::testing::iso_now;
 using juwei::testing::slurp;
+
+// A PNG's signature and a little more: enough for the content check.
+const std::string kPng = std::string("\x89PNG\r\n\x1A\n", 8) + "not really pixels";
 
 std::string url_encode(std::string_view s) {
   std::string out;
@@ -61,8 +65,9 @@ class Api : public ::testing::Test {
       const std::string name = std::string(user).substr(0, std::string(user).find(':'));
       const std::string role = std::string(user).substr(name.size() + 1);
       std::ofstream(*s_dir / "pw") << "password-" << name << "\n";
-      run("user add " + name + " --role " + role + " --password-stdin --db " + *s_db + " < " +
-          (*s_dir / "pw").string());
+      // The resident's account belongs to resident 1 (the first household's first member).
+      run("user add " + name + " --role " + role + (role == "resident" ? " --resident 1" : "") +
+          " --password-stdin --db " + *s_db + " < " + (*s_dir / "pw").string());
     }
     start_server();
   }
@@ -185,8 +190,13 @@ TEST_F(Api, RolesAreCheckedOnEveryRoute) {
   std::map<std::string, std::string> tokens;
   for (const auto& [user, role] : users)
     tokens[role] = login(user);
-  // Record 1 of each kind exists: round 1 too.
+  // Record 1 of each kind exists: round 1 too, and antigen test 1 (with a photo).
   ASSERT_EQ(call("POST", "/api/v1/rounds", R"({"day":"2022-04-04"})", tokens["secretary"]).status,
+            201);
+  ASSERT_EQ(call("POST",
+                 "/api/v1/residents/1/antigen-tests?result=negative&tested_at=2022-04-04T08:00:00Z",
+                 kPng, tokens["resident"], "image/png")
+                .status,
             201);
   int checked = 0;
   for (const auto& [route, roles] : routes) {
@@ -202,6 +212,8 @@ TEST_F(Api, RolesAreCheckedOnEveryRoute) {
         EXPECT_EQ(r.status, 403) << role;
       } else if (method == "GET") {
         EXPECT_TRUE(r.status >= 200 && r.status < 300) << role << " " << r.status << r.body;
+      } else if (method == "DELETE" && r.status == 404) {
+        // Admitted; there was nothing to delete.
       } else {
         EXPECT_TRUE(r.status == 400 || r.status == 415) << role << " " << r.status << r.body;
       }
@@ -521,6 +533,168 @@ TEST_F(Api, ASamplingPointFillsTubesAndTheDeskSeesCoverage) {
   EXPECT_EQ(listed, knock.at("missing").as_int64());
   EXPECT_EQ(listed + 10, after_sampling_expected);
   EXPECT_EQ(call("GET", "/api/v1/rounds/" + round + "/coverage", "", volunteer).status, 403);
+}
+
+TEST_F(Api, LabResultsComeInByCsvAndTheDeskFollowsThem) {
+  const std::string staff = login("staff1");
+  const std::string secretary = login("liumiao");
+  const std::string volunteer = login("vol1");
+  Reply r = call("POST", "/api/v1/rounds", R"({"day":"2022-04-06"})", staff);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string round(r.json().at("id").as_string());
+  const json::value page = call("GET", "/api/v1/residents?limit=30", "", staff).json();
+  const auto& residents = page.at("items").as_array();
+  const auto id_of = [&](std::size_t i) {
+    return std::string(residents.at(i).at("id").as_string());
+  };
+  const std::string path = "/api/v1/rounds/" + round + "/samples";
+  for (std::size_t i = 0; i < 10; ++i) {
+    ASSERT_EQ(call("POST", path, R"({"tube_code":"RES-P1","resident_id":")" + id_of(i) + R"("})",
+                   volunteer)
+                  .status,
+              201);
+  }
+  ASSERT_EQ(call("POST", path,
+                 R"({"tube_code":"RES-S1","kind":"single","resident_id":")" + id_of(10) + R"("})",
+                 volunteer)
+                .status,
+            201);
+
+  const std::string when = iso_now();
+  const std::string csv = "tube_code,result,reported_at,lab\nRES-P1,阴性," + when +
+                          ",华大\nRES-S1,阳性," + when + ",华大\nNO-SUCH,阴性," + when + ",华大\n";
+  r = call("POST", "/api/v1/results/import?filename=lab.csv", csv, staff, "text/csv");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::value report = r.json();
+  EXPECT_EQ(report.at("added").as_int64(), 2);
+  EXPECT_EQ(report.at("unknown").as_int64(), 1);
+  EXPECT_EQ(report.at("problems").as_array()[0].at("line").as_int64(), 4);
+  ASSERT_EQ(report.at("positives").as_array().size(), 1u);
+  EXPECT_EQ(report.at("positives").as_array()[0].at("suggested_status"), "sealed");
+  r = call("POST", "/api/v1/results/import", csv, staff, "text/csv");  // re-sent
+  EXPECT_EQ(r.json().at("added").as_int64(), 0);
+  EXPECT_EQ(r.json().at("unchanged").as_int64(), 2);
+  r = call("POST", "/api/v1/results/import", "tube_code,result,reported_at\nRES-P1,maybe,x\n",
+           staff, "text/csv");
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.json().at("type"), "/problems/import-rows");
+  EXPECT_EQ(call("POST", "/api/v1/results/import", csv, staff).status, 415);
+
+  // A disagreeing result waits for the secretary.
+  r = call("POST", "/api/v1/results/import",
+           "tube_code,result,reported_at\nRES-P1,阳性," + when + "\n", staff, "text/csv");
+  EXPECT_EQ(r.json().at("conflicts").as_int64(), 1);
+  r = call("GET", "/api/v1/result-conflicts", "", staff);
+  ASSERT_EQ(r.json().at("items").as_array().size(), 1u);
+  const std::string conflict(r.json().at("items").as_array()[0].at("id").as_string());
+  const std::string resolution = "/api/v1/result-conflicts/" + conflict + "/resolution";
+  EXPECT_EQ(
+      call("POST", resolution, R"({"decision":"reject","reason":"原结果为准"})", staff).status,
+      403);
+  EXPECT_EQ(call("POST", resolution, R"({"decision":"maybe","reason":"x"})", secretary).status,
+            400);
+  EXPECT_EQ(
+      call("POST", resolution, R"({"decision":"reject","reason":"原结果为准"})", secretary).status,
+      200);
+  EXPECT_EQ(call("POST", resolution, R"({"decision":"accept","reason":"再改"})", secretary).status,
+            409);
+
+  r = call("GET", "/api/v1/residents/" + id_of(10) + "/tests", "", staff);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("standing"), "positive");
+  EXPECT_EQ(r.json().at("items").as_array()[0].at("outcome"), "positive");
+  r = call("GET", "/api/v1/residents/" + id_of(0) + "/latest-negative?counted_from=reported", "",
+           staff);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("test").at("tube_code"), "RES-P1");
+  EXPECT_EQ(call("GET", "/api/v1/residents/1/latest-negative?counted_from=never", "", staff).status,
+            400);
+  r = call("GET", "/api/v1/rounds/" + round + "/positives", "", staff);
+  ASSERT_EQ(r.json().at("items").as_array().size(), 1u);
+  EXPECT_EQ(r.json().at("items").as_array()[0].at("resident_id").as_string(), id_of(10));
+  bool case_seen = false;
+  const json::value zones = call("GET", "/api/v1/zones", "", staff).json();
+  for (const auto& z : zones.at("items").as_array()) {
+    case_seen |= z.at("building") == residents.at(10).at("building") &&
+                 !z.at("last_positive_at").is_null() && !z.at("retest_due_at").is_null();
+  }
+  EXPECT_TRUE(case_seen);
+
+  // Marks: an away resident is not expected; a bedridden one is on the home-sampling list.
+  const std::int64_t expected = call("GET", "/api/v1/rounds/" + round + "/coverage", "", staff)
+                                    .json()
+                                    .at("expected")
+                                    .as_int64();
+  const std::string mark = "/api/v1/residents/" + id_of(20) + "/screening-mark";
+  EXPECT_EQ(call("PUT", mark, R"({"mark":"away","reason":"住院"})", staff).status, 200);
+  EXPECT_EQ(call("PUT", mark, R"({"mark":"gone","reason":"x"})", staff).status, 400);
+  EXPECT_EQ(call("GET", "/api/v1/rounds/" + round + "/coverage", "", staff)
+                .json()
+                .at("expected")
+                .as_int64(),
+            expected - 1);
+  EXPECT_EQ(call("DELETE", mark, "", staff).status, 204);
+  EXPECT_EQ(call("DELETE", mark, "", staff).status, 404);
+  EXPECT_EQ(call("PUT", "/api/v1/residents/" + id_of(21) + "/screening-mark",
+                 R"({"mark":"home","reason":"卧床"})", staff)
+                .status,
+            200);
+  r = call("GET", "/api/v1/home-sampling", "", volunteer);
+  ASSERT_EQ(r.status, 200) << r.body;
+  bool home_listed = false;
+  const json::value home = r.json();
+  for (const auto& e : home.at("items").as_array()) {
+    if (e.at("resident").at("id").as_string() != id_of(21)) continue;
+    home_listed = e.at("reason") == "home";
+    EXPECT_NE(std::string(e.at("resident").at("id_number").as_string()).find("*"),
+              std::string::npos);
+  }
+  EXPECT_TRUE(home_listed);
+}
+
+TEST_F(Api, ResidentsReportAntigenTestsForTheirOwnHouseholdOnly) {
+  const std::string resident = login("res1");  // resident 1's account
+  const std::string staff = login("staff1");
+  Reply r = call("GET", "/api/v1/me", "", resident);
+  EXPECT_EQ(r.json().at("resident_id"), "1");
+  const json::value one = call("GET", "/api/v1/residents/1", "", staff).json();
+  std::string stranger;
+  const json::value everyone = call("GET", "/api/v1/residents?limit=50", "", staff).json();
+  for (const auto& p : everyone.at("items").as_array()) {
+    if (p.at("household_id") != one.at("household_id")) {
+      stranger = std::string(p.at("id").as_string());
+      break;
+    }
+  }
+  ASSERT_FALSE(stranger.empty());
+  r = call("POST", "/api/v1/residents/1/antigen-tests",
+           R"({"result":"阴性","tested_at":"2022-04-06 07:30"})", resident);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.json().at("kind"), "antigen");
+  EXPECT_TRUE(r.json().at("photo").is_null());
+  EXPECT_EQ(call("POST", "/api/v1/residents/" + stranger + "/antigen-tests",
+                 R"({"result":"阴性","tested_at":"2022-04-06 07:30"})", resident)
+                .status,
+            404);
+  EXPECT_EQ(call("GET", "/api/v1/residents/" + stranger + "/tests", "", resident).status, 404);
+  EXPECT_EQ(call("GET", "/api/v1/residents/1/tests", "", resident).status, 200);
+
+  r = call(
+      "POST",
+      "/api/v1/residents/1/antigen-tests?result=positive&tested_at=2022-04-06T08:00:00%2B08:00",
+      kPng, resident, "image/png");
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string photo(r.json().at("photo").as_string());
+  r = call("GET", photo, "", staff);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, kPng);
+  EXPECT_NE(r.headers.find("image/png"), std::string::npos);
+  EXPECT_EQ(call("GET", photo, "", login("gate1")).status, 403);
+  // Not an image by its content, whatever it is called.
+  r = call("POST", "/api/v1/residents/1/antigen-tests?result=negative&tested_at=2022-04-06%2008:00",
+           "GIF89a....", resident, "image/png");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(call("GET", "/api/v1/residents/1/tests", "", staff).json().at("standing"), "retest");
 }
 
 // The server's juwei_http_open_connections gauge, read with its own curl (call() is not

@@ -20,6 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using juwei::testing::iso_now;
 using juwei::testing::Output;
 using juwei::testing::quote;
 using juwei::testing::slurp;
@@ -340,6 +341,72 @@ TEST_F(Cli, AKilledImportLeavesNothingHalfDone) {
   const Output o = juwei_db("import residents " + quote(big.string()));
   ASSERT_EQ(o.code, 0) << o.err;
   EXPECT_NE(o.out.find("100000 added"), std::string::npos) << o.out;
+}
+
+TEST_F(Cli, ARoundFromSwabsToLabResultsToTheDoorKnockList) {
+  ASSERT_EQ(juwei_db("init --community 春晖居民区").code, 0);
+  ASSERT_EQ(juwei_db("import residents " + quote(write("register.csv", kRegister).string())).code,
+            0);
+  Output o = juwei_db("rounds create --day 2022-04-04 --building 12号楼");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("round 1 for 2022-04-04 (1 buildings)"), std::string::npos) << o.out;
+  // 王丽 (1) and 张伟 (2) in one pooled tube; 李秀英 (3) at home in a single tube.
+  o = juwei_db("rounds sample 1 --tube P1 --resident 1 --resident 2");
+  ASSERT_EQ(o.code, 0) << o.err;
+  ASSERT_EQ(juwei_db("rounds sample 1 --tube S1 --single --at-home --resident 3").code, 0);
+  o = juwei_db("rounds sample 1 --tube S1 --single --resident 2");
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.err.find("full"), std::string::npos) << o.err;
+  o = juwei_db("rounds sample 1 --tube P9 --resident 4");  // 5号楼: not in this round
+  EXPECT_EQ(o.code, 1);
+
+  ASSERT_EQ(juwei_db("marks set 3 --mark home --reason 卧床").code, 0);
+  o = juwei_db("rounds coverage 1");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("3 of 3 sampled"), std::string::npos) << o.out;
+  ASSERT_EQ(juwei_db("rounds create --day 2022-04-05").code, 0);
+  ASSERT_EQ(juwei_db("marks set 4 --mark away --reason 住院").code, 0);
+  o = juwei_db("rounds door-knock 2");  // everyone but the one in hospital
+  EXPECT_NE(o.out.find("12号楼 3层: 王丽(301) 张伟(301) 李秀英(302)"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("3 residents not yet sampled"), std::string::npos) << o.out;
+
+  // Results: one bad line refuses the file, naming it; fixed, it imports; re-sent, it changes
+  // nothing; a different result is a conflict the secretary decides.
+  const std::string header = "试管编码,结果,报告时间,检测机构\n";
+  const std::string now = iso_now();  // the swabs were taken just now
+  const fs::path bad =
+      write("bad.csv", header + "P1,阴性," + now + ",华大\nS1,阳," + now + ",华大\n");
+  o = juwei_db("import results " + quote(bad.string()));
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.err.find("line 3, column 结果"), std::string::npos) << o.err;
+  const fs::path good =
+      write("good.csv", header + "P1,阴性," + now + ",华大\nS1,阳性," + now + ",华大\n");
+  o = juwei_db("import results " + quote(good.string()));
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("2 rows: 2 added"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("suggest sealed"), std::string::npos) << o.out;
+  o = juwei_db("import results " + quote(good.string()));
+  EXPECT_NE(o.out.find("2 rows: 0 added, 2 unchanged"), std::string::npos) << o.out;
+  o = juwei_db("import results " +
+               quote(write("again.csv", header + "P1,阳性," + now + ",复核\n").string()));
+  EXPECT_NE(o.out.find("1 conflicts kept for review"), std::string::npos) << o.out;
+  o = juwei_db("results conflicts");
+  EXPECT_NE(o.out.find("P1"), std::string::npos) << o.out;
+  o = juwei_db("results resolve 1 --reject --reason 原结果为准");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("conflict 1 rejected: tube P1 is 阴性 negative"), std::string::npos)
+      << o.out;
+
+  o = juwei_db("tests history 3");
+  EXPECT_NE(o.out.find("standing: 阳性 positive"), std::string::npos) << o.out;
+  o = juwei_db("tests latest-negative 1 --counted-from reported");
+  EXPECT_NE(o.out.find("tube P1"), std::string::npos) << o.out;
+  o = juwei_db("tests latest-negative 1 --at '2022-04-04 17:00'");
+  EXPECT_NE(o.out.find("none"), std::string::npos) << o.out;
+  o = juwei_db("rounds positives 1");
+  EXPECT_NE(o.out.find("S1"), std::string::npos) << o.out;
+  o = juwei_db("home-sampling");
+  EXPECT_NE(o.out.find("李秀英"), std::string::npos) << o.out;
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include <span>
 #include <thread>
 
+#include "cli/common.hpp"
 #include "cli/table.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
@@ -33,36 +34,6 @@ namespace {
 
 using service::Error;
 
-// What every command shares: the database and the community it acts on.
-struct Globals {
-  std::string db{service::kDefaultDatabase};
-  std::string community;
-};
-
-// Thrown by a command to end with the exit code its Error kind maps to.
-struct Failure {
-  Error error;
-};
-
-[[noreturn]] void fail(Error e) {
-  throw Failure{std::move(e)};
-}
-
-template <typename T>
-T check(service::Result<T> r) {
-  if (!r) fail(std::move(r.error()));
-  if constexpr (!std::is_void_v<T>) return std::move(*r);
-}
-
-std::unique_ptr<store::Store> open_db(const Globals& g) {
-  return check(service::open_store(g.db));
-}
-
-domain::Community community_of(service::Registry& registry, const Globals& g) {
-  return check(registry.resolve_community(
-      g.community.empty() ? std::nullopt : std::optional<std::string_view>(g.community)));
-}
-
 // The generator refuses impossible sizes (more residents than 6 per household, ...).
 std::unique_ptr<service::CommunityGenerator> make_generator(const service::SynthOptions& options) {
   try {
@@ -70,12 +41,6 @@ std::unique_ptr<service::CommunityGenerator> make_generator(const service::Synth
   } catch (const std::invalid_argument& e) {
     fail(Error::invalid(e.what()));
   }
-}
-
-text::Encoding encoding_option(const std::string& name) {
-  const auto e = text::parse_encoding(name);
-  if (!e) fail(Error::invalid("unknown encoding '" + name + "': use utf-8, utf-8-bom or gbk"));
-  return *e;
 }
 
 void print_counts(std::ostream& out, const domain::Community& c, const store::RegistryCounts& n) {
@@ -147,6 +112,7 @@ void add_user(CLI::App& app, Globals& g) {
     std::string name;
     std::string role;
     bool password_stdin = false;
+    std::int64_t resident = 0;
   };
   auto args = std::make_shared<Args>();
 
@@ -156,6 +122,8 @@ void add_user(CLI::App& app, Globals& g) {
                   "admin, secretary, staff, gate, volunteer, resident or street")
       ->required();
   add->add_flag("--password-stdin", args->password_stdin, "Read the password from stdin");
+  add->add_option("--resident", args->resident,
+                  "For --role resident: the resident's id (they see their own household)");
   add->callback([&g, args] {
     const auto role = domain::role_from_code(args->role);
     if (!role) fail(Error::invalid("unknown role '" + args->role + "'"));
@@ -163,8 +131,8 @@ void add_user(CLI::App& app, Globals& g) {
     service::Registry registry(*db, service::system_clock());
     const domain::Community community = community_of(registry, g);
     service::Accounts accounts(*db, service::system_clock());
-    const auto user = check(
-        accounts.add_user(community.id, args->name, *role, read_password(args->password_stdin)));
+    const auto user = check(accounts.add_user(community.id, args->name, *role,
+                                              read_password(args->password_stdin), args->resident));
     std::cout << fmt::format("created {} ({}) in {}\n", user.username, domain::to_code(user.role),
                              community.name);
   });
@@ -225,24 +193,11 @@ void add_init(CLI::App& app, Globals& g) {
   });
 }
 
-void print_problems(const service::ImportReport& report, std::size_t limit) {
-  std::size_t shown = 0;
-  for (const auto& p : report.problems) {
-    if (shown++ == limit) {
-      std::cerr << fmt::format("… and {} more problems\n", report.problems.size() - limit);
-      break;
-    }
-    const std::string where = p.column.empty()
-                                  ? fmt::format("line {}", p.line)
-                                  : fmt::format("line {}, column {}", p.line, p.column);
-    std::cerr << fmt::format("{}: {} — {}\n", where, p.message_zh, p.message_en);
-  }
-}
-
 // juwei import residents FILE
 void add_import(CLI::App& app, Globals& g) {
   auto* cmd = app.add_subcommand("import", "Import data from files");
   cmd->require_subcommand(1);
+  add_results_import(*cmd, g);
   auto* residents = cmd->add_subcommand(
       "residents", "Import the resident register from CSV (UTF-8, UTF-8 with BOM or GBK)");
   struct Args {
@@ -285,7 +240,7 @@ void add_import(CLI::App& app, Globals& g) {
     for (const auto& column : report.ignored_columns) {
       std::cerr << fmt::format("note: column '{}' is not a register field; ignored\n", column);
     }
-    print_problems(report, args->show);
+    print_problems(report.problems, args->show);
     const std::string counts = fmt::format(
         "{} rows: {} added, {} updated, {} unchanged, {} rejected; {} buildings and {} "
         "households new (encoding {})",
@@ -620,6 +575,7 @@ int run(int argc, char** argv) {
                  "Community name or id (default: the only one; for init: the name to create)");
   add_init(app, g);
   add_import(app, g);
+  add_screening_commands(app, g);
   add_export(app, g);
   add_residents(app, g);
   add_gen(app, g);

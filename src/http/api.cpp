@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <memory>
 
+#include "http/api_support.hpp"
 #include "http/json_input.hpp"
 #include "service/idempotency.hpp"
 #include "service/resident_import.hpp"
@@ -15,49 +16,11 @@
 namespace juwei::http {
 namespace {
 
-namespace js = boost::json;
-
-const std::vector<std::string> kEveryone = {"admin",     "secretary", "staff", "gate",
-                                            "volunteer", "resident",  "street"};
-const std::vector<std::string> kRegistryReaders = {"secretary", "staff", "gate", "volunteer"};
-const std::vector<std::string> kDesk = {"secretary", "staff"};
-
-Response from_error(const service::Error& e) {
-  std::vector<FieldError> fields;
-  for (const service::FieldIssue& f : e.fields) {
-    fields.push_back(FieldError{f.field, f.message, f.code, f.message_zh});
-  }
-  switch (e.kind) {
-    case service::Error::Kind::invalid:
-      return problem(400, "Bad Request", e.message, std::move(fields));
-    case service::Error::Kind::not_found:
-      return problem(404, "Not Found", e.message);
-    case service::Error::Kind::conflict:
-      return problem(409, "Conflict", e.message, std::move(fields));
-    case service::Error::Kind::internal:
-      break;
-  }
-  return problem(500, "Internal Server Error", "the server failed; the error is in its log");
-}
-
-Response not_found() {
-  return problem(404, "Not Found", "no such record");
-}
-
 js::object user_json(const domain::User& u) {
   return js::object{{"id", std::to_string(u.id)},
                     {"username", u.username},
                     {"role", domain::to_code(u.role)},
                     {"community_id", std::to_string(u.community_id)}};
-}
-
-void add_removal(js::object& o, const domain::Removal& removal) {
-  if (removal.removed()) {
-    o["removed_at"] = removal.at;
-    o["removal_reason"] = removal.reason;
-  } else {
-    o["removed_at"] = nullptr;
-  }
 }
 
 js::object building_json(const domain::Building& b) {
@@ -72,91 +35,6 @@ js::object household_json(const domain::Household& h) {
                {"room", h.room}};
   add_removal(o, h.removal);
   return o;
-}
-
-js::object resident_json(const store::ResidentRow& row) {
-  const domain::Resident& r = row.resident;
-  js::array tags;
-  for (domain::Vulnerability v : domain::kAllVulnerabilities) {
-    if (r.vulnerabilities.has(v)) tags.emplace_back(domain::to_code(v));
-  }
-  js::object o{{"id", std::to_string(r.id)},
-               {"household_id", std::to_string(r.household_id)},
-               {"name", r.name},
-               {"gender", domain::to_code(r.gender)},
-               {"birth_date", domain::format_date(r.birth_date)},
-               {"id_number", r.id_number},
-               {"phone", r.phone},
-               {"building", row.building},
-               {"room", row.room},
-               {"relation", domain::to_code(r.relation)},
-               {"vulnerabilities", std::move(tags)},
-               {"volunteer", r.volunteer},
-               {"notes", r.notes}};
-  add_removal(o, r.removal);
-  return o;
-}
-
-// A page of items; next_cursor is the last id when the page is full.
-template <typename T, typename ToJson, typename IdOf>
-Response page_json(const std::vector<T>& items, std::size_t limit, ToJson to_json, IdOf id_of) {
-  js::array list;
-  for (const T& item : items)
-    list.push_back(to_json(item));
-  js::value next = nullptr;
-  if (!items.empty() && items.size() == limit) next = std::to_string(id_of(items.back()));
-  return json(200, js::object{{"items", std::move(list)}, {"next_cursor", next}});
-}
-
-// 201 with Location for a new record; 200 when a removed one was restored.
-Response created(bool restored, std::string_view collection, std::int64_t id, js::object body) {
-  Response r = json(restored ? 200 : 201, body);
-  r.headers.emplace_back("Location", fmt::format("/api/v1/{}/{}", collection, id));
-  return r;
-}
-
-domain::Role role_of(const Request& req) {
-  return domain::role_from_code(req.principal->role).value_or(domain::Role::resident);
-}
-
-// The request as the idempotency fingerprint sees it: method, path, query and body.
-std::string fingerprint(const Request& req) {
-  std::string text = req.method + ' ' + req.path;
-  for (const auto& [k, v] : req.query)
-    text += '&' + k + '=' + v;
-  text += '\n';
-  text += req.body;
-  return text;
-}
-
-// Wraps a creating POST: with an Idempotency-Key, the first answer is kept and replayed to
-// retries (marked Idempotent-Replayed: true); server errors are not kept.
-Handler idempotent(std::shared_ptr<service::Idempotency> keys, Handler inner) {
-  return [keys = std::move(keys), inner = std::move(inner)](Request& req) -> Response {
-    if (req.idempotency_key.empty()) return inner(req);
-    const Principal& p = *req.principal;
-    auto claimed = keys->claim(p.community_id, p.user_id, req.idempotency_key, fingerprint(req));
-    if (!claimed) return from_error(claimed.error());
-    if (*claimed) {
-      Response replay{(*claimed)->status, (*claimed)->content_type, (*claimed)->body, {}};
-      replay.headers.emplace_back("Idempotent-Replayed", "true");
-      return replay;
-    }
-    Response r;
-    try {
-      r = inner(req);
-    } catch (...) {
-      (void)keys->forget(p.community_id, p.user_id, req.idempotency_key);
-      throw;
-    }
-    if (r.status >= 500) {
-      (void)keys->forget(p.community_id, p.user_id, req.idempotency_key);
-    } else {
-      (void)keys->remember(p.community_id, p.user_id, req.idempotency_key,
-                           service::StoredAnswer{r.status, r.content_type, r.body});
-    }
-    return r;
-  };
 }
 
 std::optional<std::string> yes_no(std::optional<bool> b) {
@@ -219,64 +97,22 @@ js::object import_report_json(const service::ImportReport& r) {
                     {"ignored_columns", std::move(ignored)}};
 }
 
-// At most this many row problems travel in one answer; the count says how many there were.
-constexpr std::size_t kMaxReportedProblems = 1000;
-
-js::array row_problems_json(const std::vector<service::RowProblem>& problems) {
-  js::array list;
-  for (const auto& p : problems) {
-    if (list.size() == kMaxReportedProblems) break;
-    list.push_back(js::object{{"line", p.line},
-                              {"column", p.column},
-                              {"field", p.field},
-                              {"code", p.code},
-                              {"message", p.message_en},
-                              {"message_zh", p.message_zh}});
-  }
-  return list;
-}
-
 Response import_residents(const ApiServices& services, Request& req) {
-  const auto type = req.content_type.substr(0, req.content_type.find(';'));
-  if (type != "text/csv") {
-    return problem(415, "Unsupported Media Type", "send the CSV file as the body, as text/csv");
-  }
+  auto upload = csv_upload(req, "upload.csv", "the CSV file");
+  if (!upload) return upload.error();
   service::ImportOptions options;
-  auto dry_run = query_flag(req, "dry_run");
-  if (!dry_run) return dry_run.error();
-  auto skip_invalid = query_flag(req, "skip_invalid");
-  if (!skip_invalid) return skip_invalid.error();
-  options.dry_run = *dry_run;
-  options.skip_invalid = *skip_invalid;
-  if (auto it = req.query.find("encoding"); it != req.query.end()) {
-    options.encoding = text::parse_encoding(it->second);
-    if (!options.encoding) {
-      return problem(400, "Bad Request", "invalid query parameters",
-                     {{"encoding", "utf-8, utf-8-bom or gb18030 (gbk)"}});
-    }
-  }
-  std::string name = "upload.csv";
-  if (auto it = req.query.find("filename"); it != req.query.end() && !it->second.empty()) {
-    name = it->second.substr(0, 200);
-  }
+  options.dry_run = upload->dry_run;
+  options.skip_invalid = upload->skip_invalid;
+  options.encoding = upload->encoding;
   auto report =
       service::import_residents(services.store, services.clock, req.principal->community_id,
-                                service::memory_source(name, req.body), options);
+                                service::memory_source(upload->name, req.body), options);
   if (!report) return from_error(report.error());
   js::object body = import_report_json(*report);
   body["dry_run"] = options.dry_run;
   body["problems"] = row_problems_json(report->problems);
   if (report->rejected > 0 && !options.skip_invalid) {
-    // Nothing was imported: a problem+json naming every bad row by line and column.
-    js::object p{{"type", "/problems/import-rows"},
-                 {"title", "Bad Request"},
-                 {"status", 400},
-                 {"detail", fmt::format("{} of {} rows have problems; nothing was imported",
-                                        report->rejected, report->rows)},
-                 {"errors", body["problems"]},
-                 {"report", body}};
-    p["report"].as_object().erase("problems");
-    return Response{400, "application/problem+json", js::serialize(p), {}};
+    return import_rows_problem(std::move(body), report->rejected, report->rows);
   }
   return json(200, body);
 }
@@ -487,10 +323,18 @@ js::object status_change_json(const store::StatusChange& c) {
 
 js::value suggestion_json(const std::optional<domain::ZoneSuggestion>& s) {
   if (!s) return nullptr;
-  return js::object{
-      {"next", domain::to_code(*s->next)},         {"next_zh", domain::to_label_zh(*s->next)},
-      {"due_at", service::iso_utc(s->due_at)},     {"due", s->due},
-      {"remaining_seconds", s->remaining.count()}, {"rule", s->rule}};
+  return js::object{{"next", domain::to_code(*s->next)},
+                    {"next_zh", domain::to_label_zh(*s->next)},
+                    {"due_at", service::iso_utc(s->due_at)},
+                    {"due", s->due},
+                    {"held", s->held},
+                    {"remaining_seconds", s->remaining.count()},
+                    {"rule", s->rule}};
+}
+
+js::value optional_time(const std::optional<service::TimePoint>& t) {
+  if (!t) return nullptr;
+  return js::value(service::iso_utc(*t));
 }
 
 void add_zone_routes(Router& router, std::shared_ptr<service::Zones> zones) {
@@ -502,7 +346,10 @@ void add_zone_routes(Router& router, std::shared_ptr<service::Zones> zones) {
       js::object o{{"building_id", std::to_string(z.building.id)},
                    {"building", z.building.name},
                    {"current", nullptr},
-                   {"suggestion", suggestion_json(z.suggestion)}};
+                   {"suggestion", suggestion_json(z.suggestion)},
+                   {"last_positive_at", optional_time(z.evidence.last_positive)},
+                   {"retests_open_since", optional_time(z.evidence.retests_open_since)},
+                   {"retest_due_at", optional_time(z.retest_due_at)}};
       if (z.current) o["current"] = status_change_json(*z.current);
       items.push_back(std::move(o));
     }
@@ -658,7 +505,8 @@ void add_screening_routes(Router& router, std::shared_ptr<service::Screening> sc
       items.push_back(js::object{{"building_id", std::to_string(b.building_id)},
                                  {"building", b.building},
                                  {"expected", b.expected},
-                                 {"sampled", b.sampled}});
+                                 {"sampled", b.sampled},
+                                 {"excused", b.excused}});
     }
     return json(200, js::object{{"round_id", std::to_string(*id)},
                                 {"expected", expected},
@@ -674,7 +522,8 @@ Authenticator make_authenticator(service::Accounts& accounts) {
     auto user = accounts.authenticate(req.bearer);
     if (!user || !*user) return std::nullopt;
     const domain::User& u = **user;
-    return Principal{u.id, u.username, std::string(domain::to_code(u.role)), u.community_id};
+    return Principal{u.id, u.username, std::string(domain::to_code(u.role)), u.community_id,
+                     u.resident_id};
   };
 }
 
@@ -720,10 +569,14 @@ void add_api_routes(Router& router, const ApiServices& services) {
 
   router.add("GET", "/api/v1/me", kEveryone, [](Request& req) {
     const Principal& p = *req.principal;
-    return json(200, js::object{{"id", std::to_string(p.user_id)},
-                                {"username", p.username},
-                                {"role", p.role},
-                                {"community_id", std::to_string(p.community_id)}});
+    return json(
+        200, js::object{{"id", std::to_string(p.user_id)},
+                        {"username", p.username},
+                        {"role", p.role},
+                        {"community_id", std::to_string(p.community_id)},
+                        {"resident_id", p.resident_id == 0
+                                            ? boost::json::value(nullptr)
+                                            : boost::json::value(std::to_string(p.resident_id))}});
   });
 
   auto keys = std::make_shared<service::Idempotency>(services.store, services.clock);
@@ -733,6 +586,7 @@ void add_api_routes(Router& router, const ApiServices& services) {
   add_zone_routes(router, std::make_shared<service::Zones>(services.store, services.clock));
   add_screening_routes(router, std::make_shared<service::Screening>(services.store, services.clock),
                        keys);
+  add_results_routes(router, services, keys);
 }
 
 }  // namespace juwei::http

@@ -22,6 +22,7 @@ struct Principal {
   std::string username;
   std::string role;  // one of the roles in DESIGN.md: admin, secretary, staff, gate, ...
   std::int64_t community_id = 0;
+  std::int64_t resident_id = 0;  // a resident's own account: the resident it belongs to
 };
 
 struct Request {

@@ -70,7 +70,8 @@ std::string media_type(std::string_view content_type) {
 }
 
 bool is_upload_type(std::string_view type) {
-  return type == "multipart/form-data" || type == "text/csv";
+  return type == "multipart/form-data" || type == "text/csv" || type == "image/jpeg" ||
+         type == "image/png";
 }
 
 bool is_accepted_type(std::string_view type) {
@@ -293,7 +294,7 @@ class Server::Impl::Session final : public Connection,
     if (has_body && !is_accepted_type(type)) {
       // Answered after the body is read, so the connection can stay open.
       m_early = problem(415, "Unsupported Media Type",
-                        "Send application/json, multipart/form-data or text/csv.");
+                        "Send application/json, text/csv, image/jpeg or image/png.");
     }
     if (m_parser->is_done()) return handle();
     if (beast::iequals(request[bhttp::field::expect], "100-continue")) {

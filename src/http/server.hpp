@@ -24,7 +24,7 @@ struct ServerOptions {
   int threads = 0;                           // io threads; 0 = std::thread::hardware_concurrency()
   std::size_t max_header_bytes = 16 * 1024;  // beyond: 431, connection closed
   std::size_t max_body_bytes = 1 << 20;      // beyond: 413, connection closed
-  std::size_t max_upload_bytes = 10 << 20;   // the same, for multipart/form-data and text/csv
+  std::size_t max_upload_bytes = 10 << 20;   // the same, for uploads: CSV files and photos
   std::chrono::seconds read_timeout{30};     // per read and per write; also the keep-alive idle
   std::size_t max_connections = 1024;        // beyond: 503, connection closed
   // Set: HTTPS only, TLS 1.2 or later; the handshake must finish within read_timeout.

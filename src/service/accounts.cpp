@@ -67,14 +67,28 @@ std::string Accounts::generate_password() {
 }
 
 Result<domain::User> Accounts::add_user(domain::CommunityId community, std::string_view username,
-                                        domain::Role role, std::string_view password) {
+                                        domain::Role role, std::string_view password,
+                                        std::int64_t resident_id) {
   if (auto p = domain::username_problem(username)) return std::unexpected(Error::invalid(*p));
   if (auto p = domain::password_problem(password)) return std::unexpected(Error::invalid(*p));
+  if ((role == domain::Role::resident) != (resident_id > 0)) {
+    return std::unexpected(
+        Error::invalid(role == domain::Role::resident
+                           ? "a resident's account names the resident it belongs to (--resident ID)"
+                           : "only a resident's account belongs to a resident"));
+  }
   auto hash = hash_password(password);
   if (!hash) return std::unexpected(hash.error());
   auto tx = m_store.begin(store::TxMode::write);
   if (!tx) return std::unexpected(from_store(tx.error()));
-  domain::User user{community, 0, std::string(username), role, false};
+  if (resident_id > 0) {
+    auto resident = (*tx)->get_resident(community, resident_id);
+    if (!resident) return std::unexpected(from_store(resident.error()));
+    if (!*resident || (*resident)->resident.removal.removed()) {
+      return std::unexpected(Error::not_found(fmt::format("no resident {}", resident_id)));
+    }
+  }
+  domain::User user{community, 0, std::string(username), role, false, resident_id};
   auto id = (*tx)->insert_user(user, *hash, iso_utc(m_clock()));
   if (!id) {
     if (id.error().kind == store::Error::Kind::conflict) {

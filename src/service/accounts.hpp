@@ -63,8 +63,11 @@ class Accounts {
  public:
   Accounts(store::Store& store, Clock clock);
 
+  // A resident's account names the resident it belongs to (they see their own household);
+  // no other role does.
   Result<domain::User> add_user(domain::CommunityId community, std::string_view username,
-                                domain::Role role, std::string_view password);
+                                domain::Role role, std::string_view password,
+                                std::int64_t resident_id = 0);
   Result<void> set_password(std::string_view username, std::string_view password);
   Result<void> set_disabled(std::string_view username, bool disabled);
   Result<std::vector<domain::User>> list(domain::CommunityId community);

@@ -150,5 +150,18 @@ TEST_F(AccountsTest, ASessionEndedElsewhereEndsHereWithinTheCacheTime) {
   EXPECT_FALSE(server.authenticate(b).value().has_value());  // at once
 }
 
+TEST_F(AccountsTest, AResidentsAccountBelongsToAResident) {
+  Accounts accounts(*m_store, clock());
+  EXPECT_EQ(
+      accounts.add_user(m_community, "res1", domain::Role::resident, "0123456789").error().kind,
+      Error::Kind::invalid);  // which resident?
+  EXPECT_EQ(
+      accounts.add_user(m_community, "res1", domain::Role::resident, "0123456789", 99).error().kind,
+      Error::Kind::not_found);
+  EXPECT_EQ(
+      accounts.add_user(m_community, "staff9", domain::Role::staff, "0123456789", 1).error().kind,
+      Error::Kind::invalid);
+}
+
 }  // namespace
 }  // namespace juwei::service

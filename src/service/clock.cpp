@@ -13,12 +13,34 @@ Clock fixed_clock(TimePoint at) {
 }
 
 std::string iso_utc(TimePoint t) {
+  std::string out;
+  assign_iso_utc(out, t);
+  return out;
+}
+
+void assign_iso_utc(std::string& out, TimePoint t) {
   const auto day = std::chrono::floor<std::chrono::days>(t);
   const std::chrono::year_month_day ymd{day};
   const std::chrono::hh_mm_ss hms{t - day};
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", static_cast<int>(ymd.year()),
-                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                     hms.hours().count(), hms.minutes().count(), hms.seconds().count());
+  const int year = static_cast<int>(ymd.year());
+  if (year < 0 || year > 9999) {  // no longer YYYY: let fmt pad and sign it
+    out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", year,
+                      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                      hms.hours().count(), hms.minutes().count(), hms.seconds().count());
+    return;
+  }
+  // Formatted by hand: this runs once per row of a lab's results file.
+  out.assign("0000-00-00T00:00:00Z");
+  const auto put = [&](std::size_t at, std::size_t digits, long long value) {
+    for (std::size_t i = at + digits; i > at; --i, value /= 10)
+      out[i - 1] = static_cast<char>('0' + value % 10);
+  };
+  put(0, 4, year);
+  put(5, 2, static_cast<unsigned>(ymd.month()));
+  put(8, 2, static_cast<unsigned>(ymd.day()));
+  put(11, 2, hms.hours().count());
+  put(14, 2, hms.minutes().count());
+  put(17, 2, hms.seconds().count());
 }
 
 domain::Date local_date(TimePoint t, std::chrono::minutes utc_offset) {

@@ -21,6 +21,8 @@ Clock fixed_clock(TimePoint at);
 
 // "2022-04-04T02:00:00Z"
 std::string iso_utc(TimePoint t);
+// iso_utc(t) into `out`, reusing its buffer (for loops that format a time per row).
+void assign_iso_utc(std::string& out, TimePoint t);
 // The inverse of iso_utc; nullopt for any other shape or an impossible date or time.
 std::optional<TimePoint> parse_iso_utc(std::string_view text);
 

@@ -7,6 +7,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "domain/id_number.hpp"
 #include "service/input.hpp"
 #include "service/transaction.hpp"
 #include "service/zones.hpp"
@@ -185,6 +186,11 @@ Result<ResultsReport> import_results(store::Store& store, const Clock& clock, Co
     };
     std::vector<NewPositive> positives;
     std::vector<RowProblem> row_problems;
+    // The result to add, reused row to row so that its strings keep their buffers.
+    store::TubeResult adding{community, {}, domain::TestResult::negative, {}, {}, received_at};
+    // Rows come in runs of new results (a first import) and of known ones (a file sent again):
+    // while they are new, each is added in one statement before its tube is looked up.
+    bool adding_first = true;
     while (csv.next(row)) {
       if (text::all_blank(row)) continue;
       ++report.rows;
@@ -232,6 +238,30 @@ Result<ResultsReport> import_results(store::Store& store, const Clock& clock, Co
                                          "the lab's name is longer than 100 bytes"));
         }
       }
+      if (row_problems.empty()) {
+        adding.tube_code.assign(code);
+        adding.result = *result;
+        assign_iso_utc(adding.reported_at, *reported);
+        adding.lab.assign(lab);
+      }
+      if (row_problems.empty() && adding_first) {
+        // Added when the tube is known, was swabbed before the report and has no result yet;
+        // any other row takes the lookup below, which tells the cases apart.
+        auto added = (*tx)->insert_first_tube_result(adding);
+        if (!added) return std::unexpected(from_store(added.error()));
+        if (*added) {
+          ++report.added;
+          if (*result == domain::TestResult::positive) {
+            // Positives are few: look up their tube's kind.
+            auto found = (*tx)->find_tube_for_result(community, code);
+            if (!found) return std::unexpected(from_store(found.error()));
+            if (!*found) return std::unexpected(Error::internal("a result without its tube"));
+            positives.push_back(NewPositive{std::string(code), (*found)->kind, *reported});
+          }
+          continue;
+        }
+        adding_first = false;
+      }
       std::optional<store::TubeForResult> tube;
       if (row_problems.empty()) {
         auto found = (*tx)->find_tube_for_result(community, code);
@@ -265,11 +295,10 @@ Result<ResultsReport> import_results(store::Store& store, const Clock& clock, Co
       }
       switch (domain::classify_result(tube->stored, *result, known)) {
         case domain::ResultIngest::add: {
-          const store::TubeResult stored{community,          std::string(code), *result,
-                                         iso_utc(*reported), std::string(lab),  received_at};
-          if (auto r = (*tx)->insert_tube_result(stored); !r) {
+          if (auto r = (*tx)->insert_tube_result(adding); !r) {
             return std::unexpected(from_store(r.error()));
           }
+          adding_first = true;
           ++report.added;
           if (*result == domain::TestResult::positive) {
             positives.push_back(NewPositive{std::string(code), tube->kind, *reported});
@@ -435,18 +464,62 @@ Result<TestHistory> LabResults::history(CommunityId c, ResidentId resident) {
                         });
 }
 
+namespace {
+
+// Reading a resident's tests newest sampled first, tells whether the next one can still change
+// domain::latest_negative's answer (whose rules this follows):
+// - not after a doubt (a positive reported by `at`): negatives sampled no later do not count,
+//   and older doubts change nothing;
+// - counting from sampling, not after a negative swab reported by `at` unless sampled at the
+//   same time: one sampled earlier can neither be a later negative nor cast doubt on this one.
+class OlderTestsMatter {
+ public:
+  OlderTestsMatter(TimePoint at, domain::CountedFrom counted_from)
+      : m_at(at), m_counted_from(counted_from) {}
+
+  // Whether `next`, sampled no later than the tests before it, can change the answer.
+  bool operator()(const domain::TestRecord& next) {
+    if (m_doubted || (m_negative_sampled && next.sampled_at < *m_negative_sampled)) return false;
+    const bool reported = next.result && next.reported_at <= m_at;
+    if (reported && *next.result == domain::TestResult::positive) {
+      m_doubted = true;
+    } else if (reported && next.kind != domain::TestKind::antigen &&
+               m_counted_from == domain::CountedFrom::sampled && !m_negative_sampled) {
+      m_negative_sampled = next.sampled_at;
+    }
+    return true;
+  }
+
+ private:
+  TimePoint m_at;
+  domain::CountedFrom m_counted_from;
+  bool m_doubted = false;
+  std::optional<TimePoint> m_negative_sampled;  // of the newest negative swab
+};
+
+}  // namespace
+
 Result<std::optional<store::ResidentTest>> LabResults::latest_negative(
     CommunityId c, ResidentId resident, TimePoint at, domain::CountedFrom counted_from) {
-  return in_transaction(m_store, store::TxMode::read,
-                        [&](store::Transaction& tx) -> Result<std::optional<store::ResidentTest>> {
-                          auto tests = lift(tx.resident_tests(c, resident));
-                          if (!tests) return std::unexpected(tests.error());
-                          const auto records = records_of(*tests);
-                          const domain::TestRecord* best =
-                              domain::latest_negative(records, at, counted_from);
-                          if (best == nullptr) return std::optional<store::ResidentTest>();
-                          return (*tests)[static_cast<std::size_t>(best - records.data())];
-                        });
+  return in_transaction(
+      m_store, store::TxMode::read,
+      [&](store::Transaction& tx) -> Result<std::optional<store::ResidentTest>> {
+        // The newest tests, as far as older ones can change the answer (often one or two).
+        std::vector<store::ResidentTest> tests;
+        std::vector<domain::TestRecord> records;
+        OlderTestsMatter matters(at, counted_from);
+        auto read = lift(tx.for_each_resident_test(c, resident, [&](const store::ResidentTest& t) {
+          const domain::TestRecord record = record_of(t);
+          if (!matters(record)) return false;
+          tests.push_back(t);
+          records.push_back(record);
+          return true;
+        }));
+        if (!read) return std::unexpected(read.error());
+        const domain::TestRecord* best = domain::latest_negative(records, at, counted_from);
+        if (best == nullptr) return std::optional<store::ResidentTest>();
+        return std::move(tests[static_cast<std::size_t>(best - records.data())]);
+      });
 }
 
 Result<std::vector<RoundPositive>> LabResults::round_positives(CommunityId c,
@@ -474,7 +547,8 @@ Result<std::vector<RoundPositive>> LabResults::round_positives(CommunityId c,
       });
 }
 
-Result<std::vector<HomeSamplingEntry>> LabResults::home_sampling_list(CommunityId c) {
+Result<std::vector<HomeSamplingEntry>> LabResults::home_sampling_list(CommunityId c,
+                                                                      domain::Role viewer) {
   const TimePoint now = m_clock();
   return in_transaction(
       m_store, store::TxMode::read,
@@ -522,6 +596,11 @@ Result<std::vector<HomeSamplingEntry>> LabResults::home_sampling_list(CommunityI
             out.push_back(HomeSamplingEntry{std::move(m),
                                             on_retest ? "retest" : "housemate_of_retest",
                                             s.reported_at, s.sample.tube_code});
+          }
+        }
+        if (domain::sees_masked_id_numbers(viewer)) {
+          for (HomeSamplingEntry& e : out) {
+            e.resident.resident.id_number = domain::mask_id_number(e.resident.resident.id_number);
           }
         }
         return out;

@@ -122,7 +122,9 @@ class LabResults {
                                                              TimePoint at,
                                                              domain::CountedFrom counted_from);
   Result<std::vector<RoundPositive>> round_positives(domain::CommunityId c, std::int64_t round_id);
-  Result<std::vector<HomeSamplingEntry>> home_sampling_list(domain::CommunityId c);
+  // ID numbers masked for the roles that see them masked (volunteers swab at the door).
+  Result<std::vector<HomeSamplingEntry>> home_sampling_list(
+      domain::CommunityId c, domain::Role viewer = domain::Role::staff);
 
   // A resident reports for their own household; the desk for anyone (not_found otherwise,
   // which also hides whether the resident exists).

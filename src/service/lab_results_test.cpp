@@ -1,6 +1,7 @@
 #include "service/lab_results.hpp"
 
 #include <list>
+#include <set>
 
 #include "service/accounts.hpp"
 #include "service/screening_test_fixture.hpp"
@@ -157,6 +158,21 @@ TEST_F(LabResultsTest, AnUnknownTubeIsReportedAndTheRestCounts) {
   EXPECT_EQ(r.problems[0].field, "tube_code");
 }
 
+TEST_F(LabResultsTest, AReportInTheSecondOfTheSwabCountsAndOneSecondEarlierDoesNot) {
+  // The tubes were swabbed at 2022-04-04T02:00:00Z.
+  const ResultsReport r = ingest(
+      "tube_code,result,reported_at\n"
+      "P1,negative,2022-04-04T02:00:00Z\n"
+      "P2,negative,2022-04-04 09:59:59\n"
+      "P1,negative,2022-04-04 14:00\n");
+  EXPECT_EQ(r.added, 1);
+  EXPECT_EQ(r.unchanged, 1);
+  EXPECT_EQ(r.rejected, 1);
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0].line, 3u);
+  EXPECT_EQ(r.problems[0].code, "reported_at.before_sampling");
+}
+
 TEST_F(LabResultsTest, APositiveSingleTubeIsACaseThatSealsItsBuilding) {
   Zones zones(*m_store, clock());
   ASSERT_TRUE(zones.set_status(m_community, m_b12, domain::ZoneStatus::controlled, 1, "管控",
@@ -259,6 +275,66 @@ TEST_F(LabResultsTest, LatestNegativeIsWhatExitPassesAsk) {
   EXPECT_FALSE(
       results.latest_negative(m_community, resident, m_now - hours{3}, domain::CountedFrom::sampled)
           .value());
+}
+
+// latest_negative reads only the newest tests: it must answer as the whole history does.
+TEST_F(LabResultsTest, LatestNegativeAgreesWithTheWholeHistory) {
+  Screening screening(*m_store, clock());
+  LabResults results(*m_store, clock());
+  const domain::User staff{m_community, 51, "s", domain::Role::staff, false, 0};
+  const auto sample = [&](std::string_view day, const std::string& tube) {
+    const auto round = screening.create_round(m_community, day, {}, 1).value().id;
+    ASSERT_TRUE(screening.record_sample(m_community, round, swab(0, tube), 1));
+  };
+  const auto self_test = [&](const std::string& result, const std::string& tested_at) {
+    ASSERT_TRUE(
+        results.report_antigen(m_community, {m_residents[0], result, tested_at, ""}, staff));
+  };
+  // Swabbed 2022-04-04T02:00Z into P1 (the fixture), negative.
+  ingest("tube_code,result,reported_at\nP1,阴性,2022-04-04 13:00\n");
+  // The next day, twice in the same second: a positive, then (a later round, read first) a
+  // negative, reported two hours apart.
+  m_now = sys_days{2022y / 4 / 5} + hours{2};
+  sample("2022-04-05", "POS2");
+  sample("2022-04-05", "NEG2");
+  m_now += hours{10};
+  ingest("tube_code,result,reported_at\nNEG2,阴性,2022-04-05 16:00\nPOS2,阳性,2022-04-05 18:00\n");
+  // A negative self-test (it does not count), then a negative swab.
+  m_now = sys_days{2022y / 4 / 6} + hours{2};
+  self_test("阴性", "2022-04-06 09:00");
+  sample("2022-04-06", "NEG3");
+  m_now += hours{10};
+  ingest("tube_code,result,reported_at\nNEG3,阴性,2022-04-06 14:00\n");
+  // A positive self-test, then a negative swab after it; last a swab without a result.
+  m_now = sys_days{2022y / 4 / 7} + hours{2};
+  self_test("阳性", "2022-04-07 09:30");
+  sample("2022-04-07", "NEG4");
+  m_now += hours{10};
+  ingest("tube_code,result,reported_at\nNEG4,阴性,2022-04-07 15:00\n");
+  m_now = sys_days{2022y / 4 / 8} + hours{2};
+  sample("2022-04-08", "NONE5");
+
+  const auto tests = results.history(m_community, m_residents[0]).value().tests;
+  ASSERT_EQ(tests.size(), 8u);
+  std::vector<domain::TestRecord> records;
+  for (const store::ResidentTest& t : tests) {
+    records.push_back(domain::TestRecord{t.kind, parse_iso_utc(t.sampled_at).value(), t.result,
+                                         parse_iso_utc(t.reported_at).value_or(TimePoint{})});
+  }
+  std::set<std::string> answers;
+  for (const auto counted_from : {domain::CountedFrom::sampled, domain::CountedFrom::reported}) {
+    for (TimePoint at = sys_days{2022y / 4 / 4}; at < sys_days{2022y / 4 / 9}; at += minutes{30}) {
+      const domain::TestRecord* want = domain::latest_negative(records, at, counted_from);
+      const auto got = results.latest_negative(m_community, m_residents[0], at, counted_from);
+      ASSERT_TRUE(got);
+      ASSERT_EQ(got->has_value(), want != nullptr) << iso_utc(at);
+      if (want == nullptr) continue;
+      const store::ResidentTest& expected = tests[static_cast<std::size_t>(want - records.data())];
+      EXPECT_EQ((*got)->tube_code, expected.tube_code) << iso_utc(at);
+      answers.insert(expected.tube_code);
+    }
+  }
+  EXPECT_EQ(answers, (std::set<std::string>{"P1", "NEG2", "NEG3", "NEG4"}));
 }
 
 TEST_F(LabResultsTest, AwayAndExemptResidentsAreNotKnockedForOrExpected) {

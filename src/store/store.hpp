@@ -349,6 +349,11 @@ class Transaction {
   virtual Result<std::optional<TubeResult>> get_tube_result(domain::CommunityId c,
                                                             std::string_view code) = 0;
   virtual Result<void> insert_tube_result(const TubeResult& r) = 0;
+  // Inserts r when its tube exists, has no result yet and was created no later than
+  // r.reported_at (compared as ISO-8601 UTC text, whose order is time order); false, changing
+  // nothing, otherwise. Ingestion's common case in one statement instead of a lookup and an
+  // insert.
+  virtual Result<bool> insert_first_tube_result(const TubeResult& r) = 0;
   virtual Result<void> replace_tube_result(const TubeResult& r) = 0;
   // Whether `result` is kept for the tube as a conflict, or was the stored result a conflict
   // replaced: such a row changes nothing when it comes again.
@@ -365,6 +370,11 @@ class Transaction {
   // A resident's swabs and antigen self-tests, newest first.
   virtual Result<std::vector<ResidentTest>> resident_tests(domain::CommunityId c,
                                                            domain::ResidentId resident) = 0;
+  // The same tests in the same order, one at a time until `f` returns false: read no further
+  // than needed.
+  virtual Result<void> for_each_resident_test(
+      domain::CommunityId c, domain::ResidentId resident,
+      const std::function<bool(const ResidentTest&)>& f) = 0;
   // The residents swabbed into a tube, with their households (kind and reported_at are the
   // tube's; reported_at empty while it has no result).
   virtual Result<std::vector<PositiveSwab>> swabs_in_tube(domain::CommunityId c,

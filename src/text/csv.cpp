@@ -169,8 +169,13 @@ bool is_ascii_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
+// The wide spaces are all non-ASCII: an ASCII byte settles it (the common case, once per field).
+bool is_ascii(char c) {
+  return static_cast<unsigned char>(c) < 0x80;
+}
+
 std::size_t leading_space(std::string_view text) {
-  if (is_ascii_space(text.front())) return 1;
+  if (is_ascii(text.front())) return is_ascii_space(text.front()) ? 1 : 0;
   for (const std::string_view space : kWideSpaces) {
     if (text.starts_with(space)) return space.size();
   }
@@ -179,7 +184,7 @@ std::size_t leading_space(std::string_view text) {
 
 // A lead byte cannot be a continuation byte, so a match at the end is a whole character.
 std::size_t trailing_space(std::string_view text) {
-  if (is_ascii_space(text.back())) return 1;
+  if (is_ascii(text.back())) return is_ascii_space(text.back()) ? 1 : 0;
   for (const std::string_view space : kWideSpaces) {
     if (text.ends_with(space)) return space.size();
   }

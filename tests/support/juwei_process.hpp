@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -27,6 +28,16 @@ inline std::filesystem::path scratch_dir(const std::string& prefix) {
   auto dir = std::filesystem::temp_directory_path() / (prefix + std::to_string(rd()));
   std::filesystem::create_directories(dir);
   return dir;
+}
+
+// Now as the server writes times ("2022-04-04T02:00:00Z"): what a lab reports "just now".
+inline std::string iso_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
 }
 
 inline std::string slurp(const std::filesystem::path& p) {

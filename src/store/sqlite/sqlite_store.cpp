@@ -61,6 +61,12 @@ class Stmt {
     sqlite3_bind_text(m_stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
+  // Binds text without copying it, for statements run once per row: `v` must stay valid
+  // until this Stmt ends (never a temporary).
+  Stmt& bind_borrowed(int i, std::string_view v) {
+    sqlite3_bind_text(m_stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    return *this;
+  }
   Stmt& bind_blob(int i, std::string_view v) {
     sqlite3_bind_blob(m_stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
@@ -89,9 +95,13 @@ class Stmt {
     return p == nullptr ? std::string() : std::string(p, sqlite3_column_bytes(m_stmt, col));
   }
   bool is_null(int col) const { return sqlite3_column_type(m_stmt, col) == SQLITE_NULL; }
-  std::string text(int col) const {
+  std::string text(int col) const { return std::string(view(col)); }
+  // The column's text without a copy: valid until the next step or the Stmt's end.
+  std::string_view view(int col) const {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, col));
-    return p == nullptr ? std::string() : std::string(p, sqlite3_column_bytes(m_stmt, col));
+    return p == nullptr
+               ? std::string_view()
+               : std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(m_stmt, col)));
   }
 
  private:
@@ -301,6 +311,7 @@ class SqliteTransaction final : public Transaction {
                                                             std::string_view code) override;
   Result<std::optional<TubeResult>> get_tube_result(CommunityId c, std::string_view code) override;
   Result<void> insert_tube_result(const TubeResult& r) override;
+  Result<bool> insert_first_tube_result(const TubeResult& r) override;
   Result<void> replace_tube_result(const TubeResult& r) override;
   Result<bool> result_known_for(CommunityId c, std::string_view code,
                                 domain::TestResult result) override;
@@ -309,6 +320,8 @@ class SqliteTransaction final : public Transaction {
                                                             std::int64_t id) override;
   Result<std::vector<ResultConflict>> list_result_conflicts(CommunityId c, bool open_only) override;
   Result<void> resolve_result_conflict(const ResultConflict& conflict) override;
+  Result<void> for_each_resident_test(CommunityId c, ResidentId resident,
+                                      const std::function<bool(const ResidentTest&)>& f) override;
   Result<std::vector<ResidentTest>> resident_tests(CommunityId c, ResidentId resident) override;
   Result<std::vector<PositiveSwab>> swabs_in_tube(CommunityId c, std::string_view code) override;
   Result<std::vector<PositiveSwab>> positive_swabs(CommunityId c,
@@ -1284,18 +1297,17 @@ Result<std::vector<ResidentRow>> SqliteTransaction::unsampled_residents(Communit
 Result<std::vector<BuildingCoverage>> SqliteTransaction::round_coverage(CommunityId c,
                                                                         std::int64_t round_id) {
   auto s = prepare(
-      "SELECT b.building_id, b.name, count(r.resident_id) - count(m.resident_id), "
-      "count(x.resident_id), count(m.resident_id) "
-      "FROM buildings b JOIN households h ON h.community_id = b.community_id AND "
-      "h.building_id = b.building_id AND h.deleted_at IS NULL "
-      "JOIN residents r ON r.community_id = h.community_id AND r.household_id = h.household_id "
-      "AND r.deleted_at IS NULL "
-      "LEFT JOIN (SELECT DISTINCT resident_id FROM samples WHERE community_id = ?1 AND "
-      "round_id = ?2) x ON x.resident_id = r.resident_id "
-      "LEFT JOIN screening_marks m ON m.community_id = r.community_id AND "
-      "m.resident_id = r.resident_id AND m.mark IN ('away', 'exempt') AND x.resident_id IS NULL "
-      "WHERE b.community_id = ?1 AND b.deleted_at IS NULL "
-      "GROUP BY b.building_id ORDER BY b.building_id");
+      "SELECT b.building_id, b.name, count(*) - sum(t.excused AND NOT t.sampled), "
+      "sum(t.sampled), sum(t.excused AND NOT t.sampled) FROM (SELECT h.building_id, "
+      "EXISTS (SELECT 1 FROM samples x WHERE x.community_id = r.community_id AND "
+      "x.round_id = ?2 AND x.resident_id = r.resident_id) AS sampled, "
+      "EXISTS (SELECT 1 FROM screening_marks m WHERE m.community_id = r.community_id AND "
+      "m.resident_id = r.resident_id AND m.mark IN ('away', 'exempt')) AS excused "
+      "FROM residents r JOIN households h ON h.community_id = r.community_id AND "
+      "h.household_id = r.household_id AND h.deleted_at IS NULL "
+      "WHERE r.community_id = ?1 AND r.deleted_at IS NULL) t "
+      "JOIN buildings b ON b.community_id = ?1 AND b.building_id = t.building_id AND "
+      "b.deleted_at IS NULL GROUP BY b.building_id ORDER BY b.building_id");
   if (!s) return std::unexpected(s.error());
   s->bind(1, c).bind(2, round_id);
   return collect(*s, "round coverage", [&](const Stmt& row) {
@@ -1329,13 +1341,13 @@ Result<std::optional<TubeForResult>> SqliteTransaction::find_tube_for_result(
       "r.community_id = t.community_id AND r.tube_code = t.tube_code "
       "WHERE t.community_id = ?1 AND t.tube_code = ?2");
   if (!s) return std::unexpected(s.error());
-  s->bind(1, c).bind(2, code);
+  s->bind(1, c).bind_borrowed(2, code);
   auto row = s->step("find tube for result");
   if (!row) return std::unexpected(row.error());
   if (!*row) return std::optional<TubeForResult>();
-  TubeForResult t{domain::tube_kind_from_code(s->text(0)).value_or(domain::TubeKind::pooled),
+  TubeForResult t{domain::tube_kind_from_code(s->view(0)).value_or(domain::TubeKind::pooled),
                   s->text(2), std::nullopt};
-  if (!s->is_null(1)) t.stored = result_of(s->text(1));
+  if (!s->is_null(1)) t.stored = result_of(s->view(1));
   return t;
 }
 
@@ -1359,12 +1371,28 @@ Result<void> SqliteTransaction::insert_tube_result(const TubeResult& r) {
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   if (!s) return std::unexpected(s.error());
   s->bind(1, r.community_id)
-      .bind(2, r.tube_code)
-      .bind(3, domain::to_code(r.result))
-      .bind(4, r.reported_at)
-      .bind(5, r.lab)
-      .bind(6, r.received_at);
+      .bind_borrowed(2, r.tube_code)
+      .bind_borrowed(3, domain::to_code(r.result))
+      .bind_borrowed(4, r.reported_at)
+      .bind_borrowed(5, r.lab)
+      .bind_borrowed(6, r.received_at);
   return s->run("insert tube result");
+}
+
+Result<bool> SqliteTransaction::insert_first_tube_result(const TubeResult& r) {
+  auto s = prepare(
+      "INSERT INTO tube_results (community_id, tube_code, result, reported_at, lab, received_at) "
+      "SELECT ?1, ?2, ?3, ?4, ?5, ?6 FROM tubes "
+      "WHERE community_id = ?1 AND tube_code = ?2 AND created_at <= ?4 ON CONFLICT DO NOTHING");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, r.community_id)
+      .bind_borrowed(2, r.tube_code)
+      .bind_borrowed(3, domain::to_code(r.result))
+      .bind_borrowed(4, r.reported_at)
+      .bind_borrowed(5, r.lab)
+      .bind_borrowed(6, r.received_at);
+  if (auto done = s->run("insert first tube result"); !done) return std::unexpected(done.error());
+  return sqlite3_changes(db()) > 0;
 }
 
 Result<void> SqliteTransaction::replace_tube_result(const TubeResult& r) {
@@ -1458,39 +1486,88 @@ Result<void> SqliteTransaction::resolve_result_conflict(const ResultConflict& k)
   return run_changing_one(*s, "resolve result conflict");
 }
 
-Result<std::vector<ResidentTest>> SqliteTransaction::resident_tests(CommunityId c,
-                                                                    ResidentId resident) {
-  auto s = prepare(
+namespace {
+
+ResidentTest read_swab_test(const Stmt& row) {
+  ResidentTest t;
+  t.kind = row.view(0) == "single" ? domain::TestKind::single : domain::TestKind::pooled;
+  t.id = row.integer(1);
+  t.round_id = row.integer(2);
+  t.tube_code = row.text(3);
+  t.sampled_at = row.text(4);
+  t.at_home = row.integer(5) != 0;
+  if (!row.is_null(6)) t.result = result_of(row.view(6));
+  t.reported_at = row.text(7);
+  t.lab = row.text(8);
+  return t;
+}
+
+ResidentTest read_antigen_test(const Stmt& row) {
+  ResidentTest t;
+  t.kind = domain::TestKind::antigen;
+  t.id = row.integer(0);
+  t.sampled_at = row.text(1);
+  t.result = result_of(row.view(2));
+  t.reported_at = row.text(3);
+  return t;
+}
+
+// The next row of `s` read with `read`, or nothing when `s` is done.
+Result<std::optional<ResidentTest>> next_test(Stmt& s, std::string_view what,
+                                              ResidentTest (*read)(const Stmt&)) {
+  auto row = s.step(what);
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<ResidentTest>();
+  return read(s);
+}
+
+}  // namespace
+
+Result<void> SqliteTransaction::for_each_resident_test(
+    CommunityId c, ResidentId resident, const std::function<bool(const ResidentTest&)>& f) {
+  // Two index-ordered reads (no sort), merged newest first (a swab before an antigen test of
+  // the same time) and stepped only as far as `f` reads.
+  auto swabs = prepare(
       "SELECT t.kind, x.sample_id, x.round_id, x.tube_code, x.sampled_at, x.at_home, r.result, "
       "r.reported_at, r.lab FROM samples x "
       "JOIN tubes t ON t.community_id = x.community_id AND t.tube_code = x.tube_code "
       "LEFT JOIN tube_results r ON r.community_id = x.community_id AND r.tube_code = x.tube_code "
       "WHERE x.community_id = ?1 AND x.resident_id = ?2 "
-      "UNION ALL SELECT 'antigen', a.test_id, 0, '', a.tested_at, 0, a.result, a.reported_at, '' "
-      "FROM antigen_tests a WHERE a.community_id = ?1 AND a.resident_id = ?2 "
-      "ORDER BY 5 DESC, 2 DESC");
-  if (!s) return std::unexpected(s.error());
-  s->bind(1, c).bind(2, resident);
-  std::vector<ResidentTest> out;
-  while (true) {
-    auto row = s->step("resident tests");
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    const std::string kind = s->text(0);
-    ResidentTest t;
-    t.kind = kind == "antigen"  ? domain::TestKind::antigen
-             : kind == "single" ? domain::TestKind::single
-                                : domain::TestKind::pooled;
-    t.id = s->integer(1);
-    t.round_id = s->integer(2);
-    t.tube_code = s->text(3);
-    t.sampled_at = s->text(4);
-    t.at_home = s->integer(5) != 0;
-    if (!s->is_null(6)) t.result = result_of(s->text(6));
-    t.reported_at = s->text(7);
-    t.lab = s->text(8);
-    out.push_back(std::move(t));
+      "ORDER BY x.sampled_at DESC, x.round_id DESC, x.sample_id DESC");
+  if (!swabs) return std::unexpected(swabs.error());
+  swabs->bind(1, c).bind(2, resident);
+  auto antigen = prepare(
+      "SELECT test_id, tested_at, result, reported_at FROM antigen_tests "
+      "WHERE community_id = ?1 AND resident_id = ?2 ORDER BY tested_at DESC, test_id DESC");
+  if (!antigen) return std::unexpected(antigen.error());
+  antigen->bind(1, c).bind(2, resident);
+
+  auto swab = next_test(*swabs, "resident swabs", read_swab_test);
+  if (!swab) return std::unexpected(swab.error());
+  auto self_test = next_test(*antigen, "resident antigen tests", read_antigen_test);
+  if (!self_test) return std::unexpected(self_test.error());
+  while (*swab || *self_test) {
+    if (*swab && (!*self_test || (*swab)->sampled_at >= (*self_test)->sampled_at)) {
+      if (!f(**swab)) return {};
+      swab = next_test(*swabs, "resident swabs", read_swab_test);
+      if (!swab) return std::unexpected(swab.error());
+    } else {
+      if (!f(**self_test)) return {};
+      self_test = next_test(*antigen, "resident antigen tests", read_antigen_test);
+      if (!self_test) return std::unexpected(self_test.error());
+    }
   }
+  return {};
+}
+
+Result<std::vector<ResidentTest>> SqliteTransaction::resident_tests(CommunityId c,
+                                                                    ResidentId resident) {
+  std::vector<ResidentTest> out;
+  auto read = for_each_resident_test(c, resident, [&](const ResidentTest& t) {
+    out.push_back(t);
+    return true;
+  });
+  if (!read) return std::unexpected(read.error());
   return out;
 }
 

@@ -1,0 +1,50 @@
+// What the command files share: the global options, failing with an Error, opening the
+// database and finding the community a command acts on. Internal to cli.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "service/error.hpp"
+#include "service/open_store.hpp"
+#include "service/registry.hpp"
+#include "service/resident_import.hpp"
+
+namespace juwei::cli {
+
+// What every command shares: the database and the community it acts on.
+struct Globals {
+  std::string db{service::kDefaultDatabase};
+  std::string community;
+};
+
+// Thrown by a command to end with the exit code its Error kind maps to.
+struct Failure {
+  service::Error error;
+};
+
+[[noreturn]] void fail(service::Error e);
+
+template <typename T>
+T check(service::Result<T> r) {
+  if (!r) fail(std::move(r.error()));
+  if constexpr (!std::is_void_v<T>) return std::move(*r);
+}
+
+std::unique_ptr<store::Store> open_db(const Globals& g);
+domain::Community community_of(service::Registry& registry, const Globals& g);
+// The community of the global options, in an opened database.
+domain::Community community_of(store::Store& db, const Globals& g);
+
+text::Encoding encoding_option(const std::string& name);
+
+// Row problems of an import, one a line on stderr, at most `limit`.
+void print_problems(const std::vector<service::RowProblem>& problems, std::size_t limit);
+
+// juwei import results; rounds, results, tests, marks, home-sampling (screening_commands.cpp).
+void add_results_import(CLI::App& import, Globals& g);
+void add_screening_commands(CLI::App& app, Globals& g);
+
+}  // namespace juwei::cli
