@@ -163,4 +163,16 @@ const TestRecord* latest_negative(std::span<const TestRecord> history, Instant a
   return best;
 }
 
+bool OlderTestsMatter::operator()(const TestRecord& next) {
+  if (m_doubted || (m_negative_sampled && next.sampled_at < *m_negative_sampled)) return false;
+  const bool reported = next.result && next.reported_at <= m_at;
+  if (reported && *next.result == TestResult::positive) {
+    m_doubted = true;
+  } else if (reported && next.kind != TestKind::antigen && m_counted_from == CountedFrom::sampled &&
+             !m_negative_sampled) {
+    m_negative_sampled = next.sampled_at;
+  }
+  return true;
+}
+
 }  // namespace juwei::domain

@@ -85,4 +85,24 @@ std::optional<CountedFrom> counted_from_code(std::string_view code);
 const TestRecord* latest_negative(std::span<const TestRecord> history, Instant at,
                                   CountedFrom counted_from);
 
+// Reading a resident's tests newest sampled first, tells whether the next one can still change
+// latest_negative's answer (whose rules this follows):
+// - not after a doubt (a positive reported by `at`): negatives sampled no later do not count,
+//   and older doubts change nothing;
+// - counting from sampling, not after a negative swab reported by `at` unless sampled at the
+//   same time: one sampled earlier can neither be a later negative nor cast doubt on this one.
+class OlderTestsMatter {
+ public:
+  OlderTestsMatter(Instant at, CountedFrom counted_from) : m_at(at), m_counted_from(counted_from) {}
+
+  // Whether `next`, sampled no later than the tests before it, can change the answer.
+  bool operator()(const TestRecord& next);
+
+ private:
+  Instant m_at;
+  CountedFrom m_counted_from;
+  bool m_doubted = false;
+  std::optional<Instant> m_negative_sampled;  // of the newest negative swab
+};
+
 }  // namespace juwei::domain

@@ -211,6 +211,14 @@ TEST(LabResult, LatestNegativeCountsFromSamplingOrReportAndNotAcrossADoubt) {
     } else {
       EXPECT_EQ(got, &c.history[static_cast<std::size_t>(c.want_index)]);
     }
+    // Reading only as far as older tests matter gives the same answer.
+    OlderTestsMatter matters(kDay + hours{c.at_hour}, c.from);
+    std::size_t read = 0;
+    while (read < c.history.size() && matters(c.history[read]))
+      ++read;
+    const TestRecord* early =
+        latest_negative(std::span(c.history).first(read), kDay + hours{c.at_hour}, c.from);
+    EXPECT_EQ(early, got);
   }
 }
 

@@ -464,41 +464,6 @@ Result<TestHistory> LabResults::history(CommunityId c, ResidentId resident) {
                         });
 }
 
-namespace {
-
-// Reading a resident's tests newest sampled first, tells whether the next one can still change
-// domain::latest_negative's answer (whose rules this follows):
-// - not after a doubt (a positive reported by `at`): negatives sampled no later do not count,
-//   and older doubts change nothing;
-// - counting from sampling, not after a negative swab reported by `at` unless sampled at the
-//   same time: one sampled earlier can neither be a later negative nor cast doubt on this one.
-class OlderTestsMatter {
- public:
-  OlderTestsMatter(TimePoint at, domain::CountedFrom counted_from)
-      : m_at(at), m_counted_from(counted_from) {}
-
-  // Whether `next`, sampled no later than the tests before it, can change the answer.
-  bool operator()(const domain::TestRecord& next) {
-    if (m_doubted || (m_negative_sampled && next.sampled_at < *m_negative_sampled)) return false;
-    const bool reported = next.result && next.reported_at <= m_at;
-    if (reported && *next.result == domain::TestResult::positive) {
-      m_doubted = true;
-    } else if (reported && next.kind != domain::TestKind::antigen &&
-               m_counted_from == domain::CountedFrom::sampled && !m_negative_sampled) {
-      m_negative_sampled = next.sampled_at;
-    }
-    return true;
-  }
-
- private:
-  TimePoint m_at;
-  domain::CountedFrom m_counted_from;
-  bool m_doubted = false;
-  std::optional<TimePoint> m_negative_sampled;  // of the newest negative swab
-};
-
-}  // namespace
-
 Result<std::optional<store::ResidentTest>> LabResults::latest_negative(
     CommunityId c, ResidentId resident, TimePoint at, domain::CountedFrom counted_from) {
   return in_transaction(
@@ -507,7 +472,7 @@ Result<std::optional<store::ResidentTest>> LabResults::latest_negative(
         // The newest tests, as far as older ones can change the answer (often one or two).
         std::vector<store::ResidentTest> tests;
         std::vector<domain::TestRecord> records;
-        OlderTestsMatter matters(at, counted_from);
+        domain::OlderTestsMatter matters(at, counted_from);
         auto read = lift(tx.for_each_resident_test(c, resident, [&](const store::ResidentTest& t) {
           const domain::TestRecord record = record_of(t);
           if (!matters(record)) return false;
