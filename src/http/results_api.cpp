@@ -263,7 +263,7 @@ void add_results_routes(Router& router, const ApiServices& s,
     for (const auto& e : *list) {
       items.push_back(js::object{{"resident", resident_json(e.resident)},
                                  {"reason", e.reason},
-                                 {"since", e.since},
+                                 {"since", nullable(e.since)},
                                  {"tube_code", nullable(e.tube_code)}});
     }
     return json(200, js::object{{"items", std::move(items)}, {"next_cursor", nullptr}});

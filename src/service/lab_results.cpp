@@ -530,6 +530,21 @@ Result<std::vector<HomeSamplingEntry>> LabResults::home_sampling_list(CommunityI
           listed.insert(m.resident_id);
           out.push_back(HomeSamplingEntry{std::move(**row), "home", m.set_at, ""});
         }
+        // Bedridden residents (卧床, from the register) unless marked away or exempt.
+        std::set<ResidentId> excused;
+        for (const store::ScreeningMarkRow& m : *marks) {
+          if (m.mark != domain::ScreeningMark::home) excused.insert(m.resident_id);
+        }
+        auto streamed = lift(tx.for_each_resident(c, [&](const store::ResidentRow& row) {
+          const domain::ResidentId id = row.resident.id;
+          if (row.resident.vulnerabilities.has(domain::Vulnerability::bedridden) &&
+              !row.resident.removal.removed() && !listed.contains(id) && !excused.contains(id)) {
+            listed.insert(id);
+            out.push_back(HomeSamplingEntry{row, "bedridden", "", ""});
+          }
+          return true;
+        }));
+        if (!streamed) return std::unexpected(streamed.error());
         // Residents on retest, then the people they live with: each until swabbed after the
         // positive pool was reported (the retest itself: in a single tube).
         auto swabs = lift(tx.positive_swabs(c, std::nullopt));

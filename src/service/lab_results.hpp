@@ -75,8 +75,9 @@ struct RoundPositive {
   domain::ResidentStanding standing = domain::ResidentStanding::retest;  // now
 };
 
-// Who is to be swabbed at home: residents marked `home` (bedridden), and the people living
-// with residents on retest who have not been swabbed since that retest began.
+// Who is to be swabbed at home: residents marked `home`, bedridden residents (卧床 in the
+// register) not marked away or exempt, residents on retest and the people living with them,
+// each until swabbed after the positive pool was reported.
 struct HomeSamplingEntry {
   store::ResidentRow resident;
   std::string reason;     // "home" (marked) or "housemate_of_retest"

@@ -359,9 +359,20 @@ TEST_F(LabResultsTest, AwayAndExemptResidentsAreNotKnockedForOrExpected) {
     for (const auto& f : b.floors)
       knocked += f.residents.size();
   EXPECT_EQ(knocked, 11u);  // 13 less the away and the exempt; the bedridden one is knocked for
-  const auto home = LabResults(*m_store, clock()).home_sampling_list(m_community).value();
+  auto home = LabResults(*m_store, clock()).home_sampling_list(m_community).value();
   ASSERT_EQ(home.size(), 1u);
   EXPECT_EQ(home[0].reason, "home");
+  // Bedridden in the register: on the list without a mark, unless away or exempt.
+  Registry registry(*m_store, clock());
+  for (int i : {5, 0}) {
+    ResidentChange change;
+    change.vulnerabilities = "卧床";
+    ASSERT_TRUE(registry.update_resident(m_community, m_residents[i], change));
+  }
+  home = LabResults(*m_store, clock()).home_sampling_list(m_community).value();
+  ASSERT_EQ(home.size(), 2u);  // resident 0 is away
+  EXPECT_EQ(home[1].resident.resident.id, m_residents[5]);
+  EXPECT_EQ(home[1].reason, "bedridden");
   ASSERT_TRUE(screening.clear_mark(m_community, m_residents[0]));
   EXPECT_EQ(screening.clear_mark(m_community, m_residents[0]).error().kind, Error::Kind::not_found);
   EXPECT_EQ(screening.coverage(m_community, round).value().at(0).expected, 11);
