@@ -246,13 +246,7 @@ void add_import(CLI::App& app, Globals& g) {
         "households new (encoding {})",
         report.rows, report.added, report.updated, report.unchanged, report.rejected,
         report.buildings_added, report.households_added, text::encoding_name(report.encoding));
-    if (report.rejected > 0 && !args->skip_invalid) {
-      std::cout << "would have been: " << counts << '\n';
-      fail(Error::invalid(
-          fmt::format("nothing imported: {} rows have problems (listed above); fix them, or pass "
-                      "--skip-invalid to import the rest",
-                      report.rejected)));
-    }
+    if (report.refused) refuse_file(counts, report.rejected);
     if (args->dry_run) {
       std::cout << "dry run, nothing changed; would import " << counts << '\n';
       return;

@@ -49,4 +49,12 @@ void print_problems(const std::vector<service::RowProblem>& problems, std::size_
   }
 }
 
+void refuse_file(const std::string& counts, std::int64_t rejected) {
+  std::cout << "would have been: " << counts << '\n';
+  fail(service::Error::invalid(
+      fmt::format("nothing imported: {} rows have problems (listed above); fix them, or pass "
+                  "--skip-invalid to import the rest",
+                  rejected)));
+}
+
 }  // namespace juwei::cli

@@ -42,6 +42,8 @@ text::Encoding encoding_option(const std::string& name);
 
 // Row problems of an import, one a line on stderr, at most `limit`.
 void print_problems(const std::vector<service::RowProblem>& problems, std::size_t limit);
+// Ends an import the service refused for its bad rows: what it would have done, then why not.
+[[noreturn]] void refuse_file(const std::string& counts, std::int64_t rejected);
 
 // juwei import results; rounds, results, tests, marks, home-sampling (screening_commands.cpp).
 void add_results_import(CLI::App& import, Globals& g);

@@ -348,13 +348,7 @@ void add_results_import(CLI::App& import, Globals& g) {
         "rejected",
         report.rows, report.added, report.unchanged, report.conflicts, report.unknown,
         report.rejected);
-    if (report.rejected > 0 && !args->skip_invalid) {
-      std::cout << "would have been: " << counts << '\n';
-      fail(Error::invalid(
-          fmt::format("nothing imported: {} rows have problems (listed above); fix them, or pass "
-                      "--skip-invalid to import the rest",
-                      report.rejected)));
-    }
+    if (report.refused) refuse_file(counts, report.rejected);
     std::cout << (args->dry_run ? "dry run, nothing changed; would import " : "imported: ")
               << counts << '\n';
     for (const auto& n : report.positives) {

@@ -111,7 +111,7 @@ Response import_residents(const ApiServices& services, Request& req) {
   js::object body = import_report_json(*report);
   body["dry_run"] = options.dry_run;
   body["problems"] = row_problems_json(report->problems);
-  if (report->rejected > 0 && !options.skip_invalid) {
+  if (report->refused) {
     return import_rows_problem(std::move(body), report->rejected, report->rows);
   }
   return json(200, body);

@@ -104,7 +104,7 @@ Response import_results(service::LabResults& results, Request& req) {
                   {"rejected", report->rejected},
                   {"positives", std::move(positives)},
                   {"problems", row_problems_json(report->problems)}};
-  if (report->rejected > 0 && !options.skip_invalid) {
+  if (report->refused) {
     return import_rows_problem(std::move(body), report->rejected, report->rows);
   }
   return json(200, body);
@@ -252,7 +252,7 @@ void add_results_routes(Router& router, const ApiServices& s,
                                  {"reported_at", p.swab.reported_at},
                                  {"outcome", domain::to_code(p.outcome)},
                                  {"standing", domain::to_code(p.standing)},
-                                 {"cleared", p.standing == domain::ResidentStanding::negative}});
+                                 {"cleared", p.cleared}});
     }
     return json(200, js::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
   });

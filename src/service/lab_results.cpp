@@ -331,7 +331,8 @@ Result<ResultsReport> import_results(store::Store& store, const Clock& clock, Co
       if (!notice) return std::unexpected(notice.error());
       report.positives.push_back(std::move(*notice));
     }
-    if (options.dry_run || (report.rejected > 0 && !options.skip_invalid)) return report;
+    report.refused = report.rejected > 0 && !options.skip_invalid;
+    if (options.dry_run || report.refused) return report;
     if (report.added > 0 || report.conflicts > 0) {
       store::ImportRecord record{community,
                                  0,
@@ -506,7 +507,8 @@ Result<std::vector<RoundPositive>> LabResults::round_positives(CommunityId c,
           if (!standing) return std::unexpected(standing.error());
           const auto outcome =
               domain::swab_outcome(domain::test_kind_of(s.kind), domain::TestResult::positive);
-          out.push_back(RoundPositive{std::move(s), outcome, *standing});
+          out.push_back(RoundPositive{std::move(s), outcome, *standing,
+                                      *standing == domain::ResidentStanding::negative});
         }
         return out;
       });

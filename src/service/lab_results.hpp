@@ -52,6 +52,7 @@ struct ResultsReport {
   std::vector<RowProblem> problems;  // bad rows and unknown tubes, by line
   std::vector<PositiveNotice> positives;
   bool committed = false;
+  bool refused = false;  // bad rows and no skip_invalid: nothing was (or would be) imported
 };
 
 inline constexpr std::string_view kRuleRetestAfter = "screening.building_retest_after_24h";
@@ -73,6 +74,7 @@ struct RoundPositive {
   store::PositiveSwab swab;
   domain::SwabOutcome outcome = domain::SwabOutcome::retest;
   domain::ResidentStanding standing = domain::ResidentStanding::retest;  // now
+  bool cleared = false;  // a later single tube came back negative
 };
 
 // Who is to be swabbed at home: residents marked `home`, bedridden residents (卧床 in the

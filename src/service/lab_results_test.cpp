@@ -221,6 +221,7 @@ TEST_F(LabResultsTest, APositivePoolPutsItsResidentsOnRetestAndTheirHousematesOn
   const auto positives = results.round_positives(m_community, m_round).value();
   ASSERT_EQ(positives.size(), 1u);
   EXPECT_EQ(positives[0].outcome, domain::SwabOutcome::retest);
+  EXPECT_FALSE(positives[0].cleared);
 
   auto home = results.home_sampling_list(m_community).value();
   std::vector<std::pair<domain::ResidentId, std::string>> listed;
@@ -251,6 +252,7 @@ TEST_F(LabResultsTest, APositivePoolPutsItsResidentsOnRetestAndTheirHousematesOn
   m_now += hours{4};
   EXPECT_EQ(ingest("tube_code,result,reported_at\nS2,阴性,2022-04-08 21:00\n").added, 1);
   EXPECT_EQ(standing(10), ResidentStanding::negative);
+  EXPECT_TRUE(results.round_positives(m_community, m_round).value().at(0).cleared);
   overview = zones.overview(m_community).value();
   ASSERT_TRUE(overview.at(0).suggestion);
   EXPECT_FALSE(overview.at(0).suggestion->held);

@@ -355,7 +355,8 @@ Result<ImportReport> import_residents(store::Store& store, const Clock& clock,
       if (auto closed = rejects->close(); !closed) return std::unexpected(closed.error());
     }
 
-    if (options.dry_run || (report.rejected > 0 && !options.skip_invalid)) {
+    report.refused = report.rejected > 0 && !options.skip_invalid;
+    if (options.dry_run || report.refused) {
       return report;  // the transaction rolls back as it goes out of scope
     }
     store::ImportRecord record{community,

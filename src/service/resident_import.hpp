@@ -59,6 +59,7 @@ struct ImportReport {
   std::vector<RowProblem> problems;
   std::vector<std::string> ignored_columns;  // headers we do not know, left alone
   bool committed = false;  // false for dry runs and for files refused for bad rows
+  bool refused = false;    // bad rows and no skip_invalid: nothing was (or would be) imported
 };
 
 // A CSV to import. It is opened twice when the encoding is detected, so `open` starts it
