@@ -100,6 +100,17 @@ std::string data_at(int v) {
         "INSERT INTO screening_marks (community_id, resident_id, mark, reason, set_at, set_by) "
         "VALUES (1, 1, 'home', '卧床', '2022-04-04T00:00:00Z', 1);";
   }
+  if (v >= 8) {
+    sql +=
+        "INSERT INTO exit_requests (community_id, request_id, resident_id, reason, destination, "
+        "planned_exit, asked_by, asked_via, created_at, status) VALUES (1, 1, 1, "
+        "'medical_staff_return', '医院', '2022-04-05T00:00:00Z', 1, 'staff', "
+        "'2022-04-04T00:00:00Z', 'open');"
+        "INSERT INTO passes (community_id, pass_id, kind, request_id, holder, household_id, "
+        "reason, valid_from, valid_until, return_required, policy_version, approved_at, "
+        "approved_by) VALUES (1, 1, 'individual', 1, 1, 1, 'medical_staff_return', "
+        "'2022-04-05T00:00:00Z', '2022-04-06T00:00:00Z', 1, 'v1', '2022-04-04T00:00:00Z', 1);";
+  }
   return sql;
 }
 
@@ -152,6 +163,10 @@ TEST_F(SqliteMigration, EveryPastVersionMigratesToTheLatestKeepingItsData) {
     if (from >= 7) {
       EXPECT_EQ(scalar(file, "SELECT count(*) FROM tube_results"), 1);
       EXPECT_EQ(scalar(file, "SELECT count(*) FROM screening_marks"), 1);
+    }
+    if (from >= 8) {
+      EXPECT_EQ(scalar(file, "SELECT count(*) FROM exit_requests"), 1);
+      EXPECT_EQ(scalar(file, "SELECT count(*) FROM passes"), 1);
     }
     if (from >= 3) {
       EXPECT_EQ(scalar(file, "SELECT resident_id FROM users"), 0);  // staff, not a resident

@@ -684,6 +684,99 @@ TEST_P(StoreConformance, ScreeningMarksExcuseResidentsFromARound) {
   EXPECT_EQ(tx->unsampled_residents(c, 1).value().size(), 3u);
 }
 
+TEST_P(StoreConformance, ExitRequestsDecisionsAndPassesKeepTheirRecord) {
+  const auto c = seed("A", 2);
+  auto tx = write();
+  EXPECT_FALSE(tx->current_policy(c).value());
+  ASSERT_EQ(tx->insert_policy(PolicyVersion{c, 0, "v1", "version = \"v1\"", kNow.data(), 1, "d1"})
+                .value(),
+            1);
+  ASSERT_EQ(tx->insert_policy(PolicyVersion{c, 0, "v2", "version = \"v2\"", kNow.data(), 1, "d2"})
+                .value(),
+            2);
+  EXPECT_EQ(tx->current_policy(c).value()->version, "v2");
+  EXPECT_EQ(tx->list_policies(c).value().size(), 2u);
+
+  ASSERT_TRUE(tx->insert_signing_key(SigningKey{c, 1, std::string(32, 'k'), kNow.data(), ""}));
+  EXPECT_FALSE(tx->insert_signing_key(SigningKey{c, 1, std::string(32, 'k'), kNow.data(), ""}));
+  ASSERT_TRUE(tx->retire_signing_key(c, 1, "2022-04-05T00:00:00Z"));
+  EXPECT_EQ(tx->list_signing_keys(c).value().at(0).retired_at, "2022-04-05T00:00:00Z");
+
+  ExitRequest r{c,           0,
+                2,           "medical_staff_return",
+                "医院",      "2022-04-05T00:00:00Z",
+                "",          "",
+                1,           "staff",
+                kNow.data(), "open"};
+  ASSERT_EQ(tx->insert_exit_request(r).value(), 1);
+  ASSERT_EQ(tx->insert_exit_request(r).value(), 2);
+  ASSERT_TRUE(tx->set_exit_request_status(c, 2, "denied"));
+  EXPECT_EQ(tx->list_exit_requests({c, "open"}).value().size(), 1u);
+  EXPECT_EQ(tx->list_exit_requests({c, ""}).value().size(), 2u);
+  EXPECT_EQ(tx->list_exit_requests({c, "", std::nullopt, 1}).value().size(), 0u);
+  EXPECT_EQ(tx->get_exit_request(c, 2).value()->status, "denied");
+
+  ASSERT_EQ(tx->insert_proof(
+                  Proof{c, 0, 1, "proof", "abc", "application/pdf", 10, "a.pdf", 1, kNow.data()})
+                .value(),
+            1);
+  EXPECT_EQ(tx->list_proofs(c, 1).value().at(0).digest, "abc");
+  ASSERT_TRUE(tx->insert_pledge(Pledge{c, 1, "我承诺", "typed", "张三", 0, kNow.data(), 5}));
+  EXPECT_EQ(
+      tx->insert_pledge(Pledge{c, 1, "again", "typed", "张三", 0, kNow.data(), 5}).error().kind,
+      Error::Kind::conflict);
+  EXPECT_EQ(tx->get_pledge(c, 1).value()->signed_name, "张三");
+
+  ASSERT_TRUE(tx->insert_decision(Decision{c,
+                                           0,
+                                           1,
+                                           "approved",
+                                           true,
+                                           "特批",
+                                           "v2",
+                                           {"exit.needs_proof", "exit.needs_pledge"},
+                                           {"exit.needs_pledge"},
+                                           1,
+                                           kNow.data()}));
+  const auto decisions = tx->list_decisions(c, 1).value();
+  ASSERT_EQ(decisions.size(), 1u);
+  EXPECT_TRUE(decisions[0].override_rules);
+  EXPECT_EQ(decisions[0].rules_applied.size(), 2u);
+  EXPECT_EQ(decisions[0].rules_unmet, std::vector<std::string>{"exit.needs_pledge"});
+
+  PassRow p;
+  p.community_id = c;
+  p.request_id = 1;
+  p.holder = 2;
+  p.household_id = 1;
+  p.reason = "medical_staff_return";
+  p.valid_from = "2022-04-05T00:00:00Z";
+  p.valid_until = "2022-04-06T00:00:00Z";
+  p.policy_version = "v2";
+  p.approved_at = kNow.data();
+  p.approved_by = 1;
+  ASSERT_EQ(tx->insert_pass(p).value(), 1);
+  ASSERT_TRUE(tx->set_pass_token(c, 1, 1, "JW1.token"));
+  EXPECT_EQ(tx->find_pass_of_request(c, 1).value()->token, "JW1.token");
+  EXPECT_EQ(tx->list_passes({c, true}).value().size(), 1u);  // unused: open
+  const auto exit_id =
+      tx->insert_pass_exit(c, 1, PassExit{0, "2022-04-05T01:00:00Z", 1, "staff"}).value();
+  EXPECT_EQ(exit_id, 1);
+  EXPECT_EQ(tx->list_passes({c, true}).value().size(), 1u);  // out: open
+  ASSERT_TRUE(
+      tx->return_pass_exit(c, 1, PassExit{exit_id, "", 0, "", "2022-04-05T05:00:00Z", 2, "gate"}));
+  EXPECT_TRUE(tx->list_passes({c, true}).value().empty());  // back: closed
+  const auto pass = tx->get_pass(c, 1).value().value();
+  ASSERT_EQ(pass.exits.size(), 1u);
+  EXPECT_EQ(pass.exits[0].returned_via, "gate");
+  EXPECT_EQ(pass.exits[0].exited_at, "2022-04-05T01:00:00Z");
+  ASSERT_TRUE(tx->revoke_pass(c, 1, kNow.data(), 1, "取消"));
+  EXPECT_EQ(tx->get_pass(c, 1).value()->revoke_reason, "取消");
+  EXPECT_EQ(tx->revoke_pass(c, 9, kNow.data(), 1, "x").error().kind, Error::Kind::not_found);
+  EXPECT_EQ(tx->list_passes({c, false, 1}).value().size(), 1u);
+  EXPECT_EQ(tx->list_passes({c, false, 2}).value().size(), 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::ValuesIn(kBackends),
                          [](const auto& info) { return info.param.name; });
 

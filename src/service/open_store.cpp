@@ -7,6 +7,12 @@
 
 namespace juwei::service {
 
+std::filesystem::path data_folder(std::string_view url) {
+  if (url.starts_with("sqlite:")) url.remove_prefix(7);
+  const std::filesystem::path parent = std::filesystem::path(url).parent_path();
+  return parent.empty() ? std::filesystem::path(".") : parent;
+}
+
 Result<std::unique_ptr<store::Store>> open_store(std::string_view url) {
   std::string_view path = url;
   if (path.starts_with("sqlite:")) {

@@ -3,6 +3,7 @@
 // backends; everything else in service sees only store::Store.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string_view>
 
@@ -14,5 +15,9 @@ namespace juwei::service {
 inline constexpr std::string_view kDefaultDatabase = "sqlite:juwei-data/juwei.db";
 
 Result<std::unique_ptr<store::Store>> open_store(std::string_view url);
+
+// The data folder of a --db URL: the folder of the SQLite file ("juwei-data"), where the pass
+// signing keys and uploaded proofs live beside the database.
+std::filesystem::path data_folder(std::string_view url);
 
 }  // namespace juwei::service

@@ -18,6 +18,7 @@
 
 #include "domain/account.hpp"
 #include "domain/lab_result.hpp"
+#include "domain/pass.hpp"
 #include "domain/registry.hpp"
 #include "domain/screening.hpp"
 #include "domain/zone.hpp"
@@ -233,6 +234,145 @@ struct ScreeningMarkRow {
   domain::UserId set_by = 0;
 };
 
+// A version of the exit policy (policy.toml) as it was set; the latest is in force.
+struct PolicyVersion {
+  domain::CommunityId community_id = 0;
+  std::int64_t id = 0;
+  std::string version;
+  std::string body;  // the TOML text
+  std::string set_at;
+  domain::UserId set_by = 0;
+  std::string digest;  // hex BLAKE2b of body
+};
+
+// A community's Ed25519 public key for pass tokens; the private key lives in the data folder.
+struct SigningKey {
+  domain::CommunityId community_id = 0;
+  std::uint32_t key_id = 0;
+  std::string public_key;  // 32 raw bytes
+  std::string created_at;
+  std::string retired_at;  // empty while it signs new passes; retired keys still verify
+};
+
+// An exit request (出门申请), filed by the resident or by staff after a call.
+struct ExitRequest {
+  domain::CommunityId community_id = 0;
+  std::int64_t id = 0;
+  domain::ResidentId resident_id = 0;
+  std::string reason;  // a policy reason code
+  std::string destination;
+  std::string planned_exit;
+  std::string planned_return;  // empty: none given
+  std::string note;
+  domain::UserId asked_by = 0;
+  std::string asked_via;  // "resident" or "staff"
+  std::string created_at;
+  std::string status;  // "open", "approved", "denied", "released" (emergency), "withdrawn"
+};
+
+struct ExitRequestQuery {
+  domain::CommunityId community_id = 0;
+  std::string status;  // empty: any
+  std::optional<domain::HouseholdId> household;
+  std::optional<domain::ResidentId> resident;
+  std::int64_t after = 0;  // cursor: the last id of the previous page
+  std::size_t limit = 50;
+};
+
+// An uploaded file: a proof (证明) for a request, or the photo of a paper pledge. The bytes are
+// stored content-addressed by the service; this is their metadata.
+struct Proof {
+  domain::CommunityId community_id = 0;
+  std::int64_t id = 0;
+  std::int64_t request_id = 0;
+  std::string kind;          // "proof" or "pledge_photo"
+  std::string digest;        // hex BLAKE2b-256 of the content: its name in the data folder
+  std::string content_type;  // "application/pdf", "image/jpeg", "image/png"
+  std::int64_t size = 0;
+  std::string filename;  // as uploaded, for people; never used as a path
+  domain::UserId uploaded_by = 0;
+  std::string uploaded_at;
+};
+
+// The signed pledge of a request: the filled text, and how it was signed.
+struct Pledge {
+  domain::CommunityId community_id = 0;
+  std::int64_t request_id = 0;
+  std::string text;
+  std::string method;  // "typed" (name + consent) or "paper_photo" (recorded by staff)
+  std::string signed_name;
+  std::int64_t photo_proof_id = 0;  // paper_photo: the Proof holding the photo
+  std::string signed_at;
+  domain::UserId recorded_by = 0;
+};
+
+// A decision on a request: approved (override when a rule was unmet), denied, or released
+// at once as an emergency. Appended, never edited.
+struct Decision {
+  domain::CommunityId community_id = 0;
+  std::int64_t id = 0;
+  std::int64_t request_id = 0;
+  std::string outcome;  // "approved", "denied", "released"
+  bool override_rules = false;
+  std::string reason;
+  std::string policy_version;
+  std::vector<std::string> rules_applied;
+  std::vector<std::string> rules_unmet;
+  domain::UserId decided_by = 0;
+  std::string decided_at;
+};
+
+// One exit on a pass and its return.
+struct PassExit {
+  std::int64_t id = 0;
+  std::string exited_at;
+  domain::UserId exited_by = 0;
+  std::string exited_via;   // "staff" or "gate"
+  std::string returned_at;  // empty while out
+  domain::UserId returned_by = 0;
+  std::string returned_via;
+};
+
+struct PassRow {
+  domain::CommunityId community_id = 0;
+  std::int64_t id = 0;
+  domain::PassKind kind = domain::PassKind::individual;
+  std::int64_t request_id = 0;  // 0 for household passes
+  domain::ResidentId holder = 0;
+  domain::HouseholdId household_id = 0;
+  std::string reason;
+  std::string destination;
+  std::string valid_from;
+  std::string valid_until;
+  bool return_required = true;
+  std::string return_by;  // empty: no deadline
+  bool emergency = false;
+  bool override_rules = false;
+  std::string paperwork_due_at;  // emergencies: proof and pledge due; empty otherwise
+  std::string policy_version;
+  std::uint32_t key_id = 0;
+  std::string token;
+  std::string approved_at;
+  domain::UserId approved_by = 0;
+  std::string revoked_at;
+  domain::UserId revoked_by = 0;
+  std::string revoke_reason;
+  // Household passes: the quota the pass carries.
+  int quota = 0;
+  int period_days = 0;
+  std::string slots;            // "08:00-12:00,14:00-18:00"
+  std::vector<PassExit> exits;  // oldest first
+};
+
+struct PassQuery {
+  domain::CommunityId community_id = 0;
+  bool open_only = false;  // not revoked and (return required and not back, or unused)
+  std::optional<domain::HouseholdId> household;
+  std::optional<domain::ResidentId> holder;
+  std::int64_t after = 0;
+  std::size_t limit = 200;
+};
+
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -398,6 +538,54 @@ class Transaction {
       domain::CommunityId c, domain::ResidentId resident) = 0;
   // Marks of live residents, by resident id.
   virtual Result<std::vector<ScreeningMarkRow>> list_screening_marks(domain::CommunityId c) = 0;
+
+  // Exit policy versions: appended; the latest (highest id) is in force.
+  virtual Result<std::int64_t> insert_policy(const PolicyVersion& p) = 0;
+  virtual Result<std::optional<PolicyVersion>> current_policy(domain::CommunityId c) = 0;
+  virtual Result<std::vector<PolicyVersion>> list_policies(domain::CommunityId c) = 0;
+
+  // Pass signing keys (public halves). key ids are per community, from 1.
+  virtual Result<void> insert_signing_key(const SigningKey& k) = 0;
+  virtual Result<std::vector<SigningKey>> list_signing_keys(domain::CommunityId c) = 0;
+  virtual Result<void> retire_signing_key(domain::CommunityId c, std::uint32_t key_id,
+                                          std::string_view at) = 0;
+
+  // Exit requests, their proofs, pledges and decisions.
+  virtual Result<std::int64_t> insert_exit_request(const ExitRequest& r) = 0;
+  virtual Result<std::optional<ExitRequest>> get_exit_request(domain::CommunityId c,
+                                                              std::int64_t id) = 0;
+  // By id; the household filter goes through the resident.
+  virtual Result<std::vector<ExitRequest>> list_exit_requests(const ExitRequestQuery& q) = 0;
+  virtual Result<void> set_exit_request_status(domain::CommunityId c, std::int64_t id,
+                                               std::string_view status) = 0;
+  virtual Result<std::int64_t> insert_proof(const Proof& p) = 0;
+  virtual Result<std::optional<Proof>> get_proof(domain::CommunityId c, std::int64_t id) = 0;
+  virtual Result<std::vector<Proof>> list_proofs(domain::CommunityId c,
+                                                 std::int64_t request_id) = 0;
+  // conflict when the request has a pledge already: a signed pledge is final.
+  virtual Result<void> insert_pledge(const Pledge& p) = 0;
+  virtual Result<std::optional<Pledge>> get_pledge(domain::CommunityId c,
+                                                   std::int64_t request_id) = 0;
+  virtual Result<std::int64_t> insert_decision(const Decision& d) = 0;
+  virtual Result<std::vector<Decision>> list_decisions(domain::CommunityId c,
+                                                       std::int64_t request_id) = 0;
+
+  // Passes and their exits. update_pass writes the revocation fields; exits are appended
+  // and closed by their return.
+  virtual Result<std::int64_t> insert_pass(const PassRow& p) = 0;
+  virtual Result<void> set_pass_token(domain::CommunityId c, std::int64_t id, std::uint32_t key_id,
+                                      std::string_view token) = 0;
+  virtual Result<std::optional<PassRow>> get_pass(domain::CommunityId c, std::int64_t id) = 0;
+  virtual Result<std::optional<PassRow>> find_pass_of_request(domain::CommunityId c,
+                                                              std::int64_t request_id) = 0;
+  virtual Result<std::vector<PassRow>> list_passes(const PassQuery& q) = 0;
+  virtual Result<void> revoke_pass(domain::CommunityId c, std::int64_t id, std::string_view at,
+                                   domain::UserId by, std::string_view reason) = 0;
+  virtual Result<std::int64_t> insert_pass_exit(domain::CommunityId c, std::int64_t pass_id,
+                                                const PassExit& e) = 0;
+  // Closes the exit by its return; not_found when there is no such exit.
+  virtual Result<void> return_pass_exit(domain::CommunityId c, std::int64_t pass_id,
+                                        const PassExit& e) = 0;
 
   // Idempotency keys: insert fails with conflict when the user has used the key already.
   virtual Result<void> insert_idempotency_key(const IdempotencyRecord& r) = 0;

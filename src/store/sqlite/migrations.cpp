@@ -245,6 +245,136 @@ CREATE TABLE screening_marks (
 ALTER TABLE users ADD COLUMN resident_id INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Exit passes: policy versions, signing keys, requests, proofs, pledges, decisions, passes
+// and their exits.
+constexpr std::string_view kExitPasses = R"sql(
+CREATE TABLE policies (
+  community_id INTEGER NOT NULL,
+  policy_id    INTEGER NOT NULL,
+  version      TEXT NOT NULL,
+  body         TEXT NOT NULL,
+  digest       TEXT NOT NULL,
+  set_at       TEXT NOT NULL,
+  set_by       INTEGER NOT NULL,
+  PRIMARY KEY (community_id, policy_id)
+) WITHOUT ROWID;
+CREATE TABLE signing_keys (
+  community_id INTEGER NOT NULL,
+  key_id       INTEGER NOT NULL,
+  public_key   BLOB NOT NULL CHECK (length(public_key) = 32),
+  created_at   TEXT NOT NULL,
+  retired_at   TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (community_id, key_id)
+) WITHOUT ROWID;
+CREATE TABLE exit_requests (
+  community_id   INTEGER NOT NULL,
+  request_id     INTEGER NOT NULL,
+  resident_id    INTEGER NOT NULL,
+  reason         TEXT NOT NULL,
+  destination    TEXT NOT NULL,
+  planned_exit   TEXT NOT NULL,
+  planned_return TEXT NOT NULL DEFAULT '',
+  note           TEXT NOT NULL DEFAULT '',
+  asked_by       INTEGER NOT NULL,
+  asked_via      TEXT NOT NULL CHECK (asked_via IN ('resident', 'staff')),
+  created_at     TEXT NOT NULL,
+  status         TEXT NOT NULL
+                 CHECK (status IN ('open', 'approved', 'denied', 'released', 'withdrawn')),
+  PRIMARY KEY (community_id, request_id),
+  FOREIGN KEY (community_id, resident_id) REFERENCES residents (community_id, resident_id)
+) WITHOUT ROWID;
+CREATE INDEX requests_by_resident ON exit_requests (community_id, resident_id);
+CREATE INDEX open_requests ON exit_requests (community_id, status);
+CREATE TABLE proofs (
+  community_id INTEGER NOT NULL,
+  proof_id     INTEGER NOT NULL,
+  request_id   INTEGER NOT NULL,
+  kind         TEXT NOT NULL CHECK (kind IN ('proof', 'pledge_photo')),
+  digest       TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size         INTEGER NOT NULL,
+  filename     TEXT NOT NULL DEFAULT '',
+  uploaded_by  INTEGER NOT NULL,
+  uploaded_at  TEXT NOT NULL,
+  PRIMARY KEY (community_id, proof_id),
+  FOREIGN KEY (community_id, request_id) REFERENCES exit_requests (community_id, request_id)
+) WITHOUT ROWID;
+CREATE INDEX proofs_by_request ON proofs (community_id, request_id);
+CREATE TABLE pledges (
+  community_id   INTEGER NOT NULL,
+  request_id     INTEGER NOT NULL,
+  text           TEXT NOT NULL,
+  method         TEXT NOT NULL CHECK (method IN ('typed', 'paper_photo')),
+  signed_name    TEXT NOT NULL DEFAULT '',
+  photo_proof_id INTEGER NOT NULL DEFAULT 0,
+  signed_at      TEXT NOT NULL,
+  recorded_by    INTEGER NOT NULL,
+  PRIMARY KEY (community_id, request_id),
+  FOREIGN KEY (community_id, request_id) REFERENCES exit_requests (community_id, request_id)
+) WITHOUT ROWID;
+CREATE TABLE decisions (
+  community_id   INTEGER NOT NULL,
+  decision_id    INTEGER NOT NULL,
+  request_id     INTEGER NOT NULL,
+  outcome        TEXT NOT NULL CHECK (outcome IN ('approved', 'denied', 'released')),
+  override_rules INTEGER NOT NULL DEFAULT 0,
+  reason         TEXT NOT NULL DEFAULT '',
+  policy_version TEXT NOT NULL,
+  rules_applied  TEXT NOT NULL,
+  rules_unmet    TEXT NOT NULL,
+  decided_by     INTEGER NOT NULL,
+  decided_at     TEXT NOT NULL,
+  PRIMARY KEY (community_id, decision_id),
+  FOREIGN KEY (community_id, request_id) REFERENCES exit_requests (community_id, request_id)
+) WITHOUT ROWID;
+CREATE INDEX decisions_by_request ON decisions (community_id, request_id);
+CREATE TABLE passes (
+  community_id     INTEGER NOT NULL,
+  pass_id          INTEGER NOT NULL,
+  kind             TEXT NOT NULL CHECK (kind IN ('individual', 'household')),
+  request_id       INTEGER NOT NULL DEFAULT 0,
+  holder           INTEGER NOT NULL,
+  household_id     INTEGER NOT NULL,
+  reason           TEXT NOT NULL,
+  destination      TEXT NOT NULL DEFAULT '',
+  valid_from       TEXT NOT NULL,
+  valid_until      TEXT NOT NULL,
+  return_required  INTEGER NOT NULL,
+  return_by        TEXT NOT NULL DEFAULT '',
+  emergency        INTEGER NOT NULL DEFAULT 0,
+  override_rules   INTEGER NOT NULL DEFAULT 0,
+  paperwork_due_at TEXT NOT NULL DEFAULT '',
+  policy_version   TEXT NOT NULL,
+  key_id           INTEGER NOT NULL DEFAULT 0,
+  token            TEXT NOT NULL DEFAULT '',
+  approved_at      TEXT NOT NULL,
+  approved_by      INTEGER NOT NULL,
+  revoked_at       TEXT NOT NULL DEFAULT '',
+  revoked_by       INTEGER NOT NULL DEFAULT 0,
+  revoke_reason    TEXT NOT NULL DEFAULT '',
+  quota            INTEGER NOT NULL DEFAULT 0,
+  period_days      INTEGER NOT NULL DEFAULT 0,
+  slots            TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (community_id, pass_id),
+  FOREIGN KEY (community_id, holder) REFERENCES residents (community_id, resident_id)
+) WITHOUT ROWID;
+CREATE INDEX passes_by_household ON passes (community_id, household_id);
+CREATE INDEX passes_by_request ON passes (community_id, request_id) WHERE request_id <> 0;
+CREATE TABLE pass_exits (
+  community_id INTEGER NOT NULL,
+  pass_id      INTEGER NOT NULL,
+  exit_id      INTEGER NOT NULL,
+  exited_at    TEXT NOT NULL,
+  exited_by    INTEGER NOT NULL,
+  exited_via   TEXT NOT NULL CHECK (exited_via IN ('staff', 'gate')),
+  returned_at  TEXT NOT NULL DEFAULT '',
+  returned_by  INTEGER NOT NULL DEFAULT 0,
+  returned_via TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (community_id, pass_id, exit_id),
+  FOREIGN KEY (community_id, pass_id) REFERENCES passes (community_id, pass_id)
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "registry: streets, communities, buildings, households, residents", kRegistry},
     Migration{2, "import history", kImports},
@@ -254,6 +384,10 @@ constexpr std::array kMigrations = {
     Migration{6, "screening rounds, tubes and samples", kScreening},
     Migration{7, "lab results, conflicts, antigen self-tests, screening marks, resident users",
               kLabResults},
+    Migration{8,
+              "exit passes: policy versions, signing keys, requests, proofs, pledges, "
+              "decisions, passes and their exits",
+              kExitPasses},
 };
 
 }  // namespace

@@ -335,6 +335,38 @@ class SqliteTransaction final : public Transaction {
                                                              ResidentId resident) override;
   Result<std::vector<ScreeningMarkRow>> list_screening_marks(CommunityId c) override;
 
+  Result<std::int64_t> insert_policy(const PolicyVersion& p) override;
+  Result<std::optional<PolicyVersion>> current_policy(CommunityId c) override;
+  Result<std::vector<PolicyVersion>> list_policies(CommunityId c) override;
+  Result<void> insert_signing_key(const SigningKey& k) override;
+  Result<std::vector<SigningKey>> list_signing_keys(CommunityId c) override;
+  Result<void> retire_signing_key(CommunityId c, std::uint32_t key_id,
+                                  std::string_view at) override;
+  Result<std::int64_t> insert_exit_request(const ExitRequest& r) override;
+  Result<std::optional<ExitRequest>> get_exit_request(CommunityId c, std::int64_t id) override;
+  Result<std::vector<ExitRequest>> list_exit_requests(const ExitRequestQuery& q) override;
+  Result<void> set_exit_request_status(CommunityId c, std::int64_t id,
+                                       std::string_view status) override;
+  Result<std::int64_t> insert_proof(const Proof& p) override;
+  Result<std::optional<Proof>> get_proof(CommunityId c, std::int64_t id) override;
+  Result<std::vector<Proof>> list_proofs(CommunityId c, std::int64_t request_id) override;
+  Result<void> insert_pledge(const Pledge& p) override;
+  Result<std::optional<Pledge>> get_pledge(CommunityId c, std::int64_t request_id) override;
+  Result<std::int64_t> insert_decision(const Decision& d) override;
+  Result<std::vector<Decision>> list_decisions(CommunityId c, std::int64_t request_id) override;
+  Result<std::int64_t> insert_pass(const PassRow& p) override;
+  Result<void> set_pass_token(CommunityId c, std::int64_t id, std::uint32_t key_id,
+                              std::string_view token) override;
+  Result<std::optional<PassRow>> get_pass(CommunityId c, std::int64_t id) override;
+  Result<std::optional<PassRow>> find_pass_of_request(CommunityId c,
+                                                      std::int64_t request_id) override;
+  Result<std::vector<PassRow>> list_passes(const PassQuery& q) override;
+  Result<void> revoke_pass(CommunityId c, std::int64_t id, std::string_view at, domain::UserId by,
+                           std::string_view reason) override;
+  Result<std::int64_t> insert_pass_exit(CommunityId c, std::int64_t pass_id,
+                                        const PassExit& e) override;
+  Result<void> return_pass_exit(CommunityId c, std::int64_t pass_id, const PassExit& e) override;
+
   Result<void> insert_idempotency_key(const IdempotencyRecord& r) override;
   Result<std::optional<IdempotencyRecord>> find_idempotency_key(CommunityId c, domain::UserId user,
                                                                 std::string_view key) override;
@@ -344,7 +376,23 @@ class SqliteTransaction final : public Transaction {
   Result<std::int64_t> purge_idempotency_keys(std::string_view before) override;
 
  private:
-  enum class Sequence { building, household, resident, import, user, round, conflict, antigen };
+  enum class Sequence {
+    building,
+    household,
+    resident,
+    import,
+    user,
+    round,
+    conflict,
+    antigen,
+    policy,
+    request,
+    proof,
+    decision,
+    pass
+  };
+  // Reads the pass at the statement's row (kPassColumns) with its exits.
+  Result<PassRow> read_pass(const Stmt& s);
   Result<std::optional<StoredUser>> read_user(Stmt& s, std::string_view what);
   Result<void> run_changing_one(Stmt& s, std::string_view what);
   // Next free id of a per-community sequence; read once per transaction, then counted here
@@ -454,6 +502,21 @@ Result<std::int64_t> SqliteTransaction::next_id(Sequence seq, CommunityId c) {
       break;
     case Sequence::antigen:
       sql = "SELECT coalesce(max(test_id), 0) + 1 FROM antigen_tests WHERE community_id = ?1";
+      break;
+    case Sequence::policy:
+      sql = "SELECT coalesce(max(policy_id), 0) + 1 FROM policies WHERE community_id = ?1";
+      break;
+    case Sequence::request:
+      sql = "SELECT coalesce(max(request_id), 0) + 1 FROM exit_requests WHERE community_id = ?1";
+      break;
+    case Sequence::proof:
+      sql = "SELECT coalesce(max(proof_id), 0) + 1 FROM proofs WHERE community_id = ?1";
+      break;
+    case Sequence::decision:
+      sql = "SELECT coalesce(max(decision_id), 0) + 1 FROM decisions WHERE community_id = ?1";
+      break;
+    case Sequence::pass:
+      sql = "SELECT coalesce(max(pass_id), 0) + 1 FROM passes WHERE community_id = ?1";
       break;
   }
   auto s = prepare(sql);
@@ -1855,6 +1918,523 @@ Result<DbHandle> open_connection(const std::filesystem::path& path, int flags,
 }
 
 }  // namespace
+
+namespace {
+
+std::string join_rule_ids(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const std::string& id : ids) {
+    if (!out.empty()) out += ',';
+    out += id;
+  }
+  return out;
+}
+
+std::vector<std::string> split_rule_ids(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    out.emplace_back(text.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+constexpr const char* kRequestColumns =
+    "q.community_id, q.request_id, q.resident_id, q.reason, q.destination, q.planned_exit, "
+    "q.planned_return, q.note, q.asked_by, q.asked_via, q.created_at, q.status";
+
+ExitRequest read_request(const Stmt& s) {
+  return {s.integer(0), s.integer(1), s.integer(2), s.text(3), s.text(4),  s.text(5),
+          s.text(6),    s.text(7),    s.integer(8), s.text(9), s.text(10), s.text(11)};
+}
+
+constexpr const char* kProofColumns =
+    "community_id, proof_id, request_id, kind, digest, content_type, size, filename, "
+    "uploaded_by, uploaded_at";
+
+Proof read_proof(const Stmt& s) {
+  return {s.integer(0), s.integer(1), s.integer(2), s.text(3),    s.text(4),
+          s.text(5),    s.integer(6), s.text(7),    s.integer(8), s.text(9)};
+}
+
+constexpr const char* kPassColumns =
+    "community_id, pass_id, kind, request_id, holder, household_id, reason, destination, "
+    "valid_from, valid_until, return_required, return_by, emergency, override_rules, "
+    "paperwork_due_at, policy_version, key_id, token, approved_at, approved_by, revoked_at, "
+    "revoked_by, revoke_reason, quota, period_days, slots";
+
+}  // namespace
+
+Result<std::int64_t> SqliteTransaction::insert_policy(const PolicyVersion& p) {
+  auto id = next_id(Sequence::policy, p.community_id);
+  if (!id) return id;
+  auto s = prepare(
+      "INSERT INTO policies (community_id, policy_id, version, body, digest, set_at, set_by) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, p.community_id)
+      .bind(2, *id)
+      .bind(3, p.version)
+      .bind(4, p.body)
+      .bind(5, p.digest)
+      .bind(6, p.set_at)
+      .bind(7, p.set_by);
+  if (auto r = s->run("insert policy"); !r) return std::unexpected(r.error());
+  return *id;
+}
+
+Result<std::vector<PolicyVersion>> SqliteTransaction::list_policies(CommunityId c) {
+  auto s = prepare(
+      "SELECT community_id, policy_id, version, body, set_at, set_by, digest FROM policies "
+      "WHERE community_id = ?1 ORDER BY policy_id");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c);
+  return collect(*s, "list policies", [](const Stmt& row) {
+    return PolicyVersion{row.integer(0), row.integer(1), row.text(2), row.text(3),
+                         row.text(4),    row.integer(5), row.text(6)};
+  });
+}
+
+Result<std::optional<PolicyVersion>> SqliteTransaction::current_policy(CommunityId c) {
+  auto s = prepare(
+      "SELECT community_id, policy_id, version, body, set_at, set_by, digest FROM policies "
+      "WHERE community_id = ?1 ORDER BY policy_id DESC LIMIT 1");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c);
+  auto row = s->step("current policy");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<PolicyVersion>();
+  return PolicyVersion{s->integer(0), s->integer(1), s->text(2), s->text(3),
+                       s->text(4),    s->integer(5), s->text(6)};
+}
+
+Result<void> SqliteTransaction::insert_signing_key(const SigningKey& k) {
+  auto s = prepare(
+      "INSERT INTO signing_keys (community_id, key_id, public_key, created_at, retired_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, k.community_id)
+      .bind(2, static_cast<std::int64_t>(k.key_id))
+      .bind_blob(3, k.public_key)
+      .bind(4, k.created_at)
+      .bind(5, k.retired_at);
+  return s->run("insert signing key");
+}
+
+Result<std::vector<SigningKey>> SqliteTransaction::list_signing_keys(CommunityId c) {
+  auto s = prepare(
+      "SELECT key_id, public_key, created_at, retired_at FROM signing_keys "
+      "WHERE community_id = ?1 ORDER BY key_id");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c);
+  return collect(*s, "list signing keys", [c](const Stmt& row) {
+    return SigningKey{c, static_cast<std::uint32_t>(row.integer(0)), row.blob(1), row.text(2),
+                      row.text(3)};
+  });
+}
+
+Result<void> SqliteTransaction::retire_signing_key(CommunityId c, std::uint32_t key_id,
+                                                   std::string_view at) {
+  auto s =
+      prepare("UPDATE signing_keys SET retired_at = ?3 WHERE community_id = ?1 AND key_id = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, static_cast<std::int64_t>(key_id)).bind(3, at);
+  return run_changing_one(*s, "retire signing key");
+}
+
+Result<std::int64_t> SqliteTransaction::insert_exit_request(const ExitRequest& r) {
+  auto id = next_id(Sequence::request, r.community_id);
+  if (!id) return id;
+  auto s = prepare(
+      "INSERT INTO exit_requests (community_id, request_id, resident_id, reason, destination, "
+      "planned_exit, planned_return, note, asked_by, asked_via, created_at, status) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, r.community_id)
+      .bind(2, *id)
+      .bind(3, r.resident_id)
+      .bind(4, r.reason)
+      .bind(5, r.destination)
+      .bind(6, r.planned_exit)
+      .bind(7, r.planned_return)
+      .bind(8, r.note)
+      .bind(9, r.asked_by)
+      .bind(10, r.asked_via)
+      .bind(11, r.created_at)
+      .bind(12, r.status);
+  if (auto run = s->run("insert exit request"); !run) return std::unexpected(run.error());
+  return *id;
+}
+
+Result<std::optional<ExitRequest>> SqliteTransaction::get_exit_request(CommunityId c,
+                                                                       std::int64_t id) {
+  auto s = prepare((std::string("SELECT ") + kRequestColumns +
+                    " FROM exit_requests q WHERE q.community_id = ?1 AND q.request_id = ?2")
+                       .c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, id);
+  auto row = s->step("get exit request");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<ExitRequest>();
+  return read_request(*s);
+}
+
+Result<std::vector<ExitRequest>> SqliteTransaction::list_exit_requests(const ExitRequestQuery& q) {
+  auto s = prepare((std::string("SELECT ") + kRequestColumns +
+                    " FROM exit_requests q JOIN residents r ON r.community_id = q.community_id "
+                    "AND r.resident_id = q.resident_id WHERE q.community_id = ?1 "
+                    "AND (?2 = '' OR q.status = ?2) AND (?3 IS NULL OR r.household_id = ?3) "
+                    "AND (?4 IS NULL OR q.resident_id = ?4) AND q.request_id > ?5 "
+                    "ORDER BY q.request_id LIMIT ?6")
+                       .c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, q.community_id).bind(2, q.status);
+  if (q.household) {
+    s->bind(3, *q.household);
+  } else {
+    s->bind_null(3);
+  }
+  if (q.resident) {
+    s->bind(4, *q.resident);
+  } else {
+    s->bind_null(4);
+  }
+  s->bind(5, q.after).bind(6, static_cast<std::int64_t>(q.limit));
+  return collect(*s, "list exit requests", read_request);
+}
+
+Result<void> SqliteTransaction::set_exit_request_status(CommunityId c, std::int64_t id,
+                                                        std::string_view status) {
+  auto s =
+      prepare("UPDATE exit_requests SET status = ?3 WHERE community_id = ?1 AND request_id = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, id).bind(3, status);
+  return run_changing_one(*s, "set exit request status");
+}
+
+Result<std::int64_t> SqliteTransaction::insert_proof(const Proof& p) {
+  auto id = next_id(Sequence::proof, p.community_id);
+  if (!id) return id;
+  auto s = prepare((std::string("INSERT INTO proofs (") + kProofColumns +
+                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
+                       .c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, p.community_id)
+      .bind(2, *id)
+      .bind(3, p.request_id)
+      .bind(4, p.kind)
+      .bind(5, p.digest)
+      .bind(6, p.content_type)
+      .bind(7, p.size)
+      .bind(8, p.filename)
+      .bind(9, p.uploaded_by)
+      .bind(10, p.uploaded_at);
+  if (auto r = s->run("insert proof"); !r) return std::unexpected(r.error());
+  return *id;
+}
+
+Result<std::optional<Proof>> SqliteTransaction::get_proof(CommunityId c, std::int64_t id) {
+  auto s = prepare((std::string("SELECT ") + kProofColumns +
+                    " FROM proofs WHERE community_id = ?1 AND proof_id = ?2")
+                       .c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, id);
+  auto row = s->step("get proof");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<Proof>();
+  return read_proof(*s);
+}
+
+Result<std::vector<Proof>> SqliteTransaction::list_proofs(CommunityId c, std::int64_t request_id) {
+  auto s = prepare((std::string("SELECT ") + kProofColumns +
+                    " FROM proofs WHERE community_id = ?1 AND request_id = ?2 ORDER BY proof_id")
+                       .c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, request_id);
+  return collect(*s, "list proofs", read_proof);
+}
+
+Result<void> SqliteTransaction::insert_pledge(const Pledge& p) {
+  auto s = prepare(
+      "INSERT INTO pledges (community_id, request_id, text, method, signed_name, photo_proof_id, "
+      "signed_at, recorded_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, p.community_id)
+      .bind(2, p.request_id)
+      .bind(3, p.text)
+      .bind(4, p.method)
+      .bind(5, p.signed_name)
+      .bind(6, p.photo_proof_id)
+      .bind(7, p.signed_at)
+      .bind(8, p.recorded_by);
+  return s->run("insert pledge");
+}
+
+Result<std::optional<Pledge>> SqliteTransaction::get_pledge(CommunityId c,
+                                                            std::int64_t request_id) {
+  auto s = prepare(
+      "SELECT text, method, signed_name, photo_proof_id, signed_at, recorded_by FROM pledges "
+      "WHERE community_id = ?1 AND request_id = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, request_id);
+  auto row = s->step("get pledge");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<Pledge>();
+  return Pledge{c,          request_id,    s->text(0), s->text(1),
+                s->text(2), s->integer(3), s->text(4), s->integer(5)};
+}
+
+Result<std::int64_t> SqliteTransaction::insert_decision(const Decision& d) {
+  auto id = next_id(Sequence::decision, d.community_id);
+  if (!id) return id;
+  auto s = prepare(
+      "INSERT INTO decisions (community_id, decision_id, request_id, outcome, override_rules, "
+      "reason, policy_version, rules_applied, rules_unmet, decided_by, decided_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, d.community_id)
+      .bind(2, *id)
+      .bind(3, d.request_id)
+      .bind(4, d.outcome)
+      .bind(5, std::int64_t{d.override_rules})
+      .bind(6, d.reason)
+      .bind(7, d.policy_version)
+      .bind(8, join_rule_ids(d.rules_applied))
+      .bind(9, join_rule_ids(d.rules_unmet))
+      .bind(10, d.decided_by)
+      .bind(11, d.decided_at);
+  if (auto r = s->run("insert decision"); !r) return std::unexpected(r.error());
+  return *id;
+}
+
+Result<std::vector<Decision>> SqliteTransaction::list_decisions(CommunityId c,
+                                                                std::int64_t request_id) {
+  auto s = prepare(
+      "SELECT decision_id, outcome, override_rules, reason, policy_version, rules_applied, "
+      "rules_unmet, decided_by, decided_at FROM decisions WHERE community_id = ?1 AND "
+      "request_id = ?2 ORDER BY decision_id");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, request_id);
+  return collect(*s, "list decisions", [&](const Stmt& row) {
+    return Decision{c,
+                    row.integer(0),
+                    request_id,
+                    row.text(1),
+                    row.integer(2) != 0,
+                    row.text(3),
+                    row.text(4),
+                    split_rule_ids(row.view(5)),
+                    split_rule_ids(row.view(6)),
+                    row.integer(7),
+                    row.text(8)};
+  });
+}
+
+Result<std::int64_t> SqliteTransaction::insert_pass(const PassRow& p) {
+  auto id = next_id(Sequence::pass, p.community_id);
+  if (!id) return id;
+  auto s = prepare((std::string("INSERT INTO passes (") + kPassColumns +
+                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+                    "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)")
+                       .c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, p.community_id)
+      .bind(2, *id)
+      .bind(3, domain::to_code(p.kind))
+      .bind(4, p.request_id)
+      .bind(5, p.holder)
+      .bind(6, p.household_id)
+      .bind(7, p.reason)
+      .bind(8, p.destination)
+      .bind(9, p.valid_from)
+      .bind(10, p.valid_until)
+      .bind(11, std::int64_t{p.return_required})
+      .bind(12, p.return_by)
+      .bind(13, std::int64_t{p.emergency})
+      .bind(14, std::int64_t{p.override_rules})
+      .bind(15, p.paperwork_due_at)
+      .bind(16, p.policy_version)
+      .bind(17, static_cast<std::int64_t>(p.key_id))
+      .bind(18, p.token)
+      .bind(19, p.approved_at)
+      .bind(20, p.approved_by)
+      .bind(21, p.revoked_at)
+      .bind(22, p.revoked_by)
+      .bind(23, p.revoke_reason)
+      .bind(24, std::int64_t{p.quota})
+      .bind(25, std::int64_t{p.period_days})
+      .bind(26, p.slots);
+  if (auto r = s->run("insert pass"); !r) return std::unexpected(r.error());
+  return *id;
+}
+
+Result<void> SqliteTransaction::set_pass_token(CommunityId c, std::int64_t id, std::uint32_t key_id,
+                                               std::string_view token) {
+  auto s =
+      prepare("UPDATE passes SET key_id = ?3, token = ?4 WHERE community_id = ?1 AND pass_id = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, id).bind(3, static_cast<std::int64_t>(key_id)).bind(4, token);
+  return run_changing_one(*s, "set pass token");
+}
+
+Result<PassRow> SqliteTransaction::read_pass(const Stmt& row) {
+  PassRow p;
+  p.community_id = row.integer(0);
+  p.id = row.integer(1);
+  p.kind = row.view(2) == "household" ? domain::PassKind::household : domain::PassKind::individual;
+  p.request_id = row.integer(3);
+  p.holder = row.integer(4);
+  p.household_id = row.integer(5);
+  p.reason = row.text(6);
+  p.destination = row.text(7);
+  p.valid_from = row.text(8);
+  p.valid_until = row.text(9);
+  p.return_required = row.integer(10) != 0;
+  p.return_by = row.text(11);
+  p.emergency = row.integer(12) != 0;
+  p.override_rules = row.integer(13) != 0;
+  p.paperwork_due_at = row.text(14);
+  p.policy_version = row.text(15);
+  p.key_id = static_cast<std::uint32_t>(row.integer(16));
+  p.token = row.text(17);
+  p.approved_at = row.text(18);
+  p.approved_by = row.integer(19);
+  p.revoked_at = row.text(20);
+  p.revoked_by = row.integer(21);
+  p.revoke_reason = row.text(22);
+  p.quota = static_cast<int>(row.integer(23));
+  p.period_days = static_cast<int>(row.integer(24));
+  p.slots = row.text(25);
+  auto s = prepare(
+      "SELECT exit_id, exited_at, exited_by, exited_via, returned_at, returned_by, returned_via "
+      "FROM pass_exits WHERE community_id = ?1 AND pass_id = ?2 ORDER BY exit_id");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, p.community_id).bind(2, p.id);
+  auto exits = collect(*s, "list pass exits", [](const Stmt& e) {
+    return PassExit{e.integer(0), e.text(1),    e.integer(2), e.text(3),
+                    e.text(4),    e.integer(5), e.text(6)};
+  });
+  if (!exits) return std::unexpected(exits.error());
+  p.exits = std::move(*exits);
+  return p;
+}
+
+Result<std::optional<PassRow>> SqliteTransaction::get_pass(CommunityId c, std::int64_t id) {
+  auto s = prepare((std::string("SELECT ") + kPassColumns +
+                    " FROM passes WHERE community_id = ?1 AND pass_id = ?2")
+                       .c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, id);
+  auto row = s->step("get pass");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<PassRow>();
+  auto pass = read_pass(*s);
+  if (!pass) return std::unexpected(pass.error());
+  return std::optional<PassRow>(std::move(*pass));
+}
+
+Result<std::optional<PassRow>> SqliteTransaction::find_pass_of_request(CommunityId c,
+                                                                       std::int64_t request_id) {
+  auto s = prepare((std::string("SELECT ") + kPassColumns +
+                    " FROM passes WHERE community_id = ?1 AND request_id = ?2 "
+                    "ORDER BY pass_id DESC LIMIT 1")
+                       .c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, request_id);
+  auto row = s->step("find pass of request");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<PassRow>();
+  auto pass = read_pass(*s);
+  if (!pass) return std::unexpected(pass.error());
+  return std::optional<PassRow>(std::move(*pass));
+}
+
+Result<std::vector<PassRow>> SqliteTransaction::list_passes(const PassQuery& q) {
+  // Open: not revoked, and either never used, or out and not back (a household pass stays
+  // open for its whole window).
+  auto s = prepare(
+      (std::string("SELECT ") + kPassColumns +
+       " FROM passes p WHERE community_id = ?1 AND pass_id > ?2 "
+       "AND (?3 IS NULL OR household_id = ?3) AND (?4 IS NULL OR holder = ?4) "
+       "AND (?5 = 0 OR (revoked_at = '' AND (kind = 'household' OR NOT EXISTS "
+       "(SELECT 1 FROM pass_exits e WHERE e.community_id = p.community_id AND e.pass_id = "
+       "p.pass_id) OR EXISTS (SELECT 1 FROM pass_exits e WHERE e.community_id = p.community_id "
+       "AND e.pass_id = p.pass_id AND e.returned_at = '' AND p.return_required = 1)))) "
+       "ORDER BY pass_id LIMIT ?6")
+          .c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, q.community_id).bind(2, q.after);
+  if (q.household) {
+    s->bind(3, *q.household);
+  } else {
+    s->bind_null(3);
+  }
+  if (q.holder) {
+    s->bind(4, *q.holder);
+  } else {
+    s->bind_null(4);
+  }
+  s->bind(5, std::int64_t{q.open_only}).bind(6, static_cast<std::int64_t>(q.limit));
+  std::vector<PassRow> out;
+  while (true) {
+    auto row = s->step("list passes");
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    auto pass = read_pass(*s);
+    if (!pass) return std::unexpected(pass.error());
+    out.push_back(std::move(*pass));
+  }
+}
+
+Result<void> SqliteTransaction::revoke_pass(CommunityId c, std::int64_t id, std::string_view at,
+                                            domain::UserId by, std::string_view reason) {
+  auto s = prepare(
+      "UPDATE passes SET revoked_at = ?3, revoked_by = ?4, revoke_reason = ?5 "
+      "WHERE community_id = ?1 AND pass_id = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, id).bind(3, at).bind(4, by).bind(5, reason);
+  return run_changing_one(*s, "revoke pass");
+}
+
+Result<std::int64_t> SqliteTransaction::insert_pass_exit(CommunityId c, std::int64_t pass_id,
+                                                         const PassExit& e) {
+  auto s = prepare(
+      "INSERT INTO pass_exits (community_id, pass_id, exit_id, exited_at, exited_by, exited_via, "
+      "returned_at, returned_by, returned_via) SELECT ?1, ?2, coalesce(max(exit_id), 0) + 1, "
+      "?3, ?4, ?5, ?6, ?7, ?8 FROM pass_exits WHERE community_id = ?1 AND pass_id = ?2 "
+      "RETURNING exit_id");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c)
+      .bind(2, pass_id)
+      .bind(3, e.exited_at)
+      .bind(4, e.exited_by)
+      .bind(5, e.exited_via)
+      .bind(6, e.returned_at)
+      .bind(7, e.returned_by)
+      .bind(8, e.returned_via);
+  auto row = s->step("insert pass exit");
+  if (!row) return std::unexpected(row.error());
+  const std::int64_t id = s->integer(0);
+  if (auto done = s->step("insert pass exit"); !done) return std::unexpected(done.error());
+  return id;
+}
+
+Result<void> SqliteTransaction::return_pass_exit(CommunityId c, std::int64_t pass_id,
+                                                 const PassExit& e) {
+  auto s = prepare(
+      "UPDATE pass_exits SET returned_at = ?4, returned_by = ?5, returned_via = ?6 "
+      "WHERE community_id = ?1 AND pass_id = ?2 AND exit_id = ?3");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c)
+      .bind(2, pass_id)
+      .bind(3, e.id)
+      .bind(4, e.returned_at)
+      .bind(5, e.returned_by)
+      .bind(6, e.returned_via);
+  return run_changing_one(*s, "return pass exit");
+}
 
 Result<std::unique_ptr<Store>> open(const std::filesystem::path& path) {
   // WAL lets readers run beside the writer; synchronous=FULL makes every acknowledged commit

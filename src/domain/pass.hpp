@@ -1,0 +1,116 @@
+// Passes (出入证): what a pass token carries, how it is written compactly for a QR code, and
+// the rules that say whether a pass lets its holder out now, whether a household pass has a
+// use left, and whether a pass is overdue for its return. Signing is the service's (Ed25519
+// over the encoded claims); these functions are pure.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/lab_result.hpp"
+#include "domain/policy.hpp"
+#include "domain/registry.hpp"
+
+namespace juwei::domain {
+
+enum class PassKind : std::uint8_t {
+  individual,  // one exit for a request, approved or an emergency
+  household,   // a precaution building's household: one named member, a quota of exits
+};
+std::string_view to_code(PassKind k);
+
+// What a token says, signed by the community's key `key_id`.
+struct PassClaims {
+  std::uint32_t key_id = 0;
+  CommunityId community_id = 0;
+  std::int64_t pass_id = 0;
+  ResidentId holder = 0;
+  PassKind kind = PassKind::individual;
+  bool emergency = false;
+  Instant valid_from{};
+  Instant valid_until{};
+
+  bool operator==(const PassClaims&) const = default;
+};
+
+// The signed bytes: a version byte, flags, then the fields (little-endian, varints for ids),
+// about 20 bytes. decode_claims refuses anything that is not exactly one such encoding.
+std::string encode_claims(const PassClaims& claims);
+std::optional<PassClaims> decode_claims(std::string_view bytes);
+
+// A token as text: "JW1." + base64url(claims || signature), short enough for a small QR code.
+inline constexpr std::string_view kTokenPrefix = "JW1.";
+inline constexpr std::size_t kSignatureBytes = 64;
+std::string base64url(std::string_view bytes);
+std::optional<std::string> from_base64url(std::string_view text);
+
+// Why a pass does not let its holder out, or nothing: it does. Codes are stable.
+enum class PassRefusal : std::uint8_t {
+  malformed,        // not a Juwei token
+  bad_signature,    // edited, or signed by a key this community does not have
+  wrong_community,  // another community's pass
+  unknown_pass,     // signed, but no such pass here
+  not_yet_valid,
+  expired,
+  revoked,
+  used,             // single exit, already out (or back)
+  returned,         // closed by its return
+  holder_positive,  // the holder tested positive after approval
+  quota_used,       // household pass: no exits left in this period
+  outside_slot,     // household pass: not inside a time slot
+  needs_negative,   // household pass: the policy's test window is not met
+};
+std::string_view to_code(PassRefusal r);
+std::string_view to_label_zh(PassRefusal r);
+std::string_view to_label_en(PassRefusal r);
+
+// A pass as the store keeps it, for the exit rules.
+struct PassState {
+  PassKind kind = PassKind::individual;
+  Instant valid_from{};
+  Instant valid_until{};
+  Instant approved_at{};
+  std::optional<Instant> revoked_at;
+  std::optional<Instant> exited_at;  // individual passes: the one exit
+  std::optional<Instant> returned_at;
+};
+
+// Whether a test of the holder reported after `since` (and by `at`) is positive: a positive
+// after approval invalidates the pass.
+bool positive_since(std::span<const TestRecord> history, Instant since, Instant at);
+
+// Why the pass does not let its holder out at `now`, or nothing. `history`: the holder's tests.
+std::optional<PassRefusal> check_pass_exit(const PassState& pass,
+                                           std::span<const TestRecord> history, Instant now);
+
+// Household passes: exits used so far (times), the policy, the holder's tests. Checks the
+// quota in the period ending at `now` (rule household.quota), the time slots
+// (household.time_slot) and the test window (household.needs_negative_within).
+std::optional<PassRefusal> check_household_use(std::span<const Instant> uses,
+                                               const HouseholdPassPolicy& policy,
+                                               CountedFrom counted_from,
+                                               std::span<const TestRecord> history, Instant now,
+                                               std::chrono::minutes utc_offset);
+// Exits left in the period ending at `now`.
+int household_uses_left(std::span<const Instant> uses, const HouseholdPassPolicy& policy,
+                        Instant now);
+
+// Where a pass that must come back stands.
+enum class ReturnState : std::uint8_t {
+  not_out,   // not used yet
+  out,       // out, return not yet due (or no deadline)
+  overdue,   // out past its return-by
+  returned,  // back
+  not_required,
+};
+std::string_view to_code(ReturnState s);
+ReturnState return_state(bool return_required, std::optional<Instant> exited_at,
+                         std::optional<Instant> returned_at, std::optional<Instant> return_by,
+                         Instant now);
+
+}  // namespace juwei::domain

@@ -1,0 +1,85 @@
+// The exit policy as data (policy.toml): the reasons a resident may leave a sealed or
+// controlled building and what each needs, the household passes of precaution buildings and
+// the pledge's text. Every rule has a stable id that the policy file, the decision aid, the
+// stored decisions and the tests cite. Plain values; loading and validating the file is the
+// service's (service/policy_file).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/lab_result.hpp"
+
+namespace juwei::domain {
+
+// Rule ids a reason may list (`rules = [...]` in policy.toml).
+inline constexpr std::string_view kRuleNeedsProof = "exit.needs_proof";
+inline constexpr std::string_view kRuleNeedsPledge = "exit.needs_pledge";
+inline constexpr std::string_view kRuleNeedsNegativeWithin = "exit.needs_negative_within";
+inline constexpr std::string_view kRuleNotPositive = "exit.not_positive";
+inline constexpr std::string_view kRuleReturnPlanned = "exit.return_planned";
+// Rules every request is checked against, whatever its reason lists.
+inline constexpr std::string_view kRuleReasonKnown = "exit.reason_known";
+inline constexpr std::string_view kRuleResidentLive = "exit.resident_live";
+// Household passes of precaution buildings.
+inline constexpr std::string_view kRuleHouseholdQuota = "household.quota";
+inline constexpr std::string_view kRuleHouseholdSlot = "household.time_slot";
+inline constexpr std::string_view kRuleHouseholdNegativeWithin = "household.needs_negative_within";
+
+// Every rule id a reason may list, in the order the decision aid reports them.
+inline constexpr std::string_view kReasonRules[] = {kRuleNotPositive, kRuleNeedsNegativeWithin,
+                                                    kRuleNeedsProof, kRuleNeedsPledge,
+                                                    kRuleReturnPlanned};
+
+// One reason to leave (出门事由) and what it needs.
+struct ExitReason {
+  std::string code;  // "medical_staff_return"
+  std::string label_zh;
+  std::string label_en;
+  // Staff release at once (绿色通道); the rules below are paperwork due within
+  // `paperwork_within` after the release.
+  bool emergency = false;
+  std::vector<std::string> rules;  // ids from kReasonRules
+  // rule exit.needs_negative_within: a negative swab whose age at the planned exit is at most
+  // this (counted from sampling or report: ExitPolicy::test_age_from).
+  std::chrono::hours negative_within{48};
+  std::chrono::hours pass_valid_for{24};  // from the planned exit (or the approval, if later)
+  bool return_required = true;
+  // Return-by = the pass's start + this; none: no deadline (in hospital), still tracked.
+  std::optional<std::chrono::hours> return_within;
+  std::chrono::hours paperwork_within{24};  // emergencies: proof and pledge due after release
+  bool lists(std::string_view rule) const;
+};
+
+// A time of day window (local time) in which a household pass may be used.
+struct TimeSlot {
+  std::chrono::minutes start{0};  // since local midnight
+  std::chrono::minutes end{0};    // exclusive; after start
+};
+
+// Household passes (precaution buildings): one named member per household goes out, at most
+// `quota` times per `period` days, inside one of the time slots (none: any time).
+struct HouseholdPassPolicy {
+  int quota = 2;
+  int period_days = 7;
+  std::vector<TimeSlot> slots;
+  std::optional<std::chrono::hours> negative_within;  // rule household.needs_negative_within
+  int valid_days = 14;                                // how long one household pass lasts
+};
+
+struct ExitPolicy {
+  std::string version;  // "2022-04-01.1": who changed the rules, and when, is in the history
+  CountedFrom test_age_from = CountedFrom::sampled;
+  std::vector<ExitReason> reasons;
+  HouseholdPassPolicy household;
+  // The pledge (承诺书) with {name}, {id_number}, {building}, {room}, {destination}, {reason},
+  // {exit}, {return} filled in.
+  std::string pledge_template;
+
+  const ExitReason* reason(std::string_view code) const;
+};
+
+}  // namespace juwei::domain

@@ -1,0 +1,174 @@
+// Exit requests and passes (出门申请 / 出入证), end to end: the policy in force, requests filed
+// by residents or by staff after a call, proofs and the pledge, the decision aid, decisions
+// and overrides, emergency releases (绿色通道), signed passes with their QR codes and PDFs,
+// household passes for precaution buildings, and every pass followed until its holder is
+// back. Each use case is one transaction. Thread-safe as its Store is.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/exit.hpp"
+#include "domain/pass.hpp"
+#include "service/clock.hpp"
+#include "service/error.hpp"
+#include "service/pass_keys.hpp"
+#include "store/store.hpp"
+
+namespace juwei::service {
+
+inline constexpr std::size_t kMaxProofBytes = 10 * 1024 * 1024;
+
+// "application/pdf", "image/jpeg" or "image/png" by the file's first bytes; empty otherwise.
+std::string_view proof_type_of(std::string_view bytes);
+
+struct PolicyInForce {
+  domain::ExitPolicy policy;
+  std::string body;                            // the TOML text
+  std::optional<store::PolicyVersion> stored;  // none: the built-in default
+};
+
+struct RequestInput {
+  domain::ResidentId resident_id = 0;
+  std::string reason;
+  std::string destination;
+  std::string planned_exit;    // see parse_time
+  std::string planned_return;  // optional
+  std::string note;
+};
+
+struct ProofInput {
+  std::string bytes;
+  std::string filename;  // for people only
+};
+
+// A request with everything the desk needs to decide it.
+struct RequestView {
+  store::ExitRequest request;
+  store::ResidentRow resident;
+  std::vector<store::Proof> proofs;
+  std::optional<store::Pledge> pledge;
+  std::vector<store::Decision> decisions;
+  std::optional<store::PassRow> pass;
+  domain::ExitAssessment assessment;  // now, under the policy in force
+};
+
+struct DecisionInput {
+  bool approve = false;
+  bool override_rules = false;  // approve although a rule is unmet: needs a reason
+  std::string reason;           // required for a denial and an override
+};
+
+struct EmergencyInput {
+  domain::ResidentId resident_id = 0;
+  std::string reason;  // an emergency reason of the policy: medical_emergency, childbirth
+  std::string destination;
+  std::string note;  // what happened, in a line
+};
+
+// A pass as the desk and its holder see it, with where it stands now.
+struct PassView {
+  store::PassRow pass;
+  store::ResidentRow holder;
+  std::optional<domain::PassRefusal> refusal;  // why it would not let its holder out now
+  domain::ReturnState return_state = domain::ReturnState::not_out;
+  double hours_overdue = 0;
+  bool paperwork_overdue = false;  // an emergency's proof or pledge is past its deadline
+  int uses_left = 0;               // household passes, in the current period
+};
+
+// What the desk shows about passes: who is out now, who came back today, who is overdue,
+// and emergencies whose paperwork is overdue.
+struct PassBoard {
+  std::vector<PassView> out;
+  std::vector<PassView> back_today;
+  std::vector<PassView> overdue;
+  std::vector<PassView> paperwork_overdue;
+};
+
+// A verified token with its pass: refusal is empty when the pass lets its holder out now.
+struct TokenCheck {
+  std::optional<domain::PassClaims> claims;
+  std::optional<PassView> pass;
+  std::optional<domain::PassRefusal> refusal;
+};
+
+class Exits {
+ public:
+  Exits(store::Store& store, Clock clock, std::filesystem::path data_folder);
+
+  Result<PolicyInForce> policy(domain::CommunityId c);
+  // Validates and stores a new policy version (admin); every version is kept with who set it.
+  Result<store::PolicyVersion> set_policy(domain::CommunityId c, std::string_view toml,
+                                          const domain::User& by);
+  Result<std::vector<store::PolicyVersion>> policy_history(domain::CommunityId c);
+
+  // A resident files for their own household; the desk for anyone.
+  Result<store::ExitRequest> file_request(domain::CommunityId c, const RequestInput& in,
+                                          const domain::User& by);
+  Result<RequestView> request(domain::CommunityId c, std::int64_t id, const domain::User& viewer);
+  // Open requests (status "open") or all; a resident's own household only.
+  Result<std::vector<store::ExitRequest>> requests(domain::CommunityId c, std::string_view status,
+                                                   const domain::User& viewer,
+                                                   std::int64_t after = 0, std::size_t limit = 50);
+  Result<store::Proof> add_proof(domain::CommunityId c, std::int64_t request_id,
+                                 const ProofInput& in, const domain::User& by);
+  struct File {
+    std::string content_type;
+    std::string bytes;
+  };
+  Result<File> proof_file(domain::CommunityId c, std::int64_t proof_id, const domain::User& viewer);
+
+  // The pledge's text for a request, filled from the policy's template.
+  Result<std::string> pledge_text(domain::CommunityId c, std::int64_t request_id,
+                                  const domain::User& viewer);
+  // Signed by the resident (or a household member) with the typed name and consent.
+  Result<store::Pledge> sign_pledge(domain::CommunityId c, std::int64_t request_id,
+                                    std::string_view typed_name, bool consent,
+                                    const domain::User& by);
+  // Staff record a paper pledge by its photo.
+  Result<store::Pledge> record_paper_pledge(domain::CommunityId c, std::int64_t request_id,
+                                            const ProofInput& photo, const domain::User& by);
+  Result<std::string> pledge_pdf(domain::CommunityId c, std::int64_t request_id,
+                                 const domain::User& viewer);
+
+  // Approve (secretary) or deny (secretary, staff). Approving creates the pass.
+  Result<RequestView> decide(domain::CommunityId c, std::int64_t request_id,
+                             const DecisionInput& in, const domain::User& by);
+  // 绿色通道: a request, its release and an emergency pass in one step; paperwork later.
+  Result<RequestView> release_emergency(domain::CommunityId c, const EmergencyInput& in,
+                                        const domain::User& by);
+
+  // A household pass for a precaution building's household, held by one named member.
+  Result<PassView> issue_household_pass(domain::CommunityId c, domain::ResidentId member,
+                                        const domain::User& by);
+  Result<PassView> pass(domain::CommunityId c, std::int64_t id, const domain::User& viewer);
+  Result<std::vector<PassView>> passes(domain::CommunityId c, bool open_only,
+                                       const domain::User& viewer);
+  Result<PassView> revoke(domain::CommunityId c, std::int64_t id, std::string_view reason,
+                          const domain::User& by);
+  // Staff log the holder leaving (the gate does the same) and coming back (报备).
+  Result<PassView> record_exit(domain::CommunityId c, std::int64_t id, const domain::User& by,
+                               std::string_view via = "staff");
+  Result<PassView> check_in(domain::CommunityId c, std::int64_t id, const domain::User& by,
+                            std::string_view via = "staff");
+  Result<PassBoard> board(domain::CommunityId c);
+  // Verifies a token's signature and its pass's state now.
+  Result<TokenCheck> check_token(domain::CommunityId c, std::string_view token);
+  Result<std::uint32_t> rotate_key(domain::CommunityId c);
+
+  Result<std::string> pass_qr(domain::CommunityId c, std::int64_t id, std::string_view format,
+                              const domain::User& viewer);
+  Result<std::string> pass_pdf(domain::CommunityId c, std::int64_t id, const domain::User& viewer);
+
+ private:
+  store::Store& m_store;
+  Clock m_clock;
+  std::filesystem::path m_folder;
+  PassKeys m_keys;
+};
+
+}  // namespace juwei::service

@@ -1,0 +1,387 @@
+#include "service/exits.hpp"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <list>
+
+#include "service/lab_results.hpp"
+#include "service/policy_file.hpp"
+#include "service/screening_test_fixture.hpp"
+#include "service/zones.hpp"
+
+namespace juwei::service {
+namespace {
+
+using namespace std::chrono;
+using domain::PassRefusal;
+using domain::Role;
+
+constexpr std::string_view kPdf = "%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+
+// The seed story's people: the nurse (resident 7, 12号楼 102) and the pregnant resident
+// (resident 0, 12号楼 101); 12号楼 is sealed. Resident 12 lives in 13号楼 (precaution).
+class ExitsTest : public ScreeningTest {
+ protected:
+  void SetUp() override {
+    ScreeningTest::SetUp();
+    ASSERT_TRUE(Zones(*m_store, clock())
+                    .set_status(m_community, m_b12, domain::ZoneStatus::sealed, 1, "阳性病例",
+                                domain::kRuleManual));
+    m_exits.emplace(*m_store, clock(), m_dir);
+  }
+
+  domain::User resident_user(int i) {
+    return {m_community,    100 + i, "r" + std::to_string(i),
+            Role::resident, false,   m_residents.at(i)};
+  }
+
+  store::ExitRequest nurse_request() {
+    RequestInput in{m_residents[7],     "medical_staff_return", "瑞金医院",
+                    "2022-04-05 07:00", "2022-04-05 19:00",     "医院电话通知返岗"};
+    auto r = m_exits->file_request(m_community, in, m_staff);
+    EXPECT_TRUE(r.has_value()) << r.error().message;
+    return r.value_or(store::ExitRequest{});
+  }
+
+  void swab_and_report(int resident, const std::string& tube, const char* result) {
+    Screening screening(*m_store, clock());
+    const auto round = screening.create_round(m_community, "2022-04-04", {}, 1);
+    const std::int64_t round_id =
+        round ? round->id : screening.rounds(m_community).value().back().id;
+    ASSERT_TRUE(screening.record_sample(m_community, round_id, swab(resident, tube), 1));
+    m_now += hours{4};
+    m_files.push_back("tube_code,result,reported_at,lab\n" + tube + "," + result + "," +
+                      iso_utc(m_now - minutes{5}) + ",华大\n");
+    auto report = import_results(*m_store, clock(), m_community,
+                                 memory_source("results.csv", m_files.back()), {});
+    ASSERT_TRUE(report.has_value()) << report.error().message;
+    ASSERT_EQ(report->added, 1);
+  }
+
+  // An approved pass for a request that meets every rule (the nurse's).
+  PassView approved_pass() {
+    const auto request = nurse_request();
+    swab_and_report(7, "T7-" + std::to_string(m_tubes++), "阴性");
+    EXPECT_TRUE(m_exits->add_proof(m_community, request.id, {std::string(kPdf), "通知.pdf"},
+                                   resident_user(7)));
+    EXPECT_TRUE(m_exits->sign_pledge(m_community, request.id, "居民7", true, resident_user(7)));
+    auto view = m_exits->decide(m_community, request.id, {true, false, ""}, m_secretary);
+    EXPECT_TRUE(view.has_value()) << view.error().message;
+    return m_exits->pass(m_community, view->pass->id, m_secretary).value();
+  }
+
+  std::optional<PassRefusal> gate(const std::string& token) {
+    auto check = m_exits->check_token(m_community, token);
+    EXPECT_TRUE(check.has_value());
+    return check->refusal;
+  }
+
+  std::optional<Exits> m_exits;
+  domain::User m_staff{0, 2, "staff", Role::staff};
+  domain::User m_secretary{0, 1, "secretary", Role::secretary};
+  std::list<std::string> m_files;
+  int m_tubes = 0;
+};
+
+const domain::RuleCheck& rule(const domain::ExitAssessment& a, std::string_view id) {
+  auto it = std::ranges::find(a.rules, id, &domain::RuleCheck::id);
+  if (it == a.rules.end()) throw std::runtime_error("no rule " + std::string(id));
+  return *it;
+}
+
+// The seed story: the nurse in a sealed building is called back to her hospital.
+TEST_F(ExitsTest, TheNurseLeavesOnceEveryRuleIsMet) {
+  m_staff.community_id = m_secretary.community_id = m_community;
+  // Staff file her request after her call.
+  const store::ExitRequest request = nurse_request();
+  EXPECT_EQ(request.asked_via, "staff");
+  auto view = m_exits->request(m_community, request.id, m_staff).value();
+  EXPECT_FALSE(view.assessment.eligible);
+  EXPECT_EQ(view.assessment.unmet(),
+            (std::vector<std::string>{"exit.needs_negative_within", "exit.needs_proof",
+                                      "exit.needs_pledge"}));
+  // Sealed: the next step is a home swab.
+  EXPECT_NE(rule(view.assessment, "exit.needs_negative_within").note_zh.find("上门采样"),
+            std::string::npos);
+  EXPECT_EQ(view.assessment.policy_version, default_policy().version);
+  // The secretary cannot approve it as it stands, only override with a reason.
+  auto refused = m_exits->decide(m_community, request.id, {true, false, ""}, m_secretary);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().fields.at(0).field, "override");
+
+  // Swabbed in the city round; the result is negative.
+  swab_and_report(7, "S700", "阴性");
+  view = m_exits->request(m_community, request.id, m_staff).value();
+  EXPECT_TRUE(rule(view.assessment, "exit.needs_negative_within").met);
+  // She signs the pledge on her phone and uploads her employer's notice.
+  const domain::User nurse = resident_user(7);
+  auto text = m_exits->pledge_text(m_community, request.id, nurse).value();
+  EXPECT_NE(text.find("居民7"), std::string::npos);
+  EXPECT_NE(text.find("瑞金医院"), std::string::npos);
+  EXPECT_FALSE(m_exits->sign_pledge(m_community, request.id, "别人", true, nurse).has_value());
+  EXPECT_FALSE(m_exits->sign_pledge(m_community, request.id, "居民7", false, nurse).has_value());
+  ASSERT_TRUE(m_exits->sign_pledge(m_community, request.id, "居民7", true, nurse));
+  EXPECT_EQ(m_exits->sign_pledge(m_community, request.id, "居民7", true, nurse).error().kind,
+            Error::Kind::conflict);
+  auto proof =
+      m_exits->add_proof(m_community, request.id, {std::string(kPdf), "返岗通知.pdf"}, nurse);
+  ASSERT_TRUE(proof.has_value()) << proof.error().message;
+  EXPECT_EQ(proof->content_type, "application/pdf");
+  EXPECT_EQ(m_exits->proof_file(m_community, proof->id, m_staff)->bytes, kPdf);
+  view = m_exits->request(m_community, request.id, nurse).value();
+  EXPECT_TRUE(view.assessment.eligible);
+
+  // Staff may not approve; the secretary does, and a pass is issued.
+  EXPECT_FALSE(m_exits->decide(m_community, request.id, {true, false, ""}, m_staff));
+  view = m_exits->decide(m_community, request.id, {true, false, ""}, m_secretary).value();
+  EXPECT_EQ(view.request.status, "approved");
+  ASSERT_EQ(view.decisions.size(), 1u);
+  EXPECT_FALSE(view.decisions[0].override_rules);
+  EXPECT_EQ(view.decisions[0].policy_version, default_policy().version);
+  EXPECT_EQ(view.decisions[0].rules_unmet, std::vector<std::string>{});
+  EXPECT_NE(std::ranges::find(view.decisions[0].rules_applied, "exit.needs_negative_within"),
+            view.decisions[0].rules_applied.end());
+  ASSERT_TRUE(view.pass.has_value());
+  const store::PassRow pass = *view.pass;
+  EXPECT_TRUE(pass.token.starts_with("JW1."));
+  EXPECT_EQ(pass.return_by, "2022-04-05T11:00:00Z");  // 19:00 in Shanghai
+  EXPECT_EQ(
+      m_exits->decide(m_community, request.id, {false, false, "again"}, m_secretary).error().kind,
+      Error::Kind::conflict);
+
+  // The gate (next issue) checks the token: valid once; she leaves and is logged out.
+  EXPECT_EQ(gate(pass.token), std::nullopt);
+  ASSERT_TRUE(m_exits->record_exit(m_community, pass.id, m_staff));
+  EXPECT_EQ(gate(pass.token), PassRefusal::used);
+  auto board = m_exits->board(m_community).value();
+  ASSERT_EQ(board.out.size(), 1u);
+  EXPECT_EQ(board.out[0].pass.id, pass.id);
+  // Past her return-by she is overdue, with the hours.
+  m_now = sys_days{year{2022} / 4 / 5} + hours{13};
+  board = m_exits->board(m_community).value();
+  ASSERT_EQ(board.overdue.size(), 1u);
+  EXPECT_DOUBLE_EQ(board.overdue[0].hours_overdue, 2.0);
+  // She reports back (报备): the pass closes.
+  auto back = m_exits->check_in(m_community, pass.id, nurse).value();
+  EXPECT_EQ(back.return_state, domain::ReturnState::returned);
+  EXPECT_EQ(gate(pass.token), PassRefusal::returned);
+  board = m_exits->board(m_community).value();
+  EXPECT_TRUE(board.out.empty());
+  EXPECT_TRUE(board.overdue.empty());
+  EXPECT_EQ(board.back_today.size(), 1u);
+
+  // The pledge prints with her name (pdftotext reads it back).
+  const std::string pdf = m_exits->pledge_pdf(m_community, request.id, m_staff).value();
+  const auto file = m_dir / "pledge.pdf";
+  std::ofstream(file, std::ios::binary) << pdf;
+  FILE* out = popen(("pdftotext -enc UTF-8 " + file.string() + " -").c_str(), "r");
+  ASSERT_NE(out, nullptr);
+  std::string extracted;
+  char buffer[4096];
+  while (std::size_t n = fread(buffer, 1, sizeof buffer, out))
+    extracted.append(buffer, n);
+  ASSERT_EQ(pclose(out), 0) << "pdftotext (poppler-utils) is needed";
+  EXPECT_NE(extracted.find("居民7"), std::string::npos) << extracted;
+  EXPECT_NE(extracted.find("承诺"), std::string::npos);
+  EXPECT_FALSE(m_exits->pass_pdf(m_community, pass.id, nurse).value().empty());
+  EXPECT_TRUE(m_exits->pass_qr(m_community, pass.id, "svg", nurse).value().starts_with("<"));
+}
+
+// The pregnant resident in labour: released at once, paperwork after.
+TEST_F(ExitsTest, AnEmergencyIsReleasedAtOnceAndItsPaperworkFollows) {
+  m_staff.community_id = m_community;
+  EXPECT_FALSE(m_exits->release_emergency(
+      m_community, {m_residents[0], "medical_staff_return", "医院", "x"}, m_staff));
+  EXPECT_FALSE(m_exits->release_emergency(
+      m_community, {m_residents[0], "childbirth", "妇幼保健院", "临产"}, resident_user(0)));
+  auto view = m_exits
+                  ->release_emergency(
+                      m_community,
+                      {m_residents[0], "childbirth", "国际妇幼保健院", "临产，120 已到"}, m_staff)
+                  .value();
+  EXPECT_EQ(view.request.status, "released");
+  ASSERT_TRUE(view.pass.has_value());
+  EXPECT_TRUE(view.pass->emergency);
+  EXPECT_TRUE(view.pass->return_by.empty());  // no deadline while in hospital
+  EXPECT_EQ(view.pass->paperwork_due_at, iso_utc(m_now + hours{24}));
+  EXPECT_EQ(view.decisions.at(0).outcome, "released");
+  EXPECT_EQ(view.decisions.at(0).rules_unmet,
+            (std::vector<std::string>{"exit.needs_proof", "exit.needs_pledge"}));
+  EXPECT_EQ(gate(view.pass->token), std::nullopt);
+  ASSERT_TRUE(m_exits->record_exit(m_community, view.pass->id, m_staff));
+
+  // A day and an hour later the paperwork is overdue on the desk; she is out, not overdue.
+  m_now += hours{25};
+  auto board = m_exits->board(m_community).value();
+  ASSERT_EQ(board.paperwork_overdue.size(), 1u);
+  EXPECT_EQ(board.out.size(), 1u);
+  EXPECT_TRUE(board.overdue.empty());
+  // Her husband brings the papers: staff photograph the paper pledge, and the proof.
+  const std::string jpeg = "\xFF\xD8\xFF\xE0 photo of the paper pledge";
+  ASSERT_TRUE(
+      m_exits->record_paper_pledge(m_community, view.request.id, {jpeg, "承诺书.jpg"}, m_staff));
+  ASSERT_TRUE(m_exits->add_proof(m_community, view.request.id, {std::string(kPdf), "出生证明.pdf"},
+                                 m_staff));
+  board = m_exits->board(m_community).value();
+  EXPECT_TRUE(board.paperwork_overdue.empty());
+  auto done = m_exits->request(m_community, view.request.id, m_staff).value();
+  EXPECT_TRUE(done.assessment.unmet().empty());
+}
+
+TEST_F(ExitsTest, APassStopsWorkingWhenTamperedExpiredRevokedOrItsHolderTurnsPositive) {
+  m_staff.community_id = m_secretary.community_id = m_community;
+  const PassView pass = approved_pass();
+  const std::string token = pass.pass.token;
+  ASSERT_EQ(gate(token), std::nullopt);
+
+  // Tampered: any changed character breaks it.
+  std::string tampered = token;
+  tampered[10] = tampered[10] == 'A' ? 'B' : 'A';
+  EXPECT_TRUE(gate(tampered) == PassRefusal::bad_signature ||
+              gate(tampered) == PassRefusal::malformed);
+  EXPECT_EQ(gate("JW1.nonsense"), PassRefusal::malformed);
+  EXPECT_EQ(gate("hello"), PassRefusal::malformed);
+
+  // Expired: past its window.
+  const TimePoint saved = m_now;
+  m_now = parse_iso_utc(pass.pass.valid_until).value() + seconds{1};
+  EXPECT_EQ(gate(token), PassRefusal::expired);
+  m_now = saved;
+
+  // Revoked (a second pass for the nurse, to revoke).
+  const PassView second = approved_pass();
+  EXPECT_FALSE(m_exits->revoke(m_community, second.pass.id, "", m_staff));
+  ASSERT_TRUE(m_exits->revoke(m_community, second.pass.id, "行程取消", m_staff));
+  EXPECT_EQ(gate(second.pass.token), PassRefusal::revoked);
+  EXPECT_FALSE(m_exits->record_exit(m_community, second.pass.id, m_staff));
+  // Positive after approval.
+  swab_and_report(7, "S-pos", "阳性");
+  EXPECT_EQ(gate(token), PassRefusal::holder_positive);
+}
+
+TEST_F(ExitsTest, AnOverrideNeedsAReasonAndIsMarkedEverywhere) {
+  m_secretary.community_id = m_community;
+  const auto request = nurse_request();
+  auto no_reason = m_exits->decide(m_community, request.id, {true, true, " "}, m_secretary);
+  ASSERT_FALSE(no_reason.has_value());
+  EXPECT_EQ(no_reason.error().fields.at(0).field, "reason");
+  auto view = m_exits
+                  ->decide(m_community, request.id, {true, true, "医院出具证明，检测在院内补做"},
+                           m_secretary)
+                  .value();
+  EXPECT_TRUE(view.decisions.at(0).override_rules);
+  EXPECT_EQ(view.decisions.at(0).rules_unmet.size(), 3u);
+  EXPECT_TRUE(view.pass->override_rules);
+  // A denial needs a reason too.
+  const auto other = nurse_request();
+  EXPECT_FALSE(m_exits->decide(m_community, other.id, {false, false, ""}, m_staff));
+  EXPECT_EQ(
+      m_exits->decide(m_community, other.id, {false, false, "非必要外出"}, m_staff)->request.status,
+      "denied");
+}
+
+TEST_F(ExitsTest, ResidentsSeeOnlyTheirOwnHousehold) {
+  const domain::User neighbour = resident_user(0);  // 101; the nurse lives in 102
+  const auto request = nurse_request();
+  EXPECT_EQ(m_exits->request(m_community, request.id, neighbour).error().kind,
+            Error::Kind::not_found);
+  EXPECT_EQ(m_exits->requests(m_community, "", neighbour)->size(), 0u);
+  EXPECT_EQ(m_exits->requests(m_community, "", resident_user(6))->size(), 1u);  // same flat
+  RequestInput in{m_residents[7],     "medical_staff_return", "医院",
+                  "2022-04-05 07:00", "2022-04-05 19:00",     ""};
+  EXPECT_EQ(m_exits->file_request(m_community, in, neighbour).error().kind, Error::Kind::not_found);
+  auto own = m_exits->file_request(m_community, in, resident_user(7));
+  ASSERT_TRUE(own.has_value());
+  EXPECT_EQ(own->asked_via, "resident");
+  EXPECT_FALSE(m_exits->add_proof(m_community, own->id, {std::string(kPdf), ""}, neighbour));
+}
+
+TEST_F(ExitsTest, BadInputNamesItsFields) {
+  RequestInput in{m_residents[7], "shopping", "", "tomorrow", "later", ""};
+  auto r = m_exits->file_request(m_community, in, m_staff);
+  ASSERT_FALSE(r.has_value());
+  std::vector<std::string> fields;
+  for (const auto& f : r.error().fields)
+    fields.push_back(f.field);
+  EXPECT_EQ(fields,
+            (std::vector<std::string>{"destination", "planned_exit", "planned_return", "reason"}));
+  const auto request = nurse_request();
+  auto not_a_proof = m_exits->add_proof(m_community, request.id, {"GIF89a", "x.pdf"}, m_staff);
+  ASSERT_FALSE(not_a_proof.has_value());
+  EXPECT_EQ(not_a_proof.error().fields.at(0).field, "file");
+  std::string huge(kMaxProofBytes + 1, 'x');
+  huge.replace(0, 5, "%PDF-");
+  EXPECT_FALSE(m_exits->add_proof(m_community, request.id, {huge, ""}, m_staff));
+}
+
+TEST_F(ExitsTest, HouseholdPassesKeepTheirQuota) {
+  m_staff.community_id = m_community;
+  // 12号楼 is sealed: no household passes there.
+  EXPECT_EQ(m_exits->issue_household_pass(m_community, m_residents[0], m_staff).error().kind,
+            Error::Kind::conflict);
+  auto pass = m_exits->issue_household_pass(m_community, m_residents[12], m_staff).value();
+  EXPECT_EQ(pass.pass.kind, domain::PassKind::household);
+  EXPECT_EQ(pass.uses_left, 2);
+  EXPECT_EQ(m_exits->issue_household_pass(m_community, m_residents[12], m_staff).error().kind,
+            Error::Kind::conflict);
+  // Out and back twice, inside the slots; the third time the quota is used.
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(m_exits->record_exit(m_community, pass.pass.id, m_staff));
+    EXPECT_EQ(gate(pass.pass.token), PassRefusal::used);  // out: not out again before returning
+    ASSERT_TRUE(m_exits->check_in(m_community, pass.pass.id, m_staff));
+    m_now += hours{1};
+  }
+  auto third = m_exits->record_exit(m_community, pass.pass.id, m_staff);
+  ASSERT_FALSE(third.has_value());
+  EXPECT_NE(third.error().message.find("household.quota"), std::string::npos);
+  // A week later the quota is back.
+  m_now += days{7};
+  m_now = floor<days>(m_now) + hours{2};  // 10:00 in Shanghai, inside a slot
+  EXPECT_TRUE(m_exits->record_exit(m_community, pass.pass.id, m_staff));
+}
+
+TEST_F(ExitsTest, ThePolicyIsDataWithAVersionAndAHistory) {
+  m_secretary.community_id = m_community;
+  const domain::User admin{m_community, 9, "admin", Role::admin};
+  auto bad = m_exits->set_policy(m_community, "version = 3\n", admin);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_FALSE(bad.error().fields.empty());
+  std::string text(default_policy_toml());
+  const auto at = text.find("version = \"");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, text.find('\n', at) - at, "version = \"2022-05-01.1\"");
+  auto set = m_exits->set_policy(m_community, text, admin);
+  ASSERT_TRUE(set.has_value()) << set.error().message;
+  EXPECT_EQ(m_exits->policy(m_community)->policy.version, "2022-05-01.1");
+  EXPECT_EQ(m_exits->policy_history(m_community)->size(), 1u);
+  const auto request = nurse_request();
+  auto view = m_exits->decide(m_community, request.id, {true, true, "特批"}, m_secretary).value();
+  EXPECT_EQ(view.decisions.at(0).policy_version, "2022-05-01.1");
+  EXPECT_EQ(view.pass->policy_version, "2022-05-01.1");
+}
+
+TEST_F(ExitsTest, TheSigningKeyIsPrivateAndRotationKeepsOldPassesValid) {
+  m_secretary.community_id = m_community;
+  const PassView first = approved_pass();
+  const auto key_file =
+      m_dir / "keys" / fmt::format("community-{}-pass-key-1.ed25519", m_community);
+  struct stat st {};
+  ASSERT_EQ(stat(key_file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  EXPECT_EQ(st.st_size, 64);
+  EXPECT_EQ(m_exits->rotate_key(m_community).value(), 2u);
+  const PassView second = approved_pass();
+  EXPECT_EQ(second.pass.key_id, 2u);
+  EXPECT_EQ(gate(first.pass.token), std::nullopt);
+  EXPECT_EQ(gate(second.pass.token), std::nullopt);
+  // A fresh service (a restarted server) signs with the current key from the data folder.
+  Exits restarted(*m_store, clock(), m_dir);
+  EXPECT_EQ(restarted.check_token(m_community, second.pass.token)->refusal, std::nullopt);
+}
+
+}  // namespace
+}  // namespace juwei::service
