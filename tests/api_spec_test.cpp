@@ -21,7 +21,7 @@ TEST(ApiSpec, RoutesAndRolesMatchTheServer) {
     service::Registry registry(*store, service::system_clock());
     service::Accounts accounts(*store, service::system_clock());
     Router router;
-    add_api_routes(router, {*store, service::system_clock(), accounts, registry});
+    add_api_routes(router, {*store, service::system_clock(), accounts, registry, dir});
     ServerOptions options;
     options.port = 0;
     Server server(options, router, make_authenticator(accounts));  // adds /healthz, /metrics

@@ -409,4 +409,136 @@ TEST_F(Cli, ARoundFromSwabsToLabResultsToTheDoorKnockList) {
   EXPECT_NE(o.out.find("李秀英"), std::string::npos) << o.out;
 }
 
+// Exit passes at the desk. The policy in force has a version; a broken policy names its key.
+TEST_F(Cli, PolicyShowSetAndHistory) {
+  ASSERT_EQ(juwei_db("init").code, 0);
+  Output o = juwei_db("policy show");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("# policy version 2022-04-01.1 (the built-in default)"), std::string::npos)
+      << o.out;
+  EXPECT_NE(o.out.find("[reasons.childbirth]"), std::string::npos) << o.out;
+
+  const std::string policy = R"(version = "cli.1"
+test_age_from = "sampled"
+pledge_template = "本人{name}因{reason}前往{destination}。"
+
+[household]
+quota = 1
+period_days = 1
+slots = []
+valid_days = 3
+
+[reasons.childbirth]
+label_zh = "分娩"
+label_en = "Childbirth"
+emergency = true
+rules = ["exit.needs_pledge"]
+pass_valid_hours = 6
+return_required = true
+paperwork_within_hours = 24
+)";
+  std::string broken = policy;
+  broken.replace(broken.find("quota = 1"), 9, "quota = 0");
+  broken.replace(broken.find("pass_valid_hours"), 16, "pass_valid_hourz");
+  o = juwei_db("policy set " + quote(write("broken.toml", broken).string()));
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.err.find("household.quota: "), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("reasons.childbirth.pass_valid_hourz: "), std::string::npos) << o.err;
+  EXPECT_NE(juwei_db("policy show").out.find("2022-04-01.1"), std::string::npos);
+
+  o = juwei_db("policy set " + quote(write("policy.toml", policy).string()));
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("policy version cli.1 in force"), std::string::npos) << o.out;
+  o = juwei_db("policy show");
+  EXPECT_NE(o.out.find("# policy version cli.1 (set "), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("pass_valid_hours = 6"), std::string::npos) << o.out;
+  o = juwei_db("policy history");
+  EXPECT_TRUE(std::regex_search(o.out, std::regex("1 +cli\\.1 "))) << o.out;
+}
+
+// The token `passes emergency` and `requests approve` print.
+std::string token_in(const std::string& out) {
+  std::smatch m;
+  return std::regex_search(out, m, std::regex("token: (JW1\\.[A-Za-z0-9_-]+)")) ? m[1].str() : "";
+}
+
+// 绿色通道: released at once; the gate lets the holder out until the pass is revoked.
+TEST_F(Cli, AnEmergencyPassVerifiesUntilRevoked) {
+  ASSERT_EQ(juwei_db("init").code, 0);
+  ASSERT_EQ(juwei_db("import residents " + quote(write("register.csv", kRegister).string())).code,
+            0);
+  // 陈静 (4), 5号楼 101, 孕妇.
+  Output o = juwei_db(
+      "passes emergency --resident 4 --reason childbirth --destination 一妇婴 "
+      "--note 凌晨破水");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("pass 1\n"), std::string::npos) << o.out;
+  const std::string token = token_in(o.out);
+  ASSERT_FALSE(token.empty()) << o.out;
+
+  o = juwei_db("passes verify " + token);
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("放行 (valid): 陈静 3101**********0044 5号楼 101"), std::string::npos)
+      << o.out;
+  o = juwei_db("passes verify JW1.nonsense");
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.out.find("禁止"), std::string::npos) << o.out;
+
+  o = juwei_db("passes show 1");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("状态 state: 可出门 valid"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("补材料 paperwork due"), std::string::npos) << o.out;
+
+  const fs::path pdf = m_dir / "pass.pdf";
+  o = juwei_db("passes pdf 1 --out " + quote(pdf.string()));
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(slurp(pdf).starts_with("%PDF")) << slurp(pdf).substr(0, 16);
+  const fs::path svg = m_dir / "pass.svg";
+  ASSERT_EQ(juwei_db("passes qr 1 --format svg --out " + quote(svg.string())).code, 0);
+  EXPECT_NE(slurp(svg).find("<svg"), std::string::npos);
+
+  o = juwei_db("passes revoke 1 --reason 家属来电取消");
+  ASSERT_EQ(o.code, 0) << o.err;
+  o = juwei_db("passes verify " + token);
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.out.find("禁止 (refused): 出入证已撤销 pass.revoked"), std::string::npos) << o.out;
+  EXPECT_NE(o.err.find("pass.revoked"), std::string::npos) << o.err;
+  EXPECT_EQ(juwei_db("passes revoke 1 --reason again").code, 1);  // revoked already
+}
+
+// A request filed after a call: the decision aid says what is missing, by rule id.
+TEST_F(Cli, ARequestShowsItsDecisionAid) {
+  ASSERT_EQ(juwei_db("init").code, 0);
+  ASSERT_EQ(juwei_db("import residents " + quote(write("register.csv", kRegister).string())).code,
+            0);
+  // 王丽 (1), a nurse; she has no test on record.
+  Output o = juwei_db(
+      "requests file --resident 1 --reason medical_staff_return --destination 仁济医院 "
+      "--exit '2030-04-05 07:00' --return '2030-04-05 20:00' --note 夜班");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("request 1 filed for resident 1"), std::string::npos) << o.out;
+
+  o = juwei_db("requests show 1");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(std::regex_search(o.out, std::regex("exit\\.needs_negative_within +缺 "))) << o.out;
+  EXPECT_TRUE(std::regex_search(o.out, std::regex("exit\\.return_planned +满足 "))) << o.out;
+  EXPECT_NE(o.out.find("不可放行 not eligible"), std::string::npos) << o.out;
+
+  o = juwei_db("requests list --status open");
+  EXPECT_NE(o.out.find("王丽"), std::string::npos) << o.out;
+  o = juwei_db("requests approve 1");  // rules unmet: refused without an override
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.err.find("exit.needs_negative_within"), std::string::npos) << o.err;
+  o = juwei_db("requests approve 1 --override --reason 医院急需");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("request 1 approved (override)"), std::string::npos) << o.out;
+  EXPECT_FALSE(token_in(o.out).empty()) << o.out;
+  EXPECT_EQ(juwei_db("requests deny 1 --reason late").code, 1);  // decided already
+
+  o = juwei_db("requests file --resident 1 --reason picnic --destination 公园 --exit tomorrow");
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.err.find("reason: "), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("planned_exit: "), std::string::npos) << o.err;
+}
+
 }  // namespace

@@ -412,7 +412,7 @@ struct ServeArgs {
 
 // Serves until SIGINT or SIGTERM, then stops gracefully: requests in flight finish, the
 // database closes when `db` goes out of scope in the caller.
-void serve(store::Store& db, const ServeArgs& args) {
+void serve(store::Store& db, const std::filesystem::path& data_folder, const ServeArgs& args) {
   const std::string& listen = args.listen;
   const auto colon = listen.rfind(':');
   http::ServerOptions options;
@@ -440,7 +440,7 @@ void serve(store::Store& db, const ServeArgs& args) {
   service::Registry registry(db, service::system_clock());
   service::Accounts accounts(db, service::system_clock());
   http::Router router;
-  http::add_api_routes(router, {db, service::system_clock(), accounts, registry});
+  http::add_api_routes(router, {db, service::system_clock(), accounts, registry, data_folder});
   std::unique_ptr<http::Server> server;
   try {
     server = std::make_unique<http::Server>(options, router, http::make_authenticator(accounts));
@@ -485,7 +485,7 @@ void add_serve(CLI::App& app, Globals& g) {
   key->needs(cert);
   cmd->callback([&g, args] {
     auto db = open_db(g);
-    serve(*db, *args);
+    serve(*db, service::data_folder(g.db), *args);
   });
 }
 
@@ -553,7 +553,7 @@ void add_demo(CLI::App& app, Globals& g) {
     }
     std::cout << "try: juwei residents --db " << g.db << " --community " << service::kSeedCommunity
               << " --building 1号楼\n";
-    if (!*no_serve) serve(*db, {});
+    if (!*no_serve) serve(*db, service::data_folder(g.db), {});
   });
 }
 
@@ -570,6 +570,7 @@ int run(int argc, char** argv) {
   add_init(app, g);
   add_import(app, g);
   add_screening_commands(app, g);
+  add_pass_commands(app, g);
   add_export(app, g);
   add_residents(app, g);
   add_gen(app, g);

@@ -48,5 +48,7 @@ void print_problems(const std::vector<service::RowProblem>& problems, std::size_
 // juwei import results; rounds, results, tests, marks, home-sampling (screening_commands.cpp).
 void add_results_import(CLI::App& import, Globals& g);
 void add_screening_commands(CLI::App& app, Globals& g);
+// juwei policy, requests, passes (pass_commands.cpp).
+void add_pass_commands(CLI::App& app, Globals& g);
 
 }  // namespace juwei::cli

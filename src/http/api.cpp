@@ -587,6 +587,7 @@ void add_api_routes(Router& router, const ApiServices& services) {
   add_screening_routes(router, std::make_shared<service::Screening>(services.store, services.clock),
                        keys);
   add_results_routes(router, services, keys);
+  add_exit_routes(router, services, keys);
 }
 
 }  // namespace juwei::http

@@ -4,6 +4,8 @@
 // Router; they are thread-safe, so handlers run on any io thread.
 #pragma once
 
+#include <filesystem>
+
 #include "http/router.hpp"
 #include "service/accounts.hpp"
 #include "service/clock.hpp"
@@ -19,6 +21,7 @@ struct ApiServices {
   service::Clock clock;
   service::Accounts& accounts;
   service::Registry& registry;
+  std::filesystem::path data_folder;  // pass signing keys and proofs
 };
 
 void add_api_routes(Router& router, const ApiServices& services);

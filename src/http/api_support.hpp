@@ -71,5 +71,8 @@ struct ApiServices;
 // Lab results, conflicts, tests, antigen self-tests, marks, home sampling (results_api.cpp).
 void add_results_routes(Router& router, const ApiServices& services,
                         const std::shared_ptr<service::Idempotency>& keys);
+// Exit requests, decisions, emergency exits, passes and the policy (exits_api.cpp).
+void add_exit_routes(Router& router, const ApiServices& services,
+                     const std::shared_ptr<service::Idempotency>& keys);
 
 }  // namespace juwei::http

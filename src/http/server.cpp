@@ -71,7 +71,7 @@ std::string media_type(std::string_view content_type) {
 
 bool is_upload_type(std::string_view type) {
   return type == "multipart/form-data" || type == "text/csv" || type == "image/jpeg" ||
-         type == "image/png";
+         type == "image/png" || type == "application/pdf";
 }
 
 bool is_accepted_type(std::string_view type) {
@@ -293,8 +293,9 @@ class Server::Impl::Session final : public Connection,
     m_parser->body_limit(limit);  // enforces it on chunked bodies
     if (has_body && !is_accepted_type(type)) {
       // Answered after the body is read, so the connection can stay open.
-      m_early = problem(415, "Unsupported Media Type",
-                        "Send application/json, text/csv, image/jpeg or image/png.");
+      m_early =
+          problem(415, "Unsupported Media Type",
+                  "Send application/json, text/csv, image/jpeg, image/png or application/pdf.");
     }
     if (m_parser->is_done()) return handle();
     if (beast::iequals(request[bhttp::field::expect], "100-continue")) {

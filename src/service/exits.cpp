@@ -1013,37 +1013,38 @@ Result<PassBoard> Exits::board(CommunityId c) {
 
 Result<TokenCheck> Exits::check_token(CommunityId c, std::string_view token) {
   const TimePoint now = m_clock();
-  return in_transaction(m_store, store::TxMode::read,
-                        [&](store::Transaction& tx) -> Result<TokenCheck> {
-                          TokenCheck check;
-                          auto keys = lift(tx.list_signing_keys(c));
-                          if (!keys) return std::unexpected(keys.error());
-                          auto claims = verify_token(text::trim(token), *keys);
-                          if (!claims) {
-                            // A token signed for another community fails on the key before anything
-                            // else.
-                            check.refusal = claims.error();
-                            return check;
-                          }
-                          check.claims = *claims;
-                          if (claims->community_id != c) {
-                            check.refusal = domain::PassRefusal::wrong_community;
-                            return check;
-                          }
-                          auto pass = lift(tx.get_pass(c, claims->pass_id));
-                          if (!pass) return std::unexpected(pass.error());
-                          if (!*pass || (*pass)->holder != claims->holder) {
-                            check.refusal = domain::PassRefusal::unknown_pass;
-                            return check;
-                          }
-                          auto policy = load_policy(tx, c);
-                          if (!policy) return std::unexpected(policy.error());
-                          auto view = pass_view(tx, c, std::move(**pass), policy->policy, now);
-                          if (!view) return std::unexpected(view.error());
-                          check.refusal = view->refusal;
-                          check.pass = std::move(*view);
-                          return check;
-                        });
+  return in_transaction(
+      m_store, store::TxMode::read, [&](store::Transaction& tx) -> Result<TokenCheck> {
+        TokenCheck check;
+        auto keys = lift(tx.list_signing_keys(c));
+        if (!keys) return std::unexpected(keys.error());
+        auto claims = verify_token(text::trim(token), *keys);
+        if (!claims) {
+          // A token signed for another community fails on the key before anything
+          // else.
+          check.refusal = claims.error();
+          return check;
+        }
+        check.claims = *claims;
+        if (claims->community_id != c) {
+          check.refusal = domain::PassRefusal::wrong_community;
+          return check;
+        }
+        auto pass = lift(tx.get_pass(c, claims->pass_id));
+        if (!pass) return std::unexpected(pass.error());
+        if (!*pass || (*pass)->holder != claims->holder) {
+          check.refusal = domain::PassRefusal::unknown_pass;
+          return check;
+        }
+        auto policy = load_policy(tx, c);
+        if (!policy) return std::unexpected(policy.error());
+        auto view = pass_view(tx, c, std::move(**pass), policy->policy, now);
+        if (!view) return std::unexpected(view.error());
+        check.refusal = view->refusal;
+        check.masked_id_number = domain::mask_id_number(view->holder.resident.id_number);
+        check.pass = std::move(*view);
+        return check;
+      });
 }
 
 Result<std::uint32_t> Exits::rotate_key(CommunityId c) {

@@ -94,6 +94,7 @@ struct TokenCheck {
   std::optional<domain::PassClaims> claims;
   std::optional<PassView> pass;
   std::optional<domain::PassRefusal> refusal;
+  std::string masked_id_number;  // the holder's, as the gate may see it
 };
 
 class Exits {

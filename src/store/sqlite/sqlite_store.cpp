@@ -2070,9 +2070,10 @@ Result<std::int64_t> SqliteTransaction::insert_exit_request(const ExitRequest& r
 
 Result<std::optional<ExitRequest>> SqliteTransaction::get_exit_request(CommunityId c,
                                                                        std::int64_t id) {
-  auto s = prepare((std::string("SELECT ") + kRequestColumns +
-                    " FROM exit_requests q WHERE q.community_id = ?1 AND q.request_id = ?2")
-                       .c_str());
+  static const std::string sql =
+      std::string("SELECT ") + kRequestColumns +
+      " FROM exit_requests q WHERE q.community_id = ?1 AND q.request_id = ?2";
+  auto s = prepare(sql.c_str());
   if (!s) return std::unexpected(s.error());
   s->bind(1, c).bind(2, id);
   auto row = s->step("get exit request");
@@ -2082,13 +2083,14 @@ Result<std::optional<ExitRequest>> SqliteTransaction::get_exit_request(Community
 }
 
 Result<std::vector<ExitRequest>> SqliteTransaction::list_exit_requests(const ExitRequestQuery& q) {
-  auto s = prepare((std::string("SELECT ") + kRequestColumns +
-                    " FROM exit_requests q JOIN residents r ON r.community_id = q.community_id "
-                    "AND r.resident_id = q.resident_id WHERE q.community_id = ?1 "
-                    "AND (?2 = '' OR q.status = ?2) AND (?3 IS NULL OR r.household_id = ?3) "
-                    "AND (?4 IS NULL OR q.resident_id = ?4) AND q.request_id > ?5 "
-                    "ORDER BY q.request_id LIMIT ?6")
-                       .c_str());
+  static const std::string sql =
+      std::string("SELECT ") + kRequestColumns +
+      " FROM exit_requests q JOIN residents r ON r.community_id = q.community_id "
+      "AND r.resident_id = q.resident_id WHERE q.community_id = ?1 "
+      "AND (?2 = '' OR q.status = ?2) AND (?3 IS NULL OR r.household_id = ?3) "
+      "AND (?4 IS NULL OR q.resident_id = ?4) AND q.request_id > ?5 "
+      "ORDER BY q.request_id LIMIT ?6";
+  auto s = prepare(sql.c_str());
   if (!s) return std::unexpected(s.error());
   s->bind(1, q.community_id).bind(2, q.status);
   if (q.household) {
@@ -2117,9 +2119,9 @@ Result<void> SqliteTransaction::set_exit_request_status(CommunityId c, std::int6
 Result<std::int64_t> SqliteTransaction::insert_proof(const Proof& p) {
   auto id = next_id(Sequence::proof, p.community_id);
   if (!id) return id;
-  auto s = prepare((std::string("INSERT INTO proofs (") + kProofColumns +
-                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
-                       .c_str());
+  static const std::string sql = std::string("INSERT INTO proofs (") + kProofColumns +
+                                 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+  auto s = prepare(sql.c_str());
   if (!s) return std::unexpected(s.error());
   s->bind(1, p.community_id)
       .bind(2, *id)
@@ -2136,9 +2138,9 @@ Result<std::int64_t> SqliteTransaction::insert_proof(const Proof& p) {
 }
 
 Result<std::optional<Proof>> SqliteTransaction::get_proof(CommunityId c, std::int64_t id) {
-  auto s = prepare((std::string("SELECT ") + kProofColumns +
-                    " FROM proofs WHERE community_id = ?1 AND proof_id = ?2")
-                       .c_str());
+  static const std::string sql = std::string("SELECT ") + kProofColumns +
+                                 " FROM proofs WHERE community_id = ?1 AND proof_id = ?2";
+  auto s = prepare(sql.c_str());
   if (!s) return std::unexpected(s.error());
   s->bind(1, c).bind(2, id);
   auto row = s->step("get proof");
@@ -2148,9 +2150,10 @@ Result<std::optional<Proof>> SqliteTransaction::get_proof(CommunityId c, std::in
 }
 
 Result<std::vector<Proof>> SqliteTransaction::list_proofs(CommunityId c, std::int64_t request_id) {
-  auto s = prepare((std::string("SELECT ") + kProofColumns +
-                    " FROM proofs WHERE community_id = ?1 AND request_id = ?2 ORDER BY proof_id")
-                       .c_str());
+  static const std::string sql =
+      std::string("SELECT ") + kProofColumns +
+      " FROM proofs WHERE community_id = ?1 AND request_id = ?2 ORDER BY proof_id";
+  auto s = prepare(sql.c_str());
   if (!s) return std::unexpected(s.error());
   s->bind(1, c).bind(2, request_id);
   return collect(*s, "list proofs", read_proof);
@@ -2235,10 +2238,11 @@ Result<std::vector<Decision>> SqliteTransaction::list_decisions(CommunityId c,
 Result<std::int64_t> SqliteTransaction::insert_pass(const PassRow& p) {
   auto id = next_id(Sequence::pass, p.community_id);
   if (!id) return id;
-  auto s = prepare((std::string("INSERT INTO passes (") + kPassColumns +
-                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                    "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)")
-                       .c_str());
+  static const std::string sql =
+      std::string("INSERT INTO passes (") + kPassColumns +
+      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+      "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
+  auto s = prepare(sql.c_str());
   if (!s) return std::unexpected(s.error());
   s->bind(1, p.community_id)
       .bind(2, *id)
@@ -2322,9 +2326,9 @@ Result<PassRow> SqliteTransaction::read_pass(const Stmt& row) {
 }
 
 Result<std::optional<PassRow>> SqliteTransaction::get_pass(CommunityId c, std::int64_t id) {
-  auto s = prepare((std::string("SELECT ") + kPassColumns +
-                    " FROM passes WHERE community_id = ?1 AND pass_id = ?2")
-                       .c_str());
+  static const std::string sql = std::string("SELECT ") + kPassColumns +
+                                 " FROM passes WHERE community_id = ?1 AND pass_id = ?2";
+  auto s = prepare(sql.c_str());
   if (!s) return std::unexpected(s.error());
   s->bind(1, c).bind(2, id);
   auto row = s->step("get pass");
@@ -2337,10 +2341,10 @@ Result<std::optional<PassRow>> SqliteTransaction::get_pass(CommunityId c, std::i
 
 Result<std::optional<PassRow>> SqliteTransaction::find_pass_of_request(CommunityId c,
                                                                        std::int64_t request_id) {
-  auto s = prepare((std::string("SELECT ") + kPassColumns +
-                    " FROM passes WHERE community_id = ?1 AND request_id = ?2 "
-                    "ORDER BY pass_id DESC LIMIT 1")
-                       .c_str());
+  static const std::string sql = std::string("SELECT ") + kPassColumns +
+                                 " FROM passes WHERE community_id = ?1 AND request_id = ?2 "
+                                 "ORDER BY pass_id DESC LIMIT 1";
+  auto s = prepare(sql.c_str());
   if (!s) return std::unexpected(s.error());
   s->bind(1, c).bind(2, request_id);
   auto row = s->step("find pass of request");

@@ -1,0 +1,374 @@
+// Exit requests and passes against the real server, the issue's seed story end to end over
+// HTTP: a nurse in a sealed building asks to go back to work, gets a negative, signs the
+// pledge, uploads her recall, is approved and leaves with a signed pass; a pregnant resident
+// goes out through the emergency lane; the policy is read and guarded.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "support/juwei_process.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+using juwei::testing::iso_now;
+using juwei::testing::slurp;
+
+constexpr const char* kNurseAccount = "res1";    // resident 1's account: the nurse
+constexpr const char* kOtherAccount = "res80";   // resident 80's account: another household
+constexpr const char* kPregnantResident = "79";  // the emergency: another household
+
+struct Reply {
+  int status = 0;
+  std::string headers;
+  std::string body;
+  json::value json() const { return json::parse(body); }
+};
+
+// Now + `seconds` in Shanghai time with its offset: "2022-04-05T10:00:00+08:00".
+std::string shanghai_in(long seconds) {
+  const std::time_t t = std::time(nullptr) + seconds + 8 * 3600;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[40];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+  return text;
+}
+
+// Today in Shanghai: "2022-04-05".
+std::string shanghai_today() {
+  return shanghai_in(0).substr(0, 10);
+}
+
+std::set<std::string> error_fields(const Reply& r) {
+  std::set<std::string> fields;
+  const json::value body = r.json();
+  for (const auto& e : body.at("errors").as_array())
+    fields.insert(std::string(e.at("field").as_string()));
+  return fields;
+}
+
+// The rule ids of an assessment that are not met.
+std::set<std::string> unmet_rules(const json::value& request) {
+  std::set<std::string> unmet;
+  for (const auto& r : request.at("assessment").at("rules").as_array()) {
+    if (!r.at("met").as_bool()) unmet.insert(std::string(r.at("id").as_string()));
+  }
+  return unmet;
+}
+
+bool rule_met(const json::value& request, const std::string& id) {
+  for (const auto& r : request.at("assessment").at("rules").as_array()) {
+    if (r.at("id").as_string() == id) return r.at("met").as_bool();
+  }
+  ADD_FAILURE() << "no rule " << id;
+  return false;
+}
+
+class ExitsApi : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::random_device rd;
+    s_dir = new fs::path(fs::temp_directory_path() / ("juwei-exits-api-" + std::to_string(rd())));
+    fs::create_directories(*s_dir);
+    s_db = new std::string("sqlite:" + (*s_dir / "juwei.db").string());
+    run("init --community 春晖居民区 --db " + *s_db);
+    run("gen --households 30 --residents 80 --volunteers 4 --csv " + (*s_dir / "r.csv").string());
+    run("import residents " + (*s_dir / "r.csv").string() + " --db " + *s_db);
+    for (const char* user : {"liumiao:secretary", "staff1:staff", "gate1:gate", "vol1:volunteer",
+                             "admin2:admin", "res1:resident", "res80:resident"}) {
+      const std::string name = std::string(user).substr(0, std::string(user).find(':'));
+      const std::string role = std::string(user).substr(name.size() + 1);
+      std::ofstream(*s_dir / "pw") << "password-" << name << "\n";
+      const std::string bound = role == "resident" ? " --resident " + name.substr(3) : "";
+      run("user add " + name + " --role " + role + bound + " --password-stdin --db " + *s_db +
+          " < " + (*s_dir / "pw").string());
+    }
+    s_server = new juwei::testing::ServerProcess(JUWEI_BIN, *s_db, {"--threads", "2"});
+    s_base = &s_server->base_url();
+  }
+  static void TearDownTestSuite() {
+    delete s_server;  // stops it
+    s_server = nullptr;
+    fs::remove_all(*s_dir);
+  }
+
+  static void run(const std::string& args) {
+    const std::string cmd = std::string(JUWEI_BIN) + " " + args + " > /dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  }
+
+  // One request with curl: method, path, optional body, optional bearer token.
+  static Reply call(const std::string& method, const std::string& path,
+                    const std::string& body = "", const std::string& token = "",
+                    const std::string& content_type = "application/json",
+                    const std::vector<std::string>& headers = {}) {
+    const fs::path out = *s_dir / "body";
+    const fs::path head = *s_dir / "head";
+    const fs::path in = *s_dir / "request";
+    std::ofstream(in, std::ios::binary) << body;
+    std::string cmd = "curl -s -o " + out.string() + " -D " + head.string() +
+                      " -w '%{http_code}' -X " + method + " '" + *s_base + path + "'";
+    if (!body.empty()) {
+      cmd += " -H 'Content-Type: " + content_type + "' --data-binary @" + in.string();
+    }
+    if (!token.empty()) cmd += " -H 'Authorization: Bearer " + token + "'";
+    for (const std::string& h : headers)
+      cmd += " -H '" + h + "'";
+    cmd += " > " + (*s_dir / "code").string();
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    Reply r;
+    r.status = std::atoi(slurp(*s_dir / "code").c_str());
+    r.headers = slurp(head);
+    r.body = slurp(out);
+    return r;
+  }
+
+  static std::string login(const std::string& name) {
+    const Reply r = call("POST", "/api/v1/session",
+                         R"({"username":")" + name + R"(","password":"password-)" + name + R"("})");
+    EXPECT_EQ(r.status, 201) << r.body;
+    return std::string(r.json().at("token").as_string());
+  }
+
+  static Reply check_token(const std::string& token, const std::string& as) {
+    return call("POST", "/api/v1/pass-checks", json::serialize(json::object{{"token", token}}), as);
+  }
+
+  static std::string refusal_of(const Reply& r) {
+    const json::value v = r.json();
+    if (v.at("refusal").is_null()) return "";
+    return std::string(v.at("refusal").at("code").as_string());
+  }
+
+  static inline fs::path* s_dir = nullptr;
+  static inline std::string* s_db = nullptr;
+  static inline const std::string* s_base = nullptr;
+  static inline juwei::testing::ServerProcess* s_server = nullptr;
+};
+
+TEST_F(ExitsApi, TheNurseGoesBackToWorkWithASignedPass) {
+  const std::string staff = login("staff1");
+  const std::string secretary = login("liumiao");
+  const std::string volunteer = login("vol1");
+  const std::string nurse_account = login(kNurseAccount);
+  const std::string other_account = login(kOtherAccount);
+  const std::string gate = login("gate1");
+
+  const json::value nurse = call("GET", "/api/v1/residents/1", "", staff).json();
+  const std::string name(nurse.at("name").as_string());
+  const json::value other = call("GET", "/api/v1/residents/80", "", staff).json();
+  ASSERT_NE(other.at("household_id"), nurse.at("household_id"));
+
+  // 1. Her building is sealed.
+  std::string building;
+  const json::value zones = call("GET", "/api/v1/zones", "", staff).json();
+  for (const auto& z : zones.at("items").as_array()) {
+    if (z.at("building") == nurse.at("building")) {
+      building = std::string(z.at("building_id").as_string());
+    }
+  }
+  ASSERT_FALSE(building.empty());
+  Reply r = call("POST", "/api/v1/buildings/" + building + "/status-changes",
+                 R"({"status":"sealed","reason":"3 楼阳性"})", secretary);
+  ASSERT_EQ(r.status, 201) << r.body;
+
+  // 2. Staff file her request after her call: not eligible yet.
+  const json::object request_body{{"resident_id", "1"},
+                                  {"reason", "medical_staff_return"},
+                                  {"destination", "瑞金医院"},
+                                  {"planned_exit", shanghai_in(3600)},
+                                  {"planned_return", shanghai_in(3600 + 12 * 3600)}};
+  r = call("POST", "/api/v1/exit-requests", json::serialize(request_body), staff);
+  ASSERT_EQ(r.status, 201) << r.body;
+  json::value request = r.json();
+  const std::string id(request.at("id").as_string());
+  const std::string path = "/api/v1/exit-requests/" + id;
+  EXPECT_FALSE(request.at("assessment").at("eligible").as_bool());
+  EXPECT_EQ(unmet_rules(request), (std::set<std::string>{"exit.needs_negative_within",
+                                                         "exit.needs_proof", "exit.needs_pledge"}))
+      << r.body;
+
+  // 3. Not approved without an override; staff do not approve at all.
+  r = call("POST", path + "/decision", R"({"decision":"approve"})", secretary);
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_TRUE(error_fields(r).contains("override")) << r.body;
+  r = call("POST", path + "/decision", R"({"decision":"approve"})", staff);
+  EXPECT_EQ(r.status, 403) << r.body;
+
+  // 4. Swabbed today, negative back from the lab.
+  r = call("POST", "/api/v1/rounds", R"({"day":")" + shanghai_today() + R"("})", staff);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string round(r.json().at("id").as_string());
+  r = call("POST", "/api/v1/rounds/" + round + "/samples",
+           R"({"tube_code":"EXIT-S1","kind":"single","resident_id":"1"})", volunteer);
+  ASSERT_EQ(r.status, 201) << r.body;
+  r = call("POST", "/api/v1/results/import?filename=lab.csv",
+           "tube_code,result,reported_at,lab\nEXIT-S1,阴性," + iso_now() + ",华大\n", staff,
+           "text/csv");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("added").as_int64(), 1) << r.body;
+  r = call("GET", path, "", staff);
+  ASSERT_EQ(r.status, 200) << r.body;
+  request = r.json();
+  EXPECT_TRUE(rule_met(request, "exit.needs_negative_within")) << r.body;
+
+  // 5. She reads and signs the pledge and uploads her recall herself.
+  r = call("GET", path + "/pledge", "", nurse_account);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(std::string(r.json().at("text").as_string()).find(name), std::string::npos) << r.body;
+  r = call("POST", path + "/pledge",
+           json::serialize(json::object{{"signed_name", name}, {"consent", true}}), nurse_account);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string pdf_proof = "%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+  r = call("POST", path + "/proofs?filename=recall.pdf", pdf_proof, nurse_account,
+           "application/pdf");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.json().at("content_type"), "application/pdf");
+  r = call("POST", path + "/proofs?filename=recall2.pdf", "GIF89a\x01\x00\x01\x00 not a pdf",
+           nurse_account, "application/pdf");
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(error_fields(r), (std::set<std::string>{"file"}));
+  EXPECT_EQ(call("GET", path, "", other_account).status, 404);
+  r = call("GET", path, "", nurse_account);
+  ASSERT_EQ(r.status, 200) << r.body;
+  request = r.json();
+  EXPECT_TRUE(request.at("assessment").at("eligible").as_bool()) << r.body;
+
+  // 6. The signed pledge as a PDF, with her name in it.
+  r = call("GET", path + "/pledge/pdf", "", nurse_account);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.headers.find("application/pdf"), std::string::npos) << r.headers;
+  const fs::path pledge_pdf = *s_dir / "pledge.pdf";
+  std::ofstream(pledge_pdf, std::ios::binary) << r.body;
+  const auto text = juwei::testing::run_shell(
+      "pdftotext -enc UTF-8 " + juwei::testing::quote(pledge_pdf.string()) + " -", *s_dir);
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find(name), std::string::npos) << text.out;
+
+  // 7. The secretary approves: a signed pass, as a QR code and a PDF.
+  r = call("POST", path + "/decision", R"({"decision":"approve"})", secretary);
+  ASSERT_EQ(r.status, 200) << r.body;
+  request = r.json();
+  ASSERT_TRUE(request.at("pass").is_object()) << r.body;
+  const std::string pass_id(request.at("pass").at("id").as_string());
+  const std::string token(request.at("pass").at("token").as_string());
+  EXPECT_TRUE(token.starts_with("JW1.")) << token;
+  const std::string pass_path = "/api/v1/passes/" + pass_id;
+  r = call("GET", pass_path + "/qr?format=svg", "", nurse_account);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.headers.find("image/svg+xml"), std::string::npos) << r.headers;
+  EXPECT_NE(r.body.find("<svg"), std::string::npos);
+  r = call("GET", pass_path + "/qr?format=png", "", nurse_account);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.headers.find("image/png"), std::string::npos) << r.headers;
+  EXPECT_TRUE(r.body.starts_with("\x89PNG"));
+  r = call("GET", pass_path + "/pdf", "", staff);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.headers.find("application/pdf"), std::string::npos) << r.headers;
+  EXPECT_TRUE(r.body.starts_with("%PDF"));
+
+  // 8. The token checks out, with her ID number masked; a tampered one does not. The gate
+  // sees none of this for now.
+  r = check_token(token, staff);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(r.json().at("valid").as_bool()) << r.body;
+  EXPECT_EQ(r.json().at("pass_id").as_string(), pass_id);
+  EXPECT_NE(std::string(r.json().at("holder").at("id_number").as_string()).find('*'),
+            std::string::npos)
+      << r.body;
+  std::string tampered = token;
+  const std::size_t at = tampered.size() / 2;
+  tampered[at] = tampered[at] == 'A' ? 'B' : 'A';
+  r = check_token(tampered, staff);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(r.json().at("valid").as_bool()) << r.body;
+  const std::string tamper_refusal = refusal_of(r);
+  EXPECT_TRUE(tamper_refusal == "pass.bad_signature" || tamper_refusal == "pass.malformed")
+      << r.body;
+  EXPECT_EQ(check_token(token, gate).status, 403);
+  EXPECT_EQ(call("GET", "/api/v1/passes", "", gate).status, 403);
+
+  // 9. She leaves: the pass is used, the board shows her out; she reports back.
+  r = call("POST", pass_path + "/exit", "", staff);
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = check_token(token, staff);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(r.json().at("valid").as_bool());
+  EXPECT_EQ(refusal_of(r), "pass.used") << r.body;
+  r = call("GET", "/api/v1/pass-board", "", staff);
+  ASSERT_EQ(r.status, 200) << r.body;
+  bool out = false;
+  const json::value board = r.json();
+  for (const auto& p : board.at("out").as_array())
+    out |= p.at("id").as_string() == pass_id;
+  EXPECT_TRUE(out) << r.body;
+  r = call("POST", pass_path + "/return", "", nurse_account);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("return_state"), "returned") << r.body;
+}
+
+TEST_F(ExitsApi, AnEmergencyGoesFirstAndItsPassCanBeRevoked) {
+  const std::string staff = login("staff1");
+  const json::value mother =
+      call("GET", std::string("/api/v1/residents/") + kPregnantResident, "", staff).json();
+  const json::value nurse = call("GET", "/api/v1/residents/1", "", staff).json();
+  ASSERT_NE(mother.at("household_id"), nurse.at("household_id"));
+
+  const json::object body{{"resident_id", kPregnantResident},
+                          {"reason", "childbirth"},
+                          {"destination", "国际妇幼保健院"},
+                          {"note", "凌晨破水，120 已到小区门口"}};
+  Reply r = call("POST", "/api/v1/emergency-exits", json::serialize(body), staff);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const json::value released = r.json();
+  ASSERT_TRUE(released.at("pass").is_object()) << r.body;
+  EXPECT_TRUE(released.at("pass").at("emergency").as_bool());
+  EXPECT_FALSE(released.at("pass").at("paperwork_due_at").is_null()) << r.body;
+  ASSERT_FALSE(released.at("decisions").as_array().empty()) << r.body;
+  EXPECT_EQ(released.at("decisions").as_array()[0].at("outcome"), "released");
+  const std::string pass_id(released.at("pass").at("id").as_string());
+  const std::string token(released.at("pass").at("token").as_string());
+
+  r = call("POST", "/api/v1/passes/" + pass_id + "/revocation",
+           json::serialize(json::object{{"reason", "误操作，重新开具"}}), staff);
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = check_token(token, staff);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(r.json().at("valid").as_bool());
+  EXPECT_EQ(refusal_of(r), "pass.revoked") << r.body;
+}
+
+TEST_F(ExitsApi, ThePolicyIsReadByResidentsAndSetOnlyByTheAdmin) {
+  Reply r = call("GET", "/api/v1/policy", "", login(kNurseAccount));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value policy = r.json();
+  std::set<std::string> reasons;
+  for (const auto& reason : policy.at("reasons").as_array())
+    reasons.insert(std::string(reason.at("code").as_string()));
+  EXPECT_TRUE(reasons.contains("medical_staff_return")) << r.body;
+  EXPECT_TRUE(reasons.contains("childbirth")) << r.body;
+
+  r = call("PUT", "/api/v1/policy", R"({"toml":"version = 1"})", login("admin2"));
+  ASSERT_EQ(r.status, 400) << r.body;
+  const std::set<std::string> fields = error_fields(r);
+  EXPECT_FALSE(fields.empty()) << r.body;
+  for (const std::string& f : fields)
+    EXPECT_FALSE(f.empty()) << r.body;
+  EXPECT_EQ(call("PUT", "/api/v1/policy", R"({"toml":"version = 1"})", login("liumiao")).status,
+            403);
+}
+
+}  // namespace
