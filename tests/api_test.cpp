@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/http_call.hpp"
 #include "support/juwei_process.hpp"
 #include "support/openapi_routes.hpp"
 
@@ -43,12 +44,7 @@ std::string url_encode(std::string_view s) {
   return out;
 }
 
-struct Reply {
-  int status = 0;
-  std::string headers;
-  std::string body;
-  json::value json() const { return json::parse(body); }
-};
+using juwei::testing::Reply;
 
 class Api : public ::testing::Test {
  protected:
@@ -93,25 +89,7 @@ class Api : public ::testing::Test {
                     const std::string& body = "", const std::string& token = "",
                     const std::string& content_type = "application/json",
                     const std::vector<std::string>& headers = {}) {
-    const fs::path out = *s_dir / "body";
-    const fs::path head = *s_dir / "head";
-    const fs::path in = *s_dir / "request";
-    std::ofstream(in, std::ios::binary) << body;
-    std::string cmd = "curl -s -o " + out.string() + " -D " + head.string() +
-                      " -w '%{http_code}' -X " + method + " '" + *s_base + path + "'";
-    if (!body.empty()) {
-      cmd += " -H 'Content-Type: " + content_type + "' --data-binary @" + in.string();
-    }
-    if (!token.empty()) cmd += " -H 'Authorization: Bearer " + token + "'";
-    for (const std::string& h : headers)
-      cmd += " -H '" + h + "'";
-    cmd += " > " + (*s_dir / "code").string();
-    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
-    Reply r;
-    r.status = std::atoi(slurp(*s_dir / "code").c_str());
-    r.headers = slurp(head);
-    r.body = slurp(out);
-    return r;
+    return juwei::testing::curl(*s_dir, *s_base, method, path, body, token, content_type, headers);
   }
 
   static std::string login(const std::string& name) {
