@@ -116,7 +116,7 @@ void print_pass(const service::PassView& v, const domain::ExitPolicy& policy) {
     std::cout << fmt::format("撤销 revoked: {} by user {}: {}\n", local(p.revoked_at), p.revoked_by,
                              p.revoke_reason);
   }
-  std::cout << fmt::format("返回 return: {}", domain::to_code(v.return_state));
+  std::cout << fmt::format("返回 return: {}", domain::to_label_zh(v.return_state));
   if (p.return_required) {
     std::cout << fmt::format(" (须返回 by {})",
                              p.return_by.empty() ? "报备, no deadline" : local(p.return_by));
@@ -435,7 +435,7 @@ void add_passes(CLI::App& app, Globals& g) {
       table.add({std::to_string(v.pass.id), std::string(domain::to_code(v.pass.kind)),
                  v.holder.resident.name, place(v.holder), pass_reason(policy, v.pass),
                  local(v.pass.valid_until), state_text(v),
-                 std::string(domain::to_code(v.return_state))});
+                 std::string(domain::to_label_zh(v.return_state))});
     }
     table.print(std::cout);
   });

@@ -327,6 +327,22 @@ std::string_view to_code(ReturnState s) {
   return "not_out";
 }
 
+std::string_view to_label_zh(ReturnState s) {
+  switch (s) {
+    case ReturnState::not_out:
+      return "未出门";
+    case ReturnState::out:
+      return "外出中";
+    case ReturnState::overdue:
+      return "逾期未归";
+    case ReturnState::returned:
+      return "已返回";
+    case ReturnState::not_required:
+      return "无需返回";
+  }
+  return "";
+}
+
 ReturnState return_state(bool return_required, std::optional<Instant> exited_at,
                          std::optional<Instant> returned_at, std::optional<Instant> return_by,
                          Instant now) {

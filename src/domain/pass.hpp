@@ -109,6 +109,7 @@ enum class ReturnState : std::uint8_t {
   not_required,
 };
 std::string_view to_code(ReturnState s);
+std::string_view to_label_zh(ReturnState s);  // 未出门 / 外出中 / 逾期未归 / 已返回 / 无需返回
 ReturnState return_state(bool return_required, std::optional<Instant> exited_at,
                          std::optional<Instant> returned_at, std::optional<Instant> return_by,
                          Instant now);

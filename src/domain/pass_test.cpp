@@ -132,6 +132,19 @@ TEST(Pass, ReturnsAreTrackedUntilTheHolderIsBack) {
   EXPECT_EQ(return_state(false, out, std::nullopt, std::nullopt, kNow), ReturnState::not_required);
 }
 
+TEST(Pass, TimeSlotsAreReadAndWrittenAsPassesCarryThem) {
+  EXPECT_EQ(parse_time_slot("08:00-12:00"), (TimeSlot{hours{8}, hours{12}}));
+  EXPECT_EQ(parse_time_slot("14:30-24:00"), (TimeSlot{hours{14} + minutes{30}, hours{24}}));
+  for (const char* bad : {"", "8:00-12:00", "08:00~12:00", "24:00-24:00", "08:60-09:00",
+                          "25:00-26:00", "08:00-12:00,"}) {
+    EXPECT_EQ(parse_time_slot(bad), std::nullopt) << bad;
+  }
+  const std::vector<TimeSlot> slots = {{hours{8}, hours{12}}, {hours{14}, hours{18}}};
+  EXPECT_EQ(to_text(slots), "08:00-12:00,14:00-18:00");
+  EXPECT_EQ(parse_time_slots(to_text(slots)), slots);
+  EXPECT_TRUE(parse_time_slots("").empty());
+}
+
 TEST(Pass, EveryRefusalHasAStableCodeAndBothLabels) {
   for (int r = 0; r <= static_cast<int>(PassRefusal::needs_negative); ++r) {
     const auto refusal = static_cast<PassRefusal>(r);

@@ -13,4 +13,58 @@ const ExitReason* ExitPolicy::reason(std::string_view code) const {
   return it == reasons.end() ? nullptr : &*it;
 }
 
+namespace {
+
+// "HH:MM" (00:00 to 24:00), in minutes since midnight.
+std::optional<std::chrono::minutes> parse_clock(std::string_view text) {
+  if (text.size() != 5 || text[2] != ':') return std::nullopt;
+  for (std::size_t i : {0, 1, 3, 4}) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+  }
+  const int h = (text[0] - '0') * 10 + (text[1] - '0');
+  const int m = (text[3] - '0') * 10 + (text[4] - '0');
+  if (h > 24 || m > 59 || (h == 24 && m != 0)) return std::nullopt;
+  return std::chrono::minutes{h * 60 + m};
+}
+
+std::string clock_text(std::chrono::minutes m) {
+  const auto v = static_cast<int>(m.count());
+  return {static_cast<char>('0' + v / 600), static_cast<char>('0' + v / 60 % 10), ':',
+          static_cast<char>('0' + v % 60 / 10), static_cast<char>('0' + v % 10)};
+}
+
+}  // namespace
+
+std::optional<TimeSlot> parse_time_slot(std::string_view text) {
+  if (text.size() != 11 || text[5] != '-') return std::nullopt;
+  const auto start = parse_clock(text.substr(0, 5));
+  const auto end = parse_clock(text.substr(6));
+  if (!start || !end || *start == std::chrono::hours{24}) return std::nullopt;
+  return TimeSlot{*start, *end};
+}
+
+std::string to_text(const TimeSlot& slot) {
+  return clock_text(slot.start) + "-" + clock_text(slot.end);
+}
+
+std::string to_text(const std::vector<TimeSlot>& slots) {
+  std::string out;
+  for (const TimeSlot& s : slots) {
+    if (!out.empty()) out += ',';
+    out += to_text(s);
+  }
+  return out;
+}
+
+std::vector<TimeSlot> parse_time_slots(std::string_view text) {
+  std::vector<TimeSlot> out;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    if (auto slot = parse_time_slot(text.substr(0, comma))) out.push_back(*slot);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
 }  // namespace juwei::domain

@@ -58,7 +58,18 @@ struct ExitReason {
 struct TimeSlot {
   std::chrono::minutes start{0};  // since local midnight
   std::chrono::minutes end{0};    // exclusive; after start
+
+  bool operator==(const TimeSlot&) const = default;
 };
+
+// "08:00-12:00" (24:00 may end a slot): the slot as written, ending possibly before it starts
+// (the caller checks the order); nullopt for any other shape.
+std::optional<TimeSlot> parse_time_slot(std::string_view text);
+std::string to_text(const TimeSlot& slot);
+// Slots joined with ',' ("08:00-12:00,14:00-18:00"), as a pass carries them, and back; a
+// malformed one is left out.
+std::string to_text(const std::vector<TimeSlot>& slots);
+std::vector<TimeSlot> parse_time_slots(std::string_view text);
 
 // Household passes (precaution buildings): one named member per household goes out, at most
 // `quota` times per `period` days, inside one of the time slots (none: any time).

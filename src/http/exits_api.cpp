@@ -143,6 +143,7 @@ js::object pass_json(const service::PassView& v) {
                                                   {"message_en", domain::to_label_en(*v.refusal)}})
                            : js::value(nullptr);
   o["return_state"] = domain::to_code(v.return_state);
+  o["return_state_zh"] = domain::to_label_zh(v.return_state);
   o["hours_overdue"] = v.hours_overdue;
   o["paperwork_overdue"] = v.paperwork_overdue;
   if (v.pass.kind == domain::PassKind::household) o["uses_left"] = v.uses_left;

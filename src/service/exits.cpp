@@ -175,8 +175,10 @@ Result<PassView> pass_view(store::Transaction& tx, CommunityId c, store::PassRow
   v.refusal = domain::check_pass_exit(state, *history, now);
   if (pass.kind == domain::PassKind::household) {
     domain::HouseholdPassPolicy carried = policy.household;
+    // The pass carries its rules: a policy changed since does not change an issued pass.
     carried.quota = pass.quota;
     carried.period_days = pass.period_days;
+    carried.slots = domain::parse_time_slots(pass.slots);
     v.uses_left = domain::household_uses_left(uses, carried, now);
     if (!v.refusal && last && last->returned_at.empty()) v.refusal = domain::PassRefusal::used;
     if (!v.refusal) {
@@ -318,16 +320,6 @@ Result<store::PassRow> issue_pass(store::Transaction& tx, PassKeys& keys, store:
     return std::unexpected(r.error());
   }
   return pass;
-}
-
-std::string slots_text(const std::vector<domain::TimeSlot>& slots) {
-  std::string out;
-  for (const domain::TimeSlot& s : slots) {
-    if (!out.empty()) out += ',';
-    out += fmt::format("{:02}:{:02}-{:02}:{:02}", s.start.count() / 60, s.start.count() % 60,
-                       s.end.count() / 60, s.end.count() % 60);
-  }
-  return out;
 }
 
 }  // namespace
@@ -879,7 +871,7 @@ Result<PassView> Exits::issue_household_pass(CommunityId c, ResidentId member,
         pass.approved_by = by.id;
         pass.quota = h.quota;
         pass.period_days = h.period_days;
-        pass.slots = slots_text(h.slots);
+        pass.slots = domain::to_text(h.slots);
         auto issued = issue_pass(tx, m_keys, std::move(pass), now);
         if (!issued) return std::unexpected(issued.error());
         return pass_view(tx, c, std::move(*issued), policy->policy, now);

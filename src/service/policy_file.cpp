@@ -340,18 +340,6 @@ std::vector<domain::ExitReason> read_reasons(const toml::table& table, Problems&
   return reasons;
 }
 
-// "HH:MM" (00:00 to 24:00), in minutes since midnight.
-std::optional<std::chrono::minutes> parse_clock(std::string_view text) {
-  if (text.size() != 5 || text[2] != ':') return std::nullopt;
-  for (std::size_t i : {0, 1, 3, 4}) {
-    if (text[i] < '0' || text[i] > '9') return std::nullopt;
-  }
-  const int h = (text[0] - '0') * 10 + (text[1] - '0');
-  const int m = (text[3] - '0') * 10 + (text[4] - '0');
-  if (h > 24 || m > 59 || (h == 24 && m != 0)) return std::nullopt;
-  return std::chrono::minutes{h * 60 + m};
-}
-
 std::vector<domain::TimeSlot> read_slots(const toml::array& array, const std::string& path,
                                          Problems& problems) {
   std::vector<domain::TimeSlot> slots;
@@ -363,16 +351,15 @@ std::vector<domain::TimeSlot> read_slots(const toml::array& array, const std::st
       continue;
     }
     const std::string_view s = *text;
-    const auto start = s.size() == 11 && s[5] == '-' ? parse_clock(s.substr(0, 5)) : std::nullopt;
-    const auto end = start ? parse_clock(s.substr(6)) : std::nullopt;
-    if (!start || !end || *start == std::chrono::hours{24}) {
+    const auto slot = domain::parse_time_slot(s);
+    if (!slot) {
       problems.add(at, "format", fmt::format("\"{}\" is not a time slot like \"08:00-12:00\"", s),
                    fmt::format("「{}」不是时段，格式应如 \"08:00-12:00\"", s));
-    } else if (*start >= *end) {
+    } else if (slot->start >= slot->end) {
       problems.add(at, "range", fmt::format("\"{}\" must end after it starts", s),
                    fmt::format("时段「{}」的结束时间应晚于开始时间", s));
     } else {
-      slots.push_back(domain::TimeSlot{*start, *end});
+      slots.push_back(*slot);
     }
   }
   return slots;
