@@ -348,5 +348,95 @@ TEST_F(ExitsApi, ThePolicyIsReadByResidentsAndSetOnlyByTheAdmin) {
   EXPECT_EQ(call("PUT", "/api/v1/policy", R"({"toml":"version = 1"})", login("liumiao")).status,
             403);
 }
+TEST_F(ExitsApi, TheGateLetsAPassHolderOutAndInAndKeepsARegister) {
+  const std::string staff = login("staff1");
+  const std::string gate = login("gate1");
+  const std::string resident_account = login(kOtherAccount);
+
+  // An emergency release: the quickest way to a pass that lets its holder out now.
+  const json::object release{{"resident_id", "40"},
+                             {"reason", "medical_emergency"},
+                             {"destination", "仁济医院"},
+                             {"note", "胸痛，120 已到"}};
+  Reply r = call("POST", "/api/v1/emergency-exits", json::serialize(release), staff);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string pass_id(r.json().at("pass").at("id").as_string());
+  const std::string token(r.json().at("pass").at("token").as_string());
+  const auto gate_check = [&](const json::object& body, const std::string& as) {
+    return call("POST", "/api/v1/gate/check", json::serialize(body), as);
+  };
+
+  // Out on the pass, with the holder's ID number masked.
+  r = gate_check({{"token", token}, {"direction", "out"}}, gate);
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::value v = r.json();
+  EXPECT_EQ(v.at("decision"), "allow") << r.body;
+  EXPECT_EQ(v.at("code"), "gate.out") << r.body;
+  EXPECT_EQ(v.at("pass_id").as_string(), pass_id) << r.body;
+  ASSERT_TRUE(v.at("holder").is_object()) << r.body;
+  EXPECT_FALSE(v.at("holder").at("name").as_string().empty()) << r.body;
+  EXPECT_NE(std::string(v.at("holder").at("id_number").as_string()).find('*'), std::string::npos)
+      << r.body;
+  EXPECT_FALSE(v.at("event_id").as_string().empty()) << r.body;
+
+  // Not twice; back in closes the exit.
+  r = gate_check({{"token", token}, {"direction", "out"}}, gate);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("decision"), "deny") << r.body;
+  EXPECT_EQ(r.json().at("code"), "pass.used") << r.body;
+  r = gate_check({{"token", token}, {"direction", "in"}}, gate);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("decision"), "allow") << r.body;
+  EXPECT_EQ(r.json().at("code"), "gate.in") << r.body;
+
+  // A tampered token, and a resident with no pass.
+  std::string tampered = token;
+  const std::size_t at = tampered.size() / 2;
+  tampered[at] = tampered[at] == 'A' ? 'B' : 'A';
+  r = gate_check({{"token", tampered}, {"direction", "out"}}, gate);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("decision"), "deny") << r.body;
+  const std::string tamper_code(r.json().at("code").as_string());
+  EXPECT_TRUE(tamper_code == "pass.bad_signature" || tamper_code == "pass.malformed") << r.body;
+  const json::value nopass = call("GET", "/api/v1/residents/70", "", staff).json();
+  r = gate_check({{"id_number", nopass.at("id_number")}, {"direction", "out"}}, gate);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("decision"), "deny") << r.body;
+  EXPECT_EQ(r.json().at("code"), "gate.no_valid_pass") << r.body;
+
+  // Neither token nor ID number; a resident at the gate.
+  r = gate_check({{"direction", "out"}}, gate);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(gate_check({{"token", token}, {"direction", "out"}}, resident_account).status, 403);
+
+  // The register of today, in order; filtered; as CSV. The gate does not read it.
+  const std::string events = "/api/v1/gate/events?day=" + shanghai_today();
+  r = call("GET", events, "", staff);
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::vector<std::string> decisions;
+  std::vector<std::string> codes;
+  const json::value page = r.json();
+  for (const auto& e : page.at("items").as_array()) {
+    decisions.emplace_back(e.at("decision").as_string());
+    codes.emplace_back(e.at("code").as_string());
+  }
+  EXPECT_EQ(decisions, (std::vector<std::string>{"allow", "deny", "allow", "deny", "deny"}))
+      << r.body;
+  EXPECT_EQ(codes, (std::vector<std::string>{"gate.out", "pass.used", "gate.in", tamper_code,
+                                             "gate.no_valid_pass"}))
+      << r.body;
+  r = call("GET", events + "&decision=deny", "", staff);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value denied = r.json();
+  ASSERT_EQ(denied.at("items").as_array().size(), 3u) << r.body;
+  for (const auto& e : denied.at("items").as_array())
+    EXPECT_EQ(e.at("decision"), "deny") << r.body;
+  r = call("GET", events + "&format=csv", "", staff);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.headers.find("text/csv"), std::string::npos) << r.headers;
+  EXPECT_NE(r.body.find("gate.out"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("放行"), std::string::npos) << r.body;
+  EXPECT_EQ(call("GET", "/api/v1/gate/events", "", gate).status, 403);
+}
 
 }  // namespace

@@ -111,6 +111,11 @@ std::string data_at(int v) {
         "approved_by) VALUES (1, 1, 'individual', 1, 1, 1, 'medical_staff_return', "
         "'2022-04-05T00:00:00Z', '2022-04-06T00:00:00Z', 1, 'v1', '2022-04-04T00:00:00Z', 1);";
   }
+  if (v >= 9) {
+    sql +=
+        "INSERT INTO gate_events (community_id, event_id, at, direction, decision, code, "
+        "gate_user) VALUES (1, 1, '2022-04-05T01:00:00Z', 'out', 'allow', 'gate.out', 1);";
+  }
   return sql;
 }
 
@@ -167,6 +172,9 @@ TEST_F(SqliteMigration, EveryPastVersionMigratesToTheLatestKeepingItsData) {
     if (from >= 8) {
       EXPECT_EQ(scalar(file, "SELECT count(*) FROM exit_requests"), 1);
       EXPECT_EQ(scalar(file, "SELECT count(*) FROM passes"), 1);
+    }
+    if (from >= 9) {
+      EXPECT_EQ(scalar(file, "SELECT count(*) FROM gate_events"), 1);
     }
     if (from >= 3) {
       EXPECT_EQ(scalar(file, "SELECT resident_id FROM users"), 0);  // staff, not a resident

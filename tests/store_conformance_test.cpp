@@ -777,6 +777,41 @@ TEST_P(StoreConformance, ExitRequestsDecisionsAndPassesKeepTheirRecord) {
   EXPECT_EQ(tx->list_passes({c, false, 2}).value().size(), 0u);
 }
 
+TEST_P(StoreConformance, TheGateLogIsAppendedAndFiltered) {
+  const auto c = seed("A", 2);
+  auto tx = write();
+  const GateEvent events[] = {
+      {c, 0, "2022-04-04T23:00:00Z", "out", "allow", "gate.out", 1, 1, "1号楼", 7, "online"},
+      {c, 0, "2022-04-05T01:00:00Z", "out", "deny", "pass.used", 1, 1, "1号楼", 7, "online"},
+      {c, 0, "2022-04-05T02:00:00Z", "in", "allow", "gate.in", 1, 1, "1号楼", 7, "offline"},
+      {c, 0, "2022-04-05T03:00:00Z", "out", "deny", "gate.unknown_person", 0, 0, "", 7, "online"},
+  };
+  for (const GateEvent& e : events)
+    ASSERT_TRUE(tx->insert_gate_event(e));
+  EXPECT_EQ(tx->list_gate_events({c}).value().size(), 4u);
+  GateEventQuery q{c};
+  q.from = "2022-04-05T00:00:00Z";
+  q.to = "2022-04-05T03:00:00Z";
+  const auto day = tx->list_gate_events(q).value();
+  ASSERT_EQ(day.size(), 2u);
+  EXPECT_EQ(day[0].code, "pass.used");
+  EXPECT_EQ(day[1].source, "offline");
+  GateEventQuery denials{c};
+  denials.decision = "deny";
+  denials.direction = "out";
+  EXPECT_EQ(tx->list_gate_events(denials).value().size(), 2u);
+  GateEventQuery of_pass{c};
+  of_pass.pass_id = 1;
+  of_pass.building = "1号楼";
+  EXPECT_EQ(tx->list_gate_events(of_pass).value().size(), 3u);
+  GateEventQuery page{c};
+  page.after = 2;
+  page.limit = 1;
+  const auto next = tx->list_gate_events(page).value();
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].id, 3);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::ValuesIn(kBackends),
                          [](const auto& info) { return info.param.name; });
 

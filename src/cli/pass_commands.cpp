@@ -543,10 +543,68 @@ void add_passes(CLI::App& app, Globals& g) {
 
 }  // namespace
 
+void add_gate(CLI::App& app, Globals& g) {
+  auto* cmd = app.add_subcommand("gate", "The gate (门岗): check people out and in, the register");
+  cmd->require_subcommand(1);
+  struct Args {
+    std::string token;
+    std::string id_number;
+    std::string direction;
+    std::string day;
+    std::string decision;
+    std::string csv;
+  };
+  auto args = std::make_shared<Args>();
+
+  auto* check_cmd = cmd->add_subcommand(
+      "check", "Let a person out or in, as the gate does; the check is logged (exit 1: 禁止)");
+  check_cmd->add_option("DIRECTION", args->direction, "out or in")
+      ->required()
+      ->check(CLI::IsMember({"out", "in"}));
+  check_cmd->add_option("--token", args->token, "The pass token (JW1.…) the QR code holds");
+  check_cmd->add_option("--id-number", args->id_number, "Or the resident's ID number, typed");
+  check_cmd->callback([&g, args] {
+    Desk desk(g);
+    const auto v = check(desk.exits.gate_check(
+        desk.community.id, {args->token, args->id_number, args->direction}, desk.user));
+    const std::string who = v.name.empty() ? ""
+                                           : fmt::format(" — {} {} {}{}", v.name,
+                                                         v.masked_id_number, v.building, v.room);
+    std::cout << fmt::format("{} {} ({}){}\n", v.allow ? "放行" : "禁止", v.message_zh, v.code,
+                             who);
+    if (!v.allow) fail(Error::conflict(fmt::format("denied: {} ({})", v.message_en, v.code)));
+  });
+
+  auto* log = cmd->add_subcommand("log", "The register (出入登记): every check at the gate");
+  log->add_option("--day", args->day, "One day, YYYY-MM-DD in community time (default: all)");
+  log->add_option("--decision", args->decision, "allow or deny")
+      ->check(CLI::IsMember({"allow", "deny"}));
+  log->add_option("--csv", args->csv, "Write it as CSV (UTF-8 with BOM) to this file");
+  log->callback([&g, args] {
+    Desk desk(g);
+    store::GateEventQuery q{desk.community.id};
+    q.decision = args->decision;
+    q.limit = 1'000'000;
+    if (!args->csv.empty()) {
+      write_whole(args->csv, check(desk.exits.gate_events_csv(args->day, q)));
+      return;
+    }
+    for (const store::GateEvent& e : check(desk.exits.gate_events(args->day, q))) {
+      const auto at = service::parse_iso_utc(e.at);
+      std::cout << fmt::format("{}  {}  {}  {:<24} pass {:<5} resident {:<6} {}\n",
+                               at ? domain::local_minute(*at, service::kShanghaiOffset) : e.at,
+                               e.direction == "out" ? "出" : "进",
+                               e.decision == "allow" ? "放行" : "禁止", e.code, e.pass_id,
+                               e.resident_id, e.building);
+    }
+  });
+}
+
 void add_pass_commands(CLI::App& app, Globals& g) {
   add_policy(app, g);
   add_requests(app, g);
   add_passes(app, g);
+  add_gate(app, g);
 }
 
 }  // namespace juwei::cli

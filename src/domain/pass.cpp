@@ -311,6 +311,54 @@ std::optional<PassRefusal> check_household_use(std::span<const Instant> uses,
   return std::nullopt;
 }
 
+std::string_view to_code(GateOutcome o) {
+  switch (o) {
+    case GateOutcome::out:
+      return "gate.out";
+    case GateOutcome::in:
+      return "gate.in";
+    case GateOutcome::in_without_exit:
+      return "gate.in_without_exit";
+    case GateOutcome::no_valid_pass:
+      return "gate.no_valid_pass";
+    case GateOutcome::unknown_person:
+      return "gate.unknown_person";
+  }
+  return "";
+}
+
+std::string_view to_label_zh(GateOutcome o) {
+  switch (o) {
+    case GateOutcome::out:
+      return "放行";
+    case GateOutcome::in:
+      return "已返回，出入证关闭";
+    case GateOutcome::in_without_exit:
+      return "返回（无外出记录，请核实）";
+    case GateOutcome::no_valid_pass:
+      return "没有有效的出入证";
+    case GateOutcome::unknown_person:
+      return "非本小区登记居民";
+  }
+  return "";
+}
+
+std::string_view to_label_en(GateOutcome o) {
+  switch (o) {
+    case GateOutcome::out:
+      return "allowed out";
+    case GateOutcome::in:
+      return "back; the pass is closed";
+    case GateOutcome::in_without_exit:
+      return "let in without an open exit: check it";
+    case GateOutcome::no_valid_pass:
+      return "holds no valid pass";
+    case GateOutcome::unknown_person:
+      return "not a registered resident";
+  }
+  return "";
+}
+
 std::string_view to_code(ReturnState s) {
   switch (s) {
     case ReturnState::not_out:

@@ -100,6 +100,18 @@ std::optional<PassRefusal> check_household_use(std::span<const Instant> uses,
 int household_uses_left(std::span<const Instant> uses, const HouseholdPassPolicy& policy,
                         Instant now);
 
+// What the gate says beyond a pass's own refusals.
+enum class GateOutcome : std::uint8_t {
+  out,              // allowed out on a valid pass (gate.out)
+  in,               // back: the pass's exit is closed (gate.in)
+  in_without_exit,  // let in, but no exit of theirs is open: the desk looks at it
+  no_valid_pass,    // typed ID number: the resident holds no pass that lets them out now
+  unknown_person,   // typed ID number: not a registered resident
+};
+std::string_view to_code(GateOutcome o);
+std::string_view to_label_zh(GateOutcome o);
+std::string_view to_label_en(GateOutcome o);
+
 // Where a pass that must come back stands.
 enum class ReturnState : std::uint8_t {
   not_out,   // not used yet

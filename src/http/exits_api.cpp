@@ -15,6 +15,7 @@ const std::vector<std::string> kAdmin = {"admin"};
 const std::vector<std::string> kPolicyReaders = {"admin", "secretary", "staff", "resident"};
 const std::vector<std::string> kPolicyHistoryReaders = {"admin", "secretary"};
 const std::vector<std::string> kDeskAndResidents = {"secretary", "staff", "resident"};
+const std::vector<std::string> kGateCheckers = {"secretary", "staff", "gate"};
 
 js::value nullable(const std::string& text) {
   if (text.empty()) return nullptr;
@@ -481,6 +482,81 @@ void add_exit_routes(Router& router, const ApiServices& s,
                                {"id_number", check->masked_id_number}};
     }
     return json(200, o);
+  });
+  router.add("POST", "/api/v1/gate/check", kGateCheckers, [exits](Request& req) {
+    auto body = json_body(req, {{"token", JsonType::string},
+                                {"id_number", JsonType::string},
+                                {"direction", JsonType::string, true}});
+    if (!body) return body.error();
+    auto v = exits->gate_check(
+        req.principal->community_id,
+        {string_field(*body, "token").value_or(""), string_field(*body, "id_number").value_or(""),
+         *string_field(*body, "direction")},
+        user_of(req));
+    if (!v) return from_error(v.error());
+    return json(
+        200, js::object{{"decision", v->allow ? "allow" : "deny"},
+                        {"code", v->code},
+                        {"message_zh", v->message_zh},
+                        {"message_en", v->message_en},
+                        {"pass_id", id_or_null(v->pass_id)},
+                        {"holder", v->name.empty()
+                                       ? js::value(nullptr)
+                                       : js::value(js::object{{"name", v->name},
+                                                              {"building", v->building},
+                                                              {"room", v->room},
+                                                              {"id_number", v->masked_id_number}})},
+                        {"event_id", std::to_string(v->event_id)}});
+  });
+  router.add("GET", "/api/v1/gate/events", kDesk, [exits](Request& req) {
+    auto page = page_of(req);
+    if (!page) return page.error();
+    store::GateEventQuery q;
+    q.community_id = req.principal->community_id;
+    q.direction = query_param(req, "direction");
+    q.decision = query_param(req, "decision");
+    q.building = query_param(req, "building");
+    q.after = page->after;
+    q.limit = page->limit;
+    if (const std::string pass = query_param(req, "pass_id"); !pass.empty()) {
+      const auto id = to_int(pass);
+      if (!id || *id <= 0) {
+        return problem(400, "Bad Request", "invalid query parameters", {{"pass_id", "a pass id"}});
+      }
+      q.pass_id = *id;
+    }
+    if (!q.direction.empty() && q.direction != "out" && q.direction != "in") {
+      return problem(400, "Bad Request", "invalid query parameters", {{"direction", "out or in"}});
+    }
+    if (!q.decision.empty() && q.decision != "allow" && q.decision != "deny") {
+      return problem(400, "Bad Request", "invalid query parameters",
+                     {{"decision", "allow or deny"}});
+    }
+    const std::string day = query_param(req, "day");
+    if (query_param(req, "format") == "csv") {
+      auto csv = exits->gate_events_csv(day, q);
+      if (!csv) return from_error(csv.error());
+      Response r{200, "text/csv; charset=utf-8", std::move(*csv), {}};
+      r.headers.emplace_back("Content-Disposition", "attachment; filename=\"gate-log.csv\"");
+      return r;
+    }
+    auto events = exits->gate_events(day, q);
+    if (!events) return from_error(events.error());
+    return page_json(
+        *events, page->limit,
+        [](const store::GateEvent& e) {
+          return js::object{{"id", std::to_string(e.id)},
+                            {"at", e.at},
+                            {"direction", e.direction},
+                            {"decision", e.decision},
+                            {"code", e.code},
+                            {"pass_id", id_or_null(e.pass_id)},
+                            {"resident_id", id_or_null(e.resident_id)},
+                            {"building", e.building},
+                            {"gate_user", std::to_string(e.gate_user)},
+                            {"source", e.source}};
+        },
+        [](const store::GateEvent& e) { return e.id; });
   });
   router.add("POST", "/api/v1/pass-keys/rotation", kAdmin, [exits](Request& req) {
     auto id = exits->rotate_key(req.principal->community_id);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 
 #include "domain/id_number.hpp"
 #include "render/pdf.hpp"
@@ -17,6 +18,7 @@
 #include "service/resident_access.hpp"
 #include "service/transaction.hpp"
 #include "text/csv.hpp"
+#include "text/encoding.hpp"
 
 namespace juwei::service {
 
@@ -1090,6 +1092,189 @@ Result<std::string> Exits::pass_pdf(CommunityId c, std::int64_t id, const domain
   doc.footer =
       fmt::format("出入证编号 {} · 政策版本 {} · 出门扫码，返回报备", p.id, p.policy_version);
   return render::pass_pdf(doc);
+}
+
+Result<GateVerdict> Exits::gate_check(CommunityId c, const GateInput& in, const domain::User& by) {
+  const TimePoint now = m_clock();
+  const std::string token(text::trim(in.token));
+  const std::string id_number(text::trim(in.id_number));
+  if (in.direction != "out" && in.direction != "in") {
+    return std::unexpected(Error::invalid("direction: out or in",
+                                          {FieldIssue{"direction", "direction.invalid", "out or in",
+                                                      "方向应为 out（出）或 in（进）"}}));
+  }
+  if (token.empty() == id_number.empty()) {
+    return std::unexpected(Error::invalid(
+        "give a pass token or an ID number",
+        {FieldIssue{"token", "token.missing", "scan the pass, or type the ID number (one of them)",
+                    "请扫码或输入身份证号（二选一）"}}));
+  }
+  return in_transaction(
+      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<GateVerdict> {
+        GateVerdict v;
+        store::GateEvent event{c, 0, iso_utc(now), in.direction, "deny",  "",
+                               0, 0, "",           by.id,        "online"};
+        const auto refuse = [&](std::string_view code, std::string_view zh, std::string_view en) {
+          v.code = code;
+          v.message_zh = zh;
+          v.message_en = en;
+        };
+        std::vector<store::PassRow> candidates;
+        std::optional<store::ResidentRow> holder;
+        if (!token.empty()) {
+          auto keys = lift(tx.list_signing_keys(c));
+          if (!keys) return std::unexpected(keys.error());
+          auto claims = verify_token(token, *keys);
+          std::optional<domain::PassRefusal> refusal;
+          if (!claims) {
+            refusal = claims.error();
+          } else if (claims->community_id != c) {
+            refusal = domain::PassRefusal::wrong_community;
+          } else {
+            auto pass = lift(tx.get_pass(c, claims->pass_id));
+            if (!pass) return std::unexpected(pass.error());
+            if (!*pass || (*pass)->holder != claims->holder) {
+              refusal = domain::PassRefusal::unknown_pass;
+            } else {
+              candidates.push_back(std::move(**pass));
+            }
+          }
+          if (refusal) {
+            refuse(domain::to_code(*refusal), domain::to_label_zh(*refusal),
+                   domain::to_label_en(*refusal));
+          }
+        } else {
+          auto found = lift(tx.find_resident_by_id_number(c, id_number));
+          if (!found) return std::unexpected(found.error());
+          if (!*found || (*found)->removal.removed()) {
+            const auto o = domain::GateOutcome::unknown_person;
+            refuse(domain::to_code(o), domain::to_label_zh(o), domain::to_label_en(o));
+          } else {
+            auto passes = lift(tx.list_passes({c, true, std::nullopt, (*found)->id, 0, 50}));
+            if (!passes) return std::unexpected(passes.error());
+            candidates = std::move(*passes);
+            auto row = lift(tx.get_resident(c, (*found)->id));
+            if (!row) return std::unexpected(row.error());
+            holder = std::move(*row);
+          }
+        }
+        if (!candidates.empty()) {
+          auto policy = load_policy(tx, c);
+          if (!policy) return std::unexpected(policy.error());
+          std::optional<PassView> chosen;
+          std::optional<domain::PassRefusal> first_refusal;
+          for (store::PassRow& row : candidates) {
+            auto view = pass_view(tx, c, std::move(row), policy->policy, now);
+            if (!view) return std::unexpected(view.error());
+            if (!holder) holder = view->holder;
+            const bool open_exit =
+                !view->pass.exits.empty() && view->pass.exits.back().returned_at.empty();
+            const bool fits = in.direction == "out" ? !view->refusal : open_exit;
+            if (fits) {
+              chosen = std::move(*view);
+              break;
+            }
+            if (!first_refusal) {
+              first_refusal = view->refusal;
+              event.pass_id = view->pass.id;  // the register names the pass that was refused
+            }
+          }
+          if (chosen) {
+            v.allow = true;
+            v.pass_id = chosen->pass.id;
+            const auto o =
+                in.direction == "out" ? domain::GateOutcome::out : domain::GateOutcome::in;
+            refuse(domain::to_code(o), domain::to_label_zh(o), domain::to_label_en(o));
+            if (in.direction == "out") {
+              const store::PassExit e{0, iso_utc(now), by.id, "gate", "", 0, ""};
+              if (auto r = lift(tx.insert_pass_exit(c, chosen->pass.id, e)); !r) {
+                return std::unexpected(r.error());
+              }
+            } else {
+              store::PassExit e = chosen->pass.exits.back();
+              e.returned_at = iso_utc(now);
+              e.returned_by = by.id;
+              e.returned_via = "gate";
+              if (auto r = lift(tx.return_pass_exit(c, chosen->pass.id, e)); !r) {
+                return std::unexpected(r.error());
+              }
+            }
+          } else if (in.direction == "out" && first_refusal) {
+            refuse(domain::to_code(*first_refusal), domain::to_label_zh(*first_refusal),
+                   domain::to_label_en(*first_refusal));
+          }
+        }
+        if (v.code.empty()) {
+          // A resident with no pass that fits: out is denied; in, they are home, and the desk
+          // sees an entry without an exit.
+          const auto o = in.direction == "out" ? domain::GateOutcome::no_valid_pass
+                                               : domain::GateOutcome::in_without_exit;
+          v.allow = in.direction == "in";
+          refuse(domain::to_code(o), domain::to_label_zh(o), domain::to_label_en(o));
+        }
+        if (holder) {
+          v.name = holder->resident.name;
+          v.building = holder->building;
+          v.room = holder->room;
+          v.masked_id_number = domain::mask_id_number(holder->resident.id_number);
+          event.resident_id = holder->resident.id;
+          event.building = holder->building;
+        }
+        event.decision = v.allow ? "allow" : "deny";
+        event.code = v.code;
+        if (v.allow) event.pass_id = v.pass_id;
+        auto id = lift(tx.insert_gate_event(event));
+        if (!id) return std::unexpected(id.error());
+        v.event_id = *id;
+        return v;
+      });
+}
+
+Result<std::vector<store::GateEvent>> Exits::gate_events(std::string_view day,
+                                                         store::GateEventQuery q) {
+  if (!day.empty()) {
+    const auto start =
+        domain::parse_iso_date(day) ? parse_time(std::string(day) + " 00:00") : std::nullopt;
+    if (!start) {
+      return std::unexpected(Error::invalid(
+          "day: YYYY-MM-DD",
+          {FieldIssue{"day", "day.invalid", "a day, YYYY-MM-DD", "日期应为 YYYY-MM-DD"}}));
+    }
+    q.from = iso_utc(*start);
+    q.to = iso_utc(*start + std::chrono::days{1});
+  }
+  return in_transaction(m_store, store::TxMode::read,
+                        [&](store::Transaction& tx) { return lift(tx.list_gate_events(q)); });
+}
+
+Result<std::string> Exits::gate_events_csv(std::string_view day, store::GateEventQuery q) {
+  q.limit = 1'000'000;
+  auto events = gate_events(day, q);
+  if (!events) return std::unexpected(events.error());
+  std::ostringstream out;
+  text::EncodingWriter encoder(out, text::Encoding::utf8_bom);
+  text::CsvWriter csv(encoder);
+  csv.write_row({"时间", "方向", "结果", "代码", "说明", "出入证", "居民", "楼栋"});
+  for (const store::GateEvent& e : *events) {
+    const auto at = parse_iso_utc(e.at);
+    std::string label;
+    for (int o = 0; o <= static_cast<int>(domain::GateOutcome::unknown_person); ++o) {
+      if (domain::to_code(static_cast<domain::GateOutcome>(o)) == e.code) {
+        label = domain::to_label_zh(static_cast<domain::GateOutcome>(o));
+      }
+    }
+    for (int r = 0; r <= static_cast<int>(domain::PassRefusal::needs_negative); ++r) {
+      if (domain::to_code(static_cast<domain::PassRefusal>(r)) == e.code) {
+        label = domain::to_label_zh(static_cast<domain::PassRefusal>(r));
+      }
+    }
+    csv.write_row({at ? domain::local_minute(*at, kShanghaiOffset) : e.at,
+                   e.direction == "out" ? "出" : "进", e.decision == "allow" ? "放行" : "禁止",
+                   e.code, label, e.pass_id ? std::to_string(e.pass_id) : "",
+                   e.resident_id ? std::to_string(e.resident_id) : "", e.building});
+  }
+  encoder.finish();
+  return out.str();
 }
 
 }  // namespace juwei::service

@@ -97,6 +97,27 @@ struct TokenCheck {
   std::string masked_id_number;  // the holder's, as the gate may see it
 };
 
+// A check at the gate: a scanned token, or a typed ID number, and the direction.
+struct GateInput {
+  std::string token;
+  std::string id_number;
+  std::string direction;  // "out" or "in"
+};
+
+// The gate's answer, as the gate may see it: the holder's name, room and masked ID number.
+struct GateVerdict {
+  bool allow = false;
+  std::string code;  // a domain::GateOutcome or domain::PassRefusal code
+  std::string message_zh;
+  std::string message_en;
+  std::int64_t pass_id = 0;
+  std::string name;
+  std::string building;
+  std::string room;
+  std::string masked_id_number;
+  std::int64_t event_id = 0;  // the gate log's record of this check
+};
+
 class Exits {
  public:
   Exits(store::Store& store, Clock clock, std::filesystem::path data_folder);
@@ -160,6 +181,18 @@ class Exits {
   // Verifies a token's signature and its pass's state now.
   Result<TokenCheck> check_token(domain::CommunityId c, std::string_view token);
   Result<std::uint32_t> rotate_key(domain::CommunityId c);
+
+  // The gate: `out` lets the holder out on a pass that is valid now (and logs the exit);
+  // `in` closes their open exit. The check and its gate-log record (denials too) are one
+  // transaction.
+  Result<GateVerdict> gate_check(domain::CommunityId c, const GateInput& in,
+                                 const domain::User& by);
+  // The register (出入登记): the gate log of one community day ("2022-04-05", community time;
+  // empty: every day), filtered as the query says (its from/to are set from `day`).
+  Result<std::vector<store::GateEvent>> gate_events(std::string_view day, store::GateEventQuery q);
+  // The same as CSV (UTF-8 with BOM, for spreadsheets): time, direction, decision, code, label,
+  // pass, resident, building.
+  Result<std::string> gate_events_csv(std::string_view day, store::GateEventQuery q);
 
   Result<std::string> pass_qr(domain::CommunityId c, std::int64_t id, std::string_view format,
                               const domain::User& viewer);

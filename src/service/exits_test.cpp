@@ -8,6 +8,7 @@
 #include <fstream>
 #include <list>
 
+#include "domain/id_number.hpp"
 #include "service/lab_results.hpp"
 #include "service/policy_file.hpp"
 #include "service/screening_test_fixture.hpp"
@@ -381,6 +382,81 @@ TEST_F(ExitsTest, TheSigningKeyIsPrivateAndRotationKeepsOldPassesValid) {
   // A fresh service (a restarted server) signs with the current key from the data folder.
   Exits restarted(*m_store, clock(), m_dir);
   EXPECT_EQ(restarted.check_token(m_community, second.pass.token)->refusal, std::nullopt);
+}
+
+// The gate: a valid pass lets its holder out once; the return closes it; every check, denials
+// too, is in the register.
+TEST_F(ExitsTest, TheGateLetsOutOnAValidPassAndLogsEveryCheck) {
+  m_secretary.community_id = m_staff.community_id = m_community;
+  const domain::User gate{m_community, 50, "gate", Role::gate};
+  const PassView pass = approved_pass();
+  const auto out = [&](const std::string& token) {
+    return m_exits->gate_check(m_community, {token, "", "out"}, gate).value();
+  };
+  auto v = out(pass.pass.token);
+  EXPECT_TRUE(v.allow);
+  EXPECT_EQ(v.code, "gate.out");
+  EXPECT_EQ(v.name, "居民7");
+  EXPECT_EQ(v.masked_id_number, domain::mask_id_number(id_numbers[7]));
+  EXPECT_NE(v.masked_id_number, id_numbers[7]);
+  v = out(pass.pass.token);
+  EXPECT_FALSE(v.allow);
+  EXPECT_EQ(v.code, "pass.used");
+  // The pass shows her out; coming back by the same code closes it.
+  EXPECT_EQ(m_exits->pass(m_community, pass.pass.id, m_staff)->return_state,
+            domain::ReturnState::out);
+  m_now += hours{3};
+  v = m_exits->gate_check(m_community, {pass.pass.token, "", "in"}, gate).value();
+  EXPECT_TRUE(v.allow);
+  EXPECT_EQ(v.code, "gate.in");
+  EXPECT_EQ(m_exits->pass(m_community, pass.pass.id, m_staff)->return_state,
+            domain::ReturnState::returned);
+  // A typed ID number: a resident without a pass may not go out, but may always come in.
+  v = m_exits->gate_check(m_community, {"", id_numbers[3], "out"}, gate).value();
+  EXPECT_FALSE(v.allow);
+  EXPECT_EQ(v.code, "gate.no_valid_pass");
+  EXPECT_EQ(v.name, "居民3");
+  v = m_exits->gate_check(m_community, {"", id_numbers[3], "in"}, gate).value();
+  EXPECT_TRUE(v.allow);
+  EXPECT_EQ(v.code, "gate.in_without_exit");
+  v = m_exits->gate_check(m_community, {"", "110105194912319999", "out"}, gate).value();
+  EXPECT_FALSE(v.allow);
+  EXPECT_EQ(v.code, "gate.unknown_person");
+  std::string tampered = pass.pass.token;
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(out(tampered).allow);
+  EXPECT_FALSE(m_exits->gate_check(m_community, {"", "", "out"}, gate).has_value());
+  EXPECT_FALSE(m_exits->gate_check(m_community, {pass.pass.token, "", "up"}, gate).has_value());
+
+  // A second pass by ID number: the gate finds her valid pass.
+  const PassView second = approved_pass();
+  v = m_exits->gate_check(m_community, {"", id_numbers[7], "out"}, gate).value();
+  EXPECT_TRUE(v.allow);
+  EXPECT_EQ(v.pass_id, second.pass.id);
+
+  // The register: every check, in order; filters; the day in community time; CSV.
+  const auto all = m_exits->gate_events("", {m_community}).value();
+  std::vector<std::string> codes;
+  for (const auto& e : all)
+    codes.push_back(e.code);
+  EXPECT_EQ(codes, (std::vector<std::string>{"gate.out", "pass.used", "gate.in",
+                                             "gate.no_valid_pass", "gate.in_without_exit",
+                                             "gate.unknown_person", codes.at(6), "gate.out"}));
+  EXPECT_EQ(all[1].decision, "deny");
+  EXPECT_EQ(all[0].building, "12号楼");
+  store::GateEventQuery denials{m_community};
+  denials.decision = "deny";
+  EXPECT_EQ(m_exits->gate_events("", denials)->size(), 4u);
+  store::GateEventQuery of_pass{m_community};
+  of_pass.pass_id = pass.pass.id;
+  EXPECT_EQ(m_exits->gate_events("", of_pass)->size(), 3u);
+  EXPECT_EQ(m_exits->gate_events("2022-04-04", {m_community})->size(), all.size());
+  EXPECT_TRUE(m_exits->gate_events("2022-04-06", {m_community})->empty());
+  EXPECT_FALSE(m_exits->gate_events("04-04", {m_community}).has_value());
+  const std::string csv = m_exits->gate_events_csv("", {m_community}).value();
+  EXPECT_TRUE(csv.starts_with("\xEF\xBB\xBF时间,方向,结果"));
+  EXPECT_NE(csv.find("放行"), std::string::npos);
+  EXPECT_NE(csv.find("出入证已使用"), std::string::npos);
 }
 
 }  // namespace

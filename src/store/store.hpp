@@ -373,6 +373,33 @@ struct PassQuery {
   std::size_t limit = 200;
 };
 
+// One check at the gate (出入登记), allowed or denied, with the rule behind it.
+struct GateEvent {
+  domain::CommunityId community_id = 0;
+  std::int64_t id = 0;
+  std::string at;
+  std::string direction;  // "out" or "in"
+  std::string decision;   // "allow" or "deny"
+  std::string code;       // "gate.out", "pass.revoked", ...
+  std::int64_t pass_id = 0;
+  domain::ResidentId resident_id = 0;
+  std::string building;  // the holder's, for filtering the register
+  domain::UserId gate_user = 0;
+  std::string source;  // "online", or "offline" (synced later)
+};
+
+struct GateEventQuery {
+  domain::CommunityId community_id = 0;
+  std::string from;  // ISO-8601 UTC, inclusive; empty: no bound
+  std::string to;    // exclusive
+  std::string direction;
+  std::string decision;
+  std::string building;
+  std::int64_t pass_id = 0;
+  std::int64_t after = 0;  // cursor
+  std::size_t limit = 200;
+};
+
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -586,6 +613,10 @@ class Transaction {
   // Closes the exit by its return; not_found when there is no such exit.
   virtual Result<void> return_pass_exit(domain::CommunityId c, std::int64_t pass_id,
                                         const PassExit& e) = 0;
+
+  // The gate log: appended, never edited; listed by id.
+  virtual Result<std::int64_t> insert_gate_event(const GateEvent& e) = 0;
+  virtual Result<std::vector<GateEvent>> list_gate_events(const GateEventQuery& q) = 0;
 
   // Idempotency keys: insert fails with conflict when the user has used the key already.
   virtual Result<void> insert_idempotency_key(const IdempotencyRecord& r) = 0;

@@ -375,6 +375,26 @@ CREATE TABLE pass_exits (
 ) WITHOUT ROWID;
 )sql";
 
+// The gate log (出入登记): every check at the gate, allowed or denied.
+constexpr std::string_view kGate = R"sql(
+CREATE TABLE gate_events (
+  community_id INTEGER NOT NULL,
+  event_id     INTEGER NOT NULL,
+  at           TEXT NOT NULL,
+  direction    TEXT NOT NULL CHECK (direction IN ('out', 'in')),
+  decision     TEXT NOT NULL CHECK (decision IN ('allow', 'deny')),
+  code         TEXT NOT NULL,
+  pass_id      INTEGER NOT NULL DEFAULT 0,
+  resident_id  INTEGER NOT NULL DEFAULT 0,
+  building     TEXT NOT NULL DEFAULT '',
+  gate_user    INTEGER NOT NULL,
+  source       TEXT NOT NULL DEFAULT 'online' CHECK (source IN ('online', 'offline')),
+  PRIMARY KEY (community_id, event_id)
+) WITHOUT ROWID;
+CREATE INDEX gate_events_by_time ON gate_events (community_id, at);
+CREATE INDEX gate_events_by_pass ON gate_events (community_id, pass_id) WHERE pass_id <> 0;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "registry: streets, communities, buildings, households, residents", kRegistry},
     Migration{2, "import history", kImports},
@@ -388,6 +408,7 @@ constexpr std::array kMigrations = {
               "exit passes: policy versions, signing keys, requests, proofs, pledges, "
               "decisions, passes and their exits",
               kExitPasses},
+    Migration{9, "gate log", kGate},
 };
 
 }  // namespace

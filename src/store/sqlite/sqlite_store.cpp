@@ -366,6 +366,8 @@ class SqliteTransaction final : public Transaction {
   Result<std::int64_t> insert_pass_exit(CommunityId c, std::int64_t pass_id,
                                         const PassExit& e) override;
   Result<void> return_pass_exit(CommunityId c, std::int64_t pass_id, const PassExit& e) override;
+  Result<std::int64_t> insert_gate_event(const GateEvent& e) override;
+  Result<std::vector<GateEvent>> list_gate_events(const GateEventQuery& q) override;
 
   Result<void> insert_idempotency_key(const IdempotencyRecord& r) override;
   Result<std::optional<IdempotencyRecord>> find_idempotency_key(CommunityId c, domain::UserId user,
@@ -389,7 +391,8 @@ class SqliteTransaction final : public Transaction {
     request,
     proof,
     decision,
-    pass
+    pass,
+    gate_event
   };
   // Reads the pass at the statement's row (kPassColumns) with its exits.
   Result<PassRow> read_pass(const Stmt& s);
@@ -517,6 +520,9 @@ Result<std::int64_t> SqliteTransaction::next_id(Sequence seq, CommunityId c) {
       break;
     case Sequence::pass:
       sql = "SELECT coalesce(max(pass_id), 0) + 1 FROM passes WHERE community_id = ?1";
+      break;
+    case Sequence::gate_event:
+      sql = "SELECT coalesce(max(event_id), 0) + 1 FROM gate_events WHERE community_id = ?1";
       break;
   }
   auto s = prepare(sql);
@@ -2438,6 +2444,53 @@ Result<void> SqliteTransaction::return_pass_exit(CommunityId c, std::int64_t pas
       .bind(5, e.returned_by)
       .bind(6, e.returned_via);
   return run_changing_one(*s, "return pass exit");
+}
+
+Result<std::int64_t> SqliteTransaction::insert_gate_event(const GateEvent& e) {
+  auto id = next_id(Sequence::gate_event, e.community_id);
+  if (!id) return id;
+  auto s = prepare(
+      "INSERT INTO gate_events (community_id, event_id, at, direction, decision, code, pass_id, "
+      "resident_id, building, gate_user, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+      "?10, ?11)");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, e.community_id)
+      .bind(2, *id)
+      .bind(3, e.at)
+      .bind(4, e.direction)
+      .bind(5, e.decision)
+      .bind(6, e.code)
+      .bind(7, e.pass_id)
+      .bind(8, e.resident_id)
+      .bind(9, e.building)
+      .bind(10, e.gate_user)
+      .bind(11, e.source);
+  if (auto r = s->run("insert gate event"); !r) return std::unexpected(r.error());
+  return *id;
+}
+
+Result<std::vector<GateEvent>> SqliteTransaction::list_gate_events(const GateEventQuery& q) {
+  auto s = prepare(
+      "SELECT event_id, at, direction, decision, code, pass_id, resident_id, building, "
+      "gate_user, source FROM gate_events WHERE community_id = ?1 AND event_id > ?2 "
+      "AND (?3 = '' OR at >= ?3) AND (?4 = '' OR at < ?4) AND (?5 = '' OR direction = ?5) "
+      "AND (?6 = '' OR decision = ?6) AND (?7 = '' OR building = ?7) "
+      "AND (?8 = 0 OR pass_id = ?8) ORDER BY event_id LIMIT ?9");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, q.community_id)
+      .bind(2, q.after)
+      .bind(3, q.from)
+      .bind(4, q.to)
+      .bind(5, q.direction)
+      .bind(6, q.decision)
+      .bind(7, q.building)
+      .bind(8, q.pass_id)
+      .bind(9, static_cast<std::int64_t>(q.limit));
+  return collect(*s, "list gate events", [&](const Stmt& row) {
+    return GateEvent{q.community_id, row.integer(0), row.text(1),    row.text(2),
+                     row.text(3),    row.text(4),    row.integer(5), row.integer(6),
+                     row.text(7),    row.integer(8), row.text(9)};
+  });
 }
 
 Result<std::unique_ptr<Store>> open(const std::filesystem::path& path) {
