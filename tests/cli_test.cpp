@@ -541,4 +541,42 @@ TEST_F(Cli, ARequestShowsItsDecisionAid) {
   EXPECT_NE(o.err.find("planned_exit: "), std::string::npos) << o.err;
 }
 
+// The audit trail over the command line: intact after the gate's work; an edit made directly
+// in SQLite is named by its record.
+TEST_F(Cli, TheGateLogsEveryCheckAndAuditVerifyNamesAnEditedRecord) {
+  ASSERT_EQ(juwei_db("init").code, 0);
+  ASSERT_EQ(juwei_db("import residents " + quote(write("register.csv", kRegister).string())).code,
+            0);
+  Output o = juwei_db(
+      "passes emergency --resident 4 --reason childbirth --destination 一妇婴 --note 临产");
+  ASSERT_EQ(o.code, 0) << o.err;
+  const std::string token = token_in(o.out);
+  o = juwei_db("gate check out --token " + token);
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("放行"), std::string::npos) << o.out;
+  o = juwei_db("gate check out --token " + token);
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.out.find("pass.used"), std::string::npos) << o.out;
+  EXPECT_EQ(juwei_db("gate check in --token " + token).code, 0);
+  o = juwei_db("gate log");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("gate.out"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("gate.in"), std::string::npos) << o.out;
+  const fs::path csv = m_dir / "log.csv";
+  ASSERT_EQ(juwei_db("gate log --csv " + quote(csv.string())).code, 0);
+  EXPECT_NE(slurp(csv).find("禁止"), std::string::npos);
+
+  o = juwei_db("audit verify");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("完好 (intact): 5 records"), std::string::npos) << o.out;
+  const std::string db_path = m_db.substr(7);
+  ASSERT_EQ(std::system(
+                ("sqlite3 " + quote(db_path) + " \"UPDATE audit_log SET actor = 42 WHERE seq = 2\"")
+                    .c_str()),
+            0);
+  o = juwei_db("audit verify");
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.out.find("at record 2: record 2 was edited"), std::string::npos) << o.out;
+}
+
 }  // namespace

@@ -116,6 +116,11 @@ std::string data_at(int v) {
         "INSERT INTO gate_events (community_id, event_id, at, direction, decision, code, "
         "gate_user) VALUES (1, 1, '2022-04-05T01:00:00Z', 'out', 'allow', 'gate.out', 1);";
   }
+  if (v >= 10) {
+    sql +=
+        "INSERT INTO audit_log VALUES (1, 1, '2022-04-05T01:00:00Z', 1, 'staff', 'gate.out', "
+        "'gate_event', '1', '', 'd', '', '', 'h');";
+  }
   return sql;
 }
 
@@ -175,6 +180,9 @@ TEST_F(SqliteMigration, EveryPastVersionMigratesToTheLatestKeepingItsData) {
     }
     if (from >= 9) {
       EXPECT_EQ(scalar(file, "SELECT count(*) FROM gate_events"), 1);
+    }
+    if (from >= 10) {
+      EXPECT_EQ(scalar(file, "SELECT count(*) FROM audit_log"), 1);
     }
     if (from >= 3) {
       EXPECT_EQ(scalar(file, "SELECT resident_id FROM users"), 0);  // staff, not a resident

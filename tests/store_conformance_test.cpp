@@ -812,6 +812,31 @@ TEST_P(StoreConformance, TheGateLogIsAppendedAndFiltered) {
   EXPECT_EQ(next[0].id, 3);
 }
 
+TEST_P(StoreConformance, TheAuditTrailIsAppendedAndReadInOrder) {
+  const auto c = seed("A", 1);
+  auto tx = write();
+  EXPECT_FALSE(tx->last_audit(c).value());
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(tx->insert_audit(
+        AuditRecord{c, i, kNow.data(), 1, "staff", "pass.issue", "pass", std::to_string(i), "", "a",
+                    "v1", i == 1 ? "" : "h" + std::to_string(i - 1), "h" + std::to_string(i)}));
+  }
+  EXPECT_FALSE(tx->insert_audit(AuditRecord{c, 2, kNow.data()}));  // a seq is written once
+  EXPECT_EQ(tx->last_audit(c).value()->hash, "h3");
+  std::vector<std::int64_t> seen;
+  ASSERT_TRUE(tx->for_each_audit(c, 1, [&](const AuditRecord& r) {
+    seen.push_back(r.seq);
+    return true;
+  }));
+  EXPECT_EQ(seen, (std::vector<std::int64_t>{2, 3}));
+  seen.clear();
+  ASSERT_TRUE(tx->for_each_audit(c, 0, [&](const AuditRecord& r) {
+    seen.push_back(r.seq);
+    return false;
+  }));
+  EXPECT_EQ(seen, std::vector<std::int64_t>{1});
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::ValuesIn(kBackends),
                          [](const auto& info) { return info.param.name; });
 

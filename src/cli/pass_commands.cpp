@@ -10,6 +10,7 @@
 
 #include "cli/common.hpp"
 #include "cli/table.hpp"
+#include "service/audit.hpp"
 #include "service/clock.hpp"
 #include "service/exits.hpp"
 #include "service/open_store.hpp"
@@ -533,7 +534,7 @@ void add_passes(CLI::App& app, Globals& g) {
   cmd->add_subcommand("rotate-key", "A new signing key for new passes; older ones still verify")
       ->callback([&g] {
         Desk desk(g);
-        const auto key = check(desk.exits.rotate_key(desk.community.id));
+        const auto key = check(desk.exits.rotate_key(desk.community.id, desk.user));
         std::cout << fmt::format(
             "signing key {} signs new passes; passes signed before still "
             "verify\n",
@@ -600,11 +601,43 @@ void add_gate(CLI::App& app, Globals& g) {
   });
 }
 
+void add_audit(CLI::App& app, Globals& g) {
+  auto* cmd = app.add_subcommand("audit", "The audit trail: every change, chained with BLAKE2b");
+  cmd->require_subcommand(1);
+  auto day = std::make_shared<std::string>();
+  cmd->add_subcommand("verify",
+                      "Walk the chain; name the first edited, deleted or reordered record")
+      ->callback([&g] {
+        Desk desk(g);
+        const auto checked = check(service::verify_audit(*desk.db, desk.community.id));
+        if (checked.first_bad) {
+          std::cout << fmt::format("审计记录被改动 (broken) at record {}: {}\n", *checked.first_bad,
+                                   checked.problem);
+          fail(Error::conflict(checked.problem));
+        }
+        std::cout << fmt::format("完好 (intact): {} records, head {}\n", checked.records,
+                                 checked.head.empty() ? "-" : checked.head);
+      });
+  auto* head = cmd->add_subcommand(
+      "head", "The day's head hash, to print and keep on paper: it proves the log up to it");
+  head->add_option("--day", *day, "YYYY-MM-DD, community time")->required();
+  head->callback([&g, day] {
+    Desk desk(g);
+    const auto record = check(service::audit_head(*desk.db, desk.community.id, *day));
+    if (!record) {
+      std::cout << fmt::format("{}: no records\n", *day);
+      return;
+    }
+    std::cout << fmt::format("{} head: record {} {}\n", *day, record->seq, record->hash);
+  });
+}
+
 void add_pass_commands(CLI::App& app, Globals& g) {
   add_policy(app, g);
   add_requests(app, g);
   add_passes(app, g);
   add_gate(app, g);
+  add_audit(app, g);
 }
 
 }  // namespace juwei::cli

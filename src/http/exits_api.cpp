@@ -559,7 +559,7 @@ void add_exit_routes(Router& router, const ApiServices& s,
         [](const store::GateEvent& e) { return e.id; });
   });
   router.add("POST", "/api/v1/pass-keys/rotation", kAdmin, [exits](Request& req) {
-    auto id = exits->rotate_key(req.principal->community_id);
+    auto id = exits->rotate_key(req.principal->community_id, user_of(req));
     if (!id) return from_error(id.error());
     return json(200, js::object{{"key_id", *id}});
   });

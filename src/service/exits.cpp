@@ -12,6 +12,7 @@
 #include "domain/id_number.hpp"
 #include "render/pdf.hpp"
 #include "render/qr.hpp"
+#include "service/audit.hpp"
 #include "service/digest.hpp"
 #include "service/input.hpp"
 #include "service/policy_file.hpp"
@@ -301,8 +302,16 @@ Result<std::string> checked_text(std::string_view field, std::string_view value,
 }
 
 // Signs a new pass and stores its token.
+// A pass as the audit trail digests it.
+std::string pass_text(const store::PassRow& p) {
+  return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", p.id, domain::to_code(p.kind),
+                     p.request_id, p.holder, p.valid_from, p.valid_until, p.return_by, p.emergency,
+                     p.override_rules, p.token, p.revoked_at, p.revoke_reason);
+}
+
+// Signs a new pass and stores its token.
 Result<store::PassRow> issue_pass(store::Transaction& tx, PassKeys& keys, store::PassRow pass,
-                                  TimePoint now) {
+                                  const domain::User& by, TimePoint now) {
   auto id = lift(tx.insert_pass(pass));
   if (!id) return std::unexpected(id.error());
   pass.id = *id;
@@ -320,6 +329,13 @@ Result<store::PassRow> issue_pass(store::Transaction& tx, PassKeys& keys, store:
   pass.token = std::move(*token);
   if (auto r = lift(tx.set_pass_token(pass.community_id, pass.id, pass.key_id, pass.token)); !r) {
     return std::unexpected(r.error());
+  }
+  if (auto a = audit(
+          tx, pass.community_id, by,
+          {"pass.issue", "pass", std::to_string(pass.id), "", pass_text(pass), pass.policy_version},
+          now);
+      !a) {
+    return std::unexpected(a.error());
   }
   return pass;
 }
@@ -355,6 +371,12 @@ Result<store::PolicyVersion> Exits::set_policy(CommunityId c, std::string_view t
         auto id = lift(tx.insert_policy(v));
         if (!id) return std::unexpected(id.error());
         v.id = *id;
+        if (auto a = audit(tx, c, by,
+                           {"policy.set", "policy", std::to_string(v.id), "", v.body, v.version},
+                           m_clock());
+            !a) {
+          return std::unexpected(a.error());
+        }
         return v;
       });
 }
@@ -416,6 +438,15 @@ Result<store::ExitRequest> Exits::file_request(CommunityId c, const RequestInput
         auto id = lift(tx.insert_exit_request(r));
         if (!id) return std::unexpected(id.error());
         r.id = *id;
+        if (auto a = audit(tx, c, by,
+                           {"exit_request.file", "exit_request", std::to_string(r.id), "",
+                            fmt::format("{}|{}|{}|{}|{}|{}", r.resident_id, r.reason, r.destination,
+                                        r.planned_exit, r.planned_return, r.note),
+                            policy->policy.version},
+                           now);
+            !a) {
+          return std::unexpected(a.error());
+        }
         return r;
       });
 }
@@ -483,6 +514,14 @@ Result<store::Proof> Exits::add_proof(CommunityId c, std::int64_t request_id, co
         auto id = lift(tx.insert_proof(p));
         if (!id) return std::unexpected(id.error());
         p.id = *id;
+        if (auto a = audit(
+                tx, c, by,
+                {"proof.add", "proof", std::to_string(p.id), "",
+                 fmt::format("{}|{}|{}|{}", p.request_id, p.digest, p.content_type, p.size), ""},
+                m_clock());
+            !a) {
+          return std::unexpected(a.error());
+        }
         return p;
       });
 }
@@ -570,6 +609,14 @@ Result<store::Pledge> Exits::sign_pledge(CommunityId c, std::int64_t request_id,
             iso_utc(m_clock()),
             by.id};
         if (auto r = lift(tx.insert_pledge(p)); !r) return std::unexpected(r.error());
+        if (auto a = audit(tx, c, by,
+                           {"pledge." + p.method, "pledge", std::to_string(request_id), "",
+                            p.text + "|" + p.signed_name + "|" + std::to_string(p.photo_proof_id),
+                            policy->policy.version},
+                           m_clock());
+            !a) {
+          return std::unexpected(a.error());
+        }
         return p;
       });
 }
@@ -629,6 +676,14 @@ Result<store::Pledge> Exits::record_paper_pledge(CommunityId c, std::int64_t req
             now,
             by.id};
         if (auto r = lift(tx.insert_pledge(p)); !r) return std::unexpected(r.error());
+        if (auto a = audit(tx, c, by,
+                           {"pledge." + p.method, "pledge", std::to_string(request_id), "",
+                            p.text + "|" + p.signed_name + "|" + std::to_string(p.photo_proof_id),
+                            policy->policy.version},
+                           m_clock());
+            !a) {
+          return std::unexpected(a.error());
+        }
         return p;
       });
 }
@@ -720,6 +775,14 @@ Result<RequestView> Exits::decide(CommunityId c, std::int64_t request_id, const 
                           by.id,
                           iso_utc(now)};
         if (auto id = lift(tx.insert_decision(d)); !id) return std::unexpected(id.error());
+        const std::string action = d.override_rules ? "decision.override" : "decision." + d.outcome;
+        if (auto a = audit(tx, c, by,
+                           {action, "exit_request", std::to_string(request_id), request->status,
+                            d.outcome + "|" + d.reason, d.policy_version},
+                           now);
+            !a) {
+          return std::unexpected(a.error());
+        }
         if (auto s = lift(tx.set_exit_request_status(c, request_id, d.outcome)); !s) {
           return std::unexpected(s.error());
         }
@@ -751,7 +814,7 @@ Result<RequestView> Exits::decide(CommunityId c, std::int64_t request_id, const 
           pass.policy_version = policy->policy.version;
           pass.approved_at = iso_utc(now);
           pass.approved_by = by.id;
-          auto issued = issue_pass(tx, m_keys, std::move(pass), now);
+          auto issued = issue_pass(tx, m_keys, std::move(pass), by, now);
           if (!issued) return std::unexpected(issued.error());
         }
         return view_of(tx, c, std::move(*request), now);
@@ -804,6 +867,16 @@ Result<RequestView> Exits::release_emergency(CommunityId c, const EmergencyInput
                           by.id,
                           iso_utc(now)};
         if (auto did = lift(tx.insert_decision(d)); !did) return std::unexpected(did.error());
+        if (auto a =
+                audit(tx, c, by,
+                      {"decision.emergency_release", "exit_request", std::to_string(request.id), "",
+                       fmt::format("{}|{}|{}|{}", request.resident_id, request.reason,
+                                   request.destination, request.note),
+                       d.policy_version},
+                      now);
+            !a) {
+          return std::unexpected(a.error());
+        }
         store::PassRow pass;
         pass.community_id = c;
         pass.kind = domain::PassKind::individual;
@@ -823,7 +896,7 @@ Result<RequestView> Exits::release_emergency(CommunityId c, const EmergencyInput
         pass.policy_version = policy->policy.version;
         pass.approved_at = iso_utc(now);
         pass.approved_by = by.id;
-        auto issued = issue_pass(tx, m_keys, std::move(pass), now);
+        auto issued = issue_pass(tx, m_keys, std::move(pass), by, now);
         if (!issued) return std::unexpected(issued.error());
         return view_of(tx, c, std::move(request), now);
       });
@@ -874,7 +947,7 @@ Result<PassView> Exits::issue_household_pass(CommunityId c, ResidentId member,
         pass.quota = h.quota;
         pass.period_days = h.period_days;
         pass.slots = domain::to_text(h.slots);
-        auto issued = issue_pass(tx, m_keys, std::move(pass), now);
+        auto issued = issue_pass(tx, m_keys, std::move(pass), by, now);
         if (!issued) return std::unexpected(issued.error());
         return pass_view(tx, c, std::move(*issued), policy->policy, now);
       });
@@ -929,6 +1002,16 @@ Result<PassView> Exits::revoke(CommunityId c, std::int64_t id, std::string_view 
         if (auto r = lift(tx.revoke_pass(c, id, iso_utc(now), by.id, *why)); !r) {
           return std::unexpected(r.error());
         }
+        store::PassRow after = **pass;
+        after.revoked_at = iso_utc(now);
+        after.revoke_reason = *why;
+        if (auto a = audit(tx, c, by,
+                           {"pass.revoke", "pass", std::to_string(id), pass_text(**pass),
+                            pass_text(after), (*pass)->policy_version},
+                           now);
+            !a) {
+          return std::unexpected(a.error());
+        }
         return visible_pass(tx, c, id, by, now);
       });
 }
@@ -948,6 +1031,13 @@ Result<PassView> Exits::record_exit(CommunityId c, std::int64_t id, const domain
         }
         const store::PassExit e{0, iso_utc(now), by.id, std::string(via), "", 0, ""};
         if (auto r = lift(tx.insert_pass_exit(c, id, e)); !r) return std::unexpected(r.error());
+        if (auto a = audit(tx, c, by,
+                           {"pass.exit", "pass", std::to_string(id), "",
+                            e.exited_at + "|" + e.exited_via, view->pass.policy_version},
+                           now);
+            !a) {
+          return std::unexpected(a.error());
+        }
         return visible_pass(tx, c, id, by, now);
       });
 }
@@ -968,6 +1058,13 @@ Result<PassView> Exits::check_in(CommunityId c, std::int64_t id, const domain::U
         e.returned_by = by.id;
         e.returned_via = std::string(via);
         if (auto r = lift(tx.return_pass_exit(c, id, e)); !r) return std::unexpected(r.error());
+        if (auto a = audit(tx, c, by,
+                           {"pass.return", "pass", std::to_string(id), e.exited_at,
+                            e.returned_at + "|" + e.returned_via, view->pass.policy_version},
+                           now);
+            !a) {
+          return std::unexpected(a.error());
+        }
         return visible_pass(tx, c, id, by, now);
       });
 }
@@ -1041,9 +1138,21 @@ Result<TokenCheck> Exits::check_token(CommunityId c, std::string_view token) {
       });
 }
 
-Result<std::uint32_t> Exits::rotate_key(CommunityId c) {
+Result<std::uint32_t> Exits::rotate_key(CommunityId c, const domain::User& by) {
+  const TimePoint now = m_clock();
   return in_transaction(m_store, store::TxMode::write,
-                        [&](store::Transaction& tx) { return m_keys.rotate(tx, c, m_clock()); });
+                        [&](store::Transaction& tx) -> Result<std::uint32_t> {
+                          auto id = m_keys.rotate(tx, c, now);
+                          if (!id) return id;
+                          if (auto a = audit(tx, c, by,
+                                             {"pass_key.rotate", "signing_key", std::to_string(*id),
+                                              "", std::to_string(*id), ""},
+                                             now);
+                              !a) {
+                            return std::unexpected(a.error());
+                          }
+                          return id;
+                        });
 }
 
 Result<std::string> Exits::pass_qr(CommunityId c, std::int64_t id, std::string_view format,
@@ -1226,6 +1335,15 @@ Result<GateVerdict> Exits::gate_check(CommunityId c, const GateInput& in, const 
         auto id = lift(tx.insert_gate_event(event));
         if (!id) return std::unexpected(id.error());
         v.event_id = *id;
+        if (auto a = audit(tx, c, by,
+                           {"gate." + event.direction, "gate_event", std::to_string(*id), "",
+                            fmt::format("{}|{}|{}|{}", event.decision, event.code, event.pass_id,
+                                        event.resident_id),
+                            ""},
+                           now);
+            !a) {
+          return std::unexpected(a.error());
+        }
         return v;
       });
 }

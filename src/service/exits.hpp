@@ -180,7 +180,7 @@ class Exits {
   Result<PassBoard> board(domain::CommunityId c);
   // Verifies a token's signature and its pass's state now.
   Result<TokenCheck> check_token(domain::CommunityId c, std::string_view token);
-  Result<std::uint32_t> rotate_key(domain::CommunityId c);
+  Result<std::uint32_t> rotate_key(domain::CommunityId c, const domain::User& by);
 
   // The gate: `out` lets the holder out on a pass that is valid now (and logs the exit);
   // `in` closes their open exit. The check and its gate-log record (denials too) are one

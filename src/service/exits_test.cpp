@@ -1,6 +1,7 @@
 #include "service/exits.hpp"
 
 #include <fmt/format.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <list>
 
 #include "domain/id_number.hpp"
+#include "service/audit.hpp"
 #include "service/lab_results.hpp"
 #include "service/policy_file.hpp"
 #include "service/screening_test_fixture.hpp"
@@ -374,7 +376,7 @@ TEST_F(ExitsTest, TheSigningKeyIsPrivateAndRotationKeepsOldPassesValid) {
   ASSERT_EQ(stat(key_file.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600);
   EXPECT_EQ(st.st_size, 64);
-  EXPECT_EQ(m_exits->rotate_key(m_community).value(), 2u);
+  EXPECT_EQ(m_exits->rotate_key(m_community, m_secretary).value(), 2u);
   const PassView second = approved_pass();
   EXPECT_EQ(second.pass.key_id, 2u);
   EXPECT_EQ(gate(first.pass.token), std::nullopt);
@@ -457,6 +459,61 @@ TEST_F(ExitsTest, TheGateLetsOutOnAValidPassAndLogsEveryCheck) {
   EXPECT_TRUE(csv.starts_with("\xEF\xBB\xBF时间,方向,结果"));
   EXPECT_NE(csv.find("放行"), std::string::npos);
   EXPECT_NE(csv.find("出入证已使用"), std::string::npos);
+}
+
+// rule: every state change is in the audit trail, chained; an edited, deleted or reordered
+// record is named by verify_audit.
+TEST_F(ExitsTest, EveryChangeIsAuditedAndTamperingIsNamed) {
+  m_secretary.community_id = m_staff.community_id = m_community;
+  const PassView pass = approved_pass();
+  ASSERT_TRUE(m_exits->record_exit(m_community, pass.pass.id, m_staff));
+  ASSERT_TRUE(m_exits->revoke(m_community, pass.pass.id, "测试", m_staff));
+  auto check = verify_audit(*m_store, m_community).value();
+  // filed, proof, pledge, decision, pass issued, exit, revocation
+  EXPECT_EQ(check.records, 7);
+  EXPECT_FALSE(check.first_bad.has_value()) << check.problem;
+  EXPECT_EQ(check.head.size(), 64u);
+  const auto head = audit_head(*m_store, m_community, "2022-04-04").value();
+  ASSERT_TRUE(head.has_value());
+  EXPECT_EQ(head->hash, check.head);
+  EXPECT_FALSE(audit_head(*m_store, m_community, "2022-04-03").value().has_value());
+
+  const auto raw = [&](const char* sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((m_dir / "juwei.db").c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &error), SQLITE_OK) << error;
+    sqlite3_free(error);
+    sqlite3_close(db);
+  };
+  std::string original;
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((m_dir / "juwei.db").c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "SELECT entity_id FROM audit_log WHERE seq = 3", -1, &st, nullptr);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    original = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+  }
+  raw("UPDATE audit_log SET entity_id = '99' WHERE seq = 3");
+  check = verify_audit(*m_store, m_community).value();
+  EXPECT_EQ(check.first_bad, 3);
+  EXPECT_NE(check.problem.find("edited"), std::string::npos) << check.problem;
+  EXPECT_TRUE(check.head.empty());
+  raw(("UPDATE audit_log SET entity_id = '" + original + "' WHERE seq = 3").c_str());
+  EXPECT_FALSE(verify_audit(*m_store, m_community).value().first_bad.has_value());
+  // Deleting a record: the next one names the gap.
+  raw("DELETE FROM audit_log WHERE seq = 5");
+  check = verify_audit(*m_store, m_community).value();
+  EXPECT_EQ(check.first_bad, 6);
+  EXPECT_NE(check.problem.find("record 5 was deleted"), std::string::npos) << check.problem;
+  // Reordering: swap two records' places.
+  raw("UPDATE audit_log SET seq = -1 WHERE seq = 1; UPDATE audit_log SET seq = 1 WHERE seq = 2; "
+      "UPDATE audit_log SET seq = 2 WHERE seq = -1");
+  check = verify_audit(*m_store, m_community).value();
+  EXPECT_EQ(check.first_bad, 1);
 }
 
 }  // namespace

@@ -400,6 +400,25 @@ struct GateEventQuery {
   std::size_t limit = 200;
 };
 
+// One state change in the audit trail. `hash` is BLAKE2b over every other column and
+// `prev_hash` (the previous record's hash; empty for the first), so an edited, deleted or
+// reordered record breaks the chain.
+struct AuditRecord {
+  domain::CommunityId community_id = 0;
+  std::int64_t seq = 0;  // 1, 2, ... per community
+  std::string at;
+  domain::UserId actor = 0;
+  std::string role;
+  std::string action;  // "pass.revoke", "policy.set", ...
+  std::string entity;  // "pass", "exit_request", ...
+  std::string entity_id;
+  std::string before_digest;  // hex BLAKE2b of the record before; empty when created
+  std::string after_digest;   // and after; empty when deleted
+  std::string policy_version;
+  std::string prev_hash;
+  std::string hash;
+};
+
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -617,6 +636,13 @@ class Transaction {
   // The gate log: appended, never edited; listed by id.
   virtual Result<std::int64_t> insert_gate_event(const GateEvent& e) = 0;
   virtual Result<std::vector<GateEvent>> list_gate_events(const GateEventQuery& q) = 0;
+
+  // The audit trail: appended only (no update or delete exists).
+  virtual Result<void> insert_audit(const AuditRecord& r) = 0;
+  virtual Result<std::optional<AuditRecord>> last_audit(domain::CommunityId c) = 0;
+  // Records by seq from `after` + 1, one at a time until `f` returns false.
+  virtual Result<void> for_each_audit(domain::CommunityId c, std::int64_t after,
+                                      const std::function<bool(const AuditRecord&)>& f) = 0;
 
   // Idempotency keys: insert fails with conflict when the user has used the key already.
   virtual Result<void> insert_idempotency_key(const IdempotencyRecord& r) = 0;

@@ -395,6 +395,26 @@ CREATE INDEX gate_events_by_time ON gate_events (community_id, at);
 CREATE INDEX gate_events_by_pass ON gate_events (community_id, pass_id) WHERE pass_id <> 0;
 )sql";
 
+// The audit trail: every state change, chained per community with BLAKE2b.
+constexpr std::string_view kAudit = R"sql(
+CREATE TABLE audit_log (
+  community_id   INTEGER NOT NULL,
+  seq            INTEGER NOT NULL,
+  at             TEXT NOT NULL,
+  actor          INTEGER NOT NULL,
+  role           TEXT NOT NULL,
+  action         TEXT NOT NULL,
+  entity         TEXT NOT NULL,
+  entity_id      TEXT NOT NULL,
+  before_digest  TEXT NOT NULL,
+  after_digest   TEXT NOT NULL,
+  policy_version TEXT NOT NULL,
+  prev_hash      TEXT NOT NULL,
+  hash           TEXT NOT NULL,
+  PRIMARY KEY (community_id, seq)
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "registry: streets, communities, buildings, households, residents", kRegistry},
     Migration{2, "import history", kImports},
@@ -409,6 +429,7 @@ constexpr std::array kMigrations = {
               "decisions, passes and their exits",
               kExitPasses},
     Migration{9, "gate log", kGate},
+    Migration{10, "audit trail", kAudit},
 };
 
 }  // namespace

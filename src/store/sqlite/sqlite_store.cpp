@@ -367,6 +367,10 @@ class SqliteTransaction final : public Transaction {
                                         const PassExit& e) override;
   Result<void> return_pass_exit(CommunityId c, std::int64_t pass_id, const PassExit& e) override;
   Result<std::int64_t> insert_gate_event(const GateEvent& e) override;
+  Result<void> insert_audit(const AuditRecord& r) override;
+  Result<std::optional<AuditRecord>> last_audit(CommunityId c) override;
+  Result<void> for_each_audit(CommunityId c, std::int64_t after,
+                              const std::function<bool(const AuditRecord&)>& f) override;
   Result<std::vector<GateEvent>> list_gate_events(const GateEventQuery& q) override;
 
   Result<void> insert_idempotency_key(const IdempotencyRecord& r) override;
@@ -2491,6 +2495,69 @@ Result<std::vector<GateEvent>> SqliteTransaction::list_gate_events(const GateEve
                      row.text(3),    row.text(4),    row.integer(5), row.integer(6),
                      row.text(7),    row.integer(8), row.text(9)};
   });
+}
+
+namespace {
+
+constexpr const char* kAuditColumns =
+    "community_id, seq, at, actor, role, action, entity, entity_id, before_digest, "
+    "after_digest, policy_version, prev_hash, hash";
+
+AuditRecord read_audit(const Stmt& s) {
+  return {s.integer(0), s.integer(1), s.text(2), s.integer(3), s.text(4),  s.text(5), s.text(6),
+          s.text(7),    s.text(8),    s.text(9), s.text(10),   s.text(11), s.text(12)};
+}
+
+}  // namespace
+
+Result<void> SqliteTransaction::insert_audit(const AuditRecord& r) {
+  static const std::string sql =
+      std::string("INSERT INTO audit_log (") + kAuditColumns +
+      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+  auto s = prepare(sql.c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, r.community_id)
+      .bind(2, r.seq)
+      .bind(3, r.at)
+      .bind(4, r.actor)
+      .bind(5, r.role)
+      .bind(6, r.action)
+      .bind(7, r.entity)
+      .bind(8, r.entity_id)
+      .bind(9, r.before_digest)
+      .bind(10, r.after_digest)
+      .bind(11, r.policy_version)
+      .bind(12, r.prev_hash)
+      .bind(13, r.hash);
+  return s->run("insert audit record");
+}
+
+Result<std::optional<AuditRecord>> SqliteTransaction::last_audit(CommunityId c) {
+  static const std::string sql =
+      std::string("SELECT ") + kAuditColumns +
+      " FROM audit_log WHERE community_id = ?1 ORDER BY seq DESC LIMIT 1";
+  auto s = prepare(sql.c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c);
+  auto row = s->step("last audit record");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<AuditRecord>();
+  return read_audit(*s);
+}
+
+Result<void> SqliteTransaction::for_each_audit(CommunityId c, std::int64_t after,
+                                               const std::function<bool(const AuditRecord&)>& f) {
+  static const std::string sql =
+      std::string("SELECT ") + kAuditColumns +
+      " FROM audit_log WHERE community_id = ?1 AND seq > ?2 ORDER BY seq";
+  auto s = prepare(sql.c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, after);
+  while (true) {
+    auto row = s->step("audit records");
+    if (!row) return std::unexpected(row.error());
+    if (!*row || !f(read_audit(*s))) return {};
+  }
 }
 
 Result<std::unique_ptr<Store>> open(const std::filesystem::path& path) {

@@ -1,0 +1,105 @@
+#include "service/audit.hpp"
+
+#include <fmt/format.h>
+
+#include "domain/registry.hpp"
+#include "service/digest.hpp"
+#include "service/transaction.hpp"
+
+namespace juwei::service {
+
+namespace {
+
+std::string digest_or_empty(std::string_view text) {
+  return text.empty() ? std::string() : blake2b_hex(text);
+}
+
+}  // namespace
+
+std::string audit_hash(const store::AuditRecord& r) {
+  // Unit separators cannot occur in the columns (ISO times, codes, ids, hex digests).
+  const std::string canonical =
+      fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}",
+                  r.community_id, r.seq, r.at, r.actor, r.role, r.action, r.entity, r.entity_id,
+                  r.before_digest, r.after_digest, r.policy_version, r.prev_hash);
+  return blake2b_hex(canonical);
+}
+
+Result<void> audit(store::Transaction& tx, domain::CommunityId c, const domain::User& actor,
+                   const AuditEntry& entry, TimePoint now) {
+  auto last = lift(tx.last_audit(c));
+  if (!last) return std::unexpected(last.error());
+  store::AuditRecord r{c,
+                       *last ? (*last)->seq + 1 : 1,
+                       iso_utc(now),
+                       actor.id,
+                       std::string(domain::to_code(actor.role)),
+                       entry.action,
+                       entry.entity,
+                       entry.entity_id,
+                       digest_or_empty(entry.before),
+                       digest_or_empty(entry.after),
+                       entry.policy_version,
+                       *last ? (*last)->hash : std::string(),
+                       ""};
+  r.hash = audit_hash(r);
+  return lift(tx.insert_audit(r));
+}
+
+Result<AuditCheck> verify_audit(store::Store& store, domain::CommunityId c) {
+  return in_transaction(
+      store, store::TxMode::read, [&](store::Transaction& tx) -> Result<AuditCheck> {
+        AuditCheck check;
+        std::string prev;
+        std::int64_t expected = 1;
+        auto walked = lift(tx.for_each_audit(c, 0, [&](const store::AuditRecord& r) {
+          ++check.records;
+          if (r.seq != expected) {
+            check.first_bad = r.seq;
+            check.problem = fmt::format("record {} follows record {}: record {} was deleted", r.seq,
+                                        expected - 1, expected);
+          } else if (r.prev_hash != prev) {
+            check.first_bad = r.seq;
+            check.problem = fmt::format(
+                "record {} does not follow record {}: a record before it "
+                "was deleted, reordered or edited",
+                r.seq, r.seq - 1);
+          } else if (audit_hash(r) != r.hash) {
+            check.first_bad = r.seq;
+            check.problem =
+                fmt::format("record {} was edited: its hash does not match its columns", r.seq);
+          }
+          prev = r.hash;
+          ++expected;
+          return !check.first_bad;
+        }));
+        if (!walked) return std::unexpected(walked.error());
+        if (!check.first_bad) check.head = prev;
+        return check;
+      });
+}
+
+Result<std::optional<store::AuditRecord>> audit_head(store::Store& store, domain::CommunityId c,
+                                                     std::string_view day) {
+  const auto start =
+      domain::parse_iso_date(day) ? parse_time(std::string(day) + " 00:00") : std::nullopt;
+  if (!start) {
+    return std::unexpected(Error::invalid(
+        "day: YYYY-MM-DD",
+        {FieldIssue{"day", "day.invalid", "a day, YYYY-MM-DD", "日期应为 YYYY-MM-DD"}}));
+  }
+  const std::string end = iso_utc(*start + std::chrono::days{1});
+  return in_transaction(store, store::TxMode::read,
+                        [&](store::Transaction& tx) -> Result<std::optional<store::AuditRecord>> {
+                          std::optional<store::AuditRecord> head;
+                          auto walked = lift(tx.for_each_audit(c, 0, [&](const auto& r) {
+                            if (r.at >= end) return false;
+                            head = r;
+                            return true;
+                          }));
+                          if (!walked) return std::unexpected(walked.error());
+                          return head;
+                        });
+}
+
+}  // namespace juwei::service

@@ -1,0 +1,49 @@
+// The audit trail: every state change appends a record in the same transaction as the change,
+// chained per community with BLAKE2b (each record's hash covers all its columns and the
+// previous record's hash), so an edited, deleted or reordered record is found by verify_audit.
+// There is no way to change a record through the program. Thread-safe as its Store is.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "domain/account.hpp"
+#include "service/clock.hpp"
+#include "service/error.hpp"
+#include "store/store.hpp"
+
+namespace juwei::service {
+
+struct AuditEntry {
+  std::string action;  // "pass.revoke"
+  std::string entity;  // "pass"
+  std::string entity_id;
+  std::string before;  // the record before the change, as text (digested); empty when created
+  std::string after;   // and after
+  std::string policy_version;
+};
+
+// Appends `entry` to the community's chain inside `tx`.
+Result<void> audit(store::Transaction& tx, domain::CommunityId c, const domain::User& actor,
+                   const AuditEntry& entry, TimePoint now);
+
+// BLAKE2b (hex) over every column of `r` but its hash, prev_hash included.
+std::string audit_hash(const store::AuditRecord& r);
+
+struct AuditCheck {
+  std::int64_t records = 0;
+  std::optional<std::int64_t> first_bad;  // the seq of the first record that breaks the chain
+  std::string problem;                    // what is wrong with it
+  std::string head;                       // the last record's hash (while the chain holds)
+};
+
+// Walks the community's chain from the first record.
+Result<AuditCheck> verify_audit(store::Store& store, domain::CommunityId c);
+
+// The last record of a community day (YYYY-MM-DD, community time) or before it: its hash is the
+// day's head, printed so a paper copy can later prove the log unchanged.
+Result<std::optional<store::AuditRecord>> audit_head(store::Store& store, domain::CommunityId c,
+                                                     std::string_view day);
+
+}  // namespace juwei::service
