@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "domain/registry.hpp"
 #include "service/digest.hpp"
+#include "service/input.hpp"
 #include "service/transaction.hpp"
 
 namespace juwei::service {
@@ -81,13 +81,8 @@ Result<AuditCheck> verify_audit(store::Store& store, domain::CommunityId c) {
 
 Result<std::optional<store::AuditRecord>> audit_head(store::Store& store, domain::CommunityId c,
                                                      std::string_view day) {
-  const auto start =
-      domain::parse_iso_date(day) ? parse_time(std::string(day) + " 00:00") : std::nullopt;
-  if (!start) {
-    return std::unexpected(Error::invalid(
-        "day: YYYY-MM-DD",
-        {FieldIssue{"day", "day.invalid", "a day, YYYY-MM-DD", "日期应为 YYYY-MM-DD"}}));
-  }
+  const auto start = day_start(day);
+  if (!start) return std::unexpected(start.error());
   const std::string end = iso_utc(*start + std::chrono::days{1});
   return in_transaction(store, store::TxMode::read,
                         [&](store::Transaction& tx) -> Result<std::optional<store::AuditRecord>> {

@@ -302,6 +302,28 @@ Result<std::string> checked_text(std::string_view field, std::string_view value,
 }
 
 // Signs a new pass and stores its token.
+// Stores a request's pledge with its audit record: the first one only, a signed pledge is final.
+Result<store::Pledge> keep_pledge(store::Transaction& tx, const store::Pledge& p,
+                                  const domain::User& by, const std::string& policy_version,
+                                  TimePoint now) {
+  auto existing = lift(tx.get_pledge(p.community_id, p.request_id));
+  if (!existing) return std::unexpected(existing.error());
+  if (*existing) {
+    return std::unexpected(
+        Error::conflict(fmt::format("request {} has a signed pledge already", p.request_id)));
+  }
+  if (auto r = lift(tx.insert_pledge(p)); !r) return std::unexpected(r.error());
+  if (auto a = audit(
+          tx, p.community_id, by,
+          {"pledge." + p.method, "pledge", std::to_string(p.request_id), "",
+           p.text + "|" + p.signed_name + "|" + std::to_string(p.photo_proof_id), policy_version},
+          now);
+      !a) {
+    return std::unexpected(a.error());
+  }
+  return p;
+}
+
 // A pass as the audit trail digests it.
 std::string pass_text(const store::PassRow& p) {
   return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", p.id, domain::to_code(p.kind),
@@ -591,12 +613,6 @@ Result<store::Pledge> Exits::sign_pledge(CommunityId c, std::int64_t request_id,
                                          "type the name of the resident who leaves",
                                          "请输入外出居民本人的姓名"}}));
         }
-        if (auto existing = lift(tx.get_pledge(c, request_id)); !existing) {
-          return std::unexpected(existing.error());
-        } else if (*existing) {
-          return std::unexpected(
-              Error::conflict(fmt::format("request {} has a signed pledge already", request_id)));
-        }
         auto policy = load_policy(tx, c);
         if (!policy) return std::unexpected(policy.error());
         store::Pledge p{
@@ -608,16 +624,7 @@ Result<store::Pledge> Exits::sign_pledge(CommunityId c, std::int64_t request_id,
             0,
             iso_utc(m_clock()),
             by.id};
-        if (auto r = lift(tx.insert_pledge(p)); !r) return std::unexpected(r.error());
-        if (auto a = audit(tx, c, by,
-                           {"pledge." + p.method, "pledge", std::to_string(request_id), "",
-                            p.text + "|" + p.signed_name + "|" + std::to_string(p.photo_proof_id),
-                            policy->policy.version},
-                           m_clock());
-            !a) {
-          return std::unexpected(a.error());
-        }
-        return p;
+        return keep_pledge(tx, p, by, policy->policy.version, m_clock());
       });
 }
 
@@ -641,12 +648,6 @@ Result<store::Pledge> Exits::record_paper_pledge(CommunityId c, std::int64_t req
       m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<store::Pledge> {
         auto request = visible_request(tx, c, request_id, by);
         if (!request) return std::unexpected(request.error());
-        if (auto existing = lift(tx.get_pledge(c, request_id)); !existing) {
-          return std::unexpected(existing.error());
-        } else if (*existing) {
-          return std::unexpected(
-              Error::conflict(fmt::format("request {} has a signed pledge already", request_id)));
-        }
         const std::string now = iso_utc(m_clock());
         auto filename = checked_text("filename", photo.filename, kMaxFilenameBytes, false);
         if (!filename) return std::unexpected(filename.error());
@@ -675,16 +676,7 @@ Result<store::Pledge> Exits::record_paper_pledge(CommunityId c, std::int64_t req
             *proof_id,
             now,
             by.id};
-        if (auto r = lift(tx.insert_pledge(p)); !r) return std::unexpected(r.error());
-        if (auto a = audit(tx, c, by,
-                           {"pledge." + p.method, "pledge", std::to_string(request_id), "",
-                            p.text + "|" + p.signed_name + "|" + std::to_string(p.photo_proof_id),
-                            policy->policy.version},
-                           m_clock());
-            !a) {
-          return std::unexpected(a.error());
-        }
-        return p;
+        return keep_pledge(tx, p, by, policy->policy.version, m_clock());
       });
 }
 
@@ -1351,13 +1343,8 @@ Result<GateVerdict> Exits::gate_check(CommunityId c, const GateInput& in, const 
 Result<std::vector<store::GateEvent>> Exits::gate_events(std::string_view day,
                                                          store::GateEventQuery q) {
   if (!day.empty()) {
-    const auto start =
-        domain::parse_iso_date(day) ? parse_time(std::string(day) + " 00:00") : std::nullopt;
-    if (!start) {
-      return std::unexpected(Error::invalid(
-          "day: YYYY-MM-DD",
-          {FieldIssue{"day", "day.invalid", "a day, YYYY-MM-DD", "日期应为 YYYY-MM-DD"}}));
-    }
+    const auto start = day_start(day);
+    if (!start) return std::unexpected(start.error());
     q.from = iso_utc(*start);
     q.to = iso_utc(*start + std::chrono::days{1});
   }

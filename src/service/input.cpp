@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "domain/registry.hpp"
 #include "text/csv.hpp"
 
 namespace juwei::service {
@@ -20,6 +21,17 @@ Result<std::string> required_reason(std::string_view reason) {
                                    fmt::format("at most {} bytes", kMaxReasonBytes), "原因太长"}}));
   }
   return trimmed;
+}
+
+Result<TimePoint> day_start(std::string_view day) {
+  const auto start =
+      domain::parse_iso_date(day) ? parse_time(std::string(day) + " 00:00") : std::nullopt;
+  if (!start) {
+    return std::unexpected(Error::invalid(
+        "day: YYYY-MM-DD",
+        {FieldIssue{"day", "day.invalid", "a day, YYYY-MM-DD", "日期应为 YYYY-MM-DD"}}));
+  }
+  return *start;
 }
 
 }  // namespace juwei::service

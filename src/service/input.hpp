@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "service/clock.hpp"
 #include "service/error.hpp"
 
 namespace juwei::service {
@@ -16,6 +17,10 @@ inline constexpr std::size_t kMaxTubeCodeBytes = 64;
 // The reason for a change (a removal, a status change): trimmed, not empty, at most
 // kMaxReasonBytes; invalid naming the field "reason" otherwise.
 Result<std::string> required_reason(std::string_view reason);
+
+// The start of a community day given as YYYY-MM-DD (the field "day"), in UTC; invalid naming
+// the field otherwise.
+Result<TimePoint> day_start(std::string_view day);
 
 // Only visible ASCII (no spaces, no control or non-ASCII characters): tube codes, keys.
 inline bool is_visible_ascii(std::string_view text) {
