@@ -46,6 +46,17 @@ Result<void> audit(store::Transaction& tx, domain::CommunityId c, const domain::
   return lift(tx.insert_audit(r));
 }
 
+Result<void> audit(store::Transaction& tx, domain::CommunityId c, domain::UserId actor,
+                   const AuditEntry& entry, TimePoint now) {
+  domain::User user{c, actor, "", domain::Role::admin};
+  if (actor != 0) {
+    auto stored = lift(tx.get_user(c, actor));
+    if (!stored) return std::unexpected(stored.error());
+    if (*stored) user = (*stored)->user;
+  }
+  return audit(tx, c, user, entry, now);
+}
+
 Result<AuditCheck> verify_audit(store::Store& store, domain::CommunityId c) {
   return in_transaction(
       store, store::TxMode::read, [&](store::Transaction& tx) -> Result<AuditCheck> {

@@ -28,6 +28,11 @@ struct AuditEntry {
 Result<void> audit(store::Transaction& tx, domain::CommunityId c, const domain::User& actor,
                    const AuditEntry& entry, TimePoint now);
 
+// The same for an actor known by id (their role is looked up; 0 is the machine's operator, who
+// acts through the command line).
+Result<void> audit(store::Transaction& tx, domain::CommunityId c, domain::UserId actor,
+                   const AuditEntry& entry, TimePoint now);
+
 // BLAKE2b (hex) over every column of `r` but its hash, prev_hash included.
 std::string audit_hash(const store::AuditRecord& r);
 

@@ -469,8 +469,19 @@ TEST_F(ExitsTest, EveryChangeIsAuditedAndTamperingIsNamed) {
   ASSERT_TRUE(m_exits->record_exit(m_community, pass.pass.id, m_staff));
   ASSERT_TRUE(m_exits->revoke(m_community, pass.pass.id, "测试", m_staff));
   auto check = verify_audit(*m_store, m_community).value();
-  // filed, proof, pledge, decision, pass issued, exit, revocation
-  EXPECT_EQ(check.records, 7);
+  std::vector<std::string> actions;
+  {
+    auto tx = m_store->begin(store::TxMode::read).value();
+    ASSERT_TRUE(tx->for_each_audit(m_community, 0, [&](const store::AuditRecord& r) {
+      actions.push_back(r.action);
+      return true;
+    }));
+  }
+  EXPECT_EQ(actions, (std::vector<std::string>{"building.status", "exit_request.file",
+                                               "round.create", "sample.record", "proof.add",
+                                               "pledge.typed", "decision.approved", "pass.issue",
+                                               "pass.exit", "pass.revoke"}));
+  EXPECT_EQ(check.records, 10);
   EXPECT_FALSE(check.first_bad.has_value()) << check.problem;
   EXPECT_EQ(check.head.size(), 64u);
   const auto head = audit_head(*m_store, m_community, "2022-04-04").value();

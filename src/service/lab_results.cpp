@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "domain/id_number.hpp"
+#include "service/audit.hpp"
 #include "service/input.hpp"
 #include "service/resident_access.hpp"
 #include "service/transaction.hpp"
@@ -415,6 +416,13 @@ Result<store::ResultConflict> LabResults::resolve_conflict(CommunityId c, std::i
         k.resolved_at = iso_utc(now);
         k.resolved_by = by;
         if (auto r = lift(tx.resolve_result_conflict(k)); !r) return std::unexpected(r.error());
+        if (auto a = audit(tx, c, by,
+                           {"result_conflict.resolve", "result_conflict", std::to_string(id), "",
+                            k.tube_code + "|" + k.resolution + "|" + k.resolution_reason, ""},
+                           now);
+            !a) {
+          return std::unexpected(a.error());
+        }
         return k;
       });
 }
@@ -609,25 +617,33 @@ Result<store::AntigenTest> LabResults::report_antigen(CommunityId c, const Antig
                                 "照片应为 JPEG 或 PNG，不超过 10 MiB"});
   }
   if (!issues.empty()) return std::unexpected(Error::invalid("invalid antigen test", issues));
-  return in_transaction(m_store, store::TxMode::write,
-                        [&](store::Transaction& tx) -> Result<store::AntigenTest> {
-                          if (auto ok = may_see(tx, c, in.resident_id, by); !ok)
-                            return std::unexpected(ok.error());
-                          store::AntigenTest t{c,
-                                               0,
-                                               in.resident_id,
-                                               *result,
-                                               iso_utc(*tested),
-                                               iso_utc(now),
-                                               by.id,
-                                               std::string(photo_type),
-                                               in.photo};
-                          auto id = lift(tx.insert_antigen_test(t));
-                          if (!id) return std::unexpected(id.error());
-                          t.id = *id;
-                          t.photo.clear();
-                          return t;
-                        });
+  return in_transaction(
+      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<store::AntigenTest> {
+        if (auto ok = may_see(tx, c, in.resident_id, by); !ok) return std::unexpected(ok.error());
+        store::AntigenTest t{c,
+                             0,
+                             in.resident_id,
+                             *result,
+                             iso_utc(*tested),
+                             iso_utc(now),
+                             by.id,
+                             std::string(photo_type),
+                             in.photo};
+        auto id = lift(tx.insert_antigen_test(t));
+        if (!id) return std::unexpected(id.error());
+        t.id = *id;
+        if (auto a = audit(
+                tx, c, by,
+                {"antigen.report", "antigen_test", std::to_string(t.id), "",
+                 fmt::format("{}|{}|{}", t.resident_id, domain::to_code(t.result), t.tested_at),
+                 ""},
+                now);
+            !a) {
+          return std::unexpected(a.error());
+        }
+        t.photo.clear();
+        return t;
+      });
 }
 
 Result<store::AntigenTest> LabResults::antigen_photo(CommunityId c, std::int64_t id,

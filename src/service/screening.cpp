@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "domain/id_number.hpp"
+#include "service/audit.hpp"
 #include "service/input.hpp"
 #include "service/transaction.hpp"
 #include "text/csv.hpp"
@@ -55,6 +56,12 @@ Result<store::ScreeningRound> Screening::create_round(
         auto id = lift(tx.insert_round(round));
         if (!id) return std::unexpected(id.error());
         round.id = *id;
+        if (auto a =
+                audit(tx, c, by,
+                      {"round.create", "round", std::to_string(round.id), "", round.day, ""}, now);
+            !a) {
+          return std::unexpected(a.error());
+        }
         return round;
       });
 }
@@ -116,6 +123,15 @@ Result<store::Sample> Screening::record_sample(domain::CommunityId c, std::int64
         auto id = lift(tx.insert_sample(sample));
         if (!id) return std::unexpected(id.error());
         sample.id = *id;
+        if (auto a = audit(tx, c, by,
+                           {"sample.record", "sample", std::to_string(sample.id), "",
+                            fmt::format("{}|{}|{}|{}", round_id, sample.tube_code,
+                                        sample.resident_id, sample.resample_reason),
+                            ""},
+                           now);
+            !a) {
+          return std::unexpected(a.error());
+        }
         return sample;
       });
 }
@@ -137,6 +153,13 @@ Result<store::ScreeningMarkRow> Screening::set_mark(domain::CommunityId c,
         }
         store::ScreeningMarkRow m{c, resident, mark, *why, iso_utc(now), by};
         if (auto r = lift(tx.set_screening_mark(m)); !r) return std::unexpected(r.error());
+        if (auto a = audit(tx, c, by,
+                           {"screening_mark.set", "resident", std::to_string(resident), "",
+                            std::string(domain::to_code(mark)) + "|" + *why, ""},
+                           now);
+            !a) {
+          return std::unexpected(a.error());
+        }
         return m;
       });
 }

@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "service/audit.hpp"
 #include "service/input.hpp"
 #include "service/lab_results.hpp"
 #include "service/transaction.hpp"
@@ -134,6 +135,14 @@ Result<store::StatusChange> Zones::set_status(domain::CommunityId c, domain::Bui
         auto id = lift(tx.insert_status_change(change));
         if (!id) return std::unexpected(id.error());
         change.id = *id;
+        if (auto a = audit(tx, c, by,
+                           {"building.status", "building", std::to_string(b),
+                            latest ? std::string(domain::to_code(latest->status)) : std::string(),
+                            fmt::format("{}|{}|{}", domain::to_code(status), *why, rule_id), ""},
+                           now);
+            !a) {
+          return std::unexpected(a.error());
+        }
         return change;
       });
 }
