@@ -439,4 +439,35 @@ TEST_F(ExitsApi, TheGateLetsAPassHolderOutAndInAndKeepsARegister) {
   EXPECT_EQ(call("GET", "/api/v1/gate/events", "", gate).status, 403);
 }
 
+TEST_F(ExitsApi, TheAuditTrailIsReadOnlyAndVerifiable) {
+  const std::string staff = login("staff1");
+  const std::string secretary = login("liumiao");
+  ASSERT_EQ(call("POST", "/api/v1/emergency-exits",
+                 R"({"resident_id":"30","reason":"medical_emergency","destination":"瑞金医院",)"
+                 R"("note":"胸痛"})",
+                 staff)
+                .status,
+            201);
+  const Reply verification = call("GET", "/api/v1/audit/verification", "", secretary);
+  ASSERT_EQ(verification.status, 200) << verification.body;
+  const auto v = verification.json().as_object();
+  EXPECT_TRUE(v.at("intact").as_bool());
+  EXPECT_GE(v.at("records").as_int64(), 2);
+  EXPECT_EQ(v.at("head").as_string().size(), 64u);
+  const Reply page = call("GET", "/api/v1/audit?limit=500", "", secretary);
+  ASSERT_EQ(page.status, 200);
+  const auto records = page.json().at("items").as_array();
+  ASSERT_FALSE(records.empty());
+  EXPECT_EQ(records.back().at("hash").as_string(), v.at("head").as_string());
+  bool released = false;
+  for (const auto& r : records) {
+    released = released || r.at("action").as_string() == "decision.emergency_release";
+  }
+  EXPECT_TRUE(released);
+  EXPECT_EQ(call("GET", "/api/v1/audit", "", staff).status, 403);
+  // No route changes a record.
+  EXPECT_EQ(call("DELETE", "/api/v1/audit", "", secretary).status, 405);
+  EXPECT_EQ(call("PATCH", "/api/v1/audit", "{}", secretary).status, 405);
+}
+
 }  // namespace

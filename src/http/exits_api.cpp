@@ -6,6 +6,7 @@
 #include "http/api.hpp"
 #include "http/api_support.hpp"
 #include "http/json_input.hpp"
+#include "service/audit.hpp"
 #include "service/exits.hpp"
 
 namespace juwei::http {
@@ -15,6 +16,7 @@ const std::vector<std::string> kAdmin = {"admin"};
 const std::vector<std::string> kPolicyReaders = {"admin", "secretary", "staff", "resident"};
 const std::vector<std::string> kPolicyHistoryReaders = {"admin", "secretary"};
 const std::vector<std::string> kDeskAndResidents = {"secretary", "staff", "resident"};
+const std::vector<std::string> kAuditReaders = {"admin", "secretary"};
 const std::vector<std::string> kGateCheckers = {"secretary", "staff", "gate"};
 
 js::value nullable(const std::string& text) {
@@ -557,6 +559,42 @@ void add_exit_routes(Router& router, const ApiServices& s,
                             {"source", e.source}};
         },
         [](const store::GateEvent& e) { return e.id; });
+  });
+  // The audit trail: read only; there is no route that changes it.
+  router.add("GET", "/api/v1/audit", kAuditReaders, [&store = s.store](Request& req) {
+    auto page = page_of(req);
+    if (!page) return page.error();
+    auto records =
+        service::audit_records(store, req.principal->community_id, page->after, page->limit);
+    if (!records) return from_error(records.error());
+    return page_json(
+        *records, page->limit,
+        [](const store::AuditRecord& r) {
+          return js::object{{"seq", std::to_string(r.seq)},
+                            {"at", r.at},
+                            {"actor", std::to_string(r.actor)},
+                            {"role", r.role},
+                            {"action", r.action},
+                            {"entity", r.entity},
+                            {"entity_id", r.entity_id},
+                            {"before_digest", nullable(r.before_digest)},
+                            {"after_digest", nullable(r.after_digest)},
+                            {"policy_version", nullable(r.policy_version)},
+                            {"prev_hash", nullable(r.prev_hash)},
+                            {"hash", r.hash}};
+        },
+        [](const store::AuditRecord& r) { return r.seq; });
+  });
+  router.add("GET", "/api/v1/audit/verification", kAuditReaders, [&store = s.store](Request& req) {
+    auto check = service::verify_audit(store, req.principal->community_id);
+    if (!check) return from_error(check.error());
+    return json(200, js::object{{"records", check->records},
+                                {"intact", !check->first_bad.has_value()},
+                                {"first_bad", check->first_bad
+                                                  ? js::value(std::to_string(*check->first_bad))
+                                                  : js::value(nullptr)},
+                                {"problem", nullable(check->problem)},
+                                {"head", nullable(check->head)}});
   });
   router.add("POST", "/api/v1/pass-keys/rotation", kAdmin, [exits](Request& req) {
     auto id = exits->rotate_key(req.principal->community_id, user_of(req));

@@ -90,6 +90,20 @@ Result<AuditCheck> verify_audit(store::Store& store, domain::CommunityId c) {
       });
 }
 
+Result<std::vector<store::AuditRecord>> audit_records(store::Store& store, domain::CommunityId c,
+                                                      std::int64_t after, std::size_t limit) {
+  return in_transaction(store, store::TxMode::read,
+                        [&](store::Transaction& tx) -> Result<std::vector<store::AuditRecord>> {
+                          std::vector<store::AuditRecord> page;
+                          auto walked = lift(tx.for_each_audit(c, after, [&](const auto& r) {
+                            page.push_back(r);
+                            return page.size() < limit;
+                          }));
+                          if (!walked) return std::unexpected(walked.error());
+                          return page;
+                        });
+}
+
 Result<std::optional<store::AuditRecord>> audit_head(store::Store& store, domain::CommunityId c,
                                                      std::string_view day) {
   const auto start = day_start(day);

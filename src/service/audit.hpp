@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "domain/account.hpp"
 #include "service/clock.hpp"
@@ -45,6 +46,10 @@ struct AuditCheck {
 
 // Walks the community's chain from the first record.
 Result<AuditCheck> verify_audit(store::Store& store, domain::CommunityId c);
+
+// A page of the trail, oldest first, after record `after`.
+Result<std::vector<store::AuditRecord>> audit_records(store::Store& store, domain::CommunityId c,
+                                                      std::int64_t after, std::size_t limit);
 
 // The last record of a community day (YYYY-MM-DD, community time) or before it: its hash is the
 // day's head, printed so a paper copy can later prove the log unchanged.
