@@ -27,6 +27,7 @@
 #include "service/exits.hpp"
 #include "service/open_store.hpp"
 #include "support/juwei_process.hpp"
+#include "wrk.hpp"
 
 namespace juwei::bench {
 namespace {
@@ -34,54 +35,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int kPasses = 256;
-
-std::string shell(const std::string& cmd) {
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) throw std::runtime_error("cannot run " + cmd);
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = fread(buf, 1, sizeof buf, p))
-    out.append(buf, n);
-  if (pclose(p) != 0) throw std::runtime_error("failed: " + cmd + "\n" + out);
-  return out;
-}
-
-struct WrkResult {
-  double requests_per_s = 0;
-  double p99_ms = 0;
-  long non_2xx = 0;
-  long errors = 0;
-  std::string output;
-};
-
-double to_ms(double value, const std::string& unit) {
-  if (unit == "us") return value / 1000;
-  if (unit == "s") return value * 1000;
-  return value;
-}
-
-// wrk with 64 connections for 10 s; `script` (a Lua file) may be empty.
-WrkResult wrk(const std::string& url, const std::string& script) {
-  std::string cmd = "wrk -t2 -c64 -d10s --latency";
-  if (!script.empty()) cmd += " -s '" + script + "'";
-  WrkResult r;
-  r.output = shell(cmd + " '" + url + "' 2>&1");
-  const std::string& out = r.output;
-  std::smatch m;
-  if (std::regex_search(out, m, std::regex("Requests/sec:\\s+([0-9.]+)"))) {
-    r.requests_per_s = std::stod(m[1]);
-  }
-  if (std::regex_search(out, m, std::regex("99%\\s+([0-9.]+)(us|ms|s)"))) {
-    r.p99_ms = to_ms(std::stod(m[1]), m[2]);
-  }
-  if (std::regex_search(out, m, std::regex("Non-2xx or 3xx responses:\\s+([0-9]+)"))) {
-    r.non_2xx = std::stol(m[1]);
-  }
-  if (std::regex_search(out, m, std::regex("Socket errors:.*?(\\d+).*?(\\d+).*?(\\d+).*?(\\d+)"))) {
-    r.errors = std::stol(m[1]) + std::stol(m[2]) + std::stol(m[3]) + std::stol(m[4]);
-  }
-  return r;
-}
 
 // Raw SQLite on the benchmark's own files: fails the benchmark loudly.
 void check_sqlite(int rc, sqlite3* db, const char* what) {
@@ -208,7 +161,7 @@ void BM_gate_check_wrk(benchmark::State& state) {
     }
 
     const WrkResult health = wrk(base + "/healthz", "");
-    const WrkResult gate = wrk(base + "/api/v1/gate/check", script.string());
+    const WrkResult gate = wrk(base + "/api/v1/gate/check", "", script.string());
     if (gate.requests_per_s == 0) {
       state.SkipWithError(("wrk gave no figures: " + gate.output).c_str());
       return;
