@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 #include "domain/id_number.hpp"
@@ -51,12 +53,46 @@ Result<PolicyInForce> load_policy(store::Transaction& tx, CommunityId c) {
   auto stored = lift(tx.current_policy(c));
   if (!stored) return std::unexpected(stored.error());
   if (!*stored) return PolicyInForce{default_policy(), std::string(default_policy_toml()), {}};
+  // Parsed once per stored text: every pass view and gate check reads the policy in force.
+  static std::mutex mutex;
+  static std::map<std::string, domain::ExitPolicy> parsed_by_digest;  // guarded by mutex
+  {
+    std::lock_guard lock(mutex);
+    if (auto it = parsed_by_digest.find((*stored)->digest); it != parsed_by_digest.end()) {
+      return PolicyInForce{it->second, (*stored)->body, std::move(*stored)};
+    }
+  }
   auto parsed = parse_policy((*stored)->body);
   if (!parsed) {
     return std::unexpected(
         Error::internal("the stored policy no longer parses: " + parsed.error().message));
   }
+  std::lock_guard lock(mutex);
+  parsed_by_digest.try_emplace((*stored)->digest, *parsed);
   return PolicyInForce{std::move(*parsed), (*stored)->body, std::move(*stored)};
+}
+
+// Logs the holder of `pass` going out (a new exit) or coming back (closing the open exit),
+// by the desk or the gate.
+Result<store::PassExit> log_exit(store::Transaction& tx, const store::PassRow& pass,
+                                 const domain::User& by, std::string_view via, TimePoint now) {
+  store::PassExit e{0, iso_utc(now), by.id, std::string(via), "", 0, ""};
+  auto id = lift(tx.insert_pass_exit(pass.community_id, pass.id, e));
+  if (!id) return std::unexpected(id.error());
+  e.id = *id;
+  return e;
+}
+
+Result<store::PassExit> log_return(store::Transaction& tx, const store::PassRow& pass,
+                                   const domain::User& by, std::string_view via, TimePoint now) {
+  store::PassExit e = pass.exits.back();
+  e.returned_at = iso_utc(now);
+  e.returned_by = by.id;
+  e.returned_via = std::string(via);
+  if (auto r = lift(tx.return_pass_exit(pass.community_id, pass.id, e)); !r) {
+    return std::unexpected(r.error());
+  }
+  return e;
 }
 
 Result<store::ResidentRow> live_resident(store::Transaction& tx, CommunityId c, ResidentId id) {
@@ -1021,11 +1057,11 @@ Result<PassView> Exits::record_exit(CommunityId c, std::int64_t id, const domain
               fmt::format("pass {} does not let its holder out: {} ({})", id,
                           domain::to_label_en(*refusal), domain::to_code(*refusal))));
         }
-        const store::PassExit e{0, iso_utc(now), by.id, std::string(via), "", 0, ""};
-        if (auto r = lift(tx.insert_pass_exit(c, id, e)); !r) return std::unexpected(r.error());
+        auto e = log_exit(tx, view->pass, by, via, now);
+        if (!e) return std::unexpected(e.error());
         if (auto a = audit(tx, c, by,
                            {"pass.exit", "pass", std::to_string(id), "",
-                            e.exited_at + "|" + e.exited_via, view->pass.policy_version},
+                            e->exited_at + "|" + e->exited_via, view->pass.policy_version},
                            now);
             !a) {
           return std::unexpected(a.error());
@@ -1045,14 +1081,11 @@ Result<PassView> Exits::check_in(CommunityId c, std::int64_t id, const domain::U
           return std::unexpected(
               Error::conflict(fmt::format("the holder of pass {} is not out", id)));
         }
-        store::PassExit e = view->pass.exits.back();
-        e.returned_at = iso_utc(now);
-        e.returned_by = by.id;
-        e.returned_via = std::string(via);
-        if (auto r = lift(tx.return_pass_exit(c, id, e)); !r) return std::unexpected(r.error());
+        auto e = log_return(tx, view->pass, by, via, now);
+        if (!e) return std::unexpected(e.error());
         if (auto a = audit(tx, c, by,
-                           {"pass.return", "pass", std::to_string(id), e.exited_at,
-                            e.returned_at + "|" + e.returned_via, view->pass.policy_version},
+                           {"pass.return", "pass", std::to_string(id), e->exited_at,
+                            e->returned_at + "|" + e->returned_via, view->pass.policy_version},
                            now);
             !a) {
           return std::unexpected(a.error());
@@ -1287,17 +1320,12 @@ Result<GateVerdict> Exits::gate_check(CommunityId c, const GateInput& in, const 
                 in.direction == "out" ? domain::GateOutcome::out : domain::GateOutcome::in;
             refuse(domain::to_code(o), domain::to_label_zh(o), domain::to_label_en(o));
             if (in.direction == "out") {
-              const store::PassExit e{0, iso_utc(now), by.id, "gate", "", 0, ""};
-              if (auto r = lift(tx.insert_pass_exit(c, chosen->pass.id, e)); !r) {
-                return std::unexpected(r.error());
+              if (auto e = log_exit(tx, chosen->pass, by, "gate", now); !e) {
+                return std::unexpected(e.error());
               }
             } else {
-              store::PassExit e = chosen->pass.exits.back();
-              e.returned_at = iso_utc(now);
-              e.returned_by = by.id;
-              e.returned_via = "gate";
-              if (auto r = lift(tx.return_pass_exit(c, chosen->pass.id, e)); !r) {
-                return std::unexpected(r.error());
+              if (auto e = log_return(tx, chosen->pass, by, "gate", now); !e) {
+                return std::unexpected(e.error());
               }
             }
           } else if (in.direction == "out" && first_refusal) {
