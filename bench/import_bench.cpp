@@ -19,6 +19,7 @@
 #include <stdexcept>
 
 #include "report.hpp"
+#include "service/audit.hpp"
 #include "service/open_store.hpp"
 #include "service/registry.hpp"
 #include "service/resident_csv.hpp"
@@ -169,11 +170,13 @@ void BM_import_csv(benchmark::State& state) {
     auto store = service::open_store("sqlite:" + file.string());
     if (!store) throw std::runtime_error(store.error().message);
     service::Registry registry(**store, service::system_clock());
-    const auto community = registry.init_community("bench").value().community;
+    const auto community =
+        registry.init_community("bench", "", service::kOperator).value().community;
 
     const auto start = std::chrono::steady_clock::now();
-    const auto report = service::import_residents(**store, service::system_clock(), community.id,
-                                                  csv, service::ImportOptions{});
+    const auto report =
+        service::import_residents(**store, service::system_clock(), community.id, csv,
+                                  service::ImportOptions{}, service::kOperator);
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
     if (!report || !report->committed || report->added != rows) {
       state.SkipWithError("import failed");

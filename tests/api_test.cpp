@@ -2,6 +2,7 @@
 // holding a small generated community, exercised over HTTP with curl.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
@@ -395,6 +396,39 @@ TEST_F(Api, ARetriedCreateWithAnIdempotencyKeyCreatesOnce) {
   EXPECT_EQ(other.status, 409) << other.body;
   // Without the key the same request is a new attempt, and the name is taken.
   EXPECT_EQ(call("POST", "/api/v1/buildings", R"({"name":"88号楼"})", staff).status, 409);
+}
+
+// rule: every state change is audited with its actor: a building created over HTTP is in the
+// trail under the user who created it.
+TEST_F(Api, ABuildingCreatedOverHttpIsAuditedUnderItsUser) {
+  const std::string staff = login("staff1");
+  const json::value me = call("GET", "/api/v1/me", "", staff).json();
+  Reply r = call("POST", "/api/v1/buildings", R"({"name":"77号楼","floors":5})", staff);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string building = location_id(r);
+
+  const std::string admin = login("admin2");
+  std::vector<json::object> records;  // every page of the trail
+  std::string cursor;
+  do {
+    r = call("GET", "/api/v1/audit?limit=500" + (cursor.empty() ? "" : "&cursor=" + cursor), "",
+             admin);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json::value page = r.json();
+    for (const auto& item : page.at("items").as_array())
+      records.push_back(item.as_object());
+    cursor = page.at("next_cursor").is_null() ? "" : page.at("next_cursor").as_string().c_str();
+  } while (!cursor.empty());
+  const auto made = std::ranges::find_if(records, [&](const json::object& o) {
+    return o.at("action") == "building.create" && o.at("entity_id") == building.c_str();
+  });
+  ASSERT_NE(made, records.end());
+  EXPECT_EQ(made->at("entity"), "building");
+  EXPECT_EQ(made->at("actor"), me.at("id"));
+  EXPECT_EQ(made->at("role"), "staff");
+  r = call("GET", "/api/v1/audit/verification", "", admin);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(r.json().at("intact").as_bool()) << r.body;
 }
 
 TEST_F(Api, ImportUploadsFollowTheCliRules) {

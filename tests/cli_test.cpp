@@ -541,6 +541,67 @@ TEST_F(Cli, ARequestShowsItsDecisionAid) {
   EXPECT_NE(o.err.find("planned_exit: "), std::string::npos) << o.err;
 }
 
+// A gate without the network: the bundle written once, checks verified on it alone (no
+// database) and queued, then synced; the second gate's use of the same pass is a conflict.
+TEST_F(Cli, AnOfflineGateVerifiesOnItsBundleAndSyncsItsQueue) {
+  ASSERT_EQ(juwei_db("init").code, 0);
+  ASSERT_EQ(juwei_db("import residents " + quote(write("register.csv", kRegister).string())).code,
+            0);
+  Output o = juwei_db(
+      "passes emergency --resident 4 --reason childbirth --destination 一妇婴 --note 临产");
+  ASSERT_EQ(o.code, 0) << o.err;
+  const std::string token = token_in(o.out);
+  const fs::path bundle = m_dir / "bundle.json";
+  o = juwei_db("gate bundle --out " + quote(bundle.string()));
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(slurp(bundle).find("\"passes\""), std::string::npos);
+
+  // Offline: the bundle alone; the queue remembers the first exit.
+  const fs::path offline = m_dir / "gate-east";
+  fs::create_directories(offline);
+  const std::string east = quote((offline / "queue.jsonl").string());
+  const std::string verify =
+      std::string(JUWEI_BIN) + " gate verify " + token + " --bundle " + quote(bundle.string());
+  o = juwei::testing::run_shell(verify + " --queue " + east, offline);
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("放行"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("陈静 3101**********0044"), std::string::npos) << o.out;
+  o = juwei::testing::run_shell(verify + " --queue " + east, offline);
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.out.find("pass.used"), std::string::npos) << o.out;
+  EXPECT_EQ(count_lines(slurp(offline / "queue.jsonl")), 2);
+  // The west gate knows nothing of it.
+  const std::string west = quote((offline / "west.jsonl").string());
+  EXPECT_EQ(juwei::testing::run_shell(verify + " --queue " + west, offline).code, 0);
+  EXPECT_FALSE(fs::exists(offline / "juwei-data")) << "the offline check opened a database";
+  o = juwei("gate verify JW1.nonsense --bundle " + quote(bundle.string()));
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.out.find("pass.malformed"), std::string::npos) << o.out;
+  o = juwei("gate verify " + token + " --bundle " + quote(write("bad.json", "{}").string()));
+  EXPECT_EQ(o.code, 1) << o.out;
+  EXPECT_NE(o.err.find("community_id is missing"), std::string::npos) << o.err;
+
+  // Back online: east first, then west, whose exit is the conflict; east again changes nothing.
+  o = juwei_db("gate sync " + east + " --device east");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("synced 2 checks: 2 new, 0 synced before, 0 conflicts"), std::string::npos)
+      << o.out;
+  o = juwei_db("gate sync " + west + " --device west");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("1 conflicts"), std::string::npos) << o.out;
+  o = juwei_db("gate sync " + east + " --device east");
+  EXPECT_NE(o.out.find("0 new, 2 synced before"), std::string::npos) << o.out;
+  o = juwei_db("gate log --conflicts");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(count_lines(o.out), 1) << o.out;
+  EXPECT_NE(o.out.find("离线 west  冲突 pass.used"), std::string::npos) << o.out;
+  o = juwei_db("gate log --state out_now");
+  EXPECT_EQ(count_lines(o.out), 1) << o.out;
+  EXPECT_NE(o.out.find("离线 east"), std::string::npos) << o.out;
+  // Online, the pass is now used.
+  EXPECT_EQ(juwei_db("gate verify " + token).code, 1);
+}
+
 // The audit trail over the command line: intact after the gate's work; an edit made directly
 // in SQLite is named by its record.
 TEST_F(Cli, TheGateLogsEveryCheckAndAuditVerifyNamesAnEditedRecord) {
@@ -568,7 +629,7 @@ TEST_F(Cli, TheGateLogsEveryCheckAndAuditVerifyNamesAnEditedRecord) {
 
   o = juwei_db("audit verify");
   ASSERT_EQ(o.code, 0) << o.err;
-  EXPECT_NE(o.out.find("完好 (intact): 5 records"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("完好 (intact): 8 records"), std::string::npos) << o.out;
   const std::string db_path = m_db.substr(7);
   ASSERT_EQ(std::system(
                 ("sqlite3 " + quote(db_path) + " \"UPDATE audit_log SET actor = 42 WHERE seq = 2\"")

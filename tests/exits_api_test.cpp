@@ -43,6 +43,16 @@ std::string shanghai_in(long seconds) {
   return text;
 }
 
+// Now plus `seconds` as the gates write times: "2022-04-05T01:30:00Z".
+std::string iso_utc_now(long seconds) {
+  const std::time_t t = std::time(nullptr) + seconds;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[40];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
 // Today in Shanghai: "2022-04-05".
 std::string shanghai_today() {
   return shanghai_in(0).substr(0, 10);
@@ -437,6 +447,98 @@ TEST_F(ExitsApi, TheGateLetsAPassHolderOutAndInAndKeepsARegister) {
   EXPECT_NE(r.body.find("gate.out"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("放行"), std::string::npos) << r.body;
   EXPECT_EQ(call("GET", "/api/v1/gate/events", "", gate).status, 403);
+}
+
+// Offline: the gate fetches its bundle, checks while the network is down, and syncs later;
+// the same pass let out at a second offline gate is flagged for the desk.
+TEST_F(ExitsApi, AnOfflineGateSyncsItsChecksAndConflictsReachTheDesk) {
+  const std::string staff = login("staff1");
+  const std::string gate = login("gate1");
+  const json::object release{{"resident_id", "41"},
+                             {"reason", "childbirth"},
+                             {"destination", "妇幼保健院"},
+                             {"note", "临产"}};
+  Reply r = call("POST", "/api/v1/emergency-exits", json::serialize(release), staff);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string pass_id(r.json().at("pass").at("id").as_string());
+  const std::string token(r.json().at("pass").at("token").as_string());
+
+  r = call("GET", "/api/v1/gate/offline-bundle", "", gate);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.headers.find("no-store"), std::string::npos) << r.headers;
+  const json::object bundle = r.json().as_object();
+  EXPECT_FALSE(bundle.at("keys").as_array().empty());
+  bool listed = false;
+  for (const json::value& p : bundle.at("passes").as_array()) {
+    if (p.at("id").as_string() != pass_id) continue;
+    listed = true;
+    EXPECT_TRUE(p.at("refusal").is_null()) << p;
+    EXPECT_EQ(p.at("out"), false);
+    EXPECT_NE(p.at("id_number").as_string().find('*'), std::string::npos) << p;
+  }
+  EXPECT_TRUE(listed) << r.body;
+
+  // East synced first: her exit is logged. West let her out too: a conflict.
+  const auto check = [&](const char* id, const std::string& at, const char* direction) {
+    return json::object{{"client_id", id},        {"at", at},
+                        {"direction", direction}, {"token", token},
+                        {"decision", "allow"},    {"code", "gate.out"}};
+  };
+  const std::string at = iso_utc_now(1);  // the pass is valid from its release, just now
+  const json::object east{{"device", "east"}, {"checks", json::array{check("e-1", at, "out")}}};
+  r = call("POST", "/api/v1/gate/sync", json::serialize(east), gate);
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::value item = r.json().at("items").as_array().at(0);
+  EXPECT_EQ(item.at("duplicate"), false);
+  EXPECT_TRUE(item.at("conflict").is_null()) << r.body;
+  const json::object west{{"device", "west"},
+                          {"checks", json::array{check("w-1", iso_utc_now(30), "out")}}};
+  r = call("POST", "/api/v1/gate/sync", json::serialize(west), gate);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("items").as_array().at(0).at("conflict"), "pass.used") << r.body;
+  // Resent: answered again, applied once.
+  r = call("POST", "/api/v1/gate/sync", json::serialize(east), gate);
+  EXPECT_EQ(r.json().at("items").as_array().at(0).at("duplicate"), true) << r.body;
+
+  // Bad checks are named by index; nothing of the call is applied.
+  json::object bad{{"device", "east"},
+                   {"checks", json::array{check("e-2", at, "in"), check("e-3", "soon", "in")}}};
+  r = call("POST", "/api/v1/gate/sync", json::serialize(bad), gate);
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.json().at("errors").as_array().at(0).at("field"), "checks[1].at") << r.body;
+  bad["checks"].as_array()[1].as_object()["at"] = 5;
+  r = call("POST", "/api/v1/gate/sync", json::serialize(bad), gate);
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.json().at("errors").as_array().at(0).at("field"), "checks[1].at") << r.body;
+  EXPECT_EQ(call("POST", "/api/v1/gate/sync", R"({"device":"east","checks":"x"})", gate).status,
+            400);
+
+  // The desk sees the conflict, and her as out now.
+  r = call("GET", "/api/v1/gate/events?conflict=true", "", staff);
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(r.json().at("items").as_array().size(), 1u) << r.body;
+  item = r.json().at("items").as_array().at(0);
+  EXPECT_EQ(item.at("device"), "west");
+  EXPECT_EQ(item.at("conflict"), "pass.used");
+  EXPECT_EQ(item.at("source"), "offline");
+  r = call("GET", "/api/v1/gate/events?state=out_now", "", staff);
+  ASSERT_EQ(r.status, 200) << r.body;
+  bool out_now = false;
+  const json::value out_page = r.json();
+  for (const json::value& e : out_page.at("items").as_array())
+    out_now = out_now || (e.at("pass_id") == json::value(pass_id) && e.at("device") == "east");
+  EXPECT_TRUE(out_now) << r.body;
+  EXPECT_EQ(call("GET", "/api/v1/gate/events?state=away", "", staff).status, 400);
+  r = call("GET", "/api/v1/gate/events?format=csv&conflict=true", "", staff);
+  EXPECT_NE(r.body.find("离线（west）"), std::string::npos) << r.body;
+
+  // Back, checked offline at the east gate: the pass is closed.
+  const json::object back{{"device", "east"},
+                          {"checks", json::array{check("e-4", iso_utc_now(60), "in")}}};
+  r = call("POST", "/api/v1/gate/sync", json::serialize(back), gate);
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = call("GET", "/api/v1/passes/" + pass_id, "", staff);
+  EXPECT_EQ(r.json().at("return_state"), "returned") << r.body;
 }
 
 TEST_F(ExitsApi, TheAuditTrailIsReadOnlyAndVerifiable) {

@@ -121,6 +121,13 @@ std::string data_at(int v) {
         "INSERT INTO audit_log VALUES (1, 1, '2022-04-05T01:00:00Z', 1, 'staff', 'gate.out', "
         "'gate_event', '1', '', 'd', '', '', 'h');";
   }
+  if (v >= 11) {
+    sql +=
+        "INSERT INTO gate_events (community_id, event_id, at, direction, decision, code, "
+        "gate_user, source, device, client_event_id, synced_at, conflict) VALUES (1, 2, "
+        "'2022-04-05T02:00:00Z', 'out', 'allow', 'gate.out', 1, 'offline', 'east', 'e-1', "
+        "'2022-04-05T03:00:00Z', 'pass.used');";
+  }
   return sql;
 }
 
@@ -179,7 +186,10 @@ TEST_F(SqliteMigration, EveryPastVersionMigratesToTheLatestKeepingItsData) {
       EXPECT_EQ(scalar(file, "SELECT count(*) FROM passes"), 1);
     }
     if (from >= 9) {
-      EXPECT_EQ(scalar(file, "SELECT count(*) FROM gate_events"), 1);
+      EXPECT_EQ(scalar(file, "SELECT count(*) FROM gate_events"), from >= 11 ? 2 : 1);
+      // Checks from before offline gates have no device and no conflict.
+      EXPECT_EQ(scalar(file, "SELECT count(*) FROM gate_events WHERE conflict <> ''"),
+                from >= 11 ? 1 : 0);
     }
     if (from >= 10) {
       EXPECT_EQ(scalar(file, "SELECT count(*) FROM audit_log"), 1);

@@ -812,6 +812,38 @@ TEST_P(StoreConformance, TheGateLogIsAppendedAndFiltered) {
   EXPECT_EQ(next[0].id, 3);
 }
 
+TEST_P(StoreConformance, OfflineChecksAreFoundByTheirDeviceAndFlaggedConflictsListed) {
+  const auto c = seed("A", 2);
+  auto tx = write();
+  GateEvent synced{c, 0,        "2022-04-05T02:00:00Z", "out", "allow", "gate.out", 1, 1, "1号楼",
+                   7, "offline"};
+  synced.device = "east";
+  synced.client_event_id = "e-1";
+  synced.synced_at = "2022-04-05T03:00:00Z";
+  synced.conflict = "pass.used";
+  ASSERT_TRUE(tx->insert_gate_event(synced));
+  GateEvent online{c, 0,       "2022-04-05T02:30:00Z", "in", "allow", "gate.in", 1, 1, "1号楼",
+                   7, "online"};
+  ASSERT_TRUE(tx->insert_gate_event(online));
+
+  const auto found = tx->find_gate_event(c, "east", "e-1").value();
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->conflict, "pass.used");
+  EXPECT_EQ(found->synced_at, "2022-04-05T03:00:00Z");
+  EXPECT_EQ(found->device, "east");
+  EXPECT_FALSE(tx->find_gate_event(c, "west", "e-1").value());
+  EXPECT_FALSE(tx->find_gate_event(c, "east", "").value());
+  // The same check is written once per device.
+  EXPECT_FALSE(tx->insert_gate_event(synced));
+  synced.device = "west";
+  EXPECT_TRUE(tx->insert_gate_event(synced));
+
+  GateEventQuery conflicts{c};
+  conflicts.conflicts_only = true;
+  EXPECT_EQ(tx->list_gate_events(conflicts).value().size(), 2u);
+  EXPECT_EQ(tx->list_gate_events({c}).value().size(), 3u);
+}
+
 TEST_P(StoreConformance, TheAuditTrailIsAppendedAndReadInOrder) {
   const auto c = seed("A", 1);
   auto tx = write();

@@ -24,6 +24,7 @@
 #include "http/server.hpp"
 #include "http/tls.hpp"
 #include "service/accounts.hpp"
+#include "service/audit.hpp"
 #include "service/open_store.hpp"
 #include "service/registry.hpp"
 #include "service/resident_csv.hpp"
@@ -33,6 +34,7 @@ namespace juwei::cli {
 namespace {
 
 using service::Error;
+using service::kOperator;
 
 // The generator refuses impossible sizes (more residents than 6 per household, ...).
 std::unique_ptr<service::CommunityGenerator> make_generator(const service::SynthOptions& options) {
@@ -64,7 +66,7 @@ void print_new_users(service::Accounts& accounts, domain::CommunityId community,
   bool header = false;
   for (const auto& [name, role] : users) {
     const std::string password = service::Accounts::generate_password();
-    auto user = accounts.add_user(community, name, role, password);
+    auto user = accounts.add_user(community, name, role, password, 0, kOperator);
     if (!user) {
       if (user.error().kind == Error::Kind::conflict) continue;
       fail(std::move(user.error()));
@@ -131,8 +133,9 @@ void add_user(CLI::App& app, Globals& g) {
     service::Registry registry(*db, service::system_clock());
     const domain::Community community = community_of(registry, g);
     service::Accounts accounts(*db, service::system_clock());
-    const auto user = check(accounts.add_user(community.id, args->name, *role,
-                                              read_password(args->password_stdin), args->resident));
+    const auto user =
+        check(accounts.add_user(community.id, args->name, *role,
+                                read_password(args->password_stdin), args->resident, kOperator));
     std::cout << fmt::format("created {} ({}) in {}\n", user.username, domain::to_code(user.role),
                              community.name);
   });
@@ -143,7 +146,7 @@ void add_user(CLI::App& app, Globals& g) {
   passwd->callback([&g, args] {
     auto db = open_db(g);
     service::Accounts accounts(*db, service::system_clock());
-    check(accounts.set_password(args->name, read_password(args->password_stdin)));
+    check(accounts.set_password(args->name, read_password(args->password_stdin), kOperator));
     std::cout << "password changed for " << args->name << '\n';
   });
 
@@ -152,7 +155,7 @@ void add_user(CLI::App& app, Globals& g) {
   disable->callback([&g, args] {
     auto db = open_db(g);
     service::Accounts accounts(*db, service::system_clock());
-    check(accounts.set_disabled(args->name, true));
+    check(accounts.set_disabled(args->name, true, kOperator));
     std::cout << "disabled " << args->name << '\n';
   });
 
@@ -181,7 +184,7 @@ void add_init(CLI::App& app, Globals& g) {
     service::Registry registry(*db, service::system_clock());
     const std::string name =
         g.community.empty() ? std::string(service::kDefaultCommunityName) : g.community;
-    const auto outcome = check(registry.init_community(name, *street));
+    const auto outcome = check(registry.init_community(name, *street, kOperator));
     std::cout << fmt::format("{} community '{}' (id {}) in {} (schema version {})\n",
                              outcome.created ? "created" : "already had", outcome.community.name,
                              outcome.community.id, g.db, db->schema_version());
@@ -234,8 +237,8 @@ void add_import(CLI::App& app, Globals& g) {
           p.bytes_total == 0 ? 0.0 : 100.0 * static_cast<double>(p.bytes_read) / p.bytes_total;
       std::cerr << fmt::format("\r{} rows read ({:.0f}%)", p.rows, pct) << std::flush;
     };
-    const auto report = check(
-        service::import_residents(*db, service::system_clock(), community.id, args->file, options));
+    const auto report = check(service::import_residents(*db, service::system_clock(), community.id,
+                                                        args->file, options, kOperator));
     if (progress_shown) std::cerr << '\n';
     for (const auto& column : report.ignored_columns) {
       std::cerr << fmt::format("note: column '{}' is not a register field; ignored\n", column);
@@ -384,7 +387,7 @@ void add_gen(CLI::App& app, Globals& g) {
       const std::string name = !g.community.empty() && args->communities == 1
                                    ? g.community
                                    : fmt::format("合成居民区 {:05}-{}", i + 1, options.seed);
-      const auto outcome = check(registry.init_community(name, "合成街道"));
+      const auto outcome = check(registry.init_community(name, "合成街道", kOperator));
       if (!outcome.created) {
         fail(Error::invalid(fmt::format(
             "community '{}' exists already; gen fills new communities only (use --seed or "
@@ -392,7 +395,8 @@ void add_gen(CLI::App& app, Globals& g) {
             name)));
       }
       auto generator = make_generator(options);
-      const auto counts = check(registry.add_synthetic(outcome.community.id, *generator));
+      const auto counts =
+          check(registry.add_synthetic(outcome.community.id, *generator, kOperator));
       if (args->communities <= 10) {
         print_counts(std::cout, outcome.community, counts);
       } else if ((i + 1) % 100 == 0 || i + 1 == args->communities) {
@@ -476,7 +480,7 @@ void add_serve(CLI::App& app, Globals& g) {
       app.add_subcommand("serve", "Serve the API (and later the web app) over HTTP or HTTPS");
   auto args = std::make_shared<ServeArgs>();
   cmd->add_option("--listen", args->listen, "ADDRESS:PORT to listen on (port 0: any free port)");
-  cmd->add_option("--threads", args->threads, "I/O threads (default: one per core)")
+  cmd->add_option("--threads", args->threads, "I/O threads (default: 8 per core, at least 16)")
       ->check(CLI::Range(0, 256));
   auto* cert = cmd->add_option("--tls-cert", args->tls_cert,
                                "PEM certificate file: serve HTTPS (see `juwei tls self-signed`)");
@@ -538,7 +542,7 @@ void add_demo(CLI::App& app, Globals& g) {
   cmd->callback([&g, no_serve] {
     auto db = open_db(g);
     service::Registry registry(*db, service::system_clock());
-    const auto seed = check(registry.ensure_seed_community());
+    const auto seed = check(registry.ensure_seed_community(kOperator));
     if (seed.created) {
       std::cout << "created the seed community in " << g.db << ":\n";
     } else {

@@ -3,13 +3,16 @@
 // secretary's powers (approvals and overrides included).
 #include <fmt/format.h>
 
+#include <boost/json/serialize.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <random>
 
 #include "cli/common.hpp"
 #include "cli/table.hpp"
+#include "http/offline_json.hpp"
 #include "service/audit.hpp"
 #include "service/clock.hpp"
 #include "service/exits.hpp"
@@ -550,10 +553,16 @@ void add_gate(CLI::App& app, Globals& g) {
   struct Args {
     std::string token;
     std::string id_number;
-    std::string direction;
+    std::string direction = "out";
     std::string day;
     std::string decision;
+    std::string state;
+    bool conflicts = false;
     std::string csv;
+    std::string bundle;
+    std::string queue;
+    std::string device;
+    std::string out;
   };
   auto args = std::make_shared<Args>();
 
@@ -580,24 +589,118 @@ void add_gate(CLI::App& app, Globals& g) {
   log->add_option("--day", args->day, "One day, YYYY-MM-DD in community time (default: all)");
   log->add_option("--decision", args->decision, "allow or deny")
       ->check(CLI::IsMember({"allow", "deny"}));
+  log->add_option("--state", args->state,
+                  "out_now (外出中), back_today (今日返回) or overdue (逾期未归)")
+      ->check(CLI::IsMember({"out_now", "back_today", "overdue"}));
+  log->add_flag("--conflicts", args->conflicts,
+                "Only offline checks the server found a conflict in (离线冲突)");
   log->add_option("--csv", args->csv, "Write it as CSV (UTF-8 with BOM) to this file");
   log->callback([&g, args] {
     Desk desk(g);
     store::GateEventQuery q{desk.community.id};
     q.decision = args->decision;
+    q.conflicts_only = args->conflicts;
     q.limit = 1'000'000;
     if (!args->csv.empty()) {
-      write_whole(args->csv, check(desk.exits.gate_events_csv(args->day, q)));
+      write_whole(args->csv, check(desk.exits.gate_events_csv(args->day, q, args->state)));
       return;
     }
-    for (const store::GateEvent& e : check(desk.exits.gate_events(args->day, q))) {
-      const auto at = service::parse_iso_utc(e.at);
-      std::cout << fmt::format("{}  {}  {}  {:<24} pass {:<5} resident {:<6} {}\n",
-                               at ? domain::local_minute(*at, service::kShanghaiOffset) : e.at,
-                               e.direction == "out" ? "出" : "进",
-                               e.decision == "allow" ? "放行" : "禁止", e.code, e.pass_id,
-                               e.resident_id, e.building);
+    for (const store::GateEvent& e : check(desk.exits.gate_events(args->day, q, args->state))) {
+      std::cout << fmt::format(
+          "{}  {}  {}  {:<24} pass {:<5} resident {:<6} {}{}{}\n", local(e.at),
+          e.direction == "out" ? "出" : "进", e.decision == "allow" ? "放行" : "禁止", e.code,
+          e.pass_id, e.resident_id, e.building, e.source == "offline" ? "  离线 " + e.device : "",
+          e.conflict.empty() ? "" : "  冲突 " + e.conflict);
     }
+  });
+
+  auto* bundle = cmd->add_subcommand(
+      "bundle", "Write the offline bundle a gate keeps to check passes without the network");
+  bundle->add_option("--out", args->out, "File to write (JSON)")->required();
+  bundle->callback([&g, args] {
+    Desk desk(g);
+    const auto b = check(desk.exits.offline_bundle(desk.community.id));
+    write_whole(args->out, boost::json::serialize(http::offline_bundle_json(b)));
+  });
+
+  auto* verify = cmd->add_subcommand(
+      "verify",
+      "Check a token offline, as a gate without the network does: 放行 (exit 0) or 禁止 (exit 1)");
+  verify->add_option("TOKEN", args->token, "The token (JW1.…) the QR code holds")->required();
+  verify->add_option("--direction", args->direction, "out (default) or in")
+      ->check(CLI::IsMember({"out", "in"}));
+  verify->add_option("--bundle", args->bundle,
+                     "The offline bundle (from `gate bundle` or the API); default: made now "
+                     "from the database");
+  verify->add_option("--queue", args->queue,
+                     "The gate's queue file: earlier checks count, and this one is appended "
+                     "(one JSON line) for `gate sync`");
+  verify->callback([&g, args] {
+    domain::OfflineBundle b;
+    if (args->bundle.empty()) {
+      Desk desk(g);
+      b = check(desk.exits.offline_bundle(desk.community.id));
+    } else {
+      auto parsed = http::offline_bundle_from_json(read_whole(args->bundle));
+      if (!parsed) fail(Error::invalid(args->bundle + ": " + parsed.error()));
+      b = std::move(*parsed);
+    }
+    std::vector<domain::OfflineCheck> queued;
+    if (!args->queue.empty() && std::filesystem::exists(args->queue)) {
+      auto lines = http::queued_checks_from_lines(read_whole(args->queue));
+      if (!lines) fail(Error::invalid(args->queue + ": " + lines.error()));
+      for (const service::QueuedGateCheck& q : *lines) {
+        const auto at = service::parse_iso_utc(q.at);
+        if (at) queued.push_back({q.pass_id, q.direction == "out", q.allow, *at});
+      }
+    }
+    const auto now = service::system_clock()();
+    const auto v =
+        check_fields(service::check_offline(b, {args->token, "", args->direction}, queued, now));
+    const std::string who = v.name.empty() ? ""
+                                           : fmt::format(" — {} {} {}{}", v.name,
+                                                         v.masked_id_number, v.building, v.room);
+    std::cout << fmt::format("{} {} ({}){}\n", v.allow ? "放行" : "禁止", v.message_zh, v.code,
+                             who);
+    if (!args->queue.empty()) {
+      std::random_device random;
+      const service::QueuedGateCheck q{fmt::format("{:08x}{:08x}", random(), random()),
+                                       service::iso_utc(now),
+                                       args->direction,
+                                       args->token,
+                                       v.allow,
+                                       v.code,
+                                       v.pass_id};
+      std::ofstream out(args->queue, std::ios::binary | std::ios::app);
+      out << boost::json::serialize(http::queued_check_json(q)) << '\n';
+      out.close();
+      if (!out) fail(Error::invalid("writing " + args->queue + " failed (disk full?)"));
+    }
+    if (!v.allow) fail(Error::conflict(fmt::format("denied: {} ({})", v.message_en, v.code)));
+  });
+
+  auto* sync = cmd->add_subcommand(
+      "sync", "Apply a gate's queued offline checks (its queue file); conflicts go to the desk");
+  sync->add_option("QUEUE", args->queue, "The queue file `gate verify --queue` kept")->required();
+  sync->add_option("--device", args->device, "The gate's name, as its checks are recorded")
+      ->required();
+  sync->callback([&g, args] {
+    auto lines = http::queued_checks_from_lines(read_whole(args->queue));
+    if (!lines) fail(Error::invalid(args->queue + ": " + lines.error()));
+    Desk desk(g);
+    const auto synced = check_fields(
+        desk.exits.sync_gate_checks(desk.community.id, args->device, *lines, desk.user));
+    int added = 0;
+    int conflicts = 0;
+    for (const service::SyncedGateCheck& s : synced) {
+      added += s.duplicate ? 0 : 1;
+      conflicts += s.conflict.empty() ? 0 : 1;
+      std::cout << fmt::format("{} → event {}{}{}\n", s.client_id, s.event_id,
+                               s.duplicate ? " (synced before)" : "",
+                               s.conflict.empty() ? "" : " 冲突 conflict: " + s.conflict);
+    }
+    std::cout << fmt::format("synced {} checks: {} new, {} synced before, {} conflicts\n",
+                             synced.size(), added, synced.size() - added, conflicts);
   });
 }
 

@@ -7,6 +7,7 @@
 
 #include "cli/common.hpp"
 #include "cli/table.hpp"
+#include "service/audit.hpp"
 #include "service/clock.hpp"
 #include "service/lab_results.hpp"
 #include "service/screening.hpp"
@@ -15,8 +16,7 @@ namespace juwei::cli {
 namespace {
 
 using service::Error;
-
-constexpr domain::UserId kOperator = 0;
+using service::kOperator;
 
 std::string yes(bool b) {
   return b ? "yes" : "";

@@ -104,9 +104,9 @@ Response import_residents(const ApiServices& services, Request& req) {
   options.dry_run = upload->dry_run;
   options.skip_invalid = upload->skip_invalid;
   options.encoding = upload->encoding;
-  auto report =
-      service::import_residents(services.store, services.clock, req.principal->community_id,
-                                service::memory_source(upload->name, req.body), options);
+  auto report = service::import_residents(
+      services.store, services.clock, req.principal->community_id,
+      service::memory_source(upload->name, req.body), options, req.principal->user_id);
   if (!report) return from_error(report.error());
   js::object body = import_report_json(*report);
   body["dry_run"] = options.dry_run;
@@ -138,7 +138,8 @@ void add_building_routes(Router& router, const ApiServices& s,
         if (!body) return body.error();
         const service::BuildingChange change{string_field(*body, "name"),
                                              int_field(*body, "floors")};
-        auto made = registry.create_building(req.principal->community_id, change);
+        auto made =
+            registry.create_building(req.principal->community_id, change, req.principal->user_id);
         if (!made) return from_error(made.error());
         return created(made->restored, "buildings", made->value.id, building_json(made->value));
       }));
@@ -155,7 +156,8 @@ void add_building_routes(Router& router, const ApiServices& s,
     auto body = json_body(req, {{"name", JsonType::string}, {"floors", JsonType::integer}});
     if (!body) return body.error();
     const service::BuildingChange change{string_field(*body, "name"), int_field(*body, "floors")};
-    auto b = registry.update_building(req.principal->community_id, *id, change);
+    auto b =
+        registry.update_building(req.principal->community_id, *id, change, req.principal->user_id);
     if (!b) return from_error(b.error());
     return json(200, building_json(*b));
   });
@@ -164,7 +166,8 @@ void add_building_routes(Router& router, const ApiServices& s,
     if (!id) return not_found();
     auto reason = removal_reason(req);
     if (!reason) return reason.error();
-    auto done = registry.remove_building(req.principal->community_id, *id, *reason);
+    auto done =
+        registry.remove_building(req.principal->community_id, *id, *reason, req.principal->user_id);
     if (!done) return from_error(done.error());
     return Response{204, "", "", {}};
   });
@@ -196,7 +199,8 @@ void add_household_routes(Router& router, const ApiServices& s,
         if (!body) return body.error();
         auto made = registry.create_household(
             req.principal->community_id,
-            service::HouseholdChange{int_field(*body, "building_id"), string_field(*body, "room")});
+            service::HouseholdChange{int_field(*body, "building_id"), string_field(*body, "room")},
+            req.principal->user_id);
         if (!made) return from_error(made.error());
         return created(made->restored, "households", made->value.id, household_json(made->value));
       }));
@@ -226,7 +230,8 @@ void add_household_routes(Router& router, const ApiServices& s,
     if (!body) return body.error();
     auto h = registry.update_household(
         req.principal->community_id, *id,
-        service::HouseholdChange{int_field(*body, "building_id"), string_field(*body, "room")});
+        service::HouseholdChange{int_field(*body, "building_id"), string_field(*body, "room")},
+        req.principal->user_id);
     if (!h) return from_error(h.error());
     return json(200, household_json(*h));
   });
@@ -235,7 +240,8 @@ void add_household_routes(Router& router, const ApiServices& s,
     if (!id) return not_found();
     auto reason = removal_reason(req);
     if (!reason) return reason.error();
-    auto done = registry.remove_household(req.principal->community_id, *id, *reason);
+    auto done = registry.remove_household(req.principal->community_id, *id, *reason,
+                                          req.principal->user_id);
     if (!done) return from_error(done.error());
     return Response{204, "", "", {}};
   });
@@ -272,8 +278,8 @@ void add_resident_routes(Router& router, const ApiServices& s,
   router.add("POST", "/api/v1/residents", kDesk, idempotent(keys, [&registry](Request& req) {
                auto body = json_body(req, kResidentFields);
                if (!body) return body.error();
-               auto made =
-                   registry.create_resident(req.principal->community_id, resident_change(*body));
+               auto made = registry.create_resident(req.principal->community_id,
+                                                    resident_change(*body), req.principal->user_id);
                if (!made) return from_error(made.error());
                return created(made->restored, "residents", made->value.resident.id,
                               resident_json(made->value));
@@ -290,7 +296,8 @@ void add_resident_routes(Router& router, const ApiServices& s,
     if (!id) return not_found();
     auto body = json_body(req, kResidentFields);
     if (!body) return body.error();
-    auto row = registry.update_resident(req.principal->community_id, *id, resident_change(*body));
+    auto row = registry.update_resident(req.principal->community_id, *id, resident_change(*body),
+                                        req.principal->user_id);
     if (!row) return from_error(row.error());
     return json(200, resident_json(*row));
   });
@@ -299,7 +306,8 @@ void add_resident_routes(Router& router, const ApiServices& s,
     if (!id) return not_found();
     auto reason = removal_reason(req);
     if (!reason) return reason.error();
-    auto done = registry.remove_resident(req.principal->community_id, *id, *reason);
+    auto done =
+        registry.remove_resident(req.principal->community_id, *id, *reason, req.principal->user_id);
     if (!done) return from_error(done.error());
     return Response{204, "", "", {}};
   });

@@ -6,6 +6,7 @@
 #include "http/api.hpp"
 #include "http/api_support.hpp"
 #include "http/json_input.hpp"
+#include "http/offline_json.hpp"
 #include "service/audit.hpp"
 #include "service/exits.hpp"
 
@@ -22,6 +23,42 @@ const std::vector<std::string> kGateCheckers = {"secretary", "staff", "gate"};
 js::value nullable(const std::string& text) {
   if (text.empty()) return nullptr;
   return js::value(text);
+}
+
+// The checks of a gate sync: each an object of strings (and `decision`: allow or deny);
+// 400 naming every field at fault ("checks[2].at").
+std::expected<std::vector<service::QueuedGateCheck>, Response> queued_checks(
+    const js::array& items) {
+  std::vector<service::QueuedGateCheck> checks;
+  std::vector<FieldError> errors;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const js::object& o = items[i].as_object();
+    service::QueuedGateCheck q;
+    const auto text = [&](std::string_view key, std::string& into) {
+      const js::value* v = o.if_contains(key);
+      if (v && v->is_string()) {
+        into = std::string(v->as_string());
+      } else {
+        errors.push_back({fmt::format("checks[{}].{}", i, key), "must be a string"});
+      }
+    };
+    text("client_id", q.client_id);
+    text("at", q.at);
+    text("direction", q.direction);
+    text("token", q.token);
+    text("code", q.code);
+    std::string decision;
+    text("decision", decision);
+    if (decision != "allow" && decision != "deny" && o.contains("decision")) {
+      errors.push_back({fmt::format("checks[{}].decision", i), "allow or deny"});
+    }
+    q.allow = decision == "allow";
+    checks.push_back(std::move(q));
+  }
+  if (!errors.empty()) {
+    return std::unexpected(problem(400, "Bad Request", "invalid gate checks", std::move(errors)));
+  }
+  return checks;
 }
 
 js::value id_or_null(std::int64_t id) {
@@ -510,6 +547,32 @@ void add_exit_routes(Router& router, const ApiServices& s,
                                                               {"id_number", v->masked_id_number}})},
                         {"event_id", std::to_string(v->event_id)}});
   });
+  router.add("GET", "/api/v1/gate/offline-bundle", kGateCheckers, [exits](Request& req) {
+    auto bundle = exits->offline_bundle(req.principal->community_id);
+    if (!bundle) return from_error(bundle.error());
+    Response r = json(200, offline_bundle_json(*bundle));
+    r.headers.emplace_back("Cache-Control", "no-store");
+    return r;
+  });
+  router.add("POST", "/api/v1/gate/sync", kGateCheckers, [exits](Request& req) {
+    auto body =
+        json_body(req, {{"device", JsonType::string, true}, {"checks", JsonType::objects, true}});
+    if (!body) return body.error();
+    auto checks = queued_checks(body->at("checks").as_array());
+    if (!checks) return checks.error();
+    auto synced =
+        exits->sync_gate_checks(req.principal->community_id, *string_field(*body, "device"),
+                                std::move(*checks), user_of(req));
+    if (!synced) return from_error(synced.error());
+    js::array items;
+    for (const service::SyncedGateCheck& s : *synced) {
+      items.push_back(js::object{{"client_id", s.client_id},
+                                 {"event_id", std::to_string(s.event_id)},
+                                 {"duplicate", s.duplicate},
+                                 {"conflict", nullable(s.conflict)}});
+    }
+    return json(200, js::object{{"items", std::move(items)}});
+  });
   router.add("GET", "/api/v1/gate/events", kDesk, [exits](Request& req) {
     auto page = page_of(req);
     if (!page) return page.error();
@@ -534,15 +597,19 @@ void add_exit_routes(Router& router, const ApiServices& s,
       return problem(400, "Bad Request", "invalid query parameters",
                      {{"decision", "allow or deny"}});
     }
+    auto conflicts = query_flag(req, "conflict");
+    if (!conflicts) return conflicts.error();
+    q.conflicts_only = *conflicts;
     const std::string day = query_param(req, "day");
+    const std::string state = query_param(req, "state");
     if (query_param(req, "format") == "csv") {
-      auto csv = exits->gate_events_csv(day, q);
+      auto csv = exits->gate_events_csv(day, q, state);
       if (!csv) return from_error(csv.error());
       Response r{200, "text/csv; charset=utf-8", std::move(*csv), {}};
       r.headers.emplace_back("Content-Disposition", "attachment; filename=\"gate-log.csv\"");
       return r;
     }
-    auto events = exits->gate_events(day, q);
+    auto events = exits->gate_events(day, q, state);
     if (!events) return from_error(events.error());
     return page_json(
         *events, page->limit,
@@ -556,7 +623,10 @@ void add_exit_routes(Router& router, const ApiServices& s,
                             {"resident_id", id_or_null(e.resident_id)},
                             {"building", e.building},
                             {"gate_user", std::to_string(e.gate_user)},
-                            {"source", e.source}};
+                            {"source", e.source},
+                            {"device", nullable(e.device)},
+                            {"synced_at", nullable(e.synced_at)},
+                            {"conflict", nullable(e.conflict)}};
         },
         [](const store::GateEvent& e) { return e.id; });
   });

@@ -29,6 +29,9 @@ bool has_type(const js::value& v, JsonType type) {
     case JsonType::strings:
       return v.is_array() &&
              std::ranges::all_of(v.as_array(), [](const js::value& e) { return e.is_string(); });
+    case JsonType::objects:
+      return v.is_array() &&
+             std::ranges::all_of(v.as_array(), [](const js::value& e) { return e.is_object(); });
   }
   return false;
 }
@@ -45,6 +48,8 @@ std::string_view type_message(JsonType type) {
       return "must be an id (a string of digits)";
     case JsonType::strings:
       return "must be an array of strings";
+    case JsonType::objects:
+      return "must be an array of objects";
   }
   return "has the wrong type";
 }

@@ -20,6 +20,7 @@ enum class JsonType {
   boolean,
   id,       // an id: a string of digits (ids travel as strings) or a positive integer
   strings,  // an array of strings
+  objects,  // an array of objects (the caller reads their fields)
 };
 
 struct FieldSpec {

@@ -441,7 +441,10 @@ namespace {
 
 ServerOptions resolved(ServerOptions options) {
   if (options.threads <= 0) {
-    options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    // Handlers block on the database (a write waits for its commit's fsync): more threads than
+    // cores let concurrent writes share one commit (the store's group commit).
+    options.threads =
+        static_cast<int>(std::max(16u, 8 * std::max(1u, std::thread::hardware_concurrency())));
   }
   return options;
 }

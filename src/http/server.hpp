@@ -20,8 +20,8 @@ namespace juwei::http {
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
-  unsigned short port = 8080;                // 0 = an ephemeral port; port() tells which
-  int threads = 0;                           // io threads; 0 = std::thread::hardware_concurrency()
+  unsigned short port = 8080;  // 0 = an ephemeral port; port() tells which
+  int threads = 0;  // io threads; 0 = 8 per core, at least 16 (handlers block on the database)
   std::size_t max_header_bytes = 16 * 1024;  // beyond: 431, connection closed
   std::size_t max_body_bytes = 1 << 20;      // beyond: 413, connection closed
   std::size_t max_upload_bytes = 10 << 20;   // the same, for uploads: CSV files and photos

@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "service/digest.hpp"
+#include "service/transaction.hpp"
 
 namespace juwei::service {
 namespace {
@@ -57,6 +58,11 @@ const std::string& dummy_hash() {
   return hash;
 }
 
+// An account's fields as the audit trail digests them (never its password hash).
+std::string audit_text(const domain::User& u) {
+  return fmt::format("{}|{}|{}|{}", u.username, domain::to_code(u.role), u.disabled, u.resident_id);
+}
+
 }  // namespace
 
 Accounts::Accounts(store::Store& store, Clock clock) : m_store(store), m_clock(std::move(clock)) {}
@@ -68,7 +74,7 @@ std::string Accounts::generate_password() {
 
 Result<domain::User> Accounts::add_user(domain::CommunityId community, std::string_view username,
                                         domain::Role role, std::string_view password,
-                                        std::int64_t resident_id) {
+                                        std::int64_t resident_id, domain::UserId by) {
   if (auto p = domain::username_problem(username)) return std::unexpected(Error::invalid(*p));
   if (auto p = domain::password_problem(password)) return std::unexpected(Error::invalid(*p));
   if ((role == domain::Role::resident) != (resident_id > 0)) {
@@ -88,8 +94,9 @@ Result<domain::User> Accounts::add_user(domain::CommunityId community, std::stri
       return std::unexpected(Error::not_found(fmt::format("no resident {}", resident_id)));
     }
   }
+  const TimePoint now = m_clock();
   domain::User user{community, 0, std::string(username), role, false, resident_id};
-  auto id = (*tx)->insert_user(user, *hash, iso_utc(m_clock()));
+  auto id = (*tx)->insert_user(user, *hash, iso_utc(now));
   if (!id) {
     if (id.error().kind == store::Error::Kind::conflict) {
       return std::unexpected(
@@ -97,23 +104,33 @@ Result<domain::User> Accounts::add_user(domain::CommunityId community, std::stri
     }
     return std::unexpected(from_store(id.error()));
   }
-  if (auto done = (*tx)->commit(); !done) return std::unexpected(from_store(done.error()));
   user.id = *id;
+  if (auto a =
+          audit(**tx, community, by,
+                {"user.create", "user", std::to_string(user.id), "", audit_text(user), ""}, now);
+      !a) {
+    return std::unexpected(a.error());
+  }
+  if (auto done = (*tx)->commit(); !done) return std::unexpected(from_store(done.error()));
   return user;
 }
 
 Result<void> Accounts::change_user(
-    std::string_view username, bool end_sessions,
-    const std::function<store::Result<void>(store::Transaction&, const domain::User&)>& change) {
+    std::string_view username, bool end_sessions, domain::UserId by,
+    const std::function<Result<AuditEntry>(store::Transaction&, const domain::User&)>& change) {
+  const TimePoint now = m_clock();
   auto tx = m_store.begin(store::TxMode::write);
   if (!tx) return std::unexpected(from_store(tx.error()));
   auto user = (*tx)->find_user(username);
   if (!user) return std::unexpected(from_store(user.error()));
   if (!*user) return std::unexpected(Error::not_found(fmt::format("no user '{}'", username)));
   const domain::User& u = (*user)->user;
-  if (auto r = change(**tx, u); !r) return std::unexpected(from_store(r.error()));
+  auto entry = change(**tx, u);
+  if (!entry) return std::unexpected(entry.error());
+  // The account's own community keeps the record: every account has one.
+  if (auto a = audit(**tx, u.community_id, by, *entry, now); !a) return a;
   if (end_sessions) {
-    if (auto r = (*tx)->revoke_sessions_of(u.community_id, u.id, iso_utc(m_clock())); !r) {
+    if (auto r = (*tx)->revoke_sessions_of(u.community_id, u.id, iso_utc(now)); !r) {
       return std::unexpected(from_store(r.error()));
     }
   }
@@ -123,20 +140,42 @@ Result<void> Accounts::change_user(
   return {};
 }
 
-Result<void> Accounts::set_password(std::string_view username, std::string_view password) {
+Result<void> Accounts::set_password(std::string_view username, std::string_view password,
+                                    domain::UserId by) {
   if (auto p = domain::password_problem(password)) return std::unexpected(Error::invalid(*p));
   auto hash = hash_password(password);
   if (!hash) return std::unexpected(hash.error());
-  // A new password ends every session the old one opened.
-  return change_user(username, true, [&](store::Transaction& tx, const domain::User& u) {
-    return tx.set_user_password(u.community_id, u.id, *hash);
-  });
+  // A new password ends every session the old one opened. The trail gets only a digest of
+  // the new hash (which it digests once more).
+  auto change = [&](store::Transaction& tx, const domain::User& u) -> Result<AuditEntry> {
+    if (auto r = lift(tx.set_user_password(u.community_id, u.id, *hash)); !r) {
+      return std::unexpected(r.error());
+    }
+    return AuditEntry{"user.password",
+                      "user",
+                      std::to_string(u.id),
+                      "",
+                      audit_text(u) + "|" + blake2b_hex(*hash),
+                      ""};
+  };
+  return change_user(username, true, by, change);
 }
 
-Result<void> Accounts::set_disabled(std::string_view username, bool disabled) {
-  return change_user(username, disabled, [&](store::Transaction& tx, const domain::User& u) {
-    return tx.set_user_disabled(u.community_id, u.id, disabled);
-  });
+Result<void> Accounts::set_disabled(std::string_view username, bool disabled, domain::UserId by) {
+  auto change = [&](store::Transaction& tx, const domain::User& u) -> Result<AuditEntry> {
+    if (auto r = lift(tx.set_user_disabled(u.community_id, u.id, disabled)); !r) {
+      return std::unexpected(r.error());
+    }
+    domain::User after = u;
+    after.disabled = disabled;
+    return AuditEntry{disabled ? "user.disable" : "user.enable",
+                      "user",
+                      std::to_string(u.id),
+                      audit_text(u),
+                      audit_text(after),
+                      ""};
+  };
+  return change_user(username, disabled, by, change);
 }
 
 Result<std::vector<domain::User>> Accounts::list(domain::CommunityId community) {

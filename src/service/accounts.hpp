@@ -1,8 +1,10 @@
 // Accounts, passwords and sessions. Passwords are hashed with argon2id (libsodium
 // crypto_pwhash_str); a session token is 32 random bytes, handed out once and stored only as
 // its BLAKE2b hash. Repeated failed logins per account and per client address meet a growing
-// delay, then a temporary lock. Thread-safe: the throttle is guarded by a mutex; the Store
-// serializes transactions.
+// delay, then a temporary lock. A change to an account names who makes it (`by`, a user of the
+// account's community or kOperator) and is audited in the account's community; logins and
+// sessions are not. Thread-safe: the throttle is guarded by a mutex; the Store serializes
+// transactions.
 #pragma once
 
 #include <chrono>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "domain/account.hpp"
+#include "service/audit.hpp"
 #include "service/clock.hpp"
 #include "service/error.hpp"
 #include "store/store.hpp"
@@ -64,12 +67,15 @@ class Accounts {
   Accounts(store::Store& store, Clock clock);
 
   // A resident's account names the resident it belongs to (they see their own household);
-  // no other role does.
+  // no other role does (resident_id 0). Audited as "user.create".
   Result<domain::User> add_user(domain::CommunityId community, std::string_view username,
                                 domain::Role role, std::string_view password,
-                                std::int64_t resident_id = 0);
-  Result<void> set_password(std::string_view username, std::string_view password);
-  Result<void> set_disabled(std::string_view username, bool disabled);
+                                std::int64_t resident_id, domain::UserId by);
+  // Audited as "user.password": the trail holds no password, nor its hash.
+  Result<void> set_password(std::string_view username, std::string_view password,
+                            domain::UserId by);
+  // Audited as "user.disable" or "user.enable".
+  Result<void> set_disabled(std::string_view username, bool disabled, domain::UserId by);
   Result<std::vector<domain::User>> list(domain::CommunityId community);
 
   Result<LoginOutcome> login(std::string_view username, std::string_view password,
@@ -87,10 +93,11 @@ class Accounts {
     int failures = 0;
     TimePoint next_allowed{};
   };
-  // Finds the user, applies `change` and, if asked, ends the user's sessions; one transaction.
+  // Finds the user, applies `change` and audits the change it returns, and, if asked, ends
+  // the user's sessions; one transaction.
   Result<void> change_user(
-      std::string_view username, bool end_sessions,
-      const std::function<store::Result<void>(store::Transaction&, const domain::User&)>& change);
+      std::string_view username, bool end_sessions, domain::UserId by,
+      const std::function<Result<AuditEntry>(store::Transaction&, const domain::User&)>& change);
   std::chrono::seconds wait_for(std::string_view key, TimePoint now);  // requires m_mutex
   void note_failure(const std::string& key, TimePoint now);            // requires m_mutex
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include "service/digest.hpp"
 #include "service/service_test_fixture.hpp"
 
 namespace juwei::service {
@@ -15,8 +16,10 @@ using AccountsTest = ServiceTest;
 
 TEST_F(AccountsTest, LogsInWithTheRightPasswordOnly) {
   Accounts accounts(*m_store, clock());
-  ASSERT_TRUE(accounts.add_user(m_community, "liumiao", domain::Role::secretary, "correct horse")
-                  .has_value());
+  ASSERT_TRUE(
+      accounts
+          .add_user(m_community, "liumiao", domain::Role::secretary, "correct horse", 0, kOperator)
+          .has_value());
   auto bad = accounts.login("liumiao", "wrong horse!", "10.0.0.1").value();
   EXPECT_EQ(bad.refusal, Refusal::bad_credentials);
   EXPECT_EQ(accounts.login("nobody", "correct horse", "10.0.0.1").value().refusal,
@@ -40,7 +43,8 @@ TEST_F(AccountsTest, LogsInWithTheRightPasswordOnly) {
 TEST_F(AccountsTest, SessionsExpireAndLogOut) {
   Accounts accounts(*m_store, clock());
   ASSERT_TRUE(
-      accounts.add_user(m_community, "staff1", domain::Role::staff, "0123456789").has_value());
+      accounts.add_user(m_community, "staff1", domain::Role::staff, "0123456789", 0, kOperator)
+          .has_value());
   const auto a = accounts.login("staff1", "0123456789", "x").value().session.value();
   const auto b = accounts.login("staff1", "0123456789", "x").value().session.value();
   EXPECT_NE(a.token, b.token);
@@ -54,21 +58,24 @@ TEST_F(AccountsTest, SessionsExpireAndLogOut) {
 TEST_F(AccountsTest, DisablingOrChangingThePasswordEndsSessions) {
   Accounts accounts(*m_store, clock());
   ASSERT_TRUE(
-      accounts.add_user(m_community, "gate1", domain::Role::gate, "0123456789").has_value());
+      accounts.add_user(m_community, "gate1", domain::Role::gate, "0123456789", 0, kOperator)
+          .has_value());
   auto s = accounts.login("gate1", "0123456789", "x").value().session.value();
-  ASSERT_TRUE(accounts.set_password("gate1", "9876543210").has_value());
+  ASSERT_TRUE(accounts.set_password("gate1", "9876543210", kOperator).has_value());
   EXPECT_FALSE(accounts.authenticate(s.token).value().has_value());
   EXPECT_EQ(accounts.login("gate1", "0123456789", "x").value().refusal, Refusal::bad_credentials);
   s = accounts.login("gate1", "9876543210", "x").value().session.value();
-  ASSERT_TRUE(accounts.set_disabled("gate1", true).has_value());
+  ASSERT_TRUE(accounts.set_disabled("gate1", true, kOperator).has_value());
   EXPECT_FALSE(accounts.authenticate(s.token).value().has_value());
   EXPECT_EQ(accounts.login("gate1", "9876543210", "x").value().refusal, Refusal::bad_credentials);
 }
 
 TEST_F(AccountsTest, RepeatedFailuresSlowDownThenLock) {
   Accounts accounts(*m_store, clock());
-  ASSERT_TRUE(accounts.add_user(m_community, "liumiao", domain::Role::secretary, "correct horse")
-                  .has_value());
+  ASSERT_TRUE(
+      accounts
+          .add_user(m_community, "liumiao", domain::Role::secretary, "correct horse", 0, kOperator)
+          .has_value());
   for (int i = 0; i < kFreeFailures; ++i) {
     EXPECT_EQ(accounts.login("liumiao", "guess" + std::to_string(i), "a").value().refusal,
               Refusal::bad_credentials);
@@ -95,13 +102,20 @@ TEST_F(AccountsTest, RepeatedFailuresSlowDownThenLock) {
 TEST_F(AccountsTest, RefusesBadNamesWeakPasswordsAndDuplicates) {
   Accounts accounts(*m_store, clock());
   EXPECT_EQ(
-      accounts.add_user(m_community, "Bad Name", domain::Role::staff, "0123456789").error().kind,
+      accounts.add_user(m_community, "Bad Name", domain::Role::staff, "0123456789", 0, kOperator)
+          .error()
+          .kind,
       Error::Kind::invalid);
-  EXPECT_EQ(accounts.add_user(m_community, "staff1", domain::Role::staff, "short").error().kind,
+  EXPECT_EQ(accounts.add_user(m_community, "staff1", domain::Role::staff, "short", 0, kOperator)
+                .error()
+                .kind,
             Error::Kind::invalid);
   ASSERT_TRUE(
-      accounts.add_user(m_community, "staff1", domain::Role::staff, "0123456789").has_value());
-  EXPECT_EQ(accounts.add_user(m_community, "staff1", domain::Role::gate, "0123456789").error().kind,
+      accounts.add_user(m_community, "staff1", domain::Role::staff, "0123456789", 0, kOperator)
+          .has_value());
+  EXPECT_EQ(accounts.add_user(m_community, "staff1", domain::Role::gate, "0123456789", 0, kOperator)
+                .error()
+                .kind,
             Error::Kind::conflict);
   EXPECT_EQ(Accounts::generate_password().size(), 16u);
   EXPECT_NE(Accounts::generate_password(), Accounts::generate_password());
@@ -132,15 +146,17 @@ TEST_F(AccountsTest, AnOlderCostlierHashIsReplacedAtTheNextLogin) {
 // remembered session lasts at most kSessionCacheTime more; in-process changes end it at once.
 TEST_F(AccountsTest, ASessionEndedElsewhereEndsHereWithinTheCacheTime) {
   Accounts server(*m_store, clock());
-  ASSERT_TRUE(server.add_user(m_community, "liumiao", domain::Role::secretary, "correct horse"));
-  ASSERT_TRUE(server.add_user(m_community, "wangli", domain::Role::staff, "correct horse"));
+  ASSERT_TRUE(server.add_user(m_community, "liumiao", domain::Role::secretary, "correct horse", 0,
+                              kOperator));
+  ASSERT_TRUE(
+      server.add_user(m_community, "wangli", domain::Role::staff, "correct horse", 0, kOperator));
   const auto a = server.login("liumiao", "correct horse", "10.0.0.1").value().session->token;
   const auto b = server.login("wangli", "correct horse", "10.0.0.1").value().session->token;
   ASSERT_TRUE(server.authenticate(a).value().has_value());
   ASSERT_TRUE(server.authenticate(b).value().has_value());
 
   Accounts other_process(*m_store, clock());
-  ASSERT_TRUE(other_process.set_disabled("liumiao", true));
+  ASSERT_TRUE(other_process.set_disabled("liumiao", true, kOperator));
   m_now += kSessionCacheTime - seconds{1};
   EXPECT_TRUE(server.authenticate(a).value().has_value());  // remembered
   m_now += seconds{1};
@@ -153,14 +169,62 @@ TEST_F(AccountsTest, ASessionEndedElsewhereEndsHereWithinTheCacheTime) {
 TEST_F(AccountsTest, AResidentsAccountBelongsToAResident) {
   Accounts accounts(*m_store, clock());
   EXPECT_EQ(
-      accounts.add_user(m_community, "res1", domain::Role::resident, "0123456789").error().kind,
+      accounts.add_user(m_community, "res1", domain::Role::resident, "0123456789", 0, kOperator)
+          .error()
+          .kind,
       Error::Kind::invalid);  // which resident?
   EXPECT_EQ(
-      accounts.add_user(m_community, "res1", domain::Role::resident, "0123456789", 99).error().kind,
+      accounts.add_user(m_community, "res1", domain::Role::resident, "0123456789", 99, kOperator)
+          .error()
+          .kind,
       Error::Kind::not_found);
   EXPECT_EQ(
-      accounts.add_user(m_community, "staff9", domain::Role::staff, "0123456789", 1).error().kind,
+      accounts.add_user(m_community, "staff9", domain::Role::staff, "0123456789", 1, kOperator)
+          .error()
+          .kind,
       Error::Kind::invalid);
+}
+
+// rule: every change to an account is in its community's audit trail, with who made it; the
+// trail holds neither the password nor its hash.
+TEST_F(AccountsTest, EveryAccountChangeIsAuditedWithoutThePassword) {
+  Accounts accounts(*m_store, clock());
+  const auto from = last_seq();
+  const auto by =
+      accounts
+          .add_user(m_community, "liumiao", domain::Role::secretary, "correct horse", 0, kOperator)
+          .value()
+          .id;
+  const auto gate =
+      accounts.add_user(m_community, "gate1", domain::Role::gate, "0123456789", 0, by).value().id;
+  ASSERT_TRUE(accounts.set_password("gate1", "9876543210", by));
+  ASSERT_TRUE(accounts.set_disabled("gate1", true, by));
+  ASSERT_TRUE(accounts.set_disabled("gate1", false, kOperator));
+  // Logins and sessions change no account: no record.
+  ASSERT_TRUE(accounts.login("gate1", "9876543210", "10.0.0.1").value().session.has_value());
+  // Refused changes leave none either.
+  EXPECT_FALSE(accounts.add_user(m_community, "gate1", domain::Role::staff, "0123456789", 0, by));
+  EXPECT_FALSE(accounts.set_password("gate1", "short", by));
+  EXPECT_FALSE(accounts.set_disabled("nobody", true, by));
+
+  const std::string a = std::to_string(by), g = std::to_string(gate);
+  EXPECT_EQ(audited(from), (std::vector<Audited>{{"user.create", "user", a, kOperator},
+                                                 {"user.create", "user", g, by},
+                                                 {"user.password", "user", g, by},
+                                                 {"user.disable", "user", g, by},
+                                                 {"user.enable", "user", g, kOperator}}));
+  const auto records = trail(from);
+  EXPECT_EQ(records[0].role, "admin");  // the operator at the machine
+  EXPECT_EQ(records[1].role, "secretary");
+  EXPECT_NE(records[3].before_digest, records[3].after_digest);
+  const std::string hash =
+      m_store->begin(store::TxMode::read).value()->find_user("gate1").value()->password_hash;
+  for (const store::AuditRecord& r : records) {
+    for (const std::string& column : {r.before_digest, r.after_digest}) {
+      EXPECT_NE(column, blake2b_hex(hash)) << r.action;
+      EXPECT_NE(column, blake2b_hex("9876543210")) << r.action;
+    }
+  }
 }
 
 }  // namespace

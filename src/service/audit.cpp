@@ -49,7 +49,7 @@ Result<void> audit(store::Transaction& tx, domain::CommunityId c, const domain::
 Result<void> audit(store::Transaction& tx, domain::CommunityId c, domain::UserId actor,
                    const AuditEntry& entry, TimePoint now) {
   domain::User user{c, actor, "", domain::Role::admin};
-  if (actor != 0) {
+  if (actor != kOperator) {
     auto stored = lift(tx.get_user(c, actor));
     if (!stored) return std::unexpected(stored.error());
     if (*stored) user = (*stored)->user;

@@ -29,8 +29,10 @@ struct AuditEntry {
 Result<void> audit(store::Transaction& tx, domain::CommunityId c, const domain::User& actor,
                    const AuditEntry& entry, TimePoint now);
 
-// The same for an actor known by id (their role is looked up; 0 is the machine's operator, who
-// acts through the command line).
+// The machine's operator, who acts through the command line: not a stored user.
+inline constexpr domain::UserId kOperator = 0;
+
+// The same for an actor known by id (their role is looked up; kOperator acts as admin).
 Result<void> audit(store::Transaction& tx, domain::CommunityId c, domain::UserId actor,
                    const AuditEntry& entry, TimePoint now);
 

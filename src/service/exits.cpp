@@ -17,6 +17,7 @@
 #include "service/audit.hpp"
 #include "service/digest.hpp"
 #include "service/input.hpp"
+#include "service/pass_view.hpp"
 #include "service/policy_file.hpp"
 #include "service/resident_access.hpp"
 #include "service/transaction.hpp"
@@ -36,63 +37,8 @@ constexpr std::size_t kMaxNoteBytes = 1000;
 constexpr std::size_t kMaxFilenameBytes = 200;
 constexpr std::string_view kStatusOpen = "open";
 
-std::optional<TimePoint> time_of(std::string_view iso) {
-  if (iso.empty()) return std::nullopt;
-  return parse_iso_utc(iso);
-}
-
 Error hidden_request(std::int64_t id) {
   return Error::not_found(fmt::format("no exit request {}", id));
-}
-
-Error hidden_pass(std::int64_t id) {
-  return Error::not_found(fmt::format("no pass {}", id));
-}
-
-Result<PolicyInForce> load_policy(store::Transaction& tx, CommunityId c) {
-  auto stored = lift(tx.current_policy(c));
-  if (!stored) return std::unexpected(stored.error());
-  if (!*stored) return PolicyInForce{default_policy(), std::string(default_policy_toml()), {}};
-  // Parsed once per stored text: every pass view and gate check reads the policy in force.
-  static std::mutex mutex;
-  static std::map<std::string, domain::ExitPolicy> parsed_by_digest;  // guarded by mutex
-  {
-    std::lock_guard lock(mutex);
-    if (auto it = parsed_by_digest.find((*stored)->digest); it != parsed_by_digest.end()) {
-      return PolicyInForce{it->second, (*stored)->body, std::move(*stored)};
-    }
-  }
-  auto parsed = parse_policy((*stored)->body);
-  if (!parsed) {
-    return std::unexpected(
-        Error::internal("the stored policy no longer parses: " + parsed.error().message));
-  }
-  std::lock_guard lock(mutex);
-  parsed_by_digest.try_emplace((*stored)->digest, *parsed);
-  return PolicyInForce{std::move(*parsed), (*stored)->body, std::move(*stored)};
-}
-
-// Logs the holder of `pass` going out (a new exit) or coming back (closing the open exit),
-// by the desk or the gate.
-Result<store::PassExit> log_exit(store::Transaction& tx, const store::PassRow& pass,
-                                 const domain::User& by, std::string_view via, TimePoint now) {
-  store::PassExit e{0, iso_utc(now), by.id, std::string(via), "", 0, ""};
-  auto id = lift(tx.insert_pass_exit(pass.community_id, pass.id, e));
-  if (!id) return std::unexpected(id.error());
-  e.id = *id;
-  return e;
-}
-
-Result<store::PassExit> log_return(store::Transaction& tx, const store::PassRow& pass,
-                                   const domain::User& by, std::string_view via, TimePoint now) {
-  store::PassExit e = pass.exits.back();
-  e.returned_at = iso_utc(now);
-  e.returned_by = by.id;
-  e.returned_via = std::string(via);
-  if (auto r = lift(tx.return_pass_exit(pass.community_id, pass.id, e)); !r) {
-    return std::unexpected(r.error());
-  }
-  return e;
 }
 
 Result<store::ResidentRow> live_resident(store::Transaction& tx, CommunityId c, ResidentId id) {
@@ -114,13 +60,6 @@ Result<std::optional<domain::ZoneStatus>> building_status(store::Transaction& tx
   if (!changes) return std::unexpected(changes.error());
   if (changes->empty()) return std::optional<domain::ZoneStatus>();
   return std::optional<domain::ZoneStatus>(changes->back().status);
-}
-
-Result<std::vector<domain::TestRecord>> tests_of(store::Transaction& tx, CommunityId c,
-                                                 ResidentId r) {
-  auto tests = lift(tx.resident_tests(c, r));
-  if (!tests) return std::unexpected(tests.error());
-  return records_of(*tests);
 }
 
 Result<store::ExitRequest> visible_request(store::Transaction& tx, CommunityId c, std::int64_t id,
@@ -181,72 +120,6 @@ Result<RequestView> view_of(store::Transaction& tx, CommunityId c, store::ExitRe
   v.assessment = std::move(*assessment);
   v.request = std::move(request);
   return v;
-}
-
-bool has_paperwork(store::Transaction& tx, CommunityId c, std::int64_t request_id) {
-  auto proofs = tx.list_proofs(c, request_id);
-  auto pledge = tx.get_pledge(c, request_id);
-  return proofs && pledge && pledge->has_value() &&
-         std::ranges::any_of(*proofs, [](const store::Proof& p) { return p.kind == "proof"; });
-}
-
-Result<PassView> pass_view(store::Transaction& tx, CommunityId c, store::PassRow pass,
-                           const domain::ExitPolicy& policy, TimePoint now) {
-  PassView v;
-  auto holder = lift(tx.get_resident(c, pass.holder));
-  if (!holder) return std::unexpected(holder.error());
-  if (!*holder) return std::unexpected(Error::internal("a pass's holder is missing"));
-  v.holder = std::move(**holder);
-  auto history = tests_of(tx, c, pass.holder);
-  if (!history) return std::unexpected(history.error());
-  domain::PassState state{pass.kind, time_of(pass.valid_from).value_or(TimePoint{}),
-                          time_of(pass.valid_until).value_or(TimePoint{}),
-                          time_of(pass.approved_at).value_or(TimePoint{})};
-  state.revoked_at = time_of(pass.revoked_at);
-  std::vector<domain::Instant> uses;
-  for (const store::PassExit& e : pass.exits)
-    uses.push_back(time_of(e.exited_at).value_or(now));
-  const store::PassExit* last = pass.exits.empty() ? nullptr : &pass.exits.back();
-  if (last) {
-    state.exited_at = time_of(last->exited_at);
-    state.returned_at = time_of(last->returned_at);
-  }
-  v.refusal = domain::check_pass_exit(state, *history, now);
-  if (pass.kind == domain::PassKind::household) {
-    domain::HouseholdPassPolicy carried = policy.household;
-    // The pass carries its rules: a policy changed since does not change an issued pass.
-    carried.quota = pass.quota;
-    carried.period_days = pass.period_days;
-    carried.slots = domain::parse_time_slots(pass.slots);
-    v.uses_left = domain::household_uses_left(uses, carried, now);
-    if (!v.refusal && last && last->returned_at.empty()) v.refusal = domain::PassRefusal::used;
-    if (!v.refusal) {
-      v.refusal = domain::check_household_use(uses, carried, policy.test_age_from, *history, now,
-                                              kShanghaiOffset);
-    }
-  }
-  const auto return_by = time_of(pass.return_by);
-  v.return_state = domain::return_state(pass.return_required, state.exited_at, state.returned_at,
-                                        return_by, now);
-  if (v.return_state == domain::ReturnState::overdue) {
-    v.hours_overdue = std::chrono::duration<double, std::ratio<3600>>(now - *return_by).count();
-  }
-  if (pass.emergency && !pass.paperwork_due_at.empty() &&
-      now > time_of(pass.paperwork_due_at).value_or(now)) {
-    v.paperwork_overdue = !has_paperwork(tx, c, pass.request_id);
-  }
-  v.pass = std::move(pass);
-  return v;
-}
-
-Result<PassView> visible_pass(store::Transaction& tx, CommunityId c, std::int64_t id,
-                              const domain::User& viewer, TimePoint now) {
-  auto pass = lift(tx.get_pass(c, id));
-  if (!pass) return std::unexpected(pass.error());
-  if (!*pass || !may_see(tx, c, (*pass)->holder, viewer)) return std::unexpected(hidden_pass(id));
-  auto policy = load_policy(tx, c);
-  if (!policy) return std::unexpected(policy.error());
-  return pass_view(tx, c, std::move(**pass), policy->policy, now);
 }
 
 std::string read_file(const std::filesystem::path& path) {
@@ -991,26 +864,26 @@ Result<PassView> Exits::pass(CommunityId c, std::int64_t id, const domain::User&
 Result<std::vector<PassView>> Exits::passes(CommunityId c, bool open_only,
                                             const domain::User& viewer) {
   const TimePoint now = m_clock();
-  return in_transaction(m_store, store::TxMode::read,
-                        [&](store::Transaction& tx) -> Result<std::vector<PassView>> {
-                          store::PassQuery q{c, open_only, std::nullopt, std::nullopt, 0, 1000};
-                          if (!is_desk(viewer.role)) {
-                            auto own = live_resident(tx, c, viewer.resident_id);
-                            if (!own) return std::vector<PassView>{};
-                            q.household = own->resident.household_id;
-                          }
-                          auto policy = load_policy(tx, c);
-                          if (!policy) return std::unexpected(policy.error());
-                          auto rows = lift(tx.list_passes(q));
-                          if (!rows) return std::unexpected(rows.error());
-                          std::vector<PassView> out;
-                          for (store::PassRow& row : *rows) {
-                            auto v = pass_view(tx, c, std::move(row), policy->policy, now);
-                            if (!v) return std::unexpected(v.error());
-                            out.push_back(std::move(*v));
-                          }
-                          return out;
-                        });
+  return in_transaction(
+      m_store, store::TxMode::read, [&](store::Transaction& tx) -> Result<std::vector<PassView>> {
+        store::PassQuery q{c, open_only};
+        if (!is_desk(viewer.role)) {
+          auto own = live_resident(tx, c, viewer.resident_id);
+          if (!own) return std::vector<PassView>{};
+          q.household = own->resident.household_id;
+        }
+        auto policy = load_policy(tx, c);
+        if (!policy) return std::unexpected(policy.error());
+        std::vector<PassView> out;
+        auto listed = for_each_pass(tx, q, [&](store::PassRow row) -> Result<void> {
+          auto v = pass_view(tx, c, std::move(row), policy->policy, now);
+          if (!v) return std::unexpected(v.error());
+          out.push_back(std::move(*v));
+          return {};
+        });
+        if (!listed) return std::unexpected(listed.error());
+        return out;
+      });
 }
 
 Result<PassView> Exits::revoke(CommunityId c, std::int64_t id, std::string_view reason,
@@ -1132,24 +1005,10 @@ Result<TokenCheck> Exits::check_token(CommunityId c, std::string_view token) {
   return in_transaction(
       m_store, store::TxMode::read, [&](store::Transaction& tx) -> Result<TokenCheck> {
         TokenCheck check;
-        auto keys = lift(tx.list_signing_keys(c));
-        if (!keys) return std::unexpected(keys.error());
-        auto claims = verify_token(text::trim(token), *keys);
-        if (!claims) {
-          // A token signed for another community fails on the key before anything
-          // else.
-          check.refusal = claims.error();
-          return check;
-        }
-        check.claims = *claims;
-        if (claims->community_id != c) {
-          check.refusal = domain::PassRefusal::wrong_community;
-          return check;
-        }
-        auto pass = lift(tx.get_pass(c, claims->pass_id));
+        auto pass = scanned_pass(tx, c, token);
         if (!pass) return std::unexpected(pass.error());
-        if (!*pass || (*pass)->holder != claims->holder) {
-          check.refusal = domain::PassRefusal::unknown_pass;
+        if (!*pass) {
+          check.refusal = pass->error();
           return check;
         }
         auto policy = load_policy(tx, c);
@@ -1226,188 +1085,6 @@ Result<std::string> Exits::pass_pdf(CommunityId c, std::int64_t id, const domain
   doc.footer =
       fmt::format("出入证编号 {} · 政策版本 {} · 出门扫码，返回报备", p.id, p.policy_version);
   return render::pass_pdf(doc);
-}
-
-Result<GateVerdict> Exits::gate_check(CommunityId c, const GateInput& in, const domain::User& by) {
-  const TimePoint now = m_clock();
-  const std::string token(text::trim(in.token));
-  const std::string id_number(text::trim(in.id_number));
-  if (in.direction != "out" && in.direction != "in") {
-    return std::unexpected(Error::invalid("direction: out or in",
-                                          {FieldIssue{"direction", "direction.invalid", "out or in",
-                                                      "方向应为 out（出）或 in（进）"}}));
-  }
-  if (token.empty() == id_number.empty()) {
-    return std::unexpected(Error::invalid(
-        "give a pass token or an ID number",
-        {FieldIssue{"token", "token.missing", "scan the pass, or type the ID number (one of them)",
-                    "请扫码或输入身份证号（二选一）"}}));
-  }
-  return in_transaction(
-      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<GateVerdict> {
-        GateVerdict v;
-        store::GateEvent event{c, 0, iso_utc(now), in.direction, "deny",  "",
-                               0, 0, "",           by.id,        "online"};
-        const auto refuse = [&](std::string_view code, std::string_view zh, std::string_view en) {
-          v.code = code;
-          v.message_zh = zh;
-          v.message_en = en;
-        };
-        std::vector<store::PassRow> candidates;
-        std::optional<store::ResidentRow> holder;
-        if (!token.empty()) {
-          auto keys = lift(tx.list_signing_keys(c));
-          if (!keys) return std::unexpected(keys.error());
-          auto claims = verify_token(token, *keys);
-          std::optional<domain::PassRefusal> refusal;
-          if (!claims) {
-            refusal = claims.error();
-          } else if (claims->community_id != c) {
-            refusal = domain::PassRefusal::wrong_community;
-          } else {
-            auto pass = lift(tx.get_pass(c, claims->pass_id));
-            if (!pass) return std::unexpected(pass.error());
-            if (!*pass || (*pass)->holder != claims->holder) {
-              refusal = domain::PassRefusal::unknown_pass;
-            } else {
-              candidates.push_back(std::move(**pass));
-            }
-          }
-          if (refusal) {
-            refuse(domain::to_code(*refusal), domain::to_label_zh(*refusal),
-                   domain::to_label_en(*refusal));
-          }
-        } else {
-          auto found = lift(tx.find_resident_by_id_number(c, id_number));
-          if (!found) return std::unexpected(found.error());
-          if (!*found || (*found)->removal.removed()) {
-            const auto o = domain::GateOutcome::unknown_person;
-            refuse(domain::to_code(o), domain::to_label_zh(o), domain::to_label_en(o));
-          } else {
-            auto passes = lift(tx.list_passes({c, true, std::nullopt, (*found)->id, 0, 50}));
-            if (!passes) return std::unexpected(passes.error());
-            candidates = std::move(*passes);
-            auto row = lift(tx.get_resident(c, (*found)->id));
-            if (!row) return std::unexpected(row.error());
-            holder = std::move(*row);
-          }
-        }
-        if (!candidates.empty()) {
-          auto policy = load_policy(tx, c);
-          if (!policy) return std::unexpected(policy.error());
-          std::optional<PassView> chosen;
-          std::optional<domain::PassRefusal> first_refusal;
-          for (store::PassRow& row : candidates) {
-            auto view = pass_view(tx, c, std::move(row), policy->policy, now);
-            if (!view) return std::unexpected(view.error());
-            if (!holder) holder = view->holder;
-            const bool open_exit =
-                !view->pass.exits.empty() && view->pass.exits.back().returned_at.empty();
-            const bool fits = in.direction == "out" ? !view->refusal : open_exit;
-            if (fits) {
-              chosen = std::move(*view);
-              break;
-            }
-            if (!first_refusal) {
-              first_refusal = view->refusal;
-              event.pass_id = view->pass.id;  // the register names the pass that was refused
-            }
-          }
-          if (chosen) {
-            v.allow = true;
-            v.pass_id = chosen->pass.id;
-            const auto o =
-                in.direction == "out" ? domain::GateOutcome::out : domain::GateOutcome::in;
-            refuse(domain::to_code(o), domain::to_label_zh(o), domain::to_label_en(o));
-            if (in.direction == "out") {
-              if (auto e = log_exit(tx, chosen->pass, by, "gate", now); !e) {
-                return std::unexpected(e.error());
-              }
-            } else {
-              if (auto e = log_return(tx, chosen->pass, by, "gate", now); !e) {
-                return std::unexpected(e.error());
-              }
-            }
-          } else if (in.direction == "out" && first_refusal) {
-            refuse(domain::to_code(*first_refusal), domain::to_label_zh(*first_refusal),
-                   domain::to_label_en(*first_refusal));
-          }
-        }
-        if (v.code.empty()) {
-          // A resident with no pass that fits: out is denied; in, they are home, and the desk
-          // sees an entry without an exit.
-          const auto o = in.direction == "out" ? domain::GateOutcome::no_valid_pass
-                                               : domain::GateOutcome::in_without_exit;
-          v.allow = in.direction == "in";
-          refuse(domain::to_code(o), domain::to_label_zh(o), domain::to_label_en(o));
-        }
-        if (holder) {
-          v.name = holder->resident.name;
-          v.building = holder->building;
-          v.room = holder->room;
-          v.masked_id_number = domain::mask_id_number(holder->resident.id_number);
-          event.resident_id = holder->resident.id;
-          event.building = holder->building;
-        }
-        event.decision = v.allow ? "allow" : "deny";
-        event.code = v.code;
-        if (v.allow) event.pass_id = v.pass_id;
-        auto id = lift(tx.insert_gate_event(event));
-        if (!id) return std::unexpected(id.error());
-        v.event_id = *id;
-        if (auto a = audit(tx, c, by,
-                           {"gate." + event.direction, "gate_event", std::to_string(*id), "",
-                            fmt::format("{}|{}|{}|{}", event.decision, event.code, event.pass_id,
-                                        event.resident_id),
-                            ""},
-                           now);
-            !a) {
-          return std::unexpected(a.error());
-        }
-        return v;
-      });
-}
-
-Result<std::vector<store::GateEvent>> Exits::gate_events(std::string_view day,
-                                                         store::GateEventQuery q) {
-  if (!day.empty()) {
-    const auto start = day_start(day);
-    if (!start) return std::unexpected(start.error());
-    q.from = iso_utc(*start);
-    q.to = iso_utc(*start + std::chrono::days{1});
-  }
-  return in_transaction(m_store, store::TxMode::read,
-                        [&](store::Transaction& tx) { return lift(tx.list_gate_events(q)); });
-}
-
-Result<std::string> Exits::gate_events_csv(std::string_view day, store::GateEventQuery q) {
-  q.limit = 1'000'000;
-  auto events = gate_events(day, q);
-  if (!events) return std::unexpected(events.error());
-  std::ostringstream out;
-  text::EncodingWriter encoder(out, text::Encoding::utf8_bom);
-  text::CsvWriter csv(encoder);
-  csv.write_row({"时间", "方向", "结果", "代码", "说明", "出入证", "居民", "楼栋"});
-  for (const store::GateEvent& e : *events) {
-    const auto at = parse_iso_utc(e.at);
-    std::string label;
-    for (int o = 0; o <= static_cast<int>(domain::GateOutcome::unknown_person); ++o) {
-      if (domain::to_code(static_cast<domain::GateOutcome>(o)) == e.code) {
-        label = domain::to_label_zh(static_cast<domain::GateOutcome>(o));
-      }
-    }
-    for (int r = 0; r <= static_cast<int>(domain::PassRefusal::needs_negative); ++r) {
-      if (domain::to_code(static_cast<domain::PassRefusal>(r)) == e.code) {
-        label = domain::to_label_zh(static_cast<domain::PassRefusal>(r));
-      }
-    }
-    csv.write_row({at ? domain::local_minute(*at, kShanghaiOffset) : e.at,
-                   e.direction == "out" ? "出" : "进", e.decision == "allow" ? "放行" : "禁止",
-                   e.code, label, e.pass_id ? std::to_string(e.pass_id) : "",
-                   e.resident_id ? std::to_string(e.resident_id) : "", e.building});
-  }
-  encoder.finish();
-  return out.str();
 }
 
 }  // namespace juwei::service

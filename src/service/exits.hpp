@@ -7,11 +7,13 @@
 
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "domain/exit.hpp"
+#include "domain/offline_gate.hpp"
 #include "domain/pass.hpp"
 #include "service/clock.hpp"
 #include "service/error.hpp"
@@ -91,7 +93,6 @@ struct PassBoard {
 
 // A verified token with its pass: refusal is empty when the pass lets its holder out now.
 struct TokenCheck {
-  std::optional<domain::PassClaims> claims;
   std::optional<PassView> pass;
   std::optional<domain::PassRefusal> refusal;
   std::string masked_id_number;  // the holder's, as the gate may see it
@@ -117,6 +118,34 @@ struct GateVerdict {
   std::string masked_id_number;
   std::int64_t event_id = 0;  // the gate log's record of this check
 };
+
+// A check a gate made while offline, as it syncs it.
+struct QueuedGateCheck {
+  std::string client_id;     // the gate's own id for the check, unique on its device
+  std::string at;            // when it was made, ISO-8601
+  std::string direction;     // "out" or "in"
+  std::string token;         // the scanned pass (offline gates check tokens only)
+  bool allow = false;        // what the gate decided
+  std::string code;          // and why (a domain code)
+  std::int64_t pass_id = 0;  // the pass the gate read in the token; the server reads it itself
+};
+
+// What became of a synced check.
+struct SyncedGateCheck {
+  std::string client_id;
+  std::int64_t event_id = 0;  // its record in the register
+  bool duplicate = false;     // synced before: nothing was applied again
+  std::string conflict;       // what the server found against an allowed check; empty: none
+};
+
+// How long a gate may check passes on one offline bundle.
+inline constexpr std::chrono::hours kOfflineBundleLife{12};
+
+// The gate's check without the server: `in.token` verified against the bundle's keys, then
+// domain::check_offline with the checks the gate queued since. A typed ID number is refused
+// (offline.needs_network). Invalid input (direction, neither token nor ID) is an error.
+Result<GateVerdict> check_offline(const domain::OfflineBundle& bundle, const GateInput& in,
+                                  std::span<const domain::OfflineCheck> queued, TimePoint now);
 
 class Exits {
  public:
@@ -187,12 +216,30 @@ class Exits {
   // transaction.
   Result<GateVerdict> gate_check(domain::CommunityId c, const GateInput& in,
                                  const domain::User& by);
+  // What a gate keeps to check passes offline: the community's public keys and every pass that
+  // may still be shown (valid now or later, or with its holder out), with what stands against
+  // it now.
+  Result<domain::OfflineBundle> offline_bundle(domain::CommunityId c);
+  // A gate's queued offline checks, applied in time order, each once (a check re-sent by the
+  // same device is found and not applied again). Server state wins: an allowed exit the server
+  // would have refused (the pass used at another gate meanwhile, revoked, ...) is recorded with
+  // that conflict for the desk and changes no pass; otherwise exits and returns are logged at
+  // the time the gate made them. All or nothing: one invalid check fails the sync.
+  Result<std::vector<SyncedGateCheck>> sync_gate_checks(domain::CommunityId c,
+                                                        std::string_view device,
+                                                        std::vector<QueuedGateCheck> checks,
+                                                        const domain::User& by);
+
   // The register (出入登记): the gate log of one community day ("2022-04-05", community time;
-  // empty: every day), filtered as the query says (its from/to are set from `day`).
-  Result<std::vector<store::GateEvent>> gate_events(std::string_view day, store::GateEventQuery q);
+  // empty: every day), filtered as the query says (its from/to are set from `day`). `state`
+  // narrows it to the pass board's lists: "out_now" (the allowed exits still open),
+  // "overdue" (those past their return-by), "back_today" (the returns that closed them today).
+  Result<std::vector<store::GateEvent>> gate_events(std::string_view day, store::GateEventQuery q,
+                                                    std::string_view state = {});
   // The same as CSV (UTF-8 with BOM, for spreadsheets): time, direction, decision, code, label,
-  // pass, resident, building.
-  Result<std::string> gate_events_csv(std::string_view day, store::GateEventQuery q);
+  // pass, resident, building, source, conflict.
+  Result<std::string> gate_events_csv(std::string_view day, store::GateEventQuery q,
+                                      std::string_view state = {});
 
   Result<std::string> pass_qr(domain::CommunityId c, std::int64_t id, std::string_view format,
                               const domain::User& viewer);

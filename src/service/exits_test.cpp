@@ -461,6 +461,147 @@ TEST_F(ExitsTest, TheGateLetsOutOnAValidPassAndLogsEveryCheck) {
   EXPECT_NE(csv.find("出入证已使用"), std::string::npos);
 }
 
+// Two gates lose the network: each checks passes on its bundle, queues its checks and syncs
+// them later. The same pass let out at both is flagged for the desk; server state wins.
+TEST_F(ExitsTest, OfflineGatesCheckOnTheirBundleAndSyncWithConflictsFlagged) {
+  m_secretary.community_id = m_staff.community_id = m_community;
+  const domain::User gate{m_community, 50, "gate", Role::gate};
+  const PassView pass = approved_pass();
+  const PassView revoked = approved_pass();
+  ASSERT_TRUE(m_exits->revoke(m_community, revoked.pass.id, "改期", m_secretary));
+
+  const domain::OfflineBundle bundle = m_exits->offline_bundle(m_community).value();
+  EXPECT_EQ(bundle.community_id, m_community);
+  EXPECT_FALSE(bundle.keys.empty());
+  EXPECT_EQ(bundle.stale_after - bundle.issued_at, kOfflineBundleLife);
+  const domain::OfflinePass* listed = bundle.find(pass.pass.id);
+  ASSERT_NE(listed, nullptr);
+  EXPECT_FALSE(listed->refusal);
+  EXPECT_EQ(listed->masked_id_number, domain::mask_id_number(id_numbers[7]));
+  ASSERT_NE(bundle.find(revoked.pass.id), nullptr);
+  EXPECT_EQ(bundle.find(revoked.pass.id)->refusal, PassRefusal::revoked);
+
+  // The east gate lets her out once; the second scan there is refused.
+  m_now += minutes{30};
+  std::vector<domain::OfflineCheck> east;
+  const auto at_east = [&](const std::string& token, const char* direction) {
+    auto v = check_offline(bundle, {token, "", direction}, east, m_now).value();
+    east.push_back({v.pass_id, std::string_view(direction) == "out", v.allow, m_now});
+    return v;
+  };
+  auto v = at_east(pass.pass.token, "out");
+  EXPECT_TRUE(v.allow);
+  EXPECT_EQ(v.code, "gate.out");
+  EXPECT_EQ(v.name, "居民7");
+  EXPECT_EQ(at_east(pass.pass.token, "out").code, "pass.used");
+  EXPECT_EQ(at_east(revoked.pass.token, "out").code, "pass.revoked");
+  std::string tampered = pass.pass.token;
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  EXPECT_EQ(check_offline(bundle, {tampered, "", "out"}, {}, m_now)->code, "pass.bad_signature");
+  EXPECT_EQ(check_offline(bundle, {"", id_numbers[7], "out"}, {}, m_now)->code,
+            "offline.needs_network");
+  EXPECT_FALSE(check_offline(bundle, {pass.pass.token, "", "up"}, {}, m_now).has_value());
+  EXPECT_EQ(check_offline(bundle, {pass.pass.token, "", "out"}, {}, bundle.stale_after + seconds{1})
+                ->code,
+            "offline.stale");
+  // The west gate, offline too, knows nothing of the east's scan and lets her out again.
+  const TimePoint east_at = m_now - minutes{1};
+  m_now += minutes{5};
+  EXPECT_TRUE(check_offline(bundle, {pass.pass.token, "", "out"}, {}, m_now)->allow);
+
+  // The east gate syncs: her exit is logged at the time the gate let her out.
+  const std::vector<QueuedGateCheck> east_checks{
+      {"e-1", iso_utc(east_at), "out", pass.pass.token, true, "gate.out"},
+      {"e-2", iso_utc(east_at + seconds{20}), "out", pass.pass.token, false, "pass.used"},
+  };
+  auto synced = m_exits->sync_gate_checks(m_community, "east", east_checks, gate).value();
+  ASSERT_EQ(synced.size(), 2u);
+  EXPECT_FALSE(synced[0].duplicate);
+  EXPECT_EQ(synced[0].conflict, "");
+  auto now_pass = m_exits->pass(m_community, pass.pass.id, m_staff).value();
+  ASSERT_EQ(now_pass.pass.exits.size(), 1u);
+  EXPECT_EQ(now_pass.pass.exits[0].exited_at, iso_utc(east_at));
+  EXPECT_EQ(now_pass.return_state, domain::ReturnState::out);
+
+  // The west gate syncs: the same pass used twice is a conflict; the pass keeps one exit.
+  synced = m_exits
+               ->sync_gate_checks(
+                   m_community, "west",
+                   {{"w-1", iso_utc(m_now), "out", pass.pass.token, true, "gate.out"}}, gate)
+               .value();
+  EXPECT_EQ(synced.at(0).conflict, "pass.used");
+  EXPECT_EQ(m_exits->pass(m_community, pass.pass.id, m_staff)->pass.exits.size(), 1u);
+  store::GateEventQuery conflicts{m_community};
+  conflicts.conflicts_only = true;
+  const auto flagged = m_exits->gate_events("", conflicts).value();
+  ASSERT_EQ(flagged.size(), 1u);
+  EXPECT_EQ(flagged[0].device, "west");
+  EXPECT_EQ(flagged[0].source, "offline");
+  EXPECT_EQ(flagged[0].decision, "allow");
+  EXPECT_EQ(flagged[0].pass_id, pass.pass.id);
+
+  // Sent again (the gate never heard back): found, nothing applied twice.
+  const auto events_before = m_exits->gate_events("", {m_community})->size();
+  synced = m_exits->sync_gate_checks(m_community, "east", east_checks, gate).value();
+  EXPECT_TRUE(synced[0].duplicate);
+  EXPECT_TRUE(synced[1].duplicate);
+  EXPECT_EQ(m_exits->gate_events("", {m_community})->size(), events_before);
+
+  // One bad check fails the sync, naming it, and applies none of it.
+  const auto bad =
+      m_exits->sync_gate_checks(m_community, "east",
+                                {{"e-3", iso_utc(m_now), "in", pass.pass.token, true, "gate.in"},
+                                 {"e-4", "yesterday", "in", pass.pass.token, true, "gate.in"}},
+                                gate);
+  ASSERT_FALSE(bad.has_value());
+  ASSERT_EQ(bad.error().fields.size(), 1u);
+  EXPECT_EQ(bad.error().fields[0].field, "checks[1].at");
+  EXPECT_FALSE(m_exits
+                   ->sync_gate_checks(
+                       m_community, "east",
+                       {{"e-5", iso_utc(m_now + hours{1}), "in", pass.pass.token, true, "gate.in"}},
+                       gate)
+                   .has_value());
+  EXPECT_FALSE(m_exits->sync_gate_checks(m_community, "", {}, gate).has_value());
+  EXPECT_EQ(m_exits->gate_events("", {m_community})->size(), events_before);
+
+  // The register's lists: she is out now (the east gate's record, not the conflict), then
+  // overdue, then back today.
+  const auto clients = [&](std::string_view state) {
+    std::vector<std::string> ids;
+    const auto events = m_exits->gate_events("", {m_community}, state).value();
+    for (const store::GateEvent& e : events)
+      ids.push_back(e.device + "/" + e.client_event_id);
+    return ids;
+  };
+  EXPECT_EQ(clients("out_now"), std::vector<std::string>{"east/e-1"});
+  EXPECT_TRUE(clients("overdue").empty());
+  EXPECT_TRUE(clients("back_today").empty());
+  EXPECT_FALSE(m_exits->gate_events("", {m_community}, "away").has_value());
+  m_now += hours{30};
+  EXPECT_EQ(clients("overdue"), std::vector<std::string>{"east/e-1"});
+  EXPECT_EQ(clients("out_now"), std::vector<std::string>{"east/e-1"});
+
+  // Her return, checked offline and synced, closes the pass.
+  m_now += hours{2};
+  synced =
+      m_exits
+          ->sync_gate_checks(
+              m_community, "east",
+              {{"e-3", iso_utc(m_now - minutes{10}), "in", pass.pass.token, true, "gate.in"}}, gate)
+          .value();
+  EXPECT_EQ(synced.at(0).conflict, "");
+  now_pass = m_exits->pass(m_community, pass.pass.id, m_staff).value();
+  EXPECT_EQ(now_pass.return_state, domain::ReturnState::returned);
+  EXPECT_EQ(now_pass.pass.exits[0].returned_at, iso_utc(m_now - minutes{10}));
+  EXPECT_EQ(clients("back_today"), std::vector<std::string>{"east/e-3"});
+  EXPECT_TRUE(clients("out_now").empty());
+  const std::string csv = m_exits->gate_events_csv("", {m_community}).value();
+  EXPECT_NE(csv.find("离线（west）"), std::string::npos);
+  EXPECT_NE(csv.find("出入证已使用（pass.used）"), std::string::npos);
+  EXPECT_TRUE(verify_audit(*m_store, m_community)->first_bad == std::nullopt);
+}
+
 // rule: every state change is in the audit trail, chained; an edited, deleted or reordered
 // record is named by verify_audit.
 TEST_F(ExitsTest, EveryChangeIsAuditedAndTamperingIsNamed) {
@@ -477,11 +618,17 @@ TEST_F(ExitsTest, EveryChangeIsAuditedAndTamperingIsNamed) {
       return true;
     }));
   }
-  EXPECT_EQ(actions, (std::vector<std::string>{"building.status", "exit_request.file",
-                                               "round.create", "sample.record", "proof.add",
-                                               "pledge.typed", "decision.approved", "pass.issue",
-                                               "pass.exit", "pass.revoke"}));
-  EXPECT_EQ(check.records, 10);
+  // The register the fixture built comes first (community, buildings, households, residents).
+  const auto first_status = std::ranges::find(actions, "building.status");
+  ASSERT_NE(first_status, actions.end());
+  const auto registry = static_cast<std::int64_t>(first_status - actions.begin());
+  EXPECT_EQ(actions.front(), "community.create");
+  EXPECT_EQ(
+      std::vector<std::string>(first_status, actions.end()),
+      (std::vector<std::string>{"building.status", "exit_request.file", "round.create",
+                                "sample.record", "proof.add", "pledge.typed", "decision.approved",
+                                "pass.issue", "pass.exit", "pass.revoke"}));
+  EXPECT_EQ(check.records, registry + 10);
   EXPECT_FALSE(check.first_bad.has_value()) << check.problem;
   EXPECT_EQ(check.head.size(), 64u);
   const auto head = audit_head(*m_store, m_community, "2022-04-04").value();

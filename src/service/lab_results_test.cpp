@@ -369,7 +369,7 @@ TEST_F(LabResultsTest, AwayAndExemptResidentsAreNotKnockedForOrExpected) {
   for (int i : {5, 0}) {
     ResidentChange change;
     change.vulnerabilities = "卧床";
-    ASSERT_TRUE(registry.update_resident(m_community, m_residents[i], change));
+    ASSERT_TRUE(registry.update_resident(m_community, m_residents[i], change, kOperator));
   }
   home = LabResults(*m_store, clock()).home_sampling_list(m_community).value();
   ASSERT_EQ(home.size(), 2u);  // resident 0 is away

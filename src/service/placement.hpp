@@ -11,7 +11,8 @@ namespace juwei::service {
 
 struct Placed {
   std::int64_t id = 0;
-  bool added = false;  // created by this call (not found, not restored)
+  bool added = false;      // created by this call (not found, not restored)
+  domain::Removal undone;  // restored by this call: the removal it undid; else empty
 };
 
 Result<Placed> ensure_building(store::Transaction& tx, domain::CommunityId c,

@@ -7,6 +7,7 @@
 #include <ranges>
 
 #include "domain/id_number.hpp"
+#include "service/audit.hpp"
 #include "service/resident_csv.hpp"
 #include "text/csv.hpp"
 
@@ -14,8 +15,10 @@ namespace juwei::service {
 
 Registry::Registry(store::Store& store, Clock clock) : m_store(store), m_clock(std::move(clock)) {}
 
-Result<InitOutcome> Registry::init_community(std::string_view name, std::string_view street) {
+Result<InitOutcome> Registry::init_community(std::string_view name, std::string_view street,
+                                             domain::UserId by) {
   if (name.empty()) return std::unexpected(Error::invalid("a community needs a name"));
+  const TimePoint now = m_clock();
   auto tx = m_store.begin(store::TxMode::write);
   if (!tx) return std::unexpected(from_store(tx.error()));
   auto existing = (*tx)->list_communities();
@@ -29,10 +32,18 @@ Result<InitOutcome> Registry::init_community(std::string_view name, std::string_
     if (!street_id) return std::unexpected(from_store(street_id.error()));
     community.street_id = *street_id;
   }
-  auto id = (*tx)->insert_community(community, iso_utc(m_clock()));
+  auto id = (*tx)->insert_community(community, iso_utc(now));
   if (!id) return std::unexpected(from_store(id.error()));
-  if (auto done = (*tx)->commit(); !done) return std::unexpected(from_store(done.error()));
   community.id = *id;
+  // The community's chain starts with its own creation.
+  if (auto a = audit(**tx, community.id, by,
+                     {"community.create", "community", std::to_string(community.id), "",
+                      fmt::format("{}|{}|{}", community.name, street, community.time_zone), ""},
+                     now);
+      !a) {
+    return std::unexpected(a.error());
+  }
+  if (auto done = (*tx)->commit(); !done) return std::unexpected(from_store(done.error()));
   return InitOutcome{community, true};
 }
 
@@ -144,24 +155,26 @@ Result<std::int64_t> Registry::export_residents(domain::CommunityId community, s
   return written;
 }
 
-Result<SeedOutcome> Registry::ensure_seed_community() {
-  auto outcome = init_community(kSeedCommunity, kSeedStreet);
+Result<SeedOutcome> Registry::ensure_seed_community(domain::UserId by) {
+  auto outcome = init_community(kSeedCommunity, kSeedStreet, by);
   if (!outcome) return std::unexpected(outcome.error());
   auto n = counts(outcome->community.id);
   if (!n) return std::unexpected(n.error());
   if (n->residents > 0) return SeedOutcome{outcome->community, *n, false};
   CommunityGenerator generator(SynthOptions{});
-  auto added = add_synthetic(outcome->community.id, generator);
+  auto added = add_synthetic(outcome->community.id, generator, by);
   if (!added) return std::unexpected(added.error());
   return SeedOutcome{outcome->community, *added, true};
 }
 
 Result<store::RegistryCounts> Registry::add_synthetic(domain::CommunityId community,
-                                                      CommunityGenerator& generator) {
+                                                      CommunityGenerator& generator,
+                                                      domain::UserId by) {
   auto tx = m_store.begin(store::TxMode::write);
   if (!tx) return std::unexpected(from_store(tx.error()));
   store::Transaction& t = **tx;
-  const std::string now = iso_utc(m_clock());
+  const TimePoint started = m_clock();
+  const std::string now = iso_utc(started);
   std::map<std::string, domain::BuildingId, std::less<>> buildings;
   for (domain::Building b : generator.buildings()) {
     b.community_id = community;
@@ -191,6 +204,16 @@ Result<store::RegistryCounts> Registry::add_synthetic(domain::CommunityId commun
   }
   auto counts = t.count_registry(community);
   if (!counts) return std::unexpected(from_store(counts.error()));
+  // One record for the run: the register it leaves, not each generated resident.
+  if (auto a = audit(t, community, by,
+                     {"residents.generate", "community", std::to_string(community), "",
+                      fmt::format("{}|{}|{}|{}", counts->buildings, counts->households,
+                                  counts->residents, counts->volunteers),
+                      ""},
+                     started);
+      !a) {
+    return std::unexpected(a.error());
+  }
   if (auto done = t.commit(); !done) return std::unexpected(from_store(done.error()));
   return *counts;
 }

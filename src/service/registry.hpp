@@ -1,6 +1,8 @@
 // Registry use cases: creating a community, finding who lives where, exporting the register,
-// and filling a community with synthetic residents. Each call is one transaction. Holds a
-// reference to the Store, which must outlive it; as thread-safe as the Store.
+// and filling a community with synthetic residents. Each call is one transaction; a call that
+// changes the register names who acts (`by`, a user of the community or kOperator) and appends
+// to the audit trail in the same transaction. Holds a reference to the Store, which must
+// outlive it; as thread-safe as the Store.
 #pragma once
 
 #include <optional>
@@ -71,8 +73,9 @@ class Registry {
  public:
   Registry(store::Store& store, Clock clock);
 
-  // Creates the community (and its street office, when named) unless it exists.
-  Result<InitOutcome> init_community(std::string_view name, std::string_view street = {});
+  // Creates the community (and its street office, when named; empty: none) unless it exists.
+  Result<InitOutcome> init_community(std::string_view name, std::string_view street,
+                                     domain::UserId by);
 
   // The community a command acts on: the one named (by name or id), or the only one there
   // is. An error names the choices when there are several, or says to run `juwei init`.
@@ -91,36 +94,40 @@ class Registry {
 
   // Editing the register, one transaction each. Removal is soft and needs a reason; a
   // building with live households, or a household with live residents, cannot be removed
-  // (conflict). Validation failures are invalid with every field at fault.
+  // (conflict). Validation failures are invalid with every field at fault. Each change is
+  // audited ("building.create", ".restore", ".update", ".remove"; the same for "household" and
+  // "resident"), with the record's fields before and after as the digested texts.
   Result<domain::Building> get_building(domain::CommunityId c, domain::BuildingId id);
-  Result<Created<domain::Building>> create_building(domain::CommunityId c,
-                                                    const BuildingChange& in);
+  Result<Created<domain::Building>> create_building(domain::CommunityId c, const BuildingChange& in,
+                                                    domain::UserId by);
   Result<domain::Building> update_building(domain::CommunityId c, domain::BuildingId id,
-                                           const BuildingChange& in);
+                                           const BuildingChange& in, domain::UserId by);
   Result<void> remove_building(domain::CommunityId c, domain::BuildingId id,
-                               std::string_view reason);
+                               std::string_view reason, domain::UserId by);
 
   Result<std::vector<domain::Household>> households(domain::CommunityId c,
                                                     std::optional<domain::BuildingId> building,
                                                     domain::HouseholdId after, std::size_t limit);
   Result<domain::Household> get_household(domain::CommunityId c, domain::HouseholdId id);
   Result<Created<domain::Household>> create_household(domain::CommunityId c,
-                                                      const HouseholdChange& in);
+                                                      const HouseholdChange& in, domain::UserId by);
   Result<domain::Household> update_household(domain::CommunityId c, domain::HouseholdId id,
-                                             const HouseholdChange& in);
+                                             const HouseholdChange& in, domain::UserId by);
   Result<void> remove_household(domain::CommunityId c, domain::HouseholdId id,
-                                std::string_view reason);
+                                std::string_view reason, domain::UserId by);
 
   // A resident, removed or not, with ID numbers masked for roles that see them masked.
   Result<store::ResidentRow> get_resident_as(domain::Role viewer, domain::CommunityId c,
                                              domain::ResidentId id);
-  // Creates the building and household when they are new, as an import does.
+  // Creates (or restores) the building and household when needed, as an import does; each
+  // is audited as its own change. The resident's audited texts hold the ID number: digested,
+  // never stored in the trail.
   Result<Created<store::ResidentRow>> create_resident(domain::CommunityId c,
-                                                      const ResidentChange& in);
+                                                      const ResidentChange& in, domain::UserId by);
   Result<store::ResidentRow> update_resident(domain::CommunityId c, domain::ResidentId id,
-                                             const ResidentChange& in);
+                                             const ResidentChange& in, domain::UserId by);
   Result<void> remove_resident(domain::CommunityId c, domain::ResidentId id,
-                               std::string_view reason);
+                               std::string_view reason, domain::UserId by);
 
   // Writes the community's register as CSV (import's format, Chinese headers); returns the
   // number of residents written.
@@ -128,17 +135,20 @@ class Registry {
                                         text::Encoding encoding);
 
   // Creates the seed community (SynthOptions{}) unless it has residents already.
-  Result<SeedOutcome> ensure_seed_community();
+  Result<SeedOutcome> ensure_seed_community(domain::UserId by);
 
-  // Adds every resident the generator yields, with its buildings and households.
+  // Adds every resident the generator yields, with its buildings and households; audited as
+  // one "residents.generate" record with the counts.
   Result<store::RegistryCounts> add_synthetic(domain::CommunityId community,
-                                              CommunityGenerator& generator);
+                                              CommunityGenerator& generator, domain::UserId by);
 
  private:
   // Soft-removes the record `get` reads, with a reason, unless `in_use` says what still
-  // depends on it (a non-empty message: conflict). Removing a removed record changes nothing.
+  // depends on it (a non-empty message: conflict), and audits "<entity>.remove". Removing a
+  // removed record changes nothing.
   template <typename Get, typename InUse, typename Update>
-  Result<void> remove_unless_used(std::string_view reason, Get get, InUse in_use, Update update);
+  Result<void> remove_unless_used(std::string_view entity, std::string_view reason,
+                                  domain::UserId by, Get get, InUse in_use, Update update);
 
   store::Store& m_store;
   Clock m_clock;

@@ -1,7 +1,9 @@
-// Editing the register: get, create, update and remove buildings, households and residents.
+// Editing the register: get, create, update and remove buildings, households and residents,
+// each change audited in its transaction.
 #include <fmt/format.h>
 
 #include "domain/id_number.hpp"
+#include "service/audit.hpp"
 #include "service/input.hpp"
 #include "service/placement.hpp"
 #include "service/registry.hpp"
@@ -53,6 +55,39 @@ Result<store::ResidentRow> resident_in(store::Transaction& tx, CommunityId c, Re
   return std::move(**found);
 }
 
+// A record's fields as the audit trail digests them.
+std::string audit_text(const domain::Building& b) {
+  return fmt::format("{}|{}|{}|{}", b.name, b.floors, b.removal.at, b.removal.reason);
+}
+
+std::string audit_text(const domain::Household& h) {
+  return fmt::format("{}|{}|{}|{}", h.building_id, h.room, h.removal.at, h.removal.reason);
+}
+
+std::string audit_text(const store::ResidentRow& row) {
+  const domain::Resident& r = row.resident;
+  return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", r.name, domain::to_code(r.gender),
+                     domain::format_date(r.birth_date), r.id_number, r.phone, r.household_id,
+                     row.building, row.room, domain::to_code(r.relation),
+                     domain::vulnerabilities_to_codes(r.vulnerabilities), r.volunteer, r.notes,
+                     r.removal.at, r.removal.reason);
+}
+
+// Appends one change of a register record to the trail. The register has no policy version.
+Result<void> audit_change(store::Transaction& tx, CommunityId c, domain::UserId by, TimePoint now,
+                          std::string_view entity, std::string_view change, std::int64_t id,
+                          std::string before, std::string after) {
+  return audit(tx, c, by,
+               {fmt::format("{}.{}", entity, change), std::string(entity), std::to_string(id),
+                std::move(before), std::move(after), ""},
+               now);
+}
+
+// "create" for a new record, "restore" for a removed one brought back.
+std::string_view created_or_restored(bool restored) {
+  return restored ? "restore" : "create";
+}
+
 Result<domain::Building> validate_building(domain::Building b, const BuildingChange& in) {
   std::vector<FieldIssue> issues;
   if (in.name) b.name = std::string(text::trim(*in.name));
@@ -68,13 +103,38 @@ Result<domain::Building> validate_building(domain::Building b, const BuildingCha
   return b;
 }
 
-// The household at building/room, created (or restored) when needed.
+// Audits what ensure_building or ensure_household did, when it changed anything: `get` reads
+// the record as it is now.
+template <typename Get>
+Result<void> audit_placed(store::Transaction& tx, CommunityId c, domain::UserId by, TimePoint now,
+                          std::string_view entity, const Placed& placed, Get get) {
+  if (!placed.added && !placed.undone.removed()) return {};
+  auto record = get(tx, c, placed.id);
+  if (!record) return std::unexpected(record.error());
+  std::string before;
+  if (!placed.added) {
+    auto was = *record;
+    was.removal = placed.undone;
+    before = audit_text(was);
+  }
+  return audit_change(tx, c, by, now, entity, created_or_restored(!placed.added), placed.id,
+                      std::move(before), audit_text(*record));
+}
+
+// The household at building/room, created (or restored) when needed, and audited if so.
 Result<HouseholdId> place_household(store::Transaction& tx, CommunityId c,
-                                    const std::string& building_name, const std::string& room) {
+                                    const std::string& building_name, const std::string& room,
+                                    domain::UserId by, TimePoint now) {
   auto building = ensure_building(tx, c, building_name);
   if (!building) return std::unexpected(building.error());
+  if (auto a = audit_placed(tx, c, by, now, "building", *building, building_in); !a) {
+    return std::unexpected(a.error());
+  }
   auto household = ensure_household(tx, c, building->id, room);
   if (!household) return std::unexpected(household.error());
+  if (auto a = audit_placed(tx, c, by, now, "household", *household, household_in); !a) {
+    return std::unexpected(a.error());
+  }
   return household->id;
 }
 
@@ -196,7 +256,7 @@ Result<Placed> ensure_building(store::Transaction& tx, CommunityId c, std::strin
     restored.removal = {};
     if (auto r = lift(tx.update_building(restored)); !r) return std::unexpected(r.error());
   }
-  return Placed{(*found)->id, false};
+  return Placed{(*found)->id, false, (*found)->removal};
 }
 
 Result<Placed> ensure_household(store::Transaction& tx, CommunityId c, BuildingId building,
@@ -213,14 +273,15 @@ Result<Placed> ensure_household(store::Transaction& tx, CommunityId c, BuildingI
     restored.removal = {};
     if (auto r = lift(tx.update_household(restored)); !r) return std::unexpected(r.error());
   }
-  return Placed{(*found)->id, false};
+  return Placed{(*found)->id, false, (*found)->removal};
 }
 
 template <typename Get, typename InUse, typename Update>
-Result<void> Registry::remove_unless_used(std::string_view reason, Get get, InUse in_use,
-                                          Update update) {
+Result<void> Registry::remove_unless_used(std::string_view entity, std::string_view reason,
+                                          domain::UserId by, Get get, InUse in_use, Update update) {
   auto why = required_reason(reason);
   if (!why) return std::unexpected(why.error());
+  const TimePoint now = m_clock();
   return in_transaction(m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<void> {
     auto record = get(tx);
     if (!record) return std::unexpected(record.error());
@@ -228,8 +289,11 @@ Result<void> Registry::remove_unless_used(std::string_view reason, Get get, InUs
     auto blocker = in_use(tx, *record);
     if (!blocker) return std::unexpected(blocker.error());
     if (!blocker->empty()) return std::unexpected(Error::conflict(*blocker));
-    record->removal = domain::Removal{iso_utc(m_clock()), *why};
-    return lift(update(tx, *record));
+    std::string before = audit_text(*record);
+    record->removal = domain::Removal{iso_utc(now), *why};
+    if (auto r = lift(update(tx, *record)); !r) return r;
+    return audit_change(tx, record->community_id, by, now, entity, "remove", record->id,
+                        std::move(before), audit_text(*record));
   });
 }
 
@@ -238,8 +302,9 @@ Result<domain::Building> Registry::get_building(CommunityId c, BuildingId id) {
                         [&](store::Transaction& tx) { return building_in(tx, c, id); });
 }
 
-Result<Created<domain::Building>> Registry::create_building(CommunityId c,
-                                                            const BuildingChange& in) {
+Result<Created<domain::Building>> Registry::create_building(CommunityId c, const BuildingChange& in,
+                                                            domain::UserId by) {
+  const TimePoint now = m_clock();
   return in_transaction(
       m_store, store::TxMode::write,
       [&](store::Transaction& tx) -> Result<Created<domain::Building>> {
@@ -252,21 +317,30 @@ Result<Created<domain::Building>> Registry::create_building(CommunityId c,
               fmt::format("a building named '{}' exists already ({})", b->name, (*existing)->id),
               "name", "a building has this name already", "已有同名的楼"));
         }
+        std::string before;
         if (*existing) {
           b->id = (*existing)->id;
           if (!in.floors) b->floors = (*existing)->floors;
           if (auto r = lift(tx.update_building(*b)); !r) return std::unexpected(r.error());
-          return Created<domain::Building>{*b, true};
+          before = audit_text(**existing);
+        } else {
+          auto id = lift(tx.insert_building(*b));
+          if (!id) return std::unexpected(id.error());
+          b->id = *id;
         }
-        auto id = lift(tx.insert_building(*b));
-        if (!id) return std::unexpected(id.error());
-        b->id = *id;
-        return Created<domain::Building>{*b, false};
+        const bool restored = existing->has_value();
+        if (auto a = audit_change(tx, c, by, now, "building", created_or_restored(restored), b->id,
+                                  std::move(before), audit_text(*b));
+            !a) {
+          return std::unexpected(a.error());
+        }
+        return Created<domain::Building>{*b, restored};
       });
 }
 
 Result<domain::Building> Registry::update_building(CommunityId c, BuildingId id,
-                                                   const BuildingChange& in) {
+                                                   const BuildingChange& in, domain::UserId by) {
+  const TimePoint now = m_clock();
   return in_transaction(
       m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<domain::Building> {
         auto old = building_in(tx, c, id);
@@ -283,13 +357,19 @@ Result<domain::Building> Registry::update_building(CommunityId c, BuildingId id,
           }
         }
         if (auto r = lift(tx.update_building(*b)); !r) return std::unexpected(r.error());
+        if (auto a = audit_change(tx, c, by, now, "building", "update", id, audit_text(*old),
+                                  audit_text(*b));
+            !a) {
+          return std::unexpected(a.error());
+        }
         return b;
       });
 }
 
-Result<void> Registry::remove_building(CommunityId c, BuildingId id, std::string_view reason) {
+Result<void> Registry::remove_building(CommunityId c, BuildingId id, std::string_view reason,
+                                       domain::UserId by) {
   return remove_unless_used(
-      reason, [&](store::Transaction& tx) { return building_in(tx, c, id); },
+      "building", reason, by, [&](store::Transaction& tx) { return building_in(tx, c, id); },
       [&](store::Transaction& tx, const domain::Building& b) -> Result<std::string> {
         auto live = lift(tx.count_households(c, b.id));
         if (!live) return std::unexpected(live.error());
@@ -313,7 +393,9 @@ Result<domain::Household> Registry::get_household(CommunityId c, HouseholdId id)
 }
 
 Result<Created<domain::Household>> Registry::create_household(CommunityId c,
-                                                              const HouseholdChange& in) {
+                                                              const HouseholdChange& in,
+                                                              domain::UserId by) {
+  const TimePoint now = m_clock();
   return in_transaction(
       m_store, store::TxMode::write,
       [&](store::Transaction& tx) -> Result<Created<domain::Household>> {
@@ -339,26 +421,36 @@ Result<Created<domain::Household>> Registry::create_household(CommunityId c,
               fmt::format("{} {} exists already (household {})", (*b)->name, room, (*existing)->id),
               "room", "the building has this room already", "该楼已有这个房号"));
         }
+        domain::Household h{c, 0, *in.building_id, room};
+        std::string before;
         if (*existing) {
-          domain::Household h = **existing;
+          h = **existing;
           h.removal = {};
           if (auto r = lift(tx.update_household(h)); !r) return std::unexpected(r.error());
-          return Created<domain::Household>{h, true};
+          before = audit_text(**existing);
+        } else {
+          auto id = lift(tx.insert_household(h));
+          if (!id) return std::unexpected(id.error());
+          h.id = *id;
         }
-        domain::Household h{c, 0, *in.building_id, room};
-        auto id = lift(tx.insert_household(h));
-        if (!id) return std::unexpected(id.error());
-        h.id = *id;
-        return Created<domain::Household>{h, false};
+        const bool restored = existing->has_value();
+        if (auto a = audit_change(tx, c, by, now, "household", created_or_restored(restored), h.id,
+                                  std::move(before), audit_text(h));
+            !a) {
+          return std::unexpected(a.error());
+        }
+        return Created<domain::Household>{h, restored};
       });
 }
 
 Result<domain::Household> Registry::update_household(CommunityId c, HouseholdId id,
-                                                     const HouseholdChange& in) {
+                                                     const HouseholdChange& in, domain::UserId by) {
+  const TimePoint now = m_clock();
   return in_transaction(
       m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<domain::Household> {
         auto h = household_in(tx, c, id);
         if (!h) return h;
+        const std::string before = audit_text(*h);
         if (in.room) h->room = std::string(text::trim(*in.room));
         if (auto p = place_problem("room", h->room)) {
           return std::unexpected(Error::invalid("invalid household", {*p}));
@@ -382,13 +474,19 @@ Result<domain::Household> Registry::update_household(CommunityId c, HouseholdId 
                     "room", "the building has this room already", "该楼已有这个房号"));
         }
         if (auto r = lift(tx.update_household(*h)); !r) return std::unexpected(r.error());
+        if (auto a =
+                audit_change(tx, c, by, now, "household", "update", id, before, audit_text(*h));
+            !a) {
+          return std::unexpected(a.error());
+        }
         return h;
       });
 }
 
-Result<void> Registry::remove_household(CommunityId c, HouseholdId id, std::string_view reason) {
+Result<void> Registry::remove_household(CommunityId c, HouseholdId id, std::string_view reason,
+                                        domain::UserId by) {
   return remove_unless_used(
-      reason, [&](store::Transaction& tx) { return household_in(tx, c, id); },
+      "household", reason, by, [&](store::Transaction& tx) { return household_in(tx, c, id); },
       [&](store::Transaction& tx, const domain::Household& h) -> Result<std::string> {
         auto live = lift(tx.count_residents(c, h.id));
         if (!live) return std::unexpected(live.error());
@@ -410,68 +508,83 @@ Result<store::ResidentRow> Registry::get_resident_as(domain::Role viewer, Commun
 }
 
 Result<Created<store::ResidentRow>> Registry::create_resident(CommunityId c,
-                                                              const ResidentChange& in) {
+                                                              const ResidentChange& in,
+                                                              domain::UserId by) {
   const auto now = m_clock();
-  return in_transaction(m_store, store::TxMode::write,
-                        [&](store::Transaction& tx) -> Result<Created<store::ResidentRow>> {
-                          auto valid =
-                              validate_change(tx, c, ResidentChange{}, in, local_date(now));
-                          if (!valid) return std::unexpected(valid.error());
-                          domain::Resident r = valid->resident;
-                          r.community_id = c;
-                          auto household = place_household(tx, c, valid->building, valid->room);
-                          if (!household) return std::unexpected(household.error());
-                          r.household_id = *household;
-                          auto existing = lift(tx.find_resident_by_id_number(c, r.id_number));
-                          if (!existing) return std::unexpected(existing.error());
-                          bool restored = false;
-                          if (*existing) {
-                            if (!(*existing)->removal.removed())
-                              return std::unexpected(id_number_taken(**existing));
-                            r.id = (*existing)->id;
-                            if (auto u = lift(tx.update_resident(r, iso_utc(now))); !u) {
-                              return std::unexpected(u.error());
-                            }
-                            restored = true;
-                          } else {
-                            auto id = lift(tx.insert_resident(r, iso_utc(now)));
-                            if (!id) return std::unexpected(id.error());
-                            r.id = *id;
-                          }
-                          return Created<store::ResidentRow>{
-                              store::ResidentRow{r, valid->building, valid->room}, restored};
-                        });
+  return in_transaction(
+      m_store, store::TxMode::write,
+      [&](store::Transaction& tx) -> Result<Created<store::ResidentRow>> {
+        auto valid = validate_change(tx, c, ResidentChange{}, in, local_date(now));
+        if (!valid) return std::unexpected(valid.error());
+        domain::Resident r = valid->resident;
+        r.community_id = c;
+        auto household = place_household(tx, c, valid->building, valid->room, by, now);
+        if (!household) return std::unexpected(household.error());
+        r.household_id = *household;
+        auto existing = lift(tx.find_resident_by_id_number(c, r.id_number));
+        if (!existing) return std::unexpected(existing.error());
+        std::string before;
+        if (*existing) {
+          if (!(*existing)->removal.removed()) return std::unexpected(id_number_taken(**existing));
+          r.id = (*existing)->id;
+          auto was = resident_in(tx, c, r.id);
+          if (!was) return std::unexpected(was.error());
+          before = audit_text(*was);
+          if (auto u = lift(tx.update_resident(r, iso_utc(now))); !u) {
+            return std::unexpected(u.error());
+          }
+        } else {
+          auto id = lift(tx.insert_resident(r, iso_utc(now)));
+          if (!id) return std::unexpected(id.error());
+          r.id = *id;
+        }
+        const bool restored = existing->has_value();
+        store::ResidentRow row{r, valid->building, valid->room};
+        if (auto a = audit_change(tx, c, by, now, "resident", created_or_restored(restored), r.id,
+                                  std::move(before), audit_text(row));
+            !a) {
+          return std::unexpected(a.error());
+        }
+        return Created<store::ResidentRow>{std::move(row), restored};
+      });
 }
 
 Result<store::ResidentRow> Registry::update_resident(CommunityId c, ResidentId id,
-                                                     const ResidentChange& in) {
+                                                     const ResidentChange& in, domain::UserId by) {
   const auto now = m_clock();
-  return in_transaction(m_store, store::TxMode::write,
-                        [&](store::Transaction& tx) -> Result<store::ResidentRow> {
-                          auto old = resident_in(tx, c, id);
-                          if (!old) return old;
-                          auto valid = validate_change(tx, c, as_change(*old), in, local_date(now));
-                          if (!valid) return std::unexpected(valid.error());
-                          domain::Resident r = valid->resident;
-                          r.community_id = c;
-                          r.id = id;
-                          r.removal = old->resident.removal;
-                          if (r.id_number != old->resident.id_number) {
-                            auto holder = lift(tx.find_resident_by_id_number(c, r.id_number));
-                            if (!holder) return std::unexpected(holder.error());
-                            if (*holder) return std::unexpected(id_number_taken(**holder));
-                          }
-                          auto household = place_household(tx, c, valid->building, valid->room);
-                          if (!household) return std::unexpected(household.error());
-                          r.household_id = *household;
-                          if (auto u = lift(tx.update_resident(r, iso_utc(now))); !u) {
-                            return std::unexpected(u.error());
-                          }
-                          return store::ResidentRow{r, valid->building, valid->room};
-                        });
+  return in_transaction(
+      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<store::ResidentRow> {
+        auto old = resident_in(tx, c, id);
+        if (!old) return old;
+        auto valid = validate_change(tx, c, as_change(*old), in, local_date(now));
+        if (!valid) return std::unexpected(valid.error());
+        domain::Resident r = valid->resident;
+        r.community_id = c;
+        r.id = id;
+        r.removal = old->resident.removal;
+        if (r.id_number != old->resident.id_number) {
+          auto holder = lift(tx.find_resident_by_id_number(c, r.id_number));
+          if (!holder) return std::unexpected(holder.error());
+          if (*holder) return std::unexpected(id_number_taken(**holder));
+        }
+        auto household = place_household(tx, c, valid->building, valid->room, by, now);
+        if (!household) return std::unexpected(household.error());
+        r.household_id = *household;
+        if (auto u = lift(tx.update_resident(r, iso_utc(now))); !u) {
+          return std::unexpected(u.error());
+        }
+        store::ResidentRow row{r, valid->building, valid->room};
+        if (auto a = audit_change(tx, c, by, now, "resident", "update", id, audit_text(*old),
+                                  audit_text(row));
+            !a) {
+          return std::unexpected(a.error());
+        }
+        return row;
+      });
 }
 
-Result<void> Registry::remove_resident(CommunityId c, ResidentId id, std::string_view reason) {
+Result<void> Registry::remove_resident(CommunityId c, ResidentId id, std::string_view reason,
+                                       domain::UserId by) {
   auto why = required_reason(reason);
   if (!why) return std::unexpected(why.error());
   const auto now = m_clock();
@@ -479,8 +592,11 @@ Result<void> Registry::remove_resident(CommunityId c, ResidentId id, std::string
     auto row = resident_in(tx, c, id);
     if (!row) return std::unexpected(row.error());
     if (row->resident.removal.removed()) return {};
+    std::string before = audit_text(*row);
     row->resident.removal = domain::Removal{iso_utc(now), *why};
-    return lift(tx.update_resident(row->resident, iso_utc(now)));
+    if (auto r = lift(tx.update_resident(row->resident, iso_utc(now))); !r) return r;
+    return audit_change(tx, c, by, now, "resident", "remove", id, std::move(before),
+                        audit_text(*row));
   });
 }
 

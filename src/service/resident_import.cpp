@@ -9,6 +9,8 @@
 #include <unordered_map>
 
 #include "domain/resident_input.hpp"
+#include "service/audit.hpp"
+#include "service/digest.hpp"
 #include "service/placement.hpp"
 #include "service/resident_csv.hpp"
 #include "text/csv.hpp"
@@ -228,20 +230,25 @@ RowProblem problem_for(const HeaderMap& header, std::size_t line, const domain::
   return RowProblem{line, header.header_of(p.field), p.field, p.code, p.message_zh, p.message_en};
 }
 
-// Counts the bytes read through it, for progress reports.
+// Counts the bytes read through it, for progress reports, and digests them for the audit
+// trail.
 class CountingReader final : public text::Reader {
  public:
   explicit CountingReader(text::Reader& inner) : m_inner(inner) {}
   std::size_t read(char* buf, std::size_t n) override {
     const std::size_t got = m_inner.read(buf, n);
     m_count += got;
+    m_digest.update(std::string_view(buf, got));
     return got;
   }
   std::uint64_t count() const { return m_count; }
+  // The digest of the bytes read so far; call once, when the file has been read.
+  std::string digest_hex() { return m_digest.finish_hex(); }
 
  private:
   text::Reader& m_inner;
   std::uint64_t m_count = 0;
+  Blake2b m_digest;
 };
 
 }  // namespace
@@ -267,13 +274,13 @@ text::Encoding source_encoding(const ImportSource& source, std::optional<text::E
 
 Result<ImportReport> import_residents(store::Store& store, const Clock& clock,
                                       CommunityId community, const std::filesystem::path& file,
-                                      const ImportOptions& options) {
-  return import_residents(store, clock, community, file_source(file), options);
+                                      const ImportOptions& options, domain::UserId by) {
+  return import_residents(store, clock, community, file_source(file), options, by);
 }
 
 Result<ImportReport> import_residents(store::Store& store, const Clock& clock,
                                       CommunityId community, const ImportSource& source,
-                                      const ImportOptions& options) {
+                                      const ImportOptions& options, domain::UserId by) {
   ImportReport report;
   const TimePoint started = clock();
   const domain::Date today = local_date(started);
@@ -359,6 +366,7 @@ Result<ImportReport> import_residents(store::Store& store, const Clock& clock,
     if (options.dry_run || report.refused) {
       return report;  // the transaction rolls back as it goes out of scope
     }
+    const TimePoint finished = clock();
     store::ImportRecord record{community,
                                0,
                                "residents",
@@ -370,9 +378,19 @@ Result<ImportReport> import_residents(store::Store& store, const Clock& clock,
                                report.unchanged,
                                report.rejected,
                                iso_utc(started),
-                               iso_utc(clock())};
-    if (auto logged = (*tx)->insert_import(record); !logged) {
-      return std::unexpected(from_store(logged.error()));
+                               iso_utc(finished)};
+    auto logged = (*tx)->insert_import(record);
+    if (!logged) return std::unexpected(from_store(logged.error()));
+    // One record for the run: what it did, and which file did it.
+    const std::string after =
+        fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", source.name, record.encoding, report.rows,
+                    report.added, report.updated, report.unchanged, report.rejected,
+                    report.buildings_added, report.households_added, raw.digest_hex());
+    if (auto a =
+            audit(**tx, community, by,
+                  {"residents.import", "import", std::to_string(*logged), "", after, ""}, finished);
+        !a) {
+      return std::unexpected(a.error());
     }
     if (auto done = (*tx)->commit(); !done) return std::unexpected(from_store(done.error()));
     report.committed = true;

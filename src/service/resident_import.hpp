@@ -1,8 +1,10 @@
 // Importing the resident register from a CSV file as offices export it. The whole file is one
 // transaction: a file with a bad row imports nothing (unless skip_invalid) and the report
 // lists every bad row by line and column; a crash mid-way leaves the database as it was.
-// Rows are upserted by ID number, so importing the same file twice changes nothing. Streams
-// the file: memory does not grow with its size.
+// Rows are upserted by ID number, so importing the same file twice changes nothing. A
+// committed import is one "residents.import" record in the audit trail, in the same
+// transaction (its counts and the file's BLAKE2b digest). Streams the file: memory does not
+// grow with its size.
 #pragma once
 
 #include <cstdint>
@@ -79,13 +81,14 @@ ImportSource memory_source(std::string name, std::string_view data);
 text::Encoding source_encoding(const ImportSource& source, std::optional<text::Encoding> forced);
 
 // Errors (not rows) end the import with nothing changed: unreadable file, undecodable bytes,
-// a header without the required columns, a database failure.
+// a header without the required columns, a database failure. `by` imports: a user of the
+// community or kOperator.
 Result<ImportReport> import_residents(store::Store& store, const Clock& clock,
                                       domain::CommunityId community,
                                       const std::filesystem::path& file,
-                                      const ImportOptions& options);
+                                      const ImportOptions& options, domain::UserId by);
 Result<ImportReport> import_residents(store::Store& store, const Clock& clock,
                                       domain::CommunityId community, const ImportSource& source,
-                                      const ImportOptions& options);
+                                      const ImportOptions& options, domain::UserId by);
 
 }  // namespace juwei::service

@@ -25,7 +25,8 @@ class ScreeningTest : public ServiceTest {
       r.id_number = id_numbers[i];
       r.building = i < 12 ? "12号楼" : "13号楼";
       r.room = i < 6 ? "101" : "102";
-      m_residents.push_back(registry.create_resident(m_community, r).value().value.resident.id);
+      m_residents.push_back(
+          registry.create_resident(m_community, r, kOperator).value().value.resident.id);
     }
     m_b12 = registry.building(m_community, "12号楼").value().id;
     m_b13 = registry.building(m_community, "13号楼").value().id;

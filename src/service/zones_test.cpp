@@ -13,8 +13,8 @@ class ZonesTest : public ServiceTest {
   void SetUp() override {
     ServiceTest::SetUp();
     Registry registry(*m_store, clock());
-    m_building = registry.create_building(m_community, {"12号楼", 6}).value().value.id;
-    m_other = registry.create_building(m_community, {"13号楼", 6}).value().value.id;
+    m_building = registry.create_building(m_community, {"12号楼", 6}, kOperator).value().value.id;
+    m_other = registry.create_building(m_community, {"13号楼", 6}, kOperator).value().value.id;
   }
   domain::BuildingId m_building = 0;
   domain::BuildingId m_other = 0;

@@ -361,7 +361,7 @@ struct PassRow {
   int quota = 0;
   int period_days = 0;
   std::string slots;            // "08:00-12:00,14:00-18:00"
-  std::vector<PassExit> exits;  // oldest first
+  std::vector<PassExit> exits;  // by exit time, oldest first (an offline exit synced late too)
 };
 
 struct PassQuery {
@@ -386,6 +386,13 @@ struct GateEvent {
   std::string building;  // the holder's, for filtering the register
   domain::UserId gate_user = 0;
   std::string source;  // "online", or "offline" (synced later)
+  // Offline checks: the gate's device and its own id for the check (a re-sent check is found
+  // by them and not applied twice), when it reached the server, and what the server found
+  // against it then (a pass used twice while offline, ...; empty: none).
+  std::string device;
+  std::string client_event_id;
+  std::string synced_at;
+  std::string conflict;
 };
 
 struct GateEventQuery {
@@ -396,7 +403,8 @@ struct GateEventQuery {
   std::string decision;
   std::string building;
   std::int64_t pass_id = 0;
-  std::int64_t after = 0;  // cursor
+  bool conflicts_only = false;  // offline checks the server found a conflict in
+  std::int64_t after = 0;       // cursor
   std::size_t limit = 200;
 };
 
@@ -636,6 +644,10 @@ class Transaction {
   // The gate log: appended, never edited; listed by id.
   virtual Result<std::int64_t> insert_gate_event(const GateEvent& e) = 0;
   virtual Result<std::vector<GateEvent>> list_gate_events(const GateEventQuery& q) = 0;
+  // An offline check already synced, by the gate's device and its id for the check.
+  virtual Result<std::optional<GateEvent>> find_gate_event(domain::CommunityId c,
+                                                           std::string_view device,
+                                                           std::string_view client_event_id) = 0;
 
   // The audit trail: appended only (no update or delete exists).
   virtual Result<void> insert_audit(const AuditRecord& r) = 0;

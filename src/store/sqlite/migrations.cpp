@@ -415,6 +415,18 @@ CREATE TABLE audit_log (
 ) WITHOUT ROWID;
 )sql";
 
+// Offline gates: checks queued on a gate's device and synced later, found again by the
+// device's own id for each check, with what the server found against them.
+constexpr std::string_view kOfflineGate = R"sql(
+ALTER TABLE gate_events ADD COLUMN device TEXT NOT NULL DEFAULT '';
+ALTER TABLE gate_events ADD COLUMN client_event_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE gate_events ADD COLUMN synced_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE gate_events ADD COLUMN conflict TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX gate_events_by_device ON gate_events (community_id, device, client_event_id)
+  WHERE client_event_id <> '';
+CREATE INDEX gate_events_conflicts ON gate_events (community_id, event_id) WHERE conflict <> '';
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "registry: streets, communities, buildings, households, residents", kRegistry},
     Migration{2, "import history", kImports},
@@ -430,6 +442,7 @@ constexpr std::array kMigrations = {
               kExitPasses},
     Migration{9, "gate log", kGate},
     Migration{10, "audit trail", kAudit},
+    Migration{11, "offline gate checks", kOfflineGate},
 };
 
 }  // namespace

@@ -6,8 +6,11 @@
 #include <array>
 #include <atomic>
 #include <charconv>
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -201,8 +204,9 @@ ResidentRow read_resident_row(const Stmt& s) {
   return ResidentRow{read_resident(s), s.text(14), s.text(15)};
 }
 
-// One SQLite connection and the statements prepared on it. A Transaction holds the
-// connection's mutex from begin() until commit() or its end.
+// One SQLite connection and the statements prepared on it. A read Transaction on a reader of
+// the pool holds the connection's mutex from begin() until commit() or its end; the writer is
+// handed out by Writer instead.
 struct Connection {
   DbHandle db;
   std::mutex mutex;
@@ -227,10 +231,198 @@ struct Connection {
   }
 };
 
+// Group commit: the outer SQLite transaction that write Transactions running one after another
+// share. Each runs in its own savepoint of it, and one COMMIT (one fsync) makes them all durable.
+struct Batch {
+  const std::chrono::steady_clock::time_point opened = std::chrono::steady_clock::now();
+  // Touched only by the transaction that owns the writer.
+  std::size_t members = 0;    // joined, rolled back ones included
+  std::size_t committed = 0;  // released their savepoint and wait for the COMMIT
+  // GUARDED_BY(Writer::m_mutex); set once, when the outer transaction has ended.
+  bool ended = false;
+  std::optional<Error> error;  // why the batch is not durable
+  std::condition_variable ended_cv;
+};
+
+// The writer connection and who may use it. One Transaction at a time owns it: a write from
+// begin() until commit() or its end, or a read of an in-memory database (which has no reader
+// pool).
+//
+// A write runs in a savepoint of the open batch, beginning one (BEGIN IMMEDIATE) if none is
+// open. Whoever gives the connection up decides what happens to the batch: when another
+// transaction is waiting for the connection and the batch is small and young (kMaxBatch,
+// kMaxBatchAge), the waiter takes the connection and joins the batch, and the one leaving waits
+// for the batch to end; otherwise the one leaving ends it (COMMIT, or ROLLBACK when no member
+// is to be kept) and wakes its members. So the last member of a batch, committed or rolled
+// back, always ends it, and a commit() waits at most the age bound, one more member and one
+// COMMIT.
+class Writer {
+ public:
+  // Bounds of a batch, so the first member's commit() is not held up for long.
+  static constexpr std::size_t kMaxBatch = 64;
+  static constexpr std::chrono::milliseconds kMaxBatchAge{5};
+
+  explicit Writer(std::unique_ptr<Connection> connection) : m_conn(std::move(connection)) {}
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  Connection& connection() { return *m_conn; }
+
+  // Takes the connection for a write and opens the write's savepoint in the open batch.
+  Result<std::shared_ptr<Batch>> begin_write();
+  // Releases the write's savepoint, gives the connection up and returns once the batch is
+  // durable; an error (the batch's COMMIT failed, or the batch was rolled back) means the
+  // write is not in the database. Never returns while the outcome is unknown.
+  Result<void> commit_write(const std::shared_ptr<Batch>& batch);
+  // Undoes the write's savepoint, and only that, then gives the connection up.
+  void rollback_write(const std::shared_ptr<Batch>& batch);
+
+  // Takes the connection for a read (BEGIN). An open batch is committed first: its members
+  // have not been told their writes are durable, so no read may see them before that.
+  Result<void> begin_read();
+  // Gives the connection up after a read has ended.
+  void release();
+
+ private:
+  void acquire();
+  // Gives the connection up after a member of `batch` is done with it (`committed`: the
+  // member waits for the batch's outcome and gets it back).
+  Result<void> leave(const std::shared_ptr<Batch>& batch, bool committed);
+  // Commits the open batch (rolls it back when no member is to be kept) and wakes its members
+  // with the outcome.
+  Result<void> end_batch();
+  // Marks `batch` ended with `error` and wakes its members; m_mutex held.
+  static void finish(Batch& batch, std::optional<Error> error);
+
+  sqlite3* db() const { return m_conn->db.get(); }
+
+  std::unique_ptr<Connection> m_conn;
+  std::shared_ptr<Batch> m_batch;  // the open outer transaction; touched only by the owner
+  std::mutex m_mutex;
+  std::condition_variable m_free;  // notified when the connection is given up
+  bool m_owned = false;            // GUARDED_BY(m_mutex)
+  std::size_t m_waiting = 0;       // GUARDED_BY(m_mutex): threads waiting in acquire()
+};
+
+void Writer::acquire() {
+  std::unique_lock lock(m_mutex);
+  ++m_waiting;
+  m_free.wait(lock, [this] { return !m_owned; });
+  --m_waiting;
+  m_owned = true;
+}
+
+void Writer::release() {
+  std::lock_guard lock(m_mutex);
+  m_owned = false;
+  m_free.notify_one();
+}
+
+void Writer::finish(Batch& batch, std::optional<Error> error) {
+  batch.ended = true;
+  batch.error = std::move(error);
+  batch.ended_cv.notify_all();
+}
+
+Result<std::shared_ptr<Batch>> Writer::begin_write() {
+  acquire();
+  if (!m_batch) {
+    if (auto r = exec(db(), "BEGIN IMMEDIATE", "begin transaction"); !r) {
+      release();
+      return std::unexpected(r.error());
+    }
+    m_batch = std::make_shared<Batch>();
+  }
+  std::shared_ptr<Batch> batch = m_batch;
+  ++batch->members;
+  if (auto r = exec(db(), "SAVEPOINT juwei_write", "begin transaction"); !r) {
+    (void)leave(batch, false);
+    return std::unexpected(r.error());
+  }
+  return batch;
+}
+
+Result<void> Writer::commit_write(const std::shared_ptr<Batch>& batch) {
+  if (auto r = exec(db(), "RELEASE juwei_write", "commit"); !r) {
+    rollback_write(batch);
+    return r;
+  }
+  ++batch->committed;
+  return leave(batch, true);
+}
+
+void Writer::rollback_write(const std::shared_ptr<Batch>& batch) {
+  // A savepoint that cannot be undone takes the whole batch with it: a failed write must never
+  // be committed along with the others.
+  if (!exec(db(), "ROLLBACK TO juwei_write; RELEASE juwei_write", "rollback") &&
+      sqlite3_get_autocommit(db()) == 0) {
+    (void)exec(db(), "ROLLBACK", "rollback");
+  }
+  (void)leave(batch, false);
+}
+
+Result<void> Writer::begin_read() {
+  acquire();
+  if (m_batch) (void)end_batch();  // its members get the outcome
+  if (auto r = exec(db(), "BEGIN", "begin transaction"); !r) {
+    release();
+    return r;
+  }
+  return {};
+}
+
+Result<void> Writer::leave(const std::shared_ptr<Batch>& batch, bool committed) {
+  if (sqlite3_get_autocommit(db()) != 0) {
+    // Some errors (a full disk, I/O, out of memory, a lock held too long) roll back the whole
+    // outer transaction, every member's released savepoint with it: nobody in it is durable,
+    // and the members waiting for it were told nothing yet.
+    const Error lost{Error::Kind::io,
+                     "commit: rolled back with a transaction that shared its commit and failed"};
+    m_batch.reset();
+    std::lock_guard lock(m_mutex);
+    finish(*batch, lost);
+    m_owned = false;
+    m_free.notify_one();
+    if (committed) return std::unexpected(lost);
+    return {};
+  }
+  std::unique_lock lock(m_mutex);
+  if (m_waiting > 0 && batch->members < kMaxBatch &&
+      std::chrono::steady_clock::now() - batch->opened < kMaxBatchAge) {
+    // A waiter takes the connection and joins the batch; the batch's last member ends it.
+    m_owned = false;
+    m_free.notify_one();
+    if (!committed) return {};
+    batch->ended_cv.wait(lock, [&batch] { return batch->ended; });
+    if (batch->error) return std::unexpected(*batch->error);
+    return {};
+  }
+  lock.unlock();
+  auto r = end_batch();
+  release();
+  if (committed) return r;
+  return {};
+}
+
+Result<void> Writer::end_batch() {
+  const std::shared_ptr<Batch> batch = std::exchange(m_batch, nullptr);
+  // Members that all rolled back leave nothing to keep: ROLLBACK spares the fsync.
+  auto r =
+      batch->committed > 0 ? exec(db(), "COMMIT", "commit") : exec(db(), "ROLLBACK", "rollback");
+  if (!r && sqlite3_get_autocommit(db()) == 0) (void)exec(db(), "ROLLBACK", "rollback");
+  std::lock_guard lock(m_mutex);
+  finish(*batch, r ? std::nullopt : std::optional<Error>(r.error()));
+  return r;
+}
+
 class SqliteTransaction final : public Transaction {
  public:
-  SqliteTransaction(Connection& connection, std::unique_lock<std::mutex> lock)
-      : m_conn(connection), m_lock(std::move(lock)) {}
+  // A read on a reader of the pool, whose mutex `lock` holds.
+  SqliteTransaction(Connection& reader, std::unique_lock<std::mutex> lock)
+      : m_conn(reader), m_lock(std::move(lock)) {}
+  // A transaction that owns the writer: a write in `batch`, or a read when `batch` is null.
+  SqliteTransaction(Writer& writer, std::shared_ptr<Batch> batch)
+      : m_conn(writer.connection()), m_writer(&writer), m_batch(std::move(batch)) {}
   SqliteTransaction(const SqliteTransaction&) = delete;
   SqliteTransaction& operator=(const SqliteTransaction&) = delete;
   ~SqliteTransaction() override;
@@ -372,6 +564,8 @@ class SqliteTransaction final : public Transaction {
   Result<void> for_each_audit(CommunityId c, std::int64_t after,
                               const std::function<bool(const AuditRecord&)>& f) override;
   Result<std::vector<GateEvent>> list_gate_events(const GateEventQuery& q) override;
+  Result<std::optional<GateEvent>> find_gate_event(CommunityId c, std::string_view device,
+                                                   std::string_view client_event_id) override;
 
   Result<void> insert_idempotency_key(const IdempotencyRecord& r) override;
   Result<std::optional<IdempotencyRecord>> find_idempotency_key(CommunityId c, domain::UserId user,
@@ -403,21 +597,25 @@ class SqliteTransaction final : public Transaction {
   Result<std::optional<StoredUser>> read_user(Stmt& s, std::string_view what);
   Result<void> run_changing_one(Stmt& s, std::string_view what);
   // Next free id of a per-community sequence; read once per transaction, then counted here
-  // (transactions that write are serialized, so nobody else allocates meanwhile).
+  // (writes run one at a time, and a write's savepoint sees what the earlier members of its
+  // batch wrote, so nobody else allocates meanwhile and no id a batch holds is reused).
   Result<std::int64_t> next_id(Sequence seq, CommunityId c);
   Result<Stmt> prepare(const char* sql);
 
   sqlite3* db() const { return m_conn.db.get(); }
 
   Connection& m_conn;
-  std::unique_lock<std::mutex> m_lock;
+  std::unique_lock<std::mutex> m_lock;  // a pool reader's
+  Writer* m_writer = nullptr;           // set when the transaction owns the writer
+  std::shared_ptr<Batch> m_batch;       // a write's batch
   bool m_done = false;
   std::map<std::pair<Sequence, CommunityId>, std::int64_t> m_next_ids;
 };
 
-// Writes go through one connection, one transaction at a time (SQLite has one writer).
-// Reads go through a pool of read-only connections that, in WAL mode, run beside the writer
-// and beside each other; an in-memory database has no pool and reads on the writer.
+// Writes go through one connection, one transaction at a time (SQLite has one writer), grouped
+// into batches that commit together (see Writer). Reads go through a pool of read-only
+// connections that, in WAL mode, run beside the writer and beside each other and see only
+// committed data; an in-memory database has no pool and reads on the writer.
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<Connection> writer, std::vector<std::unique_ptr<Connection>> readers,
@@ -427,17 +625,21 @@ class SqliteStore final : public Store {
   SqliteStore& operator=(const SqliteStore&) = delete;
 
   Result<std::unique_ptr<Transaction>> begin(TxMode mode) override {
-    Connection* conn = m_writer.get();
-    if (mode == TxMode::read && !m_readers.empty()) {
-      conn = &free_reader();
-    } else {
-      conn->mutex.lock();
+    if (mode == TxMode::write) {
+      auto batch = m_writer.begin_write();
+      if (!batch) return std::unexpected(batch.error());
+      return std::make_unique<SqliteTransaction>(m_writer, std::move(*batch));
     }
-    std::unique_lock lock(conn->mutex, std::adopt_lock);
-    auto r = exec(conn->db.get(), mode == TxMode::write ? "BEGIN IMMEDIATE" : "BEGIN",
-                  "begin transaction");
-    if (!r) return std::unexpected(r.error());
-    return std::make_unique<SqliteTransaction>(*conn, std::move(lock));
+    if (m_readers.empty()) {
+      if (auto r = m_writer.begin_read(); !r) return std::unexpected(r.error());
+      return std::make_unique<SqliteTransaction>(m_writer, nullptr);
+    }
+    Connection& reader = free_reader();
+    std::unique_lock lock(reader.mutex, std::adopt_lock);
+    if (auto r = exec(reader.db.get(), "BEGIN", "begin transaction"); !r) {
+      return std::unexpected(r.error());
+    }
+    return std::make_unique<SqliteTransaction>(reader, std::move(lock));
   }
 
   int schema_version() const override { return m_version; }
@@ -456,21 +658,37 @@ class SqliteStore final : public Store {
     return c;
   }
 
-  std::unique_ptr<Connection> m_writer;
+  Writer m_writer;
   std::vector<std::unique_ptr<Connection>> m_readers;
   std::atomic<std::size_t> m_turn{0};
   int m_version;
 };
 
 SqliteTransaction::~SqliteTransaction() {
-  if (!m_done) (void)exec(db(), "ROLLBACK", "rollback");
+  if (m_done) return;
+  if (m_batch) {
+    m_writer->rollback_write(m_batch);
+    return;
+  }
+  (void)exec(db(), "ROLLBACK", "rollback");
+  if (m_writer != nullptr) m_writer->release();
 }
 
 Result<void> SqliteTransaction::commit() {
+  if (m_done) return std::unexpected(Error{Error::Kind::io, "commit: the transaction has ended"});
+  if (m_batch) {
+    m_done = true;  // committed or not, the savepoint is gone and the writer given up
+    return m_writer->commit_write(m_batch);
+  }
   auto r = exec(db(), "COMMIT", "commit");
   if (!r) return r;
   m_done = true;
-  m_lock.unlock();  // the next transaction may begin while this object lives on
+  // The next transaction may begin while this object lives on.
+  if (m_writer != nullptr) {
+    m_writer->release();
+  } else {
+    m_lock.unlock();
+  }
   return {};
 }
 
@@ -2323,7 +2541,7 @@ Result<PassRow> SqliteTransaction::read_pass(const Stmt& row) {
   p.slots = row.text(25);
   auto s = prepare(
       "SELECT exit_id, exited_at, exited_by, exited_via, returned_at, returned_by, returned_via "
-      "FROM pass_exits WHERE community_id = ?1 AND pass_id = ?2 ORDER BY exit_id");
+      "FROM pass_exits WHERE community_id = ?1 AND pass_id = ?2 ORDER BY exited_at, exit_id");
   if (!s) return std::unexpected(s.error());
   s->bind(1, p.community_id).bind(2, p.id);
   auto exits = collect(*s, "list pass exits", [](const Stmt& e) {
@@ -2455,8 +2673,8 @@ Result<std::int64_t> SqliteTransaction::insert_gate_event(const GateEvent& e) {
   if (!id) return id;
   auto s = prepare(
       "INSERT INTO gate_events (community_id, event_id, at, direction, decision, code, pass_id, "
-      "resident_id, building, gate_user, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-      "?10, ?11)");
+      "resident_id, building, gate_user, source, device, client_event_id, synced_at, conflict) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
   if (!s) return std::unexpected(s.error());
   s->bind(1, e.community_id)
       .bind(2, *id)
@@ -2468,18 +2686,37 @@ Result<std::int64_t> SqliteTransaction::insert_gate_event(const GateEvent& e) {
       .bind(8, e.resident_id)
       .bind(9, e.building)
       .bind(10, e.gate_user)
-      .bind(11, e.source);
+      .bind(11, e.source)
+      .bind(12, e.device)
+      .bind(13, e.client_event_id)
+      .bind(14, e.synced_at)
+      .bind(15, e.conflict);
   if (auto r = s->run("insert gate event"); !r) return std::unexpected(r.error());
   return *id;
 }
 
+namespace {
+
+constexpr const char* kGateEventColumns =
+    "community_id, event_id, at, direction, decision, code, pass_id, resident_id, building, "
+    "gate_user, source, device, client_event_id, synced_at, conflict";
+
+GateEvent read_gate_event(const Stmt& s) {
+  return {s.integer(0), s.integer(1), s.text(2),    s.text(3),  s.text(4),
+          s.text(5),    s.integer(6), s.integer(7), s.text(8),  s.integer(9),
+          s.text(10),   s.text(11),   s.text(12),   s.text(13), s.text(14)};
+}
+
+}  // namespace
+
 Result<std::vector<GateEvent>> SqliteTransaction::list_gate_events(const GateEventQuery& q) {
-  auto s = prepare(
-      "SELECT event_id, at, direction, decision, code, pass_id, resident_id, building, "
-      "gate_user, source FROM gate_events WHERE community_id = ?1 AND event_id > ?2 "
+  static const std::string sql =
+      std::string("SELECT ") + kGateEventColumns +
+      " FROM gate_events WHERE community_id = ?1 AND event_id > ?2 "
       "AND (?3 = '' OR at >= ?3) AND (?4 = '' OR at < ?4) AND (?5 = '' OR direction = ?5) "
       "AND (?6 = '' OR decision = ?6) AND (?7 = '' OR building = ?7) "
-      "AND (?8 = 0 OR pass_id = ?8) ORDER BY event_id LIMIT ?9");
+      "AND (?8 = 0 OR pass_id = ?8) AND (?9 = 0 OR conflict <> '') ORDER BY event_id LIMIT ?10";
+  auto s = prepare(sql.c_str());
   if (!s) return std::unexpected(s.error());
   s->bind(1, q.community_id)
       .bind(2, q.after)
@@ -2489,12 +2726,23 @@ Result<std::vector<GateEvent>> SqliteTransaction::list_gate_events(const GateEve
       .bind(6, q.decision)
       .bind(7, q.building)
       .bind(8, q.pass_id)
-      .bind(9, static_cast<std::int64_t>(q.limit));
-  return collect(*s, "list gate events", [&](const Stmt& row) {
-    return GateEvent{q.community_id, row.integer(0), row.text(1),    row.text(2),
-                     row.text(3),    row.text(4),    row.integer(5), row.integer(6),
-                     row.text(7),    row.integer(8), row.text(9)};
-  });
+      .bind(9, static_cast<std::int64_t>(q.conflicts_only))
+      .bind(10, static_cast<std::int64_t>(q.limit));
+  return collect(*s, "list gate events", read_gate_event);
+}
+
+Result<std::optional<GateEvent>> SqliteTransaction::find_gate_event(
+    CommunityId c, std::string_view device, std::string_view client_event_id) {
+  static const std::string sql = std::string("SELECT ") + kGateEventColumns +
+                                 " FROM gate_events WHERE community_id = ?1 AND device = ?2 "
+                                 "AND client_event_id = ?3";
+  auto s = prepare(sql.c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, device).bind(3, client_event_id);
+  auto row = s->step("find gate event");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<GateEvent>();
+  return std::optional<GateEvent>(read_gate_event(*s));
 }
 
 namespace {

@@ -2,9 +2,12 @@
 // acknowledged commit survives a power cut. Opening a file applies every pending migration
 // (forward only) in one transaction; a file from a newer Juwei is refused, never downgraded.
 //
-// Thread safety: the Store may be shared; it owns one connection, and each Transaction holds
-// the store's lock from begin() until it commits or is destroyed, so transactions run one at
-// a time.
+// Thread safety: the Store may be shared. Write transactions run one at a time on its writer
+// connection, each in a savepoint of an outer transaction that concurrent writes share (group
+// commit): commit() returns once the COMMIT that includes it is durable, so they share one
+// fsync; a write destroyed without commit() undoes its own savepoint only. Reads run beside
+// them on a pool of connections and see committed data only (an in-memory database reads on
+// the writer, after committing any open batch).
 #pragma once
 
 #include <filesystem>

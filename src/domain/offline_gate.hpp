@@ -1,0 +1,106 @@
+// The gate without the server (离线核验): what a gate keeps to check passes while its network
+// is down, and the check itself. The server hands the gate a bundle (its public keys and, for
+// every pass that may still be shown, what stood against it when the bundle was made); the gate
+// adds its own queued checks since, so a pass used once offline is refused the second time on
+// the same gate. Two gates offline at once can both let the same pass out: the server finds
+// that when they sync, and flags it for the desk. Pure; the signature is the caller's.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/pass.hpp"
+#include "domain/policy.hpp"
+
+namespace juwei::domain {
+
+// A pass as the bundle knows it.
+struct OfflinePass {
+  std::int64_t id = 0;
+  ResidentId holder = 0;
+  PassKind kind = PassKind::individual;
+  // What stood against the pass when the bundle was made and will not lapse by itself:
+  // revoked, used, returned, holder_positive, needs_negative.
+  std::optional<PassRefusal> refusal;
+  bool out = false;  // an exit of it is open: its holder may come back in
+  // Household passes: what the pass carries, and its exits in the period before the bundle.
+  int quota = 0;
+  int period_days = 0;
+  std::vector<TimeSlot> slots;
+  std::vector<Instant> uses;
+  // What the gate shows: name, building-room, masked ID number.
+  std::string name;
+  std::string building;
+  std::string room;
+  std::string masked_id_number;
+};
+
+struct OfflineBundle {
+  CommunityId community_id = 0;
+  Instant issued_at{};
+  Instant stale_after{};  // past it the gate refuses everything until it fetches a new one
+  std::vector<std::pair<std::uint32_t, std::string>> keys;  // key id, 32-byte public key
+  std::vector<OfflinePass> passes;                          // sorted by id
+  const OfflinePass* find(std::int64_t pass_id) const;
+};
+
+// A check the gate made while offline, kept until it syncs.
+struct OfflineCheck {
+  std::int64_t pass_id = 0;
+  bool out = true;  // direction
+  bool allow = false;
+  Instant at{};
+};
+
+// Beyond a pass's own refusals (PassRefusal) and the gate's outcomes (GateOutcome).
+enum class OfflineRefusal : std::uint8_t {
+  stale,            // the bundle is past stale_after: fetch a new one
+  needs_network,    // a typed ID number cannot be checked offline
+  unknown_offline,  // signed, but older than the bundle and not in it
+};
+std::string_view to_code(OfflineRefusal r);
+std::string_view to_label_zh(OfflineRefusal r);
+std::string_view to_label_en(OfflineRefusal r);
+
+struct OfflineVerdict {
+  bool allow = false;
+  std::string_view code;  // a GateOutcome, PassRefusal or OfflineRefusal code
+  std::string_view label_zh;
+  std::string_view label_en;
+  const OfflinePass* pass = nullptr;  // the bundle's record, when it has one
+};
+
+// The verdict at `now` for verified `claims`, going out or coming in, given the checks this gate
+// queued since the bundle (`queued`, any order).
+OfflineVerdict check_offline(const OfflineBundle& bundle, const PassClaims& claims, bool out,
+                             std::span<const OfflineCheck> queued, Instant now,
+                             std::chrono::minutes utc_offset);
+
+// An exit the server has logged on a pass.
+struct LoggedExit {
+  Instant exited_at{};
+  std::optional<Instant> returned_at;
+};
+
+// What the server finds, when a gate syncs, against an exit the gate allowed offline at `at`,
+// beyond the pass's own state then: the exits the pass already has, at any time (logged online
+// meanwhile, later ones too). An individual pass has one exit (pass.used); a household pass's
+// holder cannot leave while out on it (pass.used), and no period of `period_days` holding `at`
+// may count more than `quota` exits with it (household.quota).
+std::optional<PassRefusal> check_synced_exit(PassKind kind, std::span<const LoggedExit> exits,
+                                             int quota, int period_days, Instant at);
+
+// The Chinese label of any code a gate check records (GateOutcome, PassRefusal,
+// OfflineRefusal); the code itself when it is none of them.
+std::string_view gate_label_zh(std::string_view code);
+
+// The same verdict for a token whose signature did not verify, or an ID number typed offline.
+OfflineVerdict refuse_offline(PassRefusal r);
+OfflineVerdict refuse_offline(OfflineRefusal r);
+
+}  // namespace juwei::domain

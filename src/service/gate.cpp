@@ -1,0 +1,495 @@
+// The gate (门岗): checks online and offline, syncing a gate's offline checks, and the
+// register (出入登记).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include "domain/id_number.hpp"
+#include "service/audit.hpp"
+#include "service/exits.hpp"
+#include "service/input.hpp"
+#include "service/pass_view.hpp"
+#include "service/transaction.hpp"
+#include "text/csv.hpp"
+#include "text/encoding.hpp"
+
+namespace juwei::service {
+
+using domain::CommunityId;
+
+namespace {
+
+constexpr std::size_t kMaxSyncedChecks = 1000;
+constexpr std::size_t kMaxClientIdBytes = 64;
+constexpr std::size_t kMaxTokenBytes = 512;
+// A gate's clock may run a little ahead of the server's; more than this is refused.
+constexpr std::chrono::minutes kMaxClockSkew{5};
+
+// Refusals that do not lapse by themselves: a gate offline keeps refusing on them.
+bool standing(domain::PassRefusal r) {
+  using domain::PassRefusal;
+  return r == PassRefusal::revoked || r == PassRefusal::used || r == PassRefusal::returned ||
+         r == PassRefusal::holder_positive || r == PassRefusal::needs_negative;
+}
+
+bool has_open_exit(const store::PassRow& pass) {
+  return !pass.exits.empty() && pass.exits.back().returned_at.empty();
+}
+
+Result<void> checked_direction(std::string_view direction, std::string_view field) {
+  if (direction == "out" || direction == "in") return {};
+  return std::unexpected(
+      Error::invalid(fmt::format("{}: out or in", field),
+                     {FieldIssue{std::string(field), "direction.invalid", "out or in",
+                                 "方向应为 out（出）或 in（进）"}}));
+}
+
+Result<void> checked_one_of(std::string_view token, std::string_view id_number) {
+  if (token.empty() != id_number.empty()) return {};
+  return std::unexpected(Error::invalid(
+      "give a pass token or an ID number",
+      {FieldIssue{"token", "token.missing", "scan the pass, or type the ID number (one of them)",
+                  "请扫码或输入身份证号（二选一）"}}));
+}
+
+Result<void> invalid_check(std::size_t i, std::string_view field, std::string_view code,
+                           std::string_view en, std::string_view zh) {
+  const std::string name = fmt::format("checks[{}].{}", i, field);
+  return std::unexpected(
+      Error::invalid(fmt::format("{}: {}", name, en),
+                     {FieldIssue{name, std::string(code), std::string(en), std::string(zh)}}));
+}
+
+// Each queued check is well formed, named by its index when it is not.
+Result<void> validate_checks(std::string_view device, const std::vector<QueuedGateCheck>& checks,
+                             TimePoint now) {
+  if (device.empty() || device.size() > kMaxClientIdBytes) {
+    return std::unexpected(
+        Error::invalid("device: the gate's name, 1 to 64 bytes",
+                       {FieldIssue{"device", "device.invalid", "the gate's name, 1 to 64 bytes",
+                                   "请填写门岗设备名（1–64 字节）"}}));
+  }
+  if (checks.size() > kMaxSyncedChecks) {
+    return std::unexpected(
+        Error::invalid(fmt::format("checks: at most {} per sync", kMaxSyncedChecks),
+                       {FieldIssue{"checks", "checks.too_many", "at most 1000 checks per sync",
+                                   "每次同步最多 1000 条"}}));
+  }
+  for (std::size_t i = 0; i < checks.size(); ++i) {
+    const QueuedGateCheck& q = checks[i];
+    if (q.client_id.empty() || q.client_id.size() > kMaxClientIdBytes) {
+      return invalid_check(i, "client_id", "client_id.invalid", "the gate's id, 1 to 64 bytes",
+                           "缺少门岗记录编号（1–64 字节）");
+    }
+    const auto at = parse_iso_utc(q.at);
+    if (!at) {
+      return invalid_check(i, "at", "at.invalid", "a time like 2022-04-05T09:30:00Z",
+                           "时间格式应为 2022-04-05T09:30:00Z");
+    }
+    if (*at > now + kMaxClockSkew) {
+      return invalid_check(i, "at", "at.future", "later than the server's clock",
+                           "时间晚于服务器时间，请校准门岗设备时钟");
+    }
+    if (q.direction != "out" && q.direction != "in") {
+      return invalid_check(i, "direction", "direction.invalid", "out or in",
+                           "方向应为 out（出）或 in（进）");
+    }
+    if (q.token.empty() || q.token.size() > kMaxTokenBytes) {
+      return invalid_check(i, "token", "token.invalid", "the scanned pass, up to 512 bytes",
+                           "缺少扫码内容（最长 512 字节）");
+    }
+    if (q.code.size() > kMaxClientIdBytes) {
+      return invalid_check(i, "code", "code.invalid", "up to 64 bytes", "代码最长 64 字节");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<GateVerdict> check_offline(const domain::OfflineBundle& bundle, const GateInput& in,
+                                  std::span<const domain::OfflineCheck> queued, TimePoint now) {
+  const std::string_view token = text::trim(in.token);
+  const std::string_view id_number = text::trim(in.id_number);
+  if (auto r = checked_direction(in.direction, "direction"); !r) return std::unexpected(r.error());
+  if (auto r = checked_one_of(token, id_number); !r) return std::unexpected(r.error());
+  domain::OfflineVerdict verdict;
+  std::int64_t pass_id = 0;
+  if (token.empty()) {
+    verdict = domain::refuse_offline(domain::OfflineRefusal::needs_network);
+  } else {
+    std::vector<store::SigningKey> keys;
+    for (const auto& [id, public_key] : bundle.keys)
+      keys.push_back({bundle.community_id, id, public_key, "", ""});
+    const auto claims = verify_token(token, keys);
+    if (!claims) {
+      verdict = domain::refuse_offline(claims.error());
+    } else {
+      pass_id = claims->pass_id;
+      verdict = domain::check_offline(bundle, *claims, in.direction == "out", queued, now,
+                                      kShanghaiOffset);
+    }
+  }
+  GateVerdict v;
+  v.allow = verdict.allow;
+  v.code = verdict.code;
+  v.message_zh = verdict.label_zh;
+  v.message_en = verdict.label_en;
+  v.pass_id = pass_id;
+  if (verdict.pass) {
+    v.name = verdict.pass->name;
+    v.building = verdict.pass->building;
+    v.room = verdict.pass->room;
+    v.masked_id_number = verdict.pass->masked_id_number;
+  }
+  return v;
+}
+
+Result<domain::OfflineBundle> Exits::offline_bundle(CommunityId c) {
+  const TimePoint now = m_clock();
+  return in_transaction(
+      m_store, store::TxMode::read, [&](store::Transaction& tx) -> Result<domain::OfflineBundle> {
+        domain::OfflineBundle bundle;
+        bundle.community_id = c;
+        bundle.issued_at = now;
+        bundle.stale_after = now + kOfflineBundleLife;
+        auto keys = lift(tx.list_signing_keys(c));
+        if (!keys) return std::unexpected(keys.error());
+        for (const store::SigningKey& k : *keys)
+          bundle.keys.emplace_back(k.key_id, k.public_key);
+        auto policy = load_policy(tx, c);
+        if (!policy) return std::unexpected(policy.error());
+        auto listed = for_each_pass(tx, {c}, [&](store::PassRow row) -> Result<void> {
+          const bool out = has_open_exit(row);
+          if (!out && time_of(row.valid_until).value_or(now) <= now) return {};
+          auto view = pass_view(tx, c, std::move(row), policy->policy, now);
+          if (!view) return std::unexpected(view.error());
+          const store::PassRow& p = view->pass;
+          domain::OfflinePass o;
+          o.id = p.id;
+          o.holder = p.holder;
+          o.kind = p.kind;
+          if (view->refusal && standing(*view->refusal)) o.refusal = view->refusal;
+          o.out = out;
+          if (p.kind == domain::PassKind::household) {
+            o.quota = p.quota;
+            o.period_days = p.period_days;
+            o.slots = domain::parse_time_slots(p.slots);
+            for (const store::PassExit& e : p.exits) {
+              const auto at = time_of(e.exited_at);
+              if (at && *at > now - std::chrono::days{p.period_days}) o.uses.push_back(*at);
+            }
+          }
+          o.name = view->holder.resident.name;
+          o.building = view->holder.building;
+          o.room = view->holder.room;
+          o.masked_id_number = domain::mask_id_number(view->holder.resident.id_number);
+          bundle.passes.push_back(std::move(o));
+          return {};
+        });
+        if (!listed) return std::unexpected(listed.error());
+        return bundle;
+      });
+}
+
+Result<std::vector<SyncedGateCheck>> Exits::sync_gate_checks(CommunityId c, std::string_view device,
+                                                             std::vector<QueuedGateCheck> checks,
+                                                             const domain::User& by) {
+  const TimePoint now = m_clock();
+  if (auto valid = validate_checks(device, checks, now); !valid) {
+    return std::unexpected(valid.error());
+  }
+  std::vector<std::size_t> order(checks.size());
+  for (std::size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  // In the order they happened (ISO-8601 UTC texts sort as times).
+  std::ranges::stable_sort(order, {}, [&](std::size_t i) { return *parse_iso_utc(checks[i].at); });
+  return in_transaction(
+      m_store, store::TxMode::write,
+      [&](store::Transaction& tx) -> Result<std::vector<SyncedGateCheck>> {
+        std::vector<SyncedGateCheck> synced(checks.size());
+        auto keys = lift(tx.list_signing_keys(c));
+        if (!keys) return std::unexpected(keys.error());
+        auto policy = load_policy(tx, c);
+        if (!policy) return std::unexpected(policy.error());
+        for (const std::size_t i : order) {
+          const QueuedGateCheck& q = checks[i];
+          SyncedGateCheck& s = synced[i];
+          s.client_id = q.client_id;
+          auto before = lift(tx.find_gate_event(c, device, q.client_id));
+          if (!before) return std::unexpected(before.error());
+          if (*before) {
+            s.event_id = (*before)->id;
+            s.duplicate = true;
+            s.conflict = (*before)->conflict;
+            continue;
+          }
+          const TimePoint at = *parse_iso_utc(q.at);
+          store::GateEvent event{c,        0, iso_utc(at), q.direction, q.allow ? "allow" : "deny",
+                                 q.code,   0, 0,           "",          by.id,
+                                 "offline"};
+          event.device = device;
+          event.client_event_id = q.client_id;
+          event.synced_at = iso_utc(now);
+          // What the server holds about the pass the gate scanned.
+          std::optional<PassView> view;
+          std::optional<domain::PassRefusal> refusal;
+          auto pass = scanned_pass(tx, c, q.token, *keys);
+          if (!pass) return std::unexpected(pass.error());
+          if (!*pass) {
+            refusal = pass->error();
+          } else {
+            auto v = pass_view(tx, c, std::move(**pass), policy->policy, at);
+            if (!v) return std::unexpected(v.error());
+            view = std::move(*v);
+            refusal = view->refusal;
+            event.pass_id = view->pass.id;
+            event.resident_id = view->holder.resident.id;
+            event.building = view->holder.building;
+          }
+          if (q.allow && q.direction == "out") {
+            if (!refusal) {
+              // Exits logged meanwhile, later ones too, count against it.
+              std::vector<domain::LoggedExit> logged;
+              for (const store::PassExit& e : view->pass.exits)
+                logged.push_back({time_of(e.exited_at).value_or(at), time_of(e.returned_at)});
+              const store::PassRow& p = view->pass;
+              refusal = domain::check_synced_exit(p.kind, logged, p.quota, p.period_days, at);
+            }
+            if (refusal) {
+              // The holder is out; server state wins and the desk follows it up.
+              event.conflict = domain::to_code(*refusal);
+            } else if (auto e = log_exit(tx, view->pass, by, "gate", at); !e) {
+              return std::unexpected(e.error());
+            }
+          } else if (q.allow && view) {
+            // Back: closes the exit this return follows, if it is still open.
+            const store::PassExit* last = nullptr;
+            for (const store::PassExit& e : view->pass.exits) {
+              if (time_of(e.exited_at).value_or(at) <= at) last = &e;
+            }
+            if (last && last->returned_at.empty()) {
+              if (auto e = log_return(tx, view->pass, *last, by, "gate", at); !e) {
+                return std::unexpected(e.error());
+              }
+            }
+          }
+          auto id = lift(tx.insert_gate_event(event));
+          if (!id) return std::unexpected(id.error());
+          s.event_id = *id;
+          s.conflict = event.conflict;
+          if (auto a =
+                  audit(tx, c, by,
+                        {"gate.offline_" + event.direction, "gate_event", std::to_string(*id), "",
+                         fmt::format("{}|{}|{}|{}|{}|{}|{}", event.at, event.decision, event.code,
+                                     event.pass_id, event.resident_id, device, event.conflict),
+                         view ? view->pass.policy_version : ""},
+                        now);
+              !a) {
+            return std::unexpected(a.error());
+          }
+        }
+        return synced;
+      });
+}
+
+Result<GateVerdict> Exits::gate_check(CommunityId c, const GateInput& in, const domain::User& by) {
+  const TimePoint now = m_clock();
+  const std::string token(text::trim(in.token));
+  const std::string id_number(text::trim(in.id_number));
+  if (auto r = checked_direction(in.direction, "direction"); !r) return std::unexpected(r.error());
+  if (auto r = checked_one_of(token, id_number); !r) return std::unexpected(r.error());
+  return in_transaction(
+      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<GateVerdict> {
+        GateVerdict v;
+        store::GateEvent event{c, 0, iso_utc(now), in.direction, "deny",  "",
+                               0, 0, "",           by.id,        "online"};
+        const auto refuse = [&](std::string_view code, std::string_view zh, std::string_view en) {
+          v.code = code;
+          v.message_zh = zh;
+          v.message_en = en;
+        };
+        std::vector<store::PassRow> candidates;
+        std::optional<store::ResidentRow> holder;
+        if (!token.empty()) {
+          auto pass = scanned_pass(tx, c, token);
+          if (!pass) return std::unexpected(pass.error());
+          if (*pass) {
+            candidates.push_back(std::move(**pass));
+          } else {
+            refuse(domain::to_code(pass->error()), domain::to_label_zh(pass->error()),
+                   domain::to_label_en(pass->error()));
+          }
+        } else {
+          auto found = lift(tx.find_resident_by_id_number(c, id_number));
+          if (!found) return std::unexpected(found.error());
+          if (!*found || (*found)->removal.removed()) {
+            const auto o = domain::GateOutcome::unknown_person;
+            refuse(domain::to_code(o), domain::to_label_zh(o), domain::to_label_en(o));
+          } else {
+            auto passes = lift(tx.list_passes({c, true, std::nullopt, (*found)->id, 0, 50}));
+            if (!passes) return std::unexpected(passes.error());
+            candidates = std::move(*passes);
+            auto row = lift(tx.get_resident(c, (*found)->id));
+            if (!row) return std::unexpected(row.error());
+            holder = std::move(*row);
+          }
+        }
+        if (!candidates.empty()) {
+          auto policy = load_policy(tx, c);
+          if (!policy) return std::unexpected(policy.error());
+          std::optional<PassView> chosen;
+          std::optional<domain::PassRefusal> first_refusal;
+          for (store::PassRow& row : candidates) {
+            auto view = pass_view(tx, c, std::move(row), policy->policy, now);
+            if (!view) return std::unexpected(view.error());
+            if (!holder) holder = view->holder;
+            const bool open_exit =
+                !view->pass.exits.empty() && view->pass.exits.back().returned_at.empty();
+            const bool fits = in.direction == "out" ? !view->refusal : open_exit;
+            if (fits) {
+              chosen = std::move(*view);
+              break;
+            }
+            if (!first_refusal) {
+              first_refusal = view->refusal;
+              event.pass_id = view->pass.id;  // the register names the pass that was refused
+            }
+          }
+          if (chosen) {
+            v.allow = true;
+            v.pass_id = chosen->pass.id;
+            const auto o =
+                in.direction == "out" ? domain::GateOutcome::out : domain::GateOutcome::in;
+            refuse(domain::to_code(o), domain::to_label_zh(o), domain::to_label_en(o));
+            if (in.direction == "out") {
+              if (auto e = log_exit(tx, chosen->pass, by, "gate", now); !e) {
+                return std::unexpected(e.error());
+              }
+            } else {
+              if (auto e = log_return(tx, chosen->pass, by, "gate", now); !e) {
+                return std::unexpected(e.error());
+              }
+            }
+          } else if (in.direction == "out" && first_refusal) {
+            refuse(domain::to_code(*first_refusal), domain::to_label_zh(*first_refusal),
+                   domain::to_label_en(*first_refusal));
+          }
+        }
+        if (v.code.empty()) {
+          // A resident with no pass that fits: out is denied; in, they are home, and the desk
+          // sees an entry without an exit.
+          const auto o = in.direction == "out" ? domain::GateOutcome::no_valid_pass
+                                               : domain::GateOutcome::in_without_exit;
+          v.allow = in.direction == "in";
+          refuse(domain::to_code(o), domain::to_label_zh(o), domain::to_label_en(o));
+        }
+        if (holder) {
+          v.name = holder->resident.name;
+          v.building = holder->building;
+          v.room = holder->room;
+          v.masked_id_number = domain::mask_id_number(holder->resident.id_number);
+          event.resident_id = holder->resident.id;
+          event.building = holder->building;
+        }
+        event.decision = v.allow ? "allow" : "deny";
+        event.code = v.code;
+        if (v.allow) event.pass_id = v.pass_id;
+        auto id = lift(tx.insert_gate_event(event));
+        if (!id) return std::unexpected(id.error());
+        v.event_id = *id;
+        if (auto a = audit(tx, c, by,
+                           {"gate." + event.direction, "gate_event", std::to_string(*id), "",
+                            fmt::format("{}|{}|{}|{}", event.decision, event.code, event.pass_id,
+                                        event.resident_id),
+                            ""},
+                           now);
+            !a) {
+          return std::unexpected(a.error());
+        }
+        return v;
+      });
+}
+
+Result<std::vector<store::GateEvent>> Exits::gate_events(std::string_view day,
+                                                         store::GateEventQuery q,
+                                                         std::string_view state) {
+  if (!day.empty()) {
+    const auto start = day_start(day);
+    if (!start) return std::unexpected(start.error());
+    q.from = iso_utc(*start);
+    q.to = iso_utc(*start + std::chrono::days{1});
+  }
+  if (state.empty()) {
+    return in_transaction(m_store, store::TxMode::read,
+                          [&](store::Transaction& tx) { return lift(tx.list_gate_events(q)); });
+  }
+  if (state != "out_now" && state != "back_today" && state != "overdue") {
+    return std::unexpected(Error::invalid(
+        "state: out_now, back_today or overdue",
+        {FieldIssue{"state", "state.invalid", "out_now, back_today or overdue",
+                    "应为 out_now（外出中）、back_today（今日返回）或 overdue（逾期未归）"}}));
+  }
+  // The gate's records of the exits the pass board lists: an exit still open (out now,
+  // overdue) is the allowed `out` at its time; a return today, the allowed `in` at its time.
+  auto board = this->board(q.community_id);
+  if (!board) return std::unexpected(board.error());
+  const bool back = state == "back_today";
+  const std::vector<PassView>& listed = back                 ? board->back_today
+                                        : state == "overdue" ? board->overdue
+                                                             : board->out;
+  std::set<std::pair<std::int64_t, std::string>> wanted;
+  for (const PassView& v : listed) {
+    const store::PassExit& e = v.pass.exits.back();
+    wanted.emplace(v.pass.id, back ? e.returned_at : e.exited_at);
+  }
+  q.direction = back ? "in" : "out";
+  q.decision = "allow";
+  const std::size_t limit = q.limit;
+  q.limit = 500;
+  return in_transaction(m_store, store::TxMode::read,
+                        [&](store::Transaction& tx) -> Result<std::vector<store::GateEvent>> {
+                          std::vector<store::GateEvent> out;
+                          for (;;) {
+                            auto page = lift(tx.list_gate_events(q));
+                            if (!page) return std::unexpected(page.error());
+                            for (store::GateEvent& e : *page) {
+                              q.after = e.id;
+                              if (e.conflict.empty() && wanted.contains({e.pass_id, e.at})) {
+                                out.push_back(std::move(e));
+                                if (out.size() == limit) return out;
+                              }
+                            }
+                            if (page->size() < q.limit) return out;
+                          }
+                        });
+}
+
+Result<std::string> Exits::gate_events_csv(std::string_view day, store::GateEventQuery q,
+                                           std::string_view state) {
+  q.limit = 1'000'000;
+  auto events = gate_events(day, q, state);
+  if (!events) return std::unexpected(events.error());
+  std::ostringstream out;
+  text::EncodingWriter encoder(out, text::Encoding::utf8_bom);
+  text::CsvWriter csv(encoder);
+  csv.write_row({"时间", "方向", "结果", "代码", "说明", "出入证", "居民", "楼栋", "来源", "冲突"});
+  for (const store::GateEvent& e : *events) {
+    const auto at = parse_iso_utc(e.at);
+    csv.write_row({at ? domain::local_minute(*at, kShanghaiOffset) : e.at,
+                   e.direction == "out" ? "出" : "进", e.decision == "allow" ? "放行" : "禁止",
+                   e.code, std::string(domain::gate_label_zh(e.code)),
+                   e.pass_id ? std::to_string(e.pass_id) : "",
+                   e.resident_id ? std::to_string(e.resident_id) : "", e.building,
+                   e.source == "offline" ? "离线（" + e.device + "）" : "在线",
+                   e.conflict.empty()
+                       ? ""
+                       : fmt::format("{}（{}）", domain::gate_label_zh(e.conflict), e.conflict)});
+  }
+  encoder.finish();
+  return out.str();
+}
+
+}  // namespace juwei::service

@@ -1,0 +1,176 @@
+#include "service/pass_view.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "service/input.hpp"
+#include "service/policy_file.hpp"
+#include "service/resident_access.hpp"
+#include "service/transaction.hpp"
+#include "text/csv.hpp"
+
+namespace juwei::service {
+
+using domain::CommunityId;
+using domain::ResidentId;
+
+std::optional<TimePoint> time_of(std::string_view iso) {
+  if (iso.empty()) return std::nullopt;
+  return parse_iso_utc(iso);
+}
+
+Error hidden_pass(std::int64_t id) {
+  return Error::not_found(fmt::format("no pass {}", id));
+}
+
+Result<PolicyInForce> load_policy(store::Transaction& tx, CommunityId c) {
+  auto stored = lift(tx.current_policy(c));
+  if (!stored) return std::unexpected(stored.error());
+  if (!*stored) return PolicyInForce{default_policy(), std::string(default_policy_toml()), {}};
+  // Parsed once per stored text: every pass view and gate check reads the policy in force.
+  static std::mutex mutex;
+  static std::map<std::string, domain::ExitPolicy> parsed_by_digest;  // guarded by mutex
+  {
+    std::lock_guard lock(mutex);
+    if (auto it = parsed_by_digest.find((*stored)->digest); it != parsed_by_digest.end()) {
+      return PolicyInForce{it->second, (*stored)->body, std::move(*stored)};
+    }
+  }
+  auto parsed = parse_policy((*stored)->body);
+  if (!parsed) {
+    return std::unexpected(
+        Error::internal("the stored policy no longer parses: " + parsed.error().message));
+  }
+  std::lock_guard lock(mutex);
+  parsed_by_digest.try_emplace((*stored)->digest, *parsed);
+  return PolicyInForce{std::move(*parsed), (*stored)->body, std::move(*stored)};
+}
+
+Result<store::PassExit> log_exit(store::Transaction& tx, const store::PassRow& pass,
+                                 const domain::User& by, std::string_view via, TimePoint now) {
+  store::PassExit e{0, iso_utc(now), by.id, std::string(via), "", 0, ""};
+  auto id = lift(tx.insert_pass_exit(pass.community_id, pass.id, e));
+  if (!id) return std::unexpected(id.error());
+  e.id = *id;
+  return e;
+}
+
+Result<store::PassExit> log_return(store::Transaction& tx, const store::PassRow& pass,
+                                   const domain::User& by, std::string_view via, TimePoint now) {
+  return log_return(tx, pass, pass.exits.back(), by, via, now);
+}
+
+Result<store::PassExit> log_return(store::Transaction& tx, const store::PassRow& pass,
+                                   store::PassExit exit, const domain::User& by,
+                                   std::string_view via, TimePoint now) {
+  exit.returned_at = iso_utc(now);
+  exit.returned_by = by.id;
+  exit.returned_via = std::string(via);
+  if (auto r = lift(tx.return_pass_exit(pass.community_id, pass.id, exit)); !r) {
+    return std::unexpected(r.error());
+  }
+  return exit;
+}
+
+Result<std::vector<domain::TestRecord>> tests_of(store::Transaction& tx, CommunityId c,
+                                                 ResidentId r) {
+  auto tests = lift(tx.resident_tests(c, r));
+  if (!tests) return std::unexpected(tests.error());
+  return records_of(*tests);
+}
+
+bool has_paperwork(store::Transaction& tx, CommunityId c, std::int64_t request_id) {
+  auto proofs = tx.list_proofs(c, request_id);
+  auto pledge = tx.get_pledge(c, request_id);
+  return proofs && pledge && pledge->has_value() &&
+         std::ranges::any_of(*proofs, [](const store::Proof& p) { return p.kind == "proof"; });
+}
+
+Result<PassView> pass_view(store::Transaction& tx, CommunityId c, store::PassRow pass,
+                           const domain::ExitPolicy& policy, TimePoint now) {
+  PassView v;
+  auto holder = lift(tx.get_resident(c, pass.holder));
+  if (!holder) return std::unexpected(holder.error());
+  if (!*holder) return std::unexpected(Error::internal("a pass's holder is missing"));
+  v.holder = std::move(**holder);
+  auto history = tests_of(tx, c, pass.holder);
+  if (!history) return std::unexpected(history.error());
+  domain::PassState state{pass.kind, time_of(pass.valid_from).value_or(TimePoint{}),
+                          time_of(pass.valid_until).value_or(TimePoint{}),
+                          time_of(pass.approved_at).value_or(TimePoint{})};
+  state.revoked_at = time_of(pass.revoked_at);
+  std::vector<domain::Instant> uses;
+  for (const store::PassExit& e : pass.exits)
+    uses.push_back(time_of(e.exited_at).value_or(now));
+  const store::PassExit* last = pass.exits.empty() ? nullptr : &pass.exits.back();
+  if (last) {
+    state.exited_at = time_of(last->exited_at);
+    state.returned_at = time_of(last->returned_at);
+  }
+  v.refusal = domain::check_pass_exit(state, *history, now);
+  if (pass.kind == domain::PassKind::household) {
+    domain::HouseholdPassPolicy carried = policy.household;
+    // The pass carries its rules: a policy changed since does not change an issued pass.
+    carried.quota = pass.quota;
+    carried.period_days = pass.period_days;
+    carried.slots = domain::parse_time_slots(pass.slots);
+    v.uses_left = domain::household_uses_left(uses, carried, now);
+    if (!v.refusal && last && last->returned_at.empty()) v.refusal = domain::PassRefusal::used;
+    if (!v.refusal) {
+      v.refusal = domain::check_household_use(uses, carried, policy.test_age_from, *history, now,
+                                              kShanghaiOffset);
+    }
+  }
+  const auto return_by = time_of(pass.return_by);
+  v.return_state = domain::return_state(pass.return_required, state.exited_at, state.returned_at,
+                                        return_by, now);
+  if (v.return_state == domain::ReturnState::overdue) {
+    v.hours_overdue = std::chrono::duration<double, std::ratio<3600>>(now - *return_by).count();
+  }
+  if (pass.emergency && !pass.paperwork_due_at.empty() &&
+      now > time_of(pass.paperwork_due_at).value_or(now)) {
+    v.paperwork_overdue = !has_paperwork(tx, c, pass.request_id);
+  }
+  v.pass = std::move(pass);
+  return v;
+}
+
+Result<PassView> visible_pass(store::Transaction& tx, CommunityId c, std::int64_t id,
+                              const domain::User& viewer, TimePoint now) {
+  auto pass = lift(tx.get_pass(c, id));
+  if (!pass) return std::unexpected(pass.error());
+  if (!*pass || !may_see(tx, c, (*pass)->holder, viewer)) return std::unexpected(hidden_pass(id));
+  auto policy = load_policy(tx, c);
+  if (!policy) return std::unexpected(policy.error());
+  return pass_view(tx, c, std::move(**pass), policy->policy, now);
+}
+
+Result<std::expected<store::PassRow, domain::PassRefusal>> scanned_pass(
+    store::Transaction& tx, CommunityId c, std::string_view token,
+    std::span<const store::SigningKey> keys) {
+  using Scanned = std::expected<store::PassRow, domain::PassRefusal>;
+  std::vector<store::SigningKey> read;
+  if (keys.empty()) {
+    auto listed = lift(tx.list_signing_keys(c));
+    if (!listed) return std::unexpected(listed.error());
+    read = std::move(*listed);
+    keys = read;
+  }
+  const auto claims = verify_token(text::trim(token), keys);
+  // A token signed for another community fails on the key before anything else.
+  if (!claims) return Scanned(std::unexpected(claims.error()));
+  if (claims->community_id != c) {
+    return Scanned(std::unexpected(domain::PassRefusal::wrong_community));
+  }
+  auto pass = lift(tx.get_pass(c, claims->pass_id));
+  if (!pass) return std::unexpected(pass.error());
+  if (!*pass || (*pass)->holder != claims->holder) {
+    return Scanned(std::unexpected(domain::PassRefusal::unknown_pass));
+  }
+  return Scanned(std::move(**pass));
+}
+
+}  // namespace juwei::service

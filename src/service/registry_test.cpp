@@ -1,0 +1,157 @@
+#include "service/registry.hpp"
+
+#include "service/accounts.hpp"
+#include "service/audit.hpp"
+#include "service/service_test_fixture.hpp"
+
+namespace juwei::service {
+namespace {
+
+// Two valid GB 11643 numbers of the same birth date and gender: changing one to the other
+// changes nothing else about the resident.
+constexpr const char* kIdNumber = "110105194912310126";
+constexpr const char* kOtherIdNumber = "110105194912310222";
+
+class RegistryTest : public ServiceTest {
+ protected:
+  void SetUp() override {
+    ServiceTest::SetUp();
+    m_secretary = Accounts(*m_store, clock())
+                      .add_user(m_community, "liumiao", domain::Role::secretary, "correct horse", 0,
+                                kOperator)
+                      .value()
+                      .id;
+  }
+
+  ResidentChange resident(std::string building, std::string room) {
+    ResidentChange r;
+    r.name = "王丽";
+    r.id_number = kIdNumber;
+    r.building = std::move(building);
+    r.room = std::move(room);
+    return r;
+  }
+
+  domain::UserId m_secretary = 0;
+};
+
+// rule: every state change of the register is in the audit trail, with who made it.
+TEST_F(RegistryTest, EveryEditIsAuditedWithItsActor) {
+  Registry registry(*m_store, clock());
+  const auto by = m_secretary;
+  const auto from = last_seq();
+  const auto b = registry.create_building(m_community, {"9号楼", 6}, by).value().value.id;
+  ASSERT_TRUE(registry.update_building(m_community, b, {std::nullopt, 7}, by));
+  const auto h = registry.create_household(m_community, {b, "101"}, by).value().value.id;
+  ASSERT_TRUE(registry.update_household(m_community, h, {std::nullopt, "102"}, by));
+  const auto r =
+      registry.create_resident(m_community, resident("9号楼", "102"), by).value().value.resident.id;
+  ResidentChange phone;
+  phone.phone = "13812345678";
+  ASSERT_TRUE(registry.update_resident(m_community, r, phone, by));
+  ASSERT_TRUE(registry.remove_resident(m_community, r, "搬走", by));
+  ASSERT_TRUE(registry.remove_household(m_community, h, "空置", by));
+  ASSERT_TRUE(registry.remove_building(m_community, b, "拆除", by));
+  EXPECT_TRUE(registry.create_building(m_community, {"9号楼", std::nullopt}, by)->restored);
+
+  const std::string bs = std::to_string(b), hs = std::to_string(h), rs = std::to_string(r);
+  const std::vector<Audited> expected = {
+      {"building.create", "building", bs, by},   {"building.update", "building", bs, by},
+      {"household.create", "household", hs, by}, {"household.update", "household", hs, by},
+      {"resident.create", "resident", rs, by},   {"resident.update", "resident", rs, by},
+      {"resident.remove", "resident", rs, by},   {"household.remove", "household", hs, by},
+      {"building.remove", "building", bs, by},   {"building.restore", "building", bs, by},
+  };
+  EXPECT_EQ(audited(from), expected);
+  for (const store::AuditRecord& a : trail(from)) {
+    EXPECT_EQ(a.role, "secretary") << a.action;
+    EXPECT_EQ(a.before_digest.empty(), a.action.ends_with(".create")) << a.action;
+    EXPECT_EQ(a.after_digest.size(), 64u) << a.action;
+    EXPECT_NE(a.before_digest, a.after_digest) << a.action;
+  }
+}
+
+// Refused edits and removing a removed record change nothing, so they leave no record.
+TEST_F(RegistryTest, AnEditThatChangesNothingLeavesNoRecord) {
+  Registry registry(*m_store, clock());
+  const auto b = registry.create_building(m_community, {"9号楼", 6}, m_secretary).value().value.id;
+  ASSERT_TRUE(registry.remove_building(m_community, b, "拆除", m_secretary));
+  const auto from = last_seq();
+  EXPECT_FALSE(registry.create_building(m_community, {"", 999}, m_secretary));
+  EXPECT_FALSE(registry.update_building(m_community, b, {"", std::nullopt}, m_secretary));
+  EXPECT_FALSE(registry.remove_building(m_community, b, "", m_secretary));
+  EXPECT_TRUE(registry.remove_building(m_community, b, "拆除", m_secretary));
+  EXPECT_FALSE(registry.create_household(m_community, {b, "101"}, m_secretary));
+  EXPECT_FALSE(registry.create_resident(m_community, ResidentChange{}, m_secretary));
+  EXPECT_TRUE(audited(from).empty());
+}
+
+// A resident's new building and household are changes of their own; the resident's digested
+// text holds the ID number, which the trail never stores in clear.
+TEST_F(RegistryTest, AResidentsNewPlaceIsAuditedAndTheIdNumberOnlyDigested) {
+  Registry registry(*m_store, clock());
+  auto from = last_seq();
+  const auto made = registry.create_resident(m_community, resident("20号楼", "301"), kOperator);
+  ASSERT_TRUE(made) << made.error().message;
+  const auto r = made->value.resident.id;
+  const auto h = made->value.resident.household_id;
+  const auto b = registry.get_household(m_community, h).value().building_id;
+  EXPECT_EQ(audited(from), (std::vector<Audited>{
+                               {"building.create", "building", std::to_string(b), kOperator},
+                               {"household.create", "household", std::to_string(h), kOperator},
+                               {"resident.create", "resident", std::to_string(r), kOperator},
+                           }));
+  EXPECT_EQ(trail(from).back().role, "admin");  // the operator at the machine
+
+  from = last_seq();
+  ResidentChange renumbered;
+  renumbered.id_number = kOtherIdNumber;
+  ASSERT_TRUE(registry.update_resident(m_community, r, renumbered, m_secretary));
+  const auto records = trail(from);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].action, "resident.update");
+  EXPECT_NE(records[0].before_digest, records[0].after_digest);  // only the number changed
+  for (const store::AuditRecord& a : trail()) {
+    for (const std::string& column : {a.entity_id, a.before_digest, a.after_digest}) {
+      EXPECT_EQ(column.find(kIdNumber), std::string::npos);
+      EXPECT_EQ(column.find(kOtherIdNumber), std::string::npos);
+    }
+  }
+
+  // Removed, then created again: the place and the resident are restored, each audited.
+  ASSERT_TRUE(registry.remove_resident(m_community, r, "搬走", m_secretary));
+  ASSERT_TRUE(registry.remove_household(m_community, h, "空置", m_secretary));
+  ASSERT_TRUE(registry.remove_building(m_community, b, "拆除", m_secretary));
+  from = last_seq();
+  ResidentChange again = resident("20号楼", "301");
+  again.id_number = kOtherIdNumber;
+  EXPECT_TRUE(registry.create_resident(m_community, again, m_secretary)->restored);
+  EXPECT_EQ(audited(from), (std::vector<Audited>{
+                               {"building.restore", "building", std::to_string(b), m_secretary},
+                               {"household.restore", "household", std::to_string(h), m_secretary},
+                               {"resident.restore", "resident", std::to_string(r), m_secretary},
+                           }));
+}
+
+// A community's chain opens with its creation; a synthetic fill is one record for the run.
+TEST_F(RegistryTest, ACommunityAndItsSyntheticResidentsAreAudited) {
+  EXPECT_EQ(audited().front(),
+            (Audited{"community.create", "community", std::to_string(m_community), kOperator}));
+  Registry registry(*m_store, clock());
+  const auto other = registry.init_community("合成居民区", "合成街道", kOperator).value();
+  ASSERT_TRUE(other.created);
+  EXPECT_FALSE(registry.init_community("合成居民区", "合成街道", kOperator)->created);
+  const auto c = other.community.id;
+  CommunityGenerator generator(
+      SynthOptions{.seed = 7, .households = 5, .residents = 12, .volunteers = 1});
+  const auto counts = registry.add_synthetic(c, generator, kOperator).value();
+  EXPECT_EQ(counts.residents, 12);
+  const std::string id = std::to_string(c);
+  EXPECT_EQ(audited(0, c), (std::vector<Audited>{
+                               {"community.create", "community", id, kOperator},
+                               {"residents.generate", "community", id, kOperator},
+                           }));
+}
+
+}  // namespace
+}  // namespace juwei::service
