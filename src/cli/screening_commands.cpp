@@ -296,7 +296,7 @@ void add_marks(CLI::App& app, Globals& g) {
     auto db = open_db(g);
     const auto community = community_of(*db, g);
     service::Screening screening(*db, service::system_clock());
-    check(screening.clear_mark(community.id, args->resident));
+    check(screening.clear_mark(community.id, args->resident, service::kOperator));
     std::cout << fmt::format("resident {} unmarked\n", args->resident);
   });
 }

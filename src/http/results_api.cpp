@@ -84,6 +84,7 @@ Response import_results(service::LabResults& results, Request& req) {
   auto upload = csv_upload(req, "results.csv", "the lab's CSV file");
   if (!upload) return upload.error();
   service::ResultsOptions options;
+  options.by = req.principal->user_id;
   options.dry_run = upload->dry_run;
   options.skip_invalid = upload->skip_invalid;
   options.encoding = upload->encoding;
@@ -296,7 +297,8 @@ void add_results_routes(Router& router, const ApiServices& s,
   router.add("DELETE", "/api/v1/residents/{id}/screening-mark", kDesk, [screening](Request& req) {
     const auto id = path_id(req);
     if (!id) return not_found();
-    if (auto done = screening->clear_mark(req.principal->community_id, *id); !done) {
+    if (auto done = screening->clear_mark(req.principal->community_id, *id, req.principal->user_id);
+        !done) {
       return from_error(done.error());
     }
     return Response{204, "", "", {}};

@@ -626,9 +626,9 @@ TEST_F(ExitsTest, EveryChangeIsAuditedAndTamperingIsNamed) {
   EXPECT_EQ(
       std::vector<std::string>(first_status, actions.end()),
       (std::vector<std::string>{"building.status", "exit_request.file", "round.create",
-                                "sample.record", "proof.add", "pledge.typed", "decision.approved",
-                                "pass.issue", "pass.exit", "pass.revoke"}));
-  EXPECT_EQ(check.records, registry + 10);
+                                "sample.record", "results.import", "proof.add", "pledge.typed",
+                                "decision.approved", "pass.issue", "pass.exit", "pass.revoke"}));
+  EXPECT_EQ(check.records, registry + 11);
   EXPECT_FALSE(check.first_bad.has_value()) << check.problem;
   EXPECT_EQ(check.head.size(), 64u);
   const auto head = audit_head(*m_store, m_community, "2022-04-04").value();

@@ -331,8 +331,17 @@ Result<ResultsReport> import_results(store::Store& store, const Clock& clock, Co
                                  report.rejected + report.unknown,
                                  received_at,
                                  iso_utc(clock())};
-      if (auto logged = (*tx)->insert_import(record); !logged) {
-        return std::unexpected(from_store(logged.error()));
+      auto logged = (*tx)->insert_import(record);
+      if (!logged) return std::unexpected(from_store(logged.error()));
+      if (auto a =
+              audit(**tx, community, options.by,
+                    {"results.import", "import", std::to_string(*logged), "",
+                     fmt::format("{}|{}|{}|{}|{}|{}|{}", source.name, record.encoding, report.rows,
+                                 report.added, report.conflicts, report.unchanged, record.rejected),
+                     ""},
+                    clock());
+          !a) {
+        return std::unexpected(a.error());
       }
     }
     if (auto done = (*tx)->commit(); !done) return std::unexpected(from_store(done.error()));

@@ -27,6 +27,7 @@ struct ResultsOptions {
   std::optional<text::Encoding> encoding;  // nullopt: detect
   bool dry_run = false;
   bool skip_invalid = false;  // ingest the valid rows; the bad ones are only reported
+  domain::UserId by = 0;      // who imports, for the audit trail (0: the operator)
 };
 
 // A positive tube reported by this file, and what it suggests.

@@ -60,8 +60,15 @@ constexpr const char* kNegatives =
     "S1,阴性,2022-04-04 14:00:00,华大\n";
 
 TEST_F(LabResultsTest, ANegativeTubeClearsItsResidentsAndResendingChangesNothing) {
+  const std::int64_t before = last_seq();
   const ResultsReport first = ingest(kNegatives);
   EXPECT_TRUE(first.committed);
+  // The import is in the audit trail, by the operator (ingest() names nobody).
+  const auto audited_import = audited(before);
+  ASSERT_EQ(audited_import.size(), 1u);
+  EXPECT_EQ(audited_import[0].action, "results.import");
+  EXPECT_EQ(audited_import[0].entity, "import");
+  EXPECT_EQ(audited_import[0].actor, kOperator);
   EXPECT_EQ(first.added, 3);
   EXPECT_TRUE(first.positives.empty());
   for (int i : {0, 9, 10, 11})
@@ -79,6 +86,7 @@ TEST_F(LabResultsTest, ANegativeTubeClearsItsResidentsAndResendingChangesNothing
   EXPECT_EQ(again.unchanged, 3);
   EXPECT_EQ(again.conflicts, 0);
   EXPECT_EQ(imports_before(), history_rows);  // nothing at all changed
+  EXPECT_EQ(audited(before).size(), 1u);      // nor in the trail
 }
 
 TEST_F(LabResultsTest, ADifferentResultIsKeptAsAConflictNeverOverwritten) {
@@ -375,8 +383,13 @@ TEST_F(LabResultsTest, AwayAndExemptResidentsAreNotKnockedForOrExpected) {
   ASSERT_EQ(home.size(), 2u);  // resident 0 is away
   EXPECT_EQ(home[1].resident.resident.id, m_residents[5]);
   EXPECT_EQ(home[1].reason, "bedridden");
-  ASSERT_TRUE(screening.clear_mark(m_community, m_residents[0]));
-  EXPECT_EQ(screening.clear_mark(m_community, m_residents[0]).error().kind, Error::Kind::not_found);
+  const std::int64_t before_clear = last_seq();
+  ASSERT_TRUE(screening.clear_mark(m_community, m_residents[0], 7));
+  EXPECT_EQ(audited(before_clear), (std::vector<Audited>{{"screening_mark.clear", "resident",
+                                                          std::to_string(m_residents[0]), 7}}));
+  EXPECT_EQ(screening.clear_mark(m_community, m_residents[0], 7).error().kind,
+            Error::Kind::not_found);
+  EXPECT_EQ(audited(before_clear).size(), 1u);
   EXPECT_EQ(screening.coverage(m_community, round).value().at(0).expected, 11);
 }
 

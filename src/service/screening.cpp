@@ -164,13 +164,17 @@ Result<store::ScreeningMarkRow> Screening::set_mark(domain::CommunityId c,
       });
 }
 
-Result<void> Screening::clear_mark(domain::CommunityId c, domain::ResidentId resident) {
+Result<void> Screening::clear_mark(domain::CommunityId c, domain::ResidentId resident,
+                                   domain::UserId by) {
+  const TimePoint now = m_clock();
   return in_transaction(m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<void> {
     auto r = tx.clear_screening_mark(c, resident);
     if (!r && r.error().kind == store::Error::Kind::not_found) {
       return std::unexpected(Error::not_found(fmt::format("resident {} has no mark", resident)));
     }
-    return lift(std::move(r));
+    if (!r) return std::unexpected(from_store(r.error()));
+    return audit(tx, c, by,
+                 {"screening_mark.clear", "resident", std::to_string(resident), "", "", ""}, now);
   });
 }
 

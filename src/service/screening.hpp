@@ -57,7 +57,7 @@ class Screening {
   Result<store::ScreeningMarkRow> set_mark(domain::CommunityId c, domain::ResidentId resident,
                                            domain::ScreeningMark mark, std::string_view reason,
                                            domain::UserId by);
-  Result<void> clear_mark(domain::CommunityId c, domain::ResidentId resident);
+  Result<void> clear_mark(domain::CommunityId c, domain::ResidentId resident, domain::UserId by);
   Result<std::vector<store::ScreeningMarkRow>> marks(domain::CommunityId c);
 
   // The round's buildings (all live ones, or those it names) with expected and sampled counts.
