@@ -214,7 +214,7 @@ TEST_F(AccountsTest, EveryAccountChangeIsAuditedWithoutThePassword) {
                                                  {"user.disable", "user", g, by},
                                                  {"user.enable", "user", g, kOperator}}));
   const auto records = trail(from);
-  EXPECT_EQ(records[0].role, "admin");  // the operator at the machine
+  EXPECT_EQ(records[0].role, "operator");  // the operator at the machine
   EXPECT_EQ(records[1].role, "secretary");
   EXPECT_NE(records[3].before_digest, records[3].after_digest);
   const std::string hash =

@@ -29,19 +29,13 @@ Result<void> audit(store::Transaction& tx, domain::CommunityId c, const domain::
                    const AuditEntry& entry, TimePoint now) {
   auto last = lift(tx.last_audit(c));
   if (!last) return std::unexpected(last.error());
-  store::AuditRecord r{c,
-                       *last ? (*last)->seq + 1 : 1,
-                       iso_utc(now),
-                       actor.id,
-                       std::string(domain::to_code(actor.role)),
-                       entry.action,
-                       entry.entity,
-                       entry.entity_id,
-                       digest_or_empty(entry.before),
-                       digest_or_empty(entry.after),
-                       entry.policy_version,
-                       *last ? (*last)->hash : std::string(),
-                       ""};
+  store::AuditRecord r{
+      c, *last ? (*last)->seq + 1 : 1, iso_utc(now), actor.id,
+      // The machine's operator acts with whatever powers the command needs.
+      actor.id == kOperator ? std::string(kOperatorRole) : std::string(domain::to_code(actor.role)),
+      entry.action, entry.entity, entry.entity_id, digest_or_empty(entry.before),
+      digest_or_empty(entry.after), entry.policy_version, *last ? (*last)->hash : std::string(),
+      ""};
   r.hash = audit_hash(r);
   return lift(tx.insert_audit(r));
 }

@@ -31,8 +31,10 @@ Result<void> audit(store::Transaction& tx, domain::CommunityId c, const domain::
 
 // The machine's operator, who acts through the command line: not a stored user.
 inline constexpr domain::UserId kOperator = 0;
+// The role the trail records for the operator, whatever the command acts as.
+inline constexpr std::string_view kOperatorRole = "operator";
 
-// The same for an actor known by id (their role is looked up; kOperator acts as admin).
+// The same for an actor known by id (their role is looked up; kOperator is kOperatorRole).
 Result<void> audit(store::Transaction& tx, domain::CommunityId c, domain::UserId actor,
                    const AuditEntry& entry, TimePoint now);
 

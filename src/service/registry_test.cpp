@@ -101,7 +101,7 @@ TEST_F(RegistryTest, AResidentsNewPlaceIsAuditedAndTheIdNumberOnlyDigested) {
                                {"household.create", "household", std::to_string(h), kOperator},
                                {"resident.create", "resident", std::to_string(r), kOperator},
                            }));
-  EXPECT_EQ(trail(from).back().role, "admin");  // the operator at the machine
+  EXPECT_EQ(trail(from).back().role, "operator");  // the operator at the machine
 
   from = last_seq();
   ResidentChange renumbered;
