@@ -4,7 +4,11 @@ BUILD_TYPE ?= RelWithDebInfo
 DB ?= sqlite:juwei-data/juwei.db
 JOBS ?= $(shell nproc)
 
-.PHONY: all build test demo bench deps format clean
+.PHONY: all build web test demo bench deps format clean
+# The built web app, served by the binary: $(BUILD)/share/juwei/web beside $(BUILD)/src/cli/juwei
+# (an install puts bin/juwei beside share/juwei/web).
+WEB_OUT := $(BUILD)/share/juwei/web
+WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.js web/package.json -type f 2>/dev/null)
 
 all: build
 
@@ -14,8 +18,22 @@ deps:
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 
-build: deps $(BUILD)/build.ninja
+build: deps $(BUILD)/build.ninja web
 	cmake --build $(BUILD) -j $(JOBS)
+
+# npm ci only when the lock file changed; the Vite build only when a source did.
+web/node_modules/.installed: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+web: deps web/node_modules/.installed $(WEB_OUT)/index.html
+
+# Text files also go precompressed (X.gz beside X): the server sends those to browsers that take
+# gzip: about a third of the bytes, for gate phones on a weak network.
+$(WEB_OUT)/index.html: web/node_modules/.installed $(WEB_SOURCES)
+	cd web && npx vite build --outDir $(abspath $(WEB_OUT)) --emptyOutDir
+	find $(WEB_OUT) -type f \( -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.svg' \) \
+	  -exec gzip -9 -k -f {} +
 
 test:
 	@scripts/install-deps test
@@ -36,4 +54,4 @@ format:
 	find src bench tests -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) web/node_modules

@@ -640,4 +640,38 @@ TEST_F(Cli, TheGateLogsEveryCheckAndAuditVerifyNamesAnEditedRecord) {
   EXPECT_NE(o.out.find("at record 2: record 2 was edited"), std::string::npos) << o.out;
 }
 
+// One program and a folder: `serve` answers the app's routes with the web app's index.html
+// beside the API, finds the folder through --web or $JUWEI_WEB, says which it serves, and
+// refuses a --web folder that is not there.
+TEST_F(Cli, ServeServesTheWebAppBesideTheApi) {
+  ASSERT_EQ(juwei_db("init").code, 0);
+  const fs::path web = m_dir / "web";
+  fs::create_directories(web);
+  const std::string index = "<!doctype html><title>居委</title>";
+  write("web/index.html", index);
+  {
+    juwei::testing::ServerProcess server(JUWEI_BIN, m_db, {"--web", web.string()}, true);
+    Output o = juwei::testing::run_shell(
+        "curl -s " + quote(server.base_url() + "/desk/requests/12"), m_dir);
+    EXPECT_EQ(o.out, index);
+    o = juwei::testing::run_shell(
+        "curl -s -o /dev/null -w '%{http_code}' " + quote(server.base_url() + "/api/v1/me"), m_dir);
+    EXPECT_EQ(o.out, "401");
+  }
+
+  // Stopped by timeout's SIGTERM after a second.
+  const std::string serve =
+      std::string(JUWEI_BIN) + " serve --listen 127.0.0.1:0 --db " + quote(m_db);
+  Output o =
+      juwei::testing::run_shell("JUWEI_WEB=" + quote(web.string()) + " timeout 1 " + serve, m_dir);
+  EXPECT_NE(o.out.find("web app: " + web.string() + " (1 file, 1 KiB)\n"), std::string::npos)
+      << o.out;
+
+  const std::string missing = (m_dir / "missing").string();
+  o = juwei_db("serve --listen 127.0.0.1:0 --web " + quote(missing));
+  EXPECT_EQ(o.code, 1);
+  EXPECT_EQ(o.err, "juwei: --web " + missing + ": no such folder\n");
+  EXPECT_EQ(o.out, "");
+}
+
 }  // namespace

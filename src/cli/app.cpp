@@ -11,17 +11,20 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
 #include <span>
 #include <thread>
+#include <vector>
 
 #include "cli/common.hpp"
 #include "cli/table.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
+#include "http/static_files.hpp"
 #include "http/tls.hpp"
 #include "service/accounts.hpp"
 #include "service/audit.hpp"
@@ -412,7 +415,37 @@ struct ServeArgs {
   int threads = 0;
   std::string tls_cert;  // with tls_key: HTTPS
   std::string tls_key;
+  std::string web;  // the built web app; empty: find_web_root() looks for it
 };
+
+constexpr const char* kWebHelp =
+    "Folder of the built web app (default: $JUWEI_WEB, else share/juwei/web of the install "
+    "or the build tree)";
+
+// The folder of the built web app: `option` if given, else the first that exists of
+// $JUWEI_WEB, share/juwei/web of an install (bin/juwei) and of the build tree
+// (build/src/cli/juwei). Empty when there is none.
+std::filesystem::path find_web_root(const std::string& option) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!option.empty()) {
+    if (!fs::is_directory(option, ec)) fail(Error::invalid("--web " + option + ": no such folder"));
+    return option;
+  }
+  std::vector<fs::path> candidates;
+  if (const char* env = std::getenv("JUWEI_WEB"); env != nullptr && *env != '\0') {
+    candidates.emplace_back(env);
+  }
+  const fs::path program = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    candidates.push_back(program.parent_path() / "../share/juwei/web");
+    candidates.push_back(program.parent_path() / "../../share/juwei/web");
+  }
+  for (const fs::path& candidate : candidates) {
+    if (fs::is_directory(candidate, ec)) return candidate.lexically_normal();
+  }
+  return {};
+}
 
 // Serves until SIGINT or SIGTERM, then stops gracefully: requests in flight finish, the
 // database closes when `db` goes out of scope in the caller.
@@ -441,6 +474,17 @@ void serve(store::Store& db, const std::filesystem::path& data_folder, const Ser
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  const std::filesystem::path web_root = find_web_root(args.web);
+  std::optional<http::StaticFiles> web;
+  if (!web_root.empty()) {
+    try {
+      options.web = &web.emplace(web_root);
+    } catch (const std::filesystem::filesystem_error& e) {
+      fail(Error::invalid(
+          fmt::format("cannot read the web app in {}: {}", web_root.string(), e.code().message())));
+    }
+  }
+
   service::Registry registry(db, service::system_clock());
   service::Accounts accounts(db, service::system_clock());
   http::Router router;
@@ -456,6 +500,15 @@ void serve(store::Store& db, const std::filesystem::path& data_folder, const Ser
   std::cout << fmt::format("listening on {}://{}:{}", options.tls ? "https" : "http",
                            options.address, server->port())
             << std::endl;
+  if (web) {
+    const std::size_t files = web->file_count();
+    std::cout << fmt::format("web app: {} ({} file{}, {} KiB)", web_root.string(), files,
+                             files == 1 ? "" : "s", (web->total_bytes() + 1023) / 1024)
+              << std::endl;
+  } else {
+    std::cout << "web app: not built; serving the API only" << std::endl;
+    spdlog::warn("web app not built: run make build");
+  }
 
   std::atomic<bool> done{false};
   std::thread watcher([&] {
@@ -476,10 +529,10 @@ void serve(store::Store& db, const std::filesystem::path& data_folder, const Ser
 
 // juwei serve
 void add_serve(CLI::App& app, Globals& g) {
-  auto* cmd =
-      app.add_subcommand("serve", "Serve the API (and later the web app) over HTTP or HTTPS");
+  auto* cmd = app.add_subcommand("serve", "Serve the web app and the API over HTTP or HTTPS");
   auto args = std::make_shared<ServeArgs>();
   cmd->add_option("--listen", args->listen, "ADDRESS:PORT to listen on (port 0: any free port)");
+  cmd->add_option("--web", args->web, kWebHelp);
   cmd->add_option("--threads", args->threads, "I/O threads (default: 8 per core, at least 16)")
       ->check(CLI::Range(0, 256));
   auto* cert = cmd->add_option("--tls-cert", args->tls_cert,
@@ -538,8 +591,10 @@ void add_tls(CLI::App& app, Globals& g) {
 void add_demo(CLI::App& app, Globals& g) {
   auto* cmd = app.add_subcommand("demo", "Create the seed community if missing and show it");
   auto no_serve = std::make_shared<bool>(false);
+  auto web = std::make_shared<std::string>();
   cmd->add_flag("--no-serve", *no_serve, "Only create and summarize; do not start a server");
-  cmd->callback([&g, no_serve] {
+  cmd->add_option("--web", *web, kWebHelp);
+  cmd->callback([&g, no_serve, web] {
     auto db = open_db(g);
     service::Registry registry(*db, service::system_clock());
     const auto seed = check(registry.ensure_seed_community(kOperator));
@@ -557,7 +612,7 @@ void add_demo(CLI::App& app, Globals& g) {
     }
     std::cout << "try: juwei residents --db " << g.db << " --community " << service::kSeedCommunity
               << " --building 1号楼\n";
-    if (!*no_serve) serve(*db, service::data_folder(g.db), {});
+    if (!*no_serve) serve(*db, service::data_folder(g.db), {.web = *web});
   });
 }
 

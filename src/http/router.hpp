@@ -35,6 +35,8 @@ struct Request {
   std::string bearer;  // Authorization: Bearer X, else the juwei_session cookie; may be empty
   std::string client_address;
   std::string idempotency_key;
+  std::string if_none_match;           // the header, for conditional GETs of static files
+  std::string accept_encoding;         // the header, for their gzip encoding
   std::optional<Principal> principal;  // set by dispatch() when the bearer is valid
   std::string route;                   // the matched pattern, set by dispatch(); "" if none
 };

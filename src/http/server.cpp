@@ -53,6 +53,7 @@ constexpr auto kStopGrace = std::chrono::seconds(10);
 // this long before closing, so that the client sees the answer instead of a connection reset.
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr std::string_view kUnmatched = "unmatched";  // route label of requests no route took
+constexpr std::string_view kWebApp = "web";           // ... and of those the web app answered
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 // "Application/JSON; charset=utf-8" -> "application/json".
@@ -338,8 +339,17 @@ class Server::Impl::Session final : public Connection,
         bearer_token(message[bhttp::field::authorization], message[bhttp::field::cookie]);
     request.client_address = m_client_address;
     request.idempotency_key = message["Idempotency-Key"];
+    request.if_none_match = message[bhttp::field::if_none_match];
+    request.accept_encoding = message[bhttp::field::accept_encoding];
     Response response = m_server.m_router.dispatch(request, m_server.m_authenticate);
     if (!request.route.empty()) m_route = request.route;
+    const StaticFiles* web = m_server.m_options.web;
+    if (web != nullptr && request.route.empty() && response.status == 404) {
+      if (auto file = web->serve(request)) {
+        response = std::move(*file);
+        m_route = kWebApp;
+      }
+    }
     if (request.principal) m_user = std::to_string(request.principal->user_id);
     respond(std::move(response), keep_alive, false);
   }
@@ -355,9 +365,12 @@ class Server::Impl::Session final : public Connection,
     m_response.set(bhttp::field::content_type, response.content_type);
     for (auto& [name, value] : response.headers)
       m_response.set(name, value);
-    m_response.body() = std::move(response.body);
+    const std::size_t length = response.body.size();
+    // A HEAD answer is the GET one's header: its length, without the body.
+    if (m_method != "HEAD") m_response.body() = std::move(response.body);
     m_response.keep_alive(keep_alive);
     m_response.prepare_payload();
+    if (m_method == "HEAD" && length > 0) m_response.content_length(length);
     tcp_layer().expires_after(m_server.m_options.read_timeout);
     bhttp::async_write(
         m_stream, m_response,

@@ -1,8 +1,8 @@
 // The HTTP/1.1 server, plain or over TLS: accepts connections, reads requests within size and
 // time limits, hands them to a Router and writes the answers, keeping connections alive.
 // Handlers run on the io threads. The Router (borrowed; it must outlive the Server) gets GET
-// /healthz and GET /metrics added at construction. run() blocks; stop() may be called from any
-// thread, any number of times.
+// /healthz and GET /metrics added at construction; requests it has no route for go to the web
+// app, if any. run() blocks; stop() may be called from any thread, any number of times.
 #pragma once
 
 #include <chrono>
@@ -14,6 +14,7 @@
 
 #include "http/metrics.hpp"
 #include "http/router.hpp"
+#include "http/static_files.hpp"
 #include "http/tls.hpp"
 
 namespace juwei::http {
@@ -29,6 +30,9 @@ struct ServerOptions {
   std::size_t max_connections = 1024;        // beyond: 503, connection closed
   // Set: HTTPS only, TLS 1.2 or later; the handshake must finish within read_timeout.
   std::optional<TlsFiles> tls;
+  // Set: answers what no route takes, when it has a file or an app route for it (GET and HEAD
+  // outside /api/). Borrowed; it must outlive the Server.
+  const StaticFiles* web = nullptr;
 };
 
 // Thrown by Server's constructor when the TLS certificate or key cannot be used; what() names

@@ -10,11 +10,13 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <thread>
 
@@ -56,13 +58,15 @@ class Client {
   // Write errors are ignored: a server may answer before it has read the whole request.
   HttpResponse send(bhttp::request<bhttp::string_body> req) {
     if (!req.chunked()) req.prepare_payload();
-    HttpResponse res;
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(boost::none);
+    parser.skip(req.method() == bhttp::verb::head);  // the answer has a header only
     on_stream([&](auto& stream) {
       beast::error_code ignored;
       bhttp::write(stream, req, ignored);
-      bhttp::read(stream, m_buffer, res);
+      bhttp::read(stream, m_buffer, parser);
     });
-    return res;
+    return parser.release();
   }
 
   // True when the server has closed the connection (the next read sees end of stream; over
@@ -123,6 +127,7 @@ class TestServer {
     m_router.add("POST", "/echo", {}, [](Request& r) {
       return json(200, {{"bytes", r.body.size()}, {"content_type", r.content_type}});
     });
+    m_router.add("GET", "/api/v1/ping", {}, [](Request&) { return json(200, {{"pong", true}}); });
     m_router.add("GET", "/slow", {}, [this](Request&) {
       m_slow_entered = true;
       std::this_thread::sleep_for(300ms);
@@ -177,6 +182,71 @@ TEST(Server, AnswersUnknownPathsWithAProblem) {
   auto wrong = c.send(bhttp::verb::delete_, "/healthz");
   EXPECT_EQ(wrong.result_int(), 405);
   EXPECT_EQ(wrong[bhttp::field::allow], "GET");
+}
+
+// A built web app (index.html and one hashed asset) in a temporary folder.
+struct TestWebApp {
+  TestWebApp() {
+    std::filesystem::create_directories(dir / "assets");
+    std::ofstream(dir / "index.html") << "<!doctype html><title>居委</title>";
+    std::ofstream(dir / "assets" / "app-abc123.js") << "console.log(1)";
+  }
+  ~TestWebApp() { std::filesystem::remove_all(dir); }
+
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("juwei-server-web-" + std::to_string(getpid()));
+};
+
+TEST(Server, ServesTheWebAppWhereNoRouteIs) {
+  const TestWebApp app;
+  const StaticFiles web(app.dir);
+  ServerOptions options;
+  options.web = &web;
+  TestServer s(options);
+  Client c(s.port());
+
+  for (const auto* target : {"/", "/desk/requests/12"}) {
+    SCOPED_TRACE(target);
+    auto res = c.send(bhttp::verb::get, target);
+    EXPECT_EQ(res.result_int(), 200);
+    EXPECT_EQ(res[bhttp::field::content_type], "text/html; charset=utf-8");
+    EXPECT_EQ(res[bhttp::field::cache_control], "no-cache");
+    EXPECT_EQ(res["Content-Security-Policy"], kWebAppPolicy);
+    EXPECT_EQ(res.body(), "<!doctype html><title>居委</title>");
+  }
+  auto asset = c.send(bhttp::verb::get, "/assets/app-abc123.js");
+  EXPECT_EQ(asset.result_int(), 200);
+  EXPECT_EQ(asset[bhttp::field::cache_control], "public, max-age=31536000, immutable");
+  EXPECT_EQ(asset.body(), "console.log(1)");
+
+  bhttp::request<bhttp::string_body> conditional{bhttp::verb::get, "/assets/app-abc123.js", 11};
+  conditional.set(bhttp::field::if_none_match, asset[bhttp::field::etag]);
+  auto not_modified = c.send(std::move(conditional));
+  EXPECT_EQ(not_modified.result_int(), 304);
+  EXPECT_EQ(not_modified.body(), "");
+
+  // A HEAD answer says the length and sends no body: the next answer on the connection is whole.
+  auto head = c.send(bhttp::verb::head, "/assets/app-abc123.js");
+  EXPECT_EQ(head.result_int(), 200);
+  EXPECT_EQ(head[bhttp::field::content_length], "14");
+  EXPECT_EQ(head.body(), "");
+
+  // The routes keep their answers, and what neither has stays the router's 404.
+  EXPECT_EQ(c.send(bhttp::verb::get, "/api/v1/ping").body(), R"({"pong":true})");
+  EXPECT_EQ(c.send(bhttp::verb::get, "/healthz").body(), R"({"status":"ok"})");
+  EXPECT_EQ(c.send(bhttp::verb::post, "/echo", "{}").result_int(), 200);
+  for (const auto* target : {"/api/v1/nothing", "/assets/missing.js", "/%2e%2e/etc/passwd"}) {
+    SCOPED_TRACE(target);
+    auto res = c.send(bhttp::verb::get, target);
+    EXPECT_EQ(res.result_int(), 404);
+    EXPECT_EQ(res[bhttp::field::content_type], "application/problem+json");
+  }
+  EXPECT_EQ(c.send(bhttp::verb::post, "/desk", "{}").result_int(), 404);
+
+  const auto metrics = c.send(bhttp::verb::get, "/metrics").body();
+  EXPECT_NE(metrics.find(R"(juwei_http_requests_total{method="GET",route="web",status="200"} 3)"),
+            std::string::npos)
+      << metrics;
 }
 
 TEST(Server, MetricsCountTheRequestsByRoute) {

@@ -1,0 +1,22 @@
+// The app: Vue, the router, zh-CN/en words and the Vant components most screens use (others are
+// imported by the screen that needs them, so the login and gate pages stay small).
+import { createApp } from 'vue'
+import {
+  Button, Cell, CellGroup, Empty, Field, Form, Loading, NavBar, Tag, Toast, Dialog, Popup, Icon,
+  Search, List, Radio, RadioGroup, Checkbox,
+} from 'vant'
+import 'vant/lib/index.css'
+import './app.css'
+import App from './App.vue'
+import { router } from './router.js'
+import { i18n } from './i18n/index.js'
+import { bindRouter } from './lib/session.js'
+
+const app = createApp(App)
+for (const c of [Button, Cell, CellGroup, Empty, Field, Form, Loading, NavBar, Tag, Toast, Dialog, Popup, Icon, Search, List, Radio, RadioGroup, Checkbox]) {
+  app.use(c)
+}
+app.use(i18n)
+app.use(router)
+bindRouter(router)
+app.mount('#app')

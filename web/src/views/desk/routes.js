@@ -1,0 +1,12 @@
+// Routes of the desk's general screens (children of /desk): the overview, the registry, a
+// building, the gate register and the audit trail. meta.roles follows the API's x-roles, so a
+// role is not sent to a screen whose every call it would be refused.
+const desk = ['secretary', 'staff']
+
+export default [
+  { path: '', name: 'dashboard', component: () => import('./Dashboard.vue'), meta: { roles: ['admin', 'secretary', 'staff', 'street'] } },
+  { path: 'registry', name: 'registry', component: () => import('./Registry.vue'), meta: { roles: desk } },
+  { path: 'buildings/:id(\\d+)', name: 'building', component: () => import('./Building.vue'), meta: { roles: desk } },
+  { path: 'register', name: 'register', component: () => import('./Register.vue'), meta: { roles: desk } },
+  { path: 'audit', name: 'audit', component: () => import('./Audit.vue'), meta: { roles: ['admin', 'secretary'] } },
+]

@@ -1,0 +1,484 @@
+// The seed story in a real browser: Debian's chromium driven by playwright-core against the real
+// server (`juwei serve`) on a temporary SQLite database, on a desktop and a phone viewport.
+//
+//   node web/tests/browser.mjs --juwei build/src/cli/juwei --web build/share/juwei/web --out DIR
+//
+// Staff files the nurse's request after her call; the desk shows the missing negative; the lab's
+// results are imported; the nurse signs the pledge and uploads her proof on her phone; the
+// secretary approves; the gate scans her pass with the camera (Chromium's fake capture device
+// playing a video of the QR code) → 放行; the same pass again → 禁止; coming back closes it.
+// Then the emergency exit, the offline gate, session expiry, labels and focus order. Screenshots
+// and figures (initial JS of the login and gate routes, scan-to-verdict time) go to DIR.
+import { spawn, execFileSync } from 'node:child_process'
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { chromium } from 'playwright-core'
+import { writeQrVideo } from './qr-video.mjs'
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+)
+const juwei = resolve(args.juwei || 'build/src/cli/juwei')
+const webRoot = resolve(args.web || 'build/share/juwei/web')
+const out = resolve(args.out || 'build/browser-artifacts')
+mkdirSync(out, { recursive: true })
+const work = mkdtempSync(join(tmpdir(), 'juwei-browser-'))
+const db = `sqlite:${join(work, 'juwei.db')}`
+const chromiumArgs = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+]
+const desktop = { viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' }
+const phone = {
+  viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
+  locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
+}
+
+const serverLog = []
+let passed = 0
+let failed = 0
+const figures = {}
+const screenshots = []
+function check(name, ok, detail = '') {
+  if (ok) {
+    passed++
+    console.log(`ok   ${name}`)
+  } else {
+    failed++
+    console.log(`FAIL ${name}${detail ? `: ${detail}` : ''}`)
+  }
+}
+async function step(name, fn) {
+  try {
+    await fn()
+  } catch (e) {
+    failed++
+    console.log(`FAIL ${name}: ${e.stack || e}`)
+  }
+}
+async function shot(page, name) {
+  const path = join(out, `${name}.png`)
+  await page.screenshot({ path, fullPage: true })
+  screenshots.push(path)
+}
+
+function cli(argv, input) {
+  return execFileSync(juwei, [...argv, '--db', db], { input, encoding: 'utf8', cwd: work })
+}
+
+// The server, on a free port; resolves to its base URL once it listens.
+function startServer() {
+  return new Promise((resolvePromise, reject) => {
+    const server = spawn(juwei, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--web', webRoot], { cwd: work })
+    let text = ''
+    server.stdout.on('data', (d) => {
+      text += d
+      const m = text.match(/listening on (http:\/\/[\d.]+:\d+)/)
+      if (m) resolvePromise({ server, base: m[1] })
+    })
+    server.stderr.on('data', (d) => {
+      serverLog.push(String(d))
+    })
+    server.on('exit', (code) => reject(new Error(`juwei serve exited with ${code}: ${text}`)))
+  })
+}
+
+async function apiAs(base, username, password) {
+  const r = await fetch(`${base}/api/v1/session`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password }),
+  })
+  if (r.status !== 201) throw new Error(`login ${username}: ${r.status}`)
+  const { token } = await r.json()
+  return async (method, path, body, headers = {}) => {
+    const init = { method, headers: { Authorization: `Bearer ${token}`, ...headers } }
+    if (body !== undefined) {
+      init.body = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body)
+      init.headers['Content-Type'] ||= 'application/json'
+    }
+    const res = await fetch(`${base}/api/v1${path}`, init)
+    const type = res.headers.get('Content-Type') || ''
+    return { status: res.status, body: type.includes('json') ? await res.json() : await res.text() }
+  }
+}
+
+async function login(page, base, username, password) {
+  await page.goto(`${base}/login`)
+  await page.getByLabel('用户名').fill(username)
+  await page.getByLabel('密码').fill(password)
+  await page.getByRole('button', { name: '登录' }).click()
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'))
+}
+
+// Controls without an accessible name: inputs, selects, textareas and buttons.
+async function unlabelled(page) {
+  return page.evaluate(() => {
+    const named = (el) => {
+      if (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.title) return true
+      if (el.labels && el.labels.length) return true
+      if (el.closest('label')) return true
+      if ((el.tagName === 'BUTTON' || el.getAttribute('role') === 'button') && el.textContent.trim()) return true
+      if (el.type === 'submit' && el.value) return true
+      return false
+    }
+    return [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+      .filter((el) => el.offsetParent !== null && !named(el))
+      .map((el) => el.outerHTML.slice(0, 120))
+  })
+}
+
+// The gzipped size of the JavaScript a route loads before it settles.
+async function initialJs(browser, base, path, setup) {
+  const context = await browser.newContext(desktop)
+  if (setup) await setup(context)
+  const page = await context.newPage()
+  const scripts = []
+  page.on('response', async (r) => {
+    if (r.url().endsWith('.js') && r.ok()) scripts.push(r.body().then((b) => ({ url: r.url(), raw: b.length, gz: gzipSync(b, { level: 9 }).length })))
+  })
+  await page.goto(`${base}${path}`, { waitUntil: 'networkidle' })
+  const sizes = await Promise.all(scripts)
+  await context.close()
+  return { files: sizes.length, raw: sizes.reduce((a, s) => a + s.raw, 0), gzip: sizes.reduce((a, s) => a + s.gz, 0) }
+}
+
+const tinyPng = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64')
+
+async function main() {
+  // The seed community and its logins.
+  const demo = cli(['demo', '--no-serve'])
+  const logins = Object.fromEntries([...demo.matchAll(/^\s+(\S+)\s+(admin|secretary|staff|gate|volunteer)\s+(\S+)$/gm)].map((m) => [m[1], m[3]]))
+  check('demo prints the logins', logins.secretary && logins.staff && logins.gate, demo)
+  const { server, base } = await startServer()
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: chromiumArgs })
+  try {
+    await story(browser, base, logins)
+  } finally {
+    await browser.close()
+    server.kill('SIGTERM')
+  }
+}
+
+async function story(browser, base, logins) {
+  const secretaryApi = await apiAs(base, 'secretary', logins.secretary)
+
+  // The nurse: a resident of the seed community with an account of her own.
+  const found = await secretaryApi('GET', '/residents?building=3号楼&limit=50')
+  const nurse = found.body.items.find((r) => r.gender === 'female' && r.birth_date < '2000-01-01' && r.birth_date > '1975-01-01')
+  check('the seed has a resident to play the nurse', !!nurse)
+  cli(['user', 'add', 'nurse', '--role', 'resident', '--resident', nurse.id, '--password-stdin'], 'nurse-password-2022\n')
+
+  // Static serving: the app, its cache headers, the SPA fallback.
+  await step('the server serves the app', async () => {
+    const index = await fetch(`${base}/desk/requests/1`)
+    check('SPA fallback answers index.html', index.status === 200 && (await index.text()).includes('<div id="app">'))
+    check('index.html is not cached', (index.headers.get('cache-control') || '').includes('no-cache'))
+    const js = (await (await fetch(`${base}/`)).text()).match(/\/assets\/[^"]+\.js/)[0]
+    const asset = await fetch(`${base}${js}`)
+    check('hashed assets are cached for a year', (asset.headers.get('cache-control') || '').includes('immutable'))
+    check('assets have their content type', (asset.headers.get('content-type') || '').startsWith('text/javascript'))
+    const zipped = await fetch(`${base}${js}`, { headers: { 'Accept-Encoding': 'gzip' } })
+    check('assets go gzipped to who takes it', zipped.headers.get('content-encoding') === 'gzip')
+  })
+
+  const desk = await browser.newContext(desktop)
+  const page = await desk.newPage()
+
+  // 1. Staff files the nurse's request after her call; the desk shows the missing negative.
+  let requestId = null
+  await step('staff files the request', async () => {
+    await login(page, base, 'staff', logins.staff)
+    check('staff lands on the dashboard', page.url().endsWith('/desk'))
+    check('login and dashboard have labels', (await unlabelled(page)).length === 0, (await unlabelled(page)).join('\n'))
+    await page.getByRole('link', { name: '出门申请', exact: true }).click()
+    await page.locator('[data-test=new-request]').click()
+    await page.locator('[data-test=resident-search] input').fill(nurse.name)
+    await page.locator(`[data-test=resident-option-${nurse.id}]`).click()
+    await page.locator('[data-test=reason]').selectOption('medical_staff_return')
+    await page.locator('[data-test=destination] input').fill('瑞金医院')
+    await page.locator('[data-test=planned-exit]').fill(dayAfter(1, '07:30'))
+    await page.locator('[data-test=planned-return]').fill(dayAfter(1, '20:00'))
+    check('the request form has labels', (await unlabelled(page)).length === 0, (await unlabelled(page)).join('\n'))
+    await page.locator('[data-test=file-request]').click()
+    await page.waitForURL(/\/desk\/requests\/\d+$/)
+    requestId = page.url().match(/(\d+)$/)[1]
+    const negative = page.locator('[data-test="rule-exit.needs_negative_within"]')
+    check('the desk shows the negative test missing', (await negative.getAttribute('data-state')) === 'missing')
+    check('the proof is missing', (await page.locator('[data-test="rule-exit.needs_proof"]').getAttribute('data-state')) === 'missing')
+    check('staff cannot approve', (await page.locator('[data-test=approve], [data-test=override]').count()) === 0)
+    await shot(page, 'desktop-request-missing-negative')
+  })
+
+  // 2. The lab's results are imported at the desk.
+  await step('results are imported', async () => {
+    await importResults(page, base, nurse, await apiAs(base, 'staff', logins.staff))
+    await page.goto(`${base}/desk/requests/${requestId}`)
+    const negative = page.locator('[data-test="rule-exit.needs_negative_within"]')
+    await negative.waitFor()
+    check('the negative now counts', (await negative.getAttribute('data-state')) === 'met')
+  })
+
+  // 3. The nurse, on her phone, signs the pledge and uploads her employer's proof.
+  await step('the resident signs and uploads', async () => {
+    const mine = await browser.newContext(phone)
+    const p = await mine.newPage()
+    await login(p, base, 'nurse', 'nurse-password-2022')
+    check('the resident lands on her page', new URL(p.url()).pathname.startsWith('/me'))
+    await residentPaperwork(p, base, requestId, nurse)
+    await mine.close()
+  })
+
+  // 4. The secretary approves.
+  let passId = null
+  await step('the secretary approves', async () => {
+    const sec = await browser.newContext(desktop)
+    const p = await sec.newPage()
+    await login(p, base, 'secretary', logins.secretary)
+    await p.goto(`${base}/desk/requests/${requestId}`)
+    await p.locator('[data-test=eligible]').waitFor()
+    const missing = await p.locator('[data-test=rules] [data-state=missing]').evaluateAll((els) => els.map((e) => e.textContent))
+    check('every rule met for the secretary', missing.length === 0, missing.join('; '))
+    await p.locator('[data-test=approve]').click()
+    await p.locator('[data-test=request-pass]').waitFor()
+    check('approved', (await p.locator('[data-test=request-status]').textContent()).includes('已批准'))
+    await shot(p, 'desktop-request-approved')
+    await sec.close()
+    const view = await secretaryApi('GET', `/exit-requests/${requestId}`)
+    passId = view.body.pass.id
+  })
+  const pass = (await secretaryApi('GET', `/passes/${passId}`)).body
+
+  // 5. The gate scans her pass with the camera: 放行, then 禁止 (used), then back in.
+  await step('the gate scans the pass', async () => {
+    const video = join(work, 'pass.y4m')
+    writeQrVideo(video, pass.token)
+    const camera = await chromium.launch({
+      executablePath: '/usr/bin/chromium', headless: true,
+      args: [...chromiumArgs, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`],
+    })
+    try {
+      const gate = await camera.newContext({ ...phone, permissions: ['camera'] })
+      const p = await gate.newPage()
+      await login(p, base, 'gate', logins.gate)
+      check('the gate lands on the gate page', p.url().endsWith('/gate'))
+      check('the gate page has labels', (await unlabelled(p)).length === 0, (await unlabelled(p)).join('\n'))
+      await p.locator('[data-test=direction-out]').click()
+      await p.locator('[data-test=start-camera]').click()
+      const verdict = p.locator('[data-test=verdict]')
+      await verdict.waitFor({ timeout: 30000 })
+      check('the camera scan lets her out: 放行', (await verdict.getAttribute('data-decision')) === 'allow' &&
+        (await p.locator('[data-test=verdict-word]').textContent()) === '放行')
+      check('the verdict shows the masked holder', (await p.locator('[data-test=verdict-holder]').textContent()).includes(nurse.name))
+      const first = await p.evaluate(() => window.__jwGate.lastScanToVerdictMs)
+      await shot(p, 'phone-gate-allow')
+      await p.locator('[data-test=next]').click()
+      await p.locator('[data-test=verdict]').waitFor({ timeout: 30000 })
+      check('the same pass again: 禁止 (used)', (await verdict.getAttribute('data-decision')) === 'deny' &&
+        (await verdict.getAttribute('data-code')) === 'pass.used')
+      const second = await p.evaluate(() => window.__jwGate.lastScanToVerdictMs)
+      await shot(p, 'phone-gate-deny-used')
+      await p.locator('[data-test=next]').click()
+      await p.locator('[data-test=direction-in]').click()
+      await p.locator('[data-test=verdict]').waitFor({ timeout: 30000 })
+      check('coming back closes the pass', (await verdict.getAttribute('data-code')) === 'gate.in')
+      const third = await p.evaluate(() => window.__jwGate.lastScanToVerdictMs)
+      await p.locator('[data-test=next]').click()
+      await p.locator('[data-test=stop-camera]').click()
+      figures.scan_to_verdict_ms = [first, second, third].map((x) => Math.round(x * 10) / 10)
+      const after = (await secretaryApi('GET', `/passes/${passId}`)).body
+      check('the pass is returned', after.return_state === 'returned', after.return_state)
+      await gate.close()
+    } finally {
+      await camera.close()
+    }
+  })
+
+  // 6. The emergency exit, two taps from anywhere, on a phone and on a desktop.
+  const emergencies = []
+  for (const [label, options] of [['phone', phone], ['desktop', desktop]]) {
+    await step(`emergency exit on a ${label}`, async () => {
+      const ctx = await browser.newContext(options)
+      const p = await ctx.newPage()
+      await login(p, base, 'staff', logins.staff)
+      await p.goto(`${base}/desk/registry`)
+      await p.locator('[data-test=emergency-fab]').click()
+      const who = found.body.items.filter((r) => r.gender === 'female' && r.id !== nurse.id)[emergencies.length]
+      await p.locator('[data-test=resident-search] input').fill(who.name)
+      await p.locator(`[data-test=resident-option-${who.id}]`).click()
+      await p.locator('[data-test=emergency-reason-childbirth]').check()
+      await p.locator('[data-test=emergency-destination] input').fill('国际妇幼保健院')
+      await p.locator('[data-test=emergency-note] textarea').fill('孕 37 周，出现临产征兆，120 已到')
+      check(`the emergency form has labels (${label})`, (await unlabelled(p)).length === 0, (await unlabelled(p)).join('\n'))
+      await p.locator('[data-test=release]').click()
+      await p.locator('[data-test=released]').waitFor()
+      check(`released with a pass (${label})`, (await p.locator('[data-test=released] img').count()) === 1)
+      await shot(p, `${label}-emergency-released`)
+      emergencies.push(who)
+      await ctx.close()
+    })
+  }
+
+  // 7. The gate offline: a typed pass checked on the bundle, queued, then synced.
+  await step('the gate works offline', async () => {
+    const ctx = await browser.newContext(phone)
+    const p = await ctx.newPage()
+    await login(p, base, 'gate', logins.gate)
+    await p.locator('[data-test=bundle-note]').filter({ hasText: '离线数据已就绪' }).waitFor()
+    const passes = (await secretaryApi('GET', '/passes?limit=100')).body.items
+    const emergencyPass = passes.find((x) => x.emergency && x.holder_id === emergencies[0]?.id)
+    await ctx.setOffline(true)
+    await p.locator('[data-test=direction-out]').click()
+    await p.locator('[data-test=typed] input').fill(emergencyPass.token)
+    await p.locator('[data-test=check-typed]').click()
+    const verdict = p.locator('[data-test=verdict]')
+    await verdict.waitFor()
+    check('offline: 放行 on the bundle', (await verdict.getAttribute('data-decision')) === 'allow', await verdict.getAttribute('data-code'))
+    await p.locator('[data-test=next]').click()
+    const banner = p.locator('[data-test=offline-banner]')
+    check('offline banner with 1 queued', (await banner.textContent()).includes('离线') && (await banner.textContent()).includes('1 条待同步'))
+    await shot(p, 'phone-gate-offline-queued')
+    await ctx.setOffline(false)
+    await p.evaluate(() => window.dispatchEvent(new Event('online')))
+    await p.locator('[data-test=offline-banner]').waitFor({ state: 'detached', timeout: 20000 }).catch(async (e) => {
+      throw new Error(`${e.message}\nbanner: ${await p.locator('[data-test=offline-banner]').textContent()}; ${await p.locator('.form-errors').allTextContents()}; ${await p.evaluate(() => localStorage.getItem('juwei.gate.queue'))}`)
+    })
+    const events = (await secretaryApi('GET', '/gate/events?limit=100')).body.items
+    check('the offline check reached the register', events.some((e) => e.source === 'offline' && e.pass_id === emergencyPass.id))
+    await ctx.close()
+  })
+
+  // 8. Session expiry: back to the login page, and the form comes back filled.
+  await step('session expiry keeps the form', async () => {
+    const ctx = await browser.newContext(desktop)
+    const p = await ctx.newPage()
+    await login(p, base, 'staff', logins.staff)
+    await p.goto(`${base}/desk/requests/new`)
+    await p.locator('[data-test=destination] input').fill('华山医院')
+    await p.locator('[data-test=note] textarea').fill('电话里说明天一早要到岗')
+    await ctx.clearCookies()
+    await p.locator('[data-test=resident-search] input').fill(nurse.name)
+    await p.waitForURL(/\/login\?next=/, { timeout: 10000 })
+    check('expired session shows why', (await p.getByRole('status').textContent()).includes('登录已过期'))
+    await p.getByLabel('用户名').fill('staff')
+    await p.getByLabel('密码').fill(logins.staff)
+    await p.getByRole('button', { name: '登录' }).click()
+    await p.waitForURL(/\/desk\/requests\/new$/)
+    check('the form is as it was', (await p.locator('[data-test=destination] input').inputValue()) === '华山医院' &&
+      (await p.locator('[data-test=note] textarea').inputValue()) === '电话里说明天一早要到岗')
+    // problem+json next to the field: no reason chosen.
+    await p.locator('[data-test=resident-search] input').fill(nurse.name)
+    await p.locator(`[data-test=resident-option-${nurse.id}]`).click()
+    await p.locator('[data-test=planned-exit]').fill(dayAfter(1, '07:30'))
+    await p.locator('[data-test=file-request]').click()
+    const err = p.locator('.van-field__error-message').first()
+    await err.waitFor()
+    check('a bad request shows its error next to the field', (await err.textContent()).length > 0)
+    await shot(p, 'desktop-field-error')
+    await ctx.close()
+  })
+
+  // 9. Keyboard: the login form in tab order.
+  await step('focus order', async () => {
+    const ctx = await browser.newContext(desktop)
+    const p = await ctx.newPage()
+    await p.goto(`${base}/login`)
+    await p.getByLabel('用户名').focus()
+    const order = []
+    for (let i = 0; i < 3; i++) {
+      order.push(await p.evaluate(() => document.activeElement.getAttribute('name') || document.activeElement.textContent.trim()))
+      await p.keyboard.press('Tab')
+    }
+    check('login focus order: user name, password, log in', order.join('|') === 'username|password|登录', order.join('|'))
+    await p.getByLabel('用户名').fill('secretary')
+    await p.getByLabel('用户名').press('Tab')
+    await p.keyboard.type(logins.secretary)
+    await p.keyboard.press('Enter')
+    await p.waitForURL(/\/desk$/)
+    check('Enter logs in', true)
+    await ctx.close()
+  })
+
+  // 10. The size of the initial JavaScript of the login and gate routes.
+  await step('initial JS', async () => {
+    figures.login_js = await initialJs(browser, base, '/login')
+    figures.gate_js = await initialJs(browser, base, '/gate', async (ctx) => {
+      const r = await fetch(`${base}/api/v1/session`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'gate', password: logins.gate }),
+      })
+      const { token } = await r.json()
+      await ctx.addCookies([{ name: 'juwei_session', value: token, url: base }])
+    })
+    check('login route initial JS ≤ 250 KB gzipped', figures.login_js.gzip <= 250 * 1024, JSON.stringify(figures.login_js))
+    check('gate route initial JS ≤ 250 KB gzipped', figures.gate_js.gzip <= 250 * 1024, JSON.stringify(figures.gate_js))
+  })
+}
+
+// ISO-8601 with the +08:00 offset, to the second.
+function shanghaiIso(d) {
+  const local = new Date(d.getTime() + 8 * 3600000).toISOString().slice(0, 19)
+  return `${local}+08:00`
+}
+
+// "YYYY-MM-DDTHH:MM" (a datetime-local value) `days` from today in Shanghai.
+function dayAfter(days, hhmm) {
+  const d = new Date(Date.now() + days * 86400000)
+  const date = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(d)
+  return `${date}T${hhmm}`
+}
+
+async function importResults(p, base, nurse, api) {
+  // Today's round, and the nurse's swab in a pooled tube (the sampling screen's API).
+  const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date())
+  const round = await api('POST', '/rounds', { day })
+  check('a round for today', round.status === 201, JSON.stringify(round.body))
+  const sample = await api('POST', `/rounds/${round.body.id}/samples`, { tube_code: 'T-3-0001', resident_id: nurse.id })
+  check('the nurse is swabbed', sample.status === 201, JSON.stringify(sample.body))
+  await new Promise((r) => setTimeout(r, 1100))
+  const csv = `试管编码,结果,报告时间,检测机构\nT-3-0001,阴性,${shanghaiIso(new Date())},华大基因\nT-9-9999,阴性,2022-04-06 18:30,华大基因\n`
+  await p.goto(`${base}/desk/results`)
+  await p.locator('[data-test=results-file]').setInputFiles({ name: '检测结果.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+  check('the import screen has labels', (await unlabelled(p)).length === 0, (await unlabelled(p)).join('\n'))
+  await p.locator('[data-test=results-import]').click()
+  const outcome = p.locator('[data-test=results-outcome]')
+  await outcome.waitFor()
+  check('the results are imported', (await outcome.getAttribute('data-state')) === 'committed', await outcome.textContent())
+  const problem = p.locator('[data-test=results-problem]').first()
+  check('the unknown tube is listed by line', (await problem.getAttribute('data-line')) === '3' && (await problem.getAttribute('data-code')) === 'tube_code.unknown')
+  await shot(p, 'desktop-results-imported')
+}
+
+async function residentPaperwork(p, base, requestId, nurse) {
+  await p.goto(`${base}/me/requests/${requestId}`)
+  await p.locator('[data-test="rule-exit.needs_proof"]').waitFor()
+  check('the resident sees the proof missing', (await p.locator('[data-test="rule-exit.needs_proof"]').getAttribute('data-state')) === 'missing')
+  await shot(p, 'phone-resident-request-missing')
+  await p.locator('[data-test=proof-input]').setInputFiles({ name: '返岗通知.png', mimeType: 'image/png', buffer: tinyPng })
+  await p.locator('[data-test=proof-item]').first().waitFor()
+  await p.locator('[data-test=pledge-text]').waitFor()
+  await p.locator('[data-test=pledge-name] input').fill(nurse.name)
+  await p.locator('[data-test=pledge-consent]').click()
+  check('the pledge page has labels', (await unlabelled(p)).length === 0, (await unlabelled(p)).join('\n'))
+  await p.locator('[data-test=pledge-sign]').click()
+  await p.locator('[data-test=pledge-signed]').waitFor()
+  await p.waitForFunction(() => document.querySelector('[data-test="rule-exit.needs_pledge"]')?.dataset.state === 'met')
+  check('proof and pledge now met', (await p.locator('[data-test="rule-exit.needs_proof"]').getAttribute('data-state')) === 'met')
+  await shot(p, 'phone-resident-signed')
+}
+
+main()
+  .catch((e) => {
+    failed++
+    console.log(`FAIL ${e.stack || e}`)
+  })
+  .finally(() => {
+    writeFileSync(join(out, 'figures.json'), JSON.stringify({ ...figures, screenshots }, null, 2))
+    console.log(`\nfigures: ${JSON.stringify(figures)}`)
+    console.log(`screenshots: ${out}`)
+    writeFileSync(join(out, 'server.log'), serverLog.join(''))
+    if (failed) console.log(`server log: ${join(out, 'server.log')}`)
+    console.log(`browser tests: ${passed} passed, ${failed} failed`)
+    rmSync(work, { recursive: true, force: true })
+    process.exit(failed ? 1 : 0)
+  })
