@@ -18,7 +18,8 @@ deps:
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 
-build: deps $(BUILD)/build.ninja web
+# The web app is part of the build: the binary serves it and the browser test drives it.
+build: deps web $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
 # npm ci only when the lock file changed; the Vite build only when a source did.

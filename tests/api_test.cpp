@@ -569,6 +569,14 @@ TEST_F(Api, ASamplingPointFillsTubesAndTheDeskSeesCoverage) {
   EXPECT_EQ(listed, knock.at("missing").as_int64());
   EXPECT_EQ(listed + 10, after_sampling_expected);
   EXPECT_EQ(call("GET", "/api/v1/rounds/" + round + "/coverage", "", volunteer).status, 403);
+  // A volunteer finds the round to sample for, and no more.
+  r = call("GET", "/api/v1/rounds", "", volunteer);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value rounds = r.json();
+  EXPECT_TRUE(std::ranges::any_of(rounds.at("items").as_array(), [&](const json::value& x) {
+    return x.at("id").as_string() == round;
+  }));
+  EXPECT_EQ(call("POST", "/api/v1/rounds", R"({"day":"2022-04-07"})", volunteer).status, 403);
 }
 
 TEST_F(Api, LabResultsComeInByCsvAndTheDeskFollowsThem) {
@@ -731,6 +739,51 @@ TEST_F(Api, ResidentsReportAntigenTestsForTheirOwnHouseholdOnly) {
            "GIF89a....", resident, "image/png");
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_EQ(call("GET", "/api/v1/residents/1/tests", "", staff).json().at("standing"), "retest");
+}
+
+TEST_F(Api, AResidentSeesTheirOwnHouseholdWithTheOthersIdNumbersMasked) {
+  const std::string staff = login("staff1");
+  // A household of several: the first resident whose household has another member.
+  const json::value everyone = call("GET", "/api/v1/residents?limit=50", "", staff).json();
+  std::map<std::string, std::vector<std::string>> households;
+  for (const auto& p : everyone.at("items").as_array()) {
+    households[std::string(p.at("household_id").as_string())].push_back(
+        std::string(p.at("id").as_string()));
+  }
+  std::string household, self;
+  for (const auto& [id, people] : households) {
+    if (people.size() >= 2) {
+      household = id;
+      self = people.back();
+      break;
+    }
+  }
+  ASSERT_FALSE(self.empty());
+  std::ofstream(*s_dir / "pw") << "password-res2\n";
+  run("user add res2 --role resident --resident " + self + " --password-stdin --db " + *s_db +
+      " < " + (*s_dir / "pw").string());
+  const std::string resident = login("res2");
+  const json::value whole = call("GET", "/api/v1/residents/" + self, "", staff).json();
+  const json::value registered =
+      call("GET", "/api/v1/residents?household_id=" + household, "", staff).json();
+
+  const Reply r = call("GET", "/api/v1/me/household", "", resident);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value mine = r.json();
+  EXPECT_EQ(mine.at("household_id").as_string(), household);
+  EXPECT_EQ(mine.at("building"), whole.at("building"));
+  EXPECT_EQ(mine.at("room"), whole.at("room"));
+  const json::array& members = mine.at("members").as_array();
+  ASSERT_EQ(members.size(), registered.at("items").as_array().size());
+  EXPECT_EQ(members[0].at("id").as_string(), self);  // the caller first, whole
+  EXPECT_EQ(members[0].at("id_number"), whole.at("id_number"));
+  for (std::size_t i = 1; i < members.size(); ++i) {
+    EXPECT_EQ(members[i].at("household_id").as_string(), household);
+    EXPECT_NE(std::string(members[i].at("id_number").as_string()).find('*'), std::string::npos)
+        << members[i];
+  }
+  // Not for the desk's accounts, which search the register instead.
+  EXPECT_EQ(call("GET", "/api/v1/me/household", "", staff).status, 403);
 }
 
 // The server's juwei_http_open_connections gauge, read with its own curl (call() is not

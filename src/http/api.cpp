@@ -416,7 +416,7 @@ js::object sample_json(const store::Sample& s) {
 
 void add_screening_routes(Router& router, std::shared_ptr<service::Screening> screening,
                           const std::shared_ptr<service::Idempotency>& keys) {
-  router.add("GET", "/api/v1/rounds", kDesk, [screening](Request& req) {
+  router.add("GET", "/api/v1/rounds", kSamplers, [screening](Request& req) {
     auto rounds = screening->rounds(req.principal->community_id);
     if (!rounds) return from_error(rounds.error());
     js::array items;
@@ -586,6 +586,21 @@ void add_api_routes(Router& router, const ApiServices& services) {
                                             ? boost::json::value(nullptr)
                                             : boost::json::value(std::to_string(p.resident_id))}});
   });
+
+  router.add(
+      "GET", "/api/v1/me/household", {"resident"}, [&registry = services.registry](Request& req) {
+        const Principal& p = *req.principal;
+        auto members = registry.household_of(p.community_id, p.resident_id);
+        if (!members) return from_error(members.error());
+        const store::ResidentRow& me = members->front();
+        js::array list;
+        for (const store::ResidentRow& row : *members)
+          list.push_back(resident_json(row));
+        return json(200, js::object{{"household_id", std::to_string(me.resident.household_id)},
+                                    {"building", me.building},
+                                    {"room", me.room},
+                                    {"members", std::move(list)}});
+      });
 
   auto keys = std::make_shared<service::Idempotency>(services.store, services.clock);
   add_building_routes(router, services, keys);

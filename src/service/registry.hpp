@@ -117,6 +117,11 @@ class Registry {
                                 std::string_view reason, domain::UserId by);
 
   // A resident, removed or not, with ID numbers masked for roles that see them masked.
+  // A resident's own household, for their account: every live member, the caller first and
+  // with the whole ID number, the others masked (family see each other, not each other's
+  // documents). not_found when the caller is no longer registered.
+  Result<std::vector<store::ResidentRow>> household_of(domain::CommunityId c,
+                                                       domain::ResidentId self);
   Result<store::ResidentRow> get_resident_as(domain::Role viewer, domain::CommunityId c,
                                              domain::ResidentId id);
   // Creates (or restores) the building and household when needed, as an import does; each

@@ -507,6 +507,33 @@ Result<store::ResidentRow> Registry::get_resident_as(domain::Role viewer, Commun
   return row;
 }
 
+Result<std::vector<store::ResidentRow>> Registry::household_of(CommunityId c, ResidentId self) {
+  // A flat holds a family, not a building: more than this many live members is a data error.
+  constexpr std::size_t kMaxMembers = 100;
+  return in_transaction(
+      m_store, store::TxMode::read,
+      [&](store::Transaction& tx) -> Result<std::vector<store::ResidentRow>> {
+        auto me = resident_in(tx, c, self);
+        if (!me) return std::unexpected(me.error());
+        if (me->resident.removal.removed()) {
+          return std::unexpected(Error::not_found(fmt::format("resident {} was removed", self)));
+        }
+        store::ResidentQuery q;
+        q.community_id = c;
+        q.household = me->resident.household_id;
+        q.limit = kMaxMembers;
+        auto rows = lift(tx.search_residents(q));
+        if (!rows) return std::unexpected(rows.error());
+        std::vector<store::ResidentRow> members{std::move(*me)};
+        for (store::ResidentRow& row : *rows) {
+          if (row.resident.id == self) continue;
+          row.resident.id_number = domain::mask_id_number(row.resident.id_number);
+          members.push_back(std::move(row));
+        }
+        return members;
+      });
+}
+
 Result<Created<store::ResidentRow>> Registry::create_resident(CommunityId c,
                                                               const ResidentChange& in,
                                                               domain::UserId by) {

@@ -1,5 +1,6 @@
 #include "service/registry.hpp"
 
+#include "domain/id_number.hpp"
 #include "service/accounts.hpp"
 #include "service/audit.hpp"
 #include "service/service_test_fixture.hpp"
@@ -84,6 +85,39 @@ TEST_F(RegistryTest, AnEditThatChangesNothingLeavesNoRecord) {
   EXPECT_FALSE(registry.create_household(m_community, {b, "101"}, m_secretary));
   EXPECT_FALSE(registry.create_resident(m_community, ResidentChange{}, m_secretary));
   EXPECT_TRUE(audited(from).empty());
+}
+
+// A resident's account sees their household: themself first and whole, the family masked,
+// nobody who moved out, and nothing once they are no longer registered.
+TEST_F(RegistryTest, AResidentSeesTheirHouseholdWithTheFamilysIdNumbersMasked) {
+  Registry registry(*m_store, clock());
+  const auto mother = registry.create_resident(m_community, resident("7号楼", "501"), kOperator);
+  ASSERT_TRUE(mother) << mother.error().message;
+  ResidentChange child = resident("7号楼", "501");
+  child.name = "王小丽";
+  child.id_number = kOtherIdNumber;
+  const auto daughter = registry.create_resident(m_community, child, kOperator);
+  ASSERT_TRUE(daughter) << daughter.error().message;
+  const auto self = daughter->value.resident.id;
+
+  auto members = registry.household_of(m_community, self);
+  ASSERT_TRUE(members) << members.error().message;
+  ASSERT_EQ(members->size(), 2u);
+  EXPECT_EQ((*members)[0].resident.id, self);
+  EXPECT_EQ((*members)[0].resident.id_number, kOtherIdNumber);
+  EXPECT_EQ((*members)[0].building, "7号楼");
+  EXPECT_EQ((*members)[0].room, "501");
+  EXPECT_EQ((*members)[1].resident.id, mother->value.resident.id);
+  EXPECT_EQ((*members)[1].resident.id_number, domain::mask_id_number(kIdNumber));
+
+  ASSERT_TRUE(registry.remove_resident(m_community, mother->value.resident.id, "搬走", kOperator));
+  members = registry.household_of(m_community, self);
+  ASSERT_TRUE(members);
+  EXPECT_EQ(members->size(), 1u);
+  ASSERT_TRUE(registry.remove_resident(m_community, self, "搬走", kOperator));
+  members = registry.household_of(m_community, self);
+  ASSERT_FALSE(members);
+  EXPECT_EQ(members.error().kind, Error::Kind::not_found);
 }
 
 // A resident's new building and household are changes of their own; the resident's digested
