@@ -7,6 +7,7 @@ import requestRoutes from './views/requests/routes.js'
 import screeningRoutes from './views/screening/routes.js'
 import gateRoutes from './views/gate/routes.js'
 import residentRoutes from './views/resident/routes.js'
+import volunteerRoutes from './views/volunteer/routes.js'
 
 const routes = [
   { path: '/login', name: 'login', component: () => import('./views/Login.vue'), meta: { public: true } },
@@ -18,6 +19,7 @@ const routes = [
   },
   ...gateRoutes,
   ...residentRoutes,
+  ...volunteerRoutes,
   { path: '/welcome', name: 'welcome', component: () => import('./views/Welcome.vue') },
   { path: '/', name: 'home', redirect: () => (session.user ? homeOf(session.user.role) : '/login') },
   { path: '/:rest(.*)*', name: 'not-found', component: () => import('./views/NotFound.vue'), meta: { public: true } },

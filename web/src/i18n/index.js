@@ -7,8 +7,9 @@ import gate from './gate.js'
 import requests from './requests.js'
 import resident from './resident.js'
 import screening from './screening.js'
+import volunteer from './volunteer.js'
 
-const modules = { common, desk, requests, gate, resident, screening, chart }
+const modules = { common, desk, requests, gate, resident, screening, volunteer, chart }
 
 function messages(lang) {
   const out = {}
@@ -29,4 +30,8 @@ export function setLocale(lang) {
   i18n.global.locale.value = lang
   localStorage.setItem('juwei.locale', lang)
   document.documentElement.lang = lang
+}
+
+export function toggleLocale() {
+  setLocale(i18n.global.locale.value === 'zh-CN' ? 'en' : 'zh-CN')
 }

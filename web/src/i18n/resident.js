@@ -15,7 +15,10 @@ export default {
     emergency_text: '请直接打电话给居委会，不必在这里填表。居委会会马上安排放行，证明和承诺书事后再补。',
     members: {
       title: '家庭成员和核酸结果',
-      partial: '这里只显示您本人和办理过出门申请、出入证的家人。要为其他家人申请出门，请先打电话给居委会。',
+      household: '{building} {room}室，共 {n} 人',
+      empty: '您家里还没有登记的成员，请联系居委。',
+      failed: '家庭成员没能加载：{error}',
+      gone: '您的居民登记已注销，请联系居委。',
       latest: '最近一次：{kind} {time} 采样，{outcome}',
       latest_negative: '最近一次核酸阴性：{time} 采样',
       no_negative: '还没有核酸阴性记录',
@@ -45,7 +48,8 @@ export default {
     form: {
       title: '申请出门',
       who: '出门人',
-      who_hint: '只能为本户家人申请。这里只列出您本人和办理过出门申请、出入证的家人；为其他家人申请，请先打电话给居委会。',
+      who_hint: '只能为本户登记的家人申请。',
+      no_members: '您家里还没有登记的成员，暂时不能申请，请联系居委。',
       pick_who: '请选择出门人',
       pick_reason: '请选择出门事由',
       need_destination: '请填写目的地',
@@ -195,7 +199,10 @@ export default {
     emergency_text: 'Call the committee directly instead of filling in this form. They release you at once; proof and pledge can follow.',
     members: {
       title: 'Members and test results',
-      partial: 'Only you and the members who have had an exit request or a pass are shown. To ask for another member, call the committee first.',
+      household: '{building} room {room}, {n} member(s)',
+      empty: 'No members are registered in your household; please contact the committee.',
+      failed: 'Could not load the members: {error}',
+      gone: 'Your resident registration has been cancelled; please contact the committee.',
       latest: 'Latest: {kind} swabbed {time}, {outcome}',
       latest_negative: 'Latest negative: swabbed {time}',
       no_negative: 'No negative test yet',
@@ -225,7 +232,8 @@ export default {
     form: {
       title: 'Request an exit',
       who: 'Who is going out',
-      who_hint: 'Only for members of your household. Listed are you and the members who have had an exit request or a pass; for anyone else, call the committee first.',
+      who_hint: 'Only for the members registered in your household.',
+      no_members: 'No members are registered in your household, so no request can be made; please contact the committee.',
       pick_who: 'Choose who is going out',
       pick_reason: 'Choose a reason',
       need_destination: 'Enter the destination',

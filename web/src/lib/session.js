@@ -9,7 +9,7 @@ export const session = reactive({ user: null, checked: false, expired: false })
 // The roles' home pages.
 export function homeOf(role) {
   if (role === 'gate') return '/gate'
-  if (role === 'volunteer') return '/welcome'
+  if (role === 'volunteer') return '/volunteer'
   if (role === 'resident') return '/me'
   return '/desk'
 }
