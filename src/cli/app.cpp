@@ -505,6 +505,11 @@ void serve(store::Store& db, const std::filesystem::path& data_folder, const Ser
     std::cout << fmt::format("web app: {} ({} file{}, {} KiB)", web_root.string(), files,
                              files == 1 ? "" : "s", (web->total_bytes() + 1023) / 1024)
               << std::endl;
+    std::cout << fmt::format(
+                     "open {}://{}:{}/ in a browser: the desk (secretary, staff), the gate "
+                     "phone (gate), volunteers and residents each log in to their own pages",
+                     options.tls ? "https" : "http", options.address, server->port())
+              << std::endl;
   } else {
     std::cout << "web app: not built; serving the API only" << std::endl;
     spdlog::warn("web app not built: run make build");

@@ -20,3 +20,13 @@ app.use(i18n)
 app.use(router)
 bindRouter(router)
 app.mount('#app')
+
+// The app shell stays on the phone, so a gate that loses the network can still reload its page
+// (service workers need a secure context: HTTPS, or localhost).
+if ('serviceWorker' in navigator && window.isSecureContext) {
+  navigator.serviceWorker.register('/sw.js').catch(() => {})
+  navigator.serviceWorker.ready.then((registration) => {
+    const loaded = performance.getEntriesByType('resource').map((e) => e.name).filter((u) => u.includes('/assets/'))
+    registration.active?.postMessage({ keep: ['/index.html', ...loaded] })
+  })
+}

@@ -370,6 +370,10 @@ async function story(browser, base, logins) {
     const p = await ctx.newPage()
     await login(p, base, 'gate', logins.gate)
     await p.locator('[data-test=bundle-note]').filter({ hasText: '离线数据已就绪' }).waitFor()
+    await p.waitForFunction(async () => {
+      const cache = await caches.open('juwei-shell-v1')
+      return (await cache.keys()).some((r) => r.url.includes('/assets/Gate-'))
+    })
     const passes = (await secretaryApi('GET', '/passes?limit=100')).body.items
     const emergencyPass = passes.find((x) => x.emergency && x.holder_id === emergencies[0]?.id)
     await ctx.setOffline(true)
@@ -383,6 +387,12 @@ async function story(browser, base, logins) {
     const banner = p.locator('[data-test=offline-banner]')
     check('offline banner with 1 queued', (await banner.textContent()).includes('离线') && (await banner.textContent()).includes('1 条待同步'))
     await shot(p, 'phone-gate-offline-queued')
+    // Reloaded without the network, the page still comes up (the app shell is kept on the
+    // phone) with its bundle and its queue.
+    await p.reload()
+    await p.locator('[data-test=offline-banner]').waitFor()
+    check('offline reload keeps the gate page and its queue', new URL(p.url()).pathname === '/gate' &&
+      (await p.locator('[data-test=offline-banner]').textContent()).includes('1 条待同步'))
     await ctx.setOffline(false)
     await p.evaluate(() => window.dispatchEvent(new Event('online')))
     await p.locator('[data-test=offline-banner]').waitFor({ state: 'detached', timeout: 20000 }).catch(async (e) => {

@@ -14,13 +14,23 @@ export function homeOf(role) {
   return '/desk'
 }
 
+// The last user seen, for a page reloaded without the network (a gate phone offline): the
+// cookie still holds the session, and the server checks it again on the next request.
+const kUser = 'juwei.user'
+function remember(user) {
+  if (user) localStorage.setItem(kUser, JSON.stringify(user))
+  else localStorage.removeItem(kUser)
+}
+
 export async function restore() {
   if (session.checked) return session.user
   try {
     session.user = await get('/me')
-  } catch {
-    session.user = null
+  } catch (e) {
+    // Unreachable server (a TypeError from fetch): keep whoever was logged in here.
+    session.user = e instanceof TypeError ? JSON.parse(localStorage.getItem(kUser) || 'null') : null
   }
+  remember(session.user)
   session.checked = true
   return session.user
 }
@@ -35,6 +45,7 @@ export async function login(username, password) {
     /* keep the login's user */
   }
   session.checked = true
+  remember(session.user)
   return session.user
 }
 
@@ -43,6 +54,7 @@ export async function logout() {
     await del('/session')
   } finally {
     session.user = null
+    remember(null)
   }
 }
 
@@ -56,6 +68,7 @@ export function bindRouter(r) {
   onSessionExpired(() => {
     if (!session.user) return
     session.user = null
+    remember(null)
     session.expired = true
     const here = router.currentRoute.value
     if (here.name !== 'login') router.replace({ name: 'login', query: { next: here.fullPath } })
