@@ -268,7 +268,9 @@ async function story(browser, base, logins) {
     await login(p, base, 'secretary', logins.secretary)
     // The dashboard: the open request counted, today's coverage drawn by the lazily loaded chart.
     await p.locator('[data-test=coverage-chart][data-state=ready] canvas').first().waitFor({ timeout: 30000 })
-    check('the dashboard counts the open request', (await p.locator('[data-test=card-open-requests]').textContent()).includes('1'))
+    const counted = await p.locator('[data-test=card-open-requests]').filter({ hasText: /\b1\b/ }).waitFor({ timeout: 15000 })
+      .then(() => true, () => false)
+    check('the dashboard counts the open request', counted, await p.locator('[data-test=card-open-requests]').textContent())
     check('the dashboard has labels', (await unlabelled(p)).length === 0, (await unlabelled(p)).join('\n'))
     await shot(p, 'desktop-dashboard')
     await p.goto(`${base}/desk/requests/${requestId}`)
@@ -460,7 +462,9 @@ async function story(browser, base, logins) {
     await p.getByRole('button', { name: 'English' }).click()
     await p.getByRole('link', { name: 'Exit requests', exact: true }).waitFor()
     await p.reload()
-    check('English after a reload', (await p.getByRole('link', { name: 'Exit requests', exact: true }).count()) === 1)
+    const english = await p.getByRole('link', { name: 'Exit requests', exact: true }).waitFor({ timeout: 15000 })
+      .then(() => true, () => false)
+    check('English after a reload', english)
     await ctx.close()
   })
 
