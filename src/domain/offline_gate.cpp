@@ -77,10 +77,7 @@ std::string_view gate_label_zh(std::string_view code) {
     if (to_code(static_cast<GateOutcome>(o)) == code)
       return to_label_zh(static_cast<GateOutcome>(o));
   }
-  for (int r = 0; r <= static_cast<int>(PassRefusal::needs_negative); ++r) {
-    if (to_code(static_cast<PassRefusal>(r)) == code)
-      return to_label_zh(static_cast<PassRefusal>(r));
-  }
+  if (const auto refusal = parse_pass_refusal(code)) return to_label_zh(*refusal);
   for (int r = 0; r <= static_cast<int>(OfflineRefusal::unknown_offline); ++r) {
     if (to_code(static_cast<OfflineRefusal>(r)) == code) {
       return to_label_zh(static_cast<OfflineRefusal>(r));

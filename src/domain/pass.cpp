@@ -193,6 +193,13 @@ std::string_view to_code(PassRefusal r) {
   return "pass.malformed";
 }
 
+std::optional<PassRefusal> parse_pass_refusal(std::string_view code) {
+  for (int r = 0; r <= static_cast<int>(PassRefusal::needs_negative); ++r) {
+    if (to_code(static_cast<PassRefusal>(r)) == code) return static_cast<PassRefusal>(r);
+  }
+  return std::nullopt;
+}
+
 std::string_view to_label_zh(PassRefusal r) {
   switch (r) {
     case PassRefusal::malformed:

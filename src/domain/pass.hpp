@@ -66,6 +66,8 @@ enum class PassRefusal : std::uint8_t {
   needs_negative,   // household pass: the policy's test window is not met
 };
 std::string_view to_code(PassRefusal r);
+// The refusal a code names ("pass.used"), or nothing for any other text.
+std::optional<PassRefusal> parse_pass_refusal(std::string_view code);
 std::string_view to_label_zh(PassRefusal r);
 std::string_view to_label_en(PassRefusal r);
 

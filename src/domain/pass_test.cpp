@@ -29,6 +29,15 @@ TEST(Pass, ClaimsRoundTripAndAnythingElseIsRefused) {
   EXPECT_EQ(decode_claims(unknown_flag), std::nullopt);
 }
 
+TEST(Pass, EveryRefusalIsParsedBackFromItsCode) {
+  for (int r = 0; r <= static_cast<int>(PassRefusal::needs_negative); ++r) {
+    const auto refusal = static_cast<PassRefusal>(r);
+    EXPECT_EQ(parse_pass_refusal(to_code(refusal)), refusal) << to_code(refusal);
+  }
+  EXPECT_EQ(parse_pass_refusal("gate.out"), std::nullopt);
+  EXPECT_EQ(parse_pass_refusal(""), std::nullopt);
+}
+
 TEST(Pass, Base64UrlRoundTripsAndIsCanonical) {
   const std::pair<std::string, std::string> cases[] = {
       {"", ""}, {"f", "Zg"}, {"fo", "Zm8"}, {"foo", "Zm9v"}, {"\xff\xfe\xfd\xfc", "__79_A"}};

@@ -75,15 +75,6 @@ class Reader {
   std::string m_path;
 };
 
-std::optional<domain::PassRefusal> refusal_of(std::string_view code) {
-  for (int r = 0; r <= static_cast<int>(domain::PassRefusal::needs_negative); ++r) {
-    if (domain::to_code(static_cast<domain::PassRefusal>(r)) == code) {
-      return static_cast<domain::PassRefusal>(r);
-    }
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 js::object offline_bundle_json(const domain::OfflineBundle& bundle) {
@@ -152,7 +143,7 @@ std::expected<domain::OfflineBundle, std::string> offline_bundle_from_json(std::
         pr.fail("kind", "is not individual or household");
       }
       if (const js::value& refusal = pr.at(po, "refusal"); !refusal.is_null()) {
-        p.refusal = refusal_of(pr.text(po, "refusal"));
+        p.refusal = domain::parse_pass_refusal(pr.text(po, "refusal"));
         if (!p.refusal) pr.fail("refusal", "is not a pass refusal code");
       }
       p.out = pr.flag(po, "out");

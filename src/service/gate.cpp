@@ -92,9 +92,8 @@ Result<void> validate_checks(std::string_view device, const std::vector<QueuedGa
       return invalid_check(i, "at", "at.future", "later than the server's clock",
                            "时间晚于服务器时间，请校准门岗设备时钟");
     }
-    if (q.direction != "out" && q.direction != "in") {
-      return invalid_check(i, "direction", "direction.invalid", "out or in",
-                           "方向应为 out（出）或 in（进）");
+    if (auto r = checked_direction(q.direction, fmt::format("checks[{}].direction", i)); !r) {
+      return r;
     }
     if (q.token.empty() || q.token.size() > kMaxTokenBytes) {
       return invalid_check(i, "token", "token.invalid", "the scanned pass, up to 512 bytes",
@@ -120,10 +119,7 @@ Result<GateVerdict> check_offline(const domain::OfflineBundle& bundle, const Gat
   if (token.empty()) {
     verdict = domain::refuse_offline(domain::OfflineRefusal::needs_network);
   } else {
-    std::vector<store::SigningKey> keys;
-    for (const auto& [id, public_key] : bundle.keys)
-      keys.push_back({bundle.community_id, id, public_key, "", ""});
-    const auto claims = verify_token(token, keys);
+    const auto claims = verify_token(token, bundle);
     if (!claims) {
       verdict = domain::refuse_offline(claims.error());
     } else {

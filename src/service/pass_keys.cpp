@@ -52,8 +52,13 @@ std::string sign_token(const domain::PassClaims& claims, std::string_view secret
   return std::string(domain::kTokenPrefix) + domain::base64url(signed_bytes);
 }
 
-std::expected<domain::PassClaims, domain::PassRefusal> verify_token(
-    std::string_view token, std::span<const store::SigningKey> keys) {
+namespace {
+
+// The claims of `token` when `public_key_of(claims)` names a key (32 bytes) whose signature
+// over them verifies.
+template <typename PublicKeyOf>
+std::expected<domain::PassClaims, domain::PassRefusal> verify_with(std::string_view token,
+                                                                   PublicKeyOf public_key_of) {
   using domain::PassRefusal;
   if (!token.starts_with(domain::kTokenPrefix) || token.size() > 512) {
     return std::unexpected(PassRefusal::malformed);
@@ -68,19 +73,38 @@ std::expected<domain::PassClaims, domain::PassRefusal> verify_token(
   const std::string_view signature = all.substr(body.size());
   const auto claims = domain::decode_claims(body);
   if (!claims) return std::unexpected(PassRefusal::malformed);
-  const auto key = std::ranges::find_if(keys, [&](const store::SigningKey& k) {
-    return k.community_id == claims->community_id && k.key_id == claims->key_id;
-  });
-  if (key == keys.end() || key->public_key.size() != crypto_sign_PUBLICKEYBYTES) {
+  const std::string* key = public_key_of(*claims);
+  if (key == nullptr || key->size() != crypto_sign_PUBLICKEYBYTES) {
     return std::unexpected(PassRefusal::bad_signature);
   }
   if (crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(signature.data()),
                                   reinterpret_cast<const unsigned char*>(body.data()), body.size(),
-                                  reinterpret_cast<const unsigned char*>(key->public_key.data())) !=
-      0) {
+                                  reinterpret_cast<const unsigned char*>(key->data())) != 0) {
     return std::unexpected(PassRefusal::bad_signature);
   }
   return *claims;
+}
+
+}  // namespace
+
+std::expected<domain::PassClaims, domain::PassRefusal> verify_token(
+    std::string_view token, std::span<const store::SigningKey> keys) {
+  return verify_with(token, [&](const domain::PassClaims& c) -> const std::string* {
+    const auto key = std::ranges::find_if(keys, [&](const store::SigningKey& k) {
+      return k.community_id == c.community_id && k.key_id == c.key_id;
+    });
+    return key == keys.end() ? nullptr : &key->public_key;
+  });
+}
+
+std::expected<domain::PassClaims, domain::PassRefusal> verify_token(
+    std::string_view token, const domain::OfflineBundle& bundle) {
+  return verify_with(token, [&](const domain::PassClaims& c) -> const std::string* {
+    if (c.community_id != bundle.community_id) return nullptr;
+    const auto key =
+        std::ranges::find(bundle.keys, c.key_id, &std::pair<std::uint32_t, std::string>::first);
+    return key == bundle.keys.end() ? nullptr : &key->second;
+  });
 }
 
 PassKeys::PassKeys(std::filesystem::path folder) : m_folder(std::move(folder)) {

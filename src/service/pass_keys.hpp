@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "domain/offline_gate.hpp"
 #include "domain/pass.hpp"
 #include "service/clock.hpp"
 #include "service/error.hpp"
@@ -28,6 +29,9 @@ std::string sign_token(const domain::PassClaims& claims, std::string_view secret
 // still lets its holder out is domain::check_pass_exit's.
 std::expected<domain::PassClaims, domain::PassRefusal> verify_token(
     std::string_view token, std::span<const store::SigningKey> keys);
+// The same against an offline bundle's keys, as a gate without the network checks.
+std::expected<domain::PassClaims, domain::PassRefusal> verify_token(
+    std::string_view token, const domain::OfflineBundle& bundle);
 
 class PassKeys {
  public:
