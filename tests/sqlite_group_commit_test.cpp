@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "store/sqlite/sqlite_store.hpp"
+#include "support/juwei_process.hpp"
 
 namespace juwei::store::sqlite {
 namespace {
@@ -31,10 +32,7 @@ GateEvent event(domain::CommunityId c, const std::string& code) {
 class SqliteGroupCommit : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::random_device rd;
-    m_dir = std::filesystem::temp_directory_path() /
-            ("juwei-group-commit-" + std::to_string(rd()) + "-" + std::to_string(rd()));
-    std::filesystem::create_directories(m_dir);
+    m_dir = juwei::testing::scratch_dir("juwei-group-commit-");
     reopen();
   }
   void TearDown() override {
