@@ -23,7 +23,9 @@ struct Deleter {
 
 using Surface = std::unique_ptr<cairo_surface_t, Deleter<cairo_surface_destroy>>;
 using Context = std::unique_ptr<cairo_t, Deleter<cairo_destroy>>;
-using Layout = std::unique_ptr<PangoLayout, Deleter<g_object_unref>>;
+template <typename T>
+using Object = std::unique_ptr<T, Deleter<g_object_unref>>;
+using Layout = Object<PangoLayout>;
 using FontDescription = std::unique_ptr<PangoFontDescription, Deleter<pango_font_description_free>>;
 using LayoutIter = std::unique_ptr<PangoLayoutIter, Deleter<pango_layout_iter_free>>;
 
