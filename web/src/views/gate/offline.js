@@ -1,7 +1,9 @@
 // The gate without the network (离线核验): reads a pass token, verifies its Ed25519 signature
 // against the offline bundle's keys (WebCrypto), and applies the same rules as the server's
 // domain::check_offline to the bundle plus this gate's own queue of checks. Pure but for the
-// signature check; `now` is passed in.
+// signature check; `now` is passed in. tests/vectors/offline_gate.json holds the cases both
+// must agree on (web/tests/offline-vectors.mjs here, tests/offline_vectors_test.cpp there):
+// change a rule in both and add its case.
 
 const kPrefix = 'JW1.'
 const kSignatureBytes = 64
@@ -48,8 +50,9 @@ export function decodeClaims(bytes) {
   const holder = varint()
   const from = u32()
   const until = u32()
-  if (flags === null || flags & ~(kFlagHousehold | kFlagEmergency) || !keyId || !community || !pass ||
-      !holder || !from || !until || at !== bytes.length) {
+  // As the server: a field that cannot be read refuses the bytes; a zero is read as zero.
+  const fields = [flags, keyId, community, pass, holder, from, until]
+  if (fields.includes(null) || flags & ~(kFlagHousehold | kFlagEmergency) || at !== bytes.length) {
     return null
   }
   return {

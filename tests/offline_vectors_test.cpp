@@ -1,0 +1,105 @@
+// tests/vectors/offline_gate.json, as the server reads it: the bundle through the same JSON
+// reader `juwei gate verify` uses, each case through domain::check_offline, each claims
+// encoding through domain::encode_claims / decode_claims. web/tests/offline-vectors.mjs runs
+// the same file through the gate page's offline.js, so the two copies of the rules cannot drift.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "domain/offline_gate.hpp"
+#include "domain/pass.hpp"
+#include "http/offline_json.hpp"
+#include "service/clock.hpp"
+
+namespace juwei {
+namespace {
+
+namespace js = boost::json;
+
+class OfflineVectors : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ifstream in(JUWEI_SOURCE_DIR "/tests/vectors/offline_gate.json");
+    ASSERT_TRUE(in) << "tests/vectors/offline_gate.json is missing";
+    std::stringstream text;
+    text << in.rdbuf();
+    m_text = text.str();
+    m_doc = js::parse(m_text).as_object();
+  }
+
+  static domain::Instant time(const js::value& v) {
+    const auto t = service::parse_iso_utc(v.as_string());
+    if (!t) throw std::runtime_error("not a time: " + std::string(v.as_string()));
+    return *t;
+  }
+  static std::int64_t id(const js::value& v) { return std::stoll(std::string(v.as_string())); }
+
+  // claims_default with the case's own claims over it.
+  domain::PassClaims claims(const js::object& own) const {
+    js::object merged = m_doc.at("claims_default").as_object();
+    for (const auto& [key, value] : own)
+      merged[key] = value;
+    domain::PassClaims c;
+    c.key_id = static_cast<std::uint32_t>(merged.at("key_id").as_int64());
+    c.community_id = id(merged.at("community_id"));
+    c.pass_id = id(merged.at("pass_id"));
+    c.holder = id(merged.at("holder"));
+    c.kind = merged.at("kind").as_string() == "household" ? domain::PassKind::household
+                                                          : domain::PassKind::individual;
+    c.emergency = merged.at("emergency").as_bool();
+    c.valid_from = time(merged.at("valid_from"));
+    c.valid_until = time(merged.at("valid_until"));
+    return c;
+  }
+
+  std::string m_text;
+  js::object m_doc;
+};
+
+TEST_F(OfflineVectors, TheServersRulesGiveEveryCasesVerdict) {
+  const auto bundle = http::offline_bundle_from_json(js::serialize(m_doc.at("bundle")));
+  ASSERT_TRUE(bundle) << bundle.error();
+  const std::chrono::minutes offset{m_doc.at("utc_offset_minutes").as_int64()};
+  const js::array& cases = m_doc.at("cases").as_array();
+  ASSERT_GE(cases.size(), 30U);
+  for (const js::value& v : cases) {
+    const js::object& c = v.as_object();
+    std::vector<domain::OfflineCheck> queued;
+    for (const js::value& q : c.at("queued").as_array()) {
+      const js::object& o = q.as_object();
+      queued.push_back({id(o.at("pass_id")), o.at("direction").as_string() == "out",
+                        o.at("decision").as_string() == "allow", time(o.at("at"))});
+    }
+    const domain::OfflineVerdict verdict = domain::check_offline(
+        *bundle, claims(c.at("claims").as_object()), c.at("direction").as_string() == "out", queued,
+        time(c.at("now")), offset);
+    const std::string_view expected = c.at("expect").as_string();
+    EXPECT_EQ(verdict.code, expected) << c.at("name").as_string();
+    const bool allowed = expected.starts_with("gate.") && expected != "gate.no_valid_pass" &&
+                         expected != "gate.unknown_person";
+    EXPECT_EQ(verdict.allow, allowed) << c.at("name").as_string();
+  }
+}
+
+TEST_F(OfflineVectors, ClaimsEncodeToTheirBytesAndMalformedBytesAreRefused) {
+  for (const js::value& v : m_doc.at("encodings").as_array()) {
+    const js::object& e = v.as_object();
+    const domain::PassClaims c = claims(e.at("claims").as_object());
+    const std::string bytes = domain::encode_claims(c);
+    EXPECT_EQ(domain::base64url(bytes), e.at("bytes").as_string());
+    EXPECT_EQ(domain::decode_claims(bytes), c);
+  }
+  for (const js::value& v : m_doc.at("malformed").as_array()) {
+    const js::object& m = v.as_object();
+    const auto bytes = domain::from_base64url(m.at("bytes").as_string());
+    ASSERT_TRUE(bytes) << m.at("name").as_string();
+    EXPECT_EQ(domain::decode_claims(*bytes), std::nullopt) << m.at("name").as_string();
+  }
+}
+
+}  // namespace
+}  // namespace juwei
