@@ -4,6 +4,7 @@
 // goes out through the emergency lane; the policy is read and guarded.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
@@ -189,6 +190,19 @@ TEST_F(ExitsApi, TheNurseGoesBackToWorkWithASignedPass) {
                                                          "exit.needs_proof", "exit.needs_pledge"}))
       << r.body;
 
+  // The desk's queue lists it with who is to leave and what is missing, in one call.
+  r = call("GET", "/api/v1/exit-requests?status=open", "", staff);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value queue_page = r.json();
+  const json::array& queue = queue_page.at("items").as_array();
+  const auto listed = std::ranges::find_if(
+      queue, [&](const json::value& item) { return item.at("id").as_string() == id; });
+  ASSERT_NE(listed, queue.end()) << r.body;
+  EXPECT_EQ(listed->at("resident").at("name").as_string(), name);
+  EXPECT_EQ(listed->at("resident").at("room"), nurse.at("room"));
+  EXPECT_FALSE(listed->at("resident").as_object().contains("id_number")) << "the queue needs none";
+  EXPECT_EQ(unmet_rules(*listed), unmet_rules(request));
+
   // 3. Not approved without an override; staff do not approve at all.
   r = call("POST", path + "/decision", R"({"decision":"approve"})", secretary);
   ASSERT_EQ(r.status, 400) << r.body;
@@ -234,6 +248,14 @@ TEST_F(ExitsApi, TheNurseGoesBackToWorkWithASignedPass) {
   ASSERT_EQ(r.status, 200) << r.body;
   request = r.json();
   EXPECT_TRUE(request.at("assessment").at("eligible").as_bool()) << r.body;
+  // Her household's list shows it ready; another household's list does not show it.
+  r = call("GET", "/api/v1/exit-requests?status=open", "", nurse_account);
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(r.json().at("items").as_array().size(), 1U) << r.body;
+  EXPECT_TRUE(r.json().at("items").at(0).at("assessment").at("eligible").as_bool()) << r.body;
+  r = call("GET", "/api/v1/exit-requests", "", other_account);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(r.json().at("items").as_array().empty()) << r.body;
 
   // 6. The signed pledge as a PDF, with her name in it.
   r = call("GET", path + "/pledge/pdf", "", nurse_account);

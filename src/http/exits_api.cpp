@@ -208,6 +208,18 @@ js::object request_view_json(const service::RequestView& v) {
   return o;
 }
 
+// A request as the queue lists it: who (no ID number or phone: the queue needs neither) and
+// the decision aid.
+js::object request_list_item_json(const service::RequestListItem& item) {
+  js::object o = request_json(item.request);
+  o["resident"] = js::object{{"id", std::to_string(item.resident.resident.id)},
+                             {"name", item.resident.resident.name},
+                             {"building", item.resident.building},
+                             {"room", item.resident.room}};
+  o["assessment"] = assessment_json(item.assessment);
+  return o;
+}
+
 Response file_response(std::string content_type, std::string bytes) {
   Response r{200, std::move(content_type), std::move(bytes), {}};
   r.headers.emplace_back("Cache-Control", "private, no-store");
@@ -290,10 +302,11 @@ void add_exit_routes(Router& router, const ApiServices& s,
   router.add("GET", "/api/v1/exit-requests", kDeskAndResidents, [exits](Request& req) {
     auto page = page_of(req);
     if (!page) return page.error();
-    auto list = exits->requests(req.principal->community_id, query_param(req, "status"),
-                                user_of(req), page->after, page->limit);
+    auto list = exits->request_list(req.principal->community_id, query_param(req, "status"),
+                                    user_of(req), page->after, page->limit);
     if (!list) return from_error(list.error());
-    return page_json(*list, page->limit, request_json, [](const auto& r) { return r.id; });
+    return page_json(*list, page->limit, request_list_item_json,
+                     [](const auto& item) { return item.request.id; });
   });
   router.add("POST", "/api/v1/exit-requests", kDeskAndResidents,
              idempotent(keys, [exits](Request& req) {

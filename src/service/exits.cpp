@@ -392,20 +392,55 @@ Result<RequestView> Exits::request(CommunityId c, std::int64_t id, const domain:
                         });
 }
 
+namespace {
+
+// The page of requests `viewer` may see: the desk all, a resident their household's.
+Result<std::vector<store::ExitRequest>> visible_requests(store::Transaction& tx, CommunityId c,
+                                                         std::string_view status,
+                                                         const domain::User& viewer,
+                                                         std::int64_t after, std::size_t limit) {
+  store::ExitRequestQuery q{c, std::string(status), std::nullopt, std::nullopt, after, limit};
+  if (!is_desk(viewer.role)) {
+    auto own = live_resident(tx, c, viewer.resident_id);
+    if (!own) return std::vector<store::ExitRequest>{};
+    q.household = own->resident.household_id;
+  }
+  return lift(tx.list_exit_requests(q));
+}
+
+}  // namespace
+
 Result<std::vector<store::ExitRequest>> Exits::requests(CommunityId c, std::string_view status,
                                                         const domain::User& viewer,
                                                         std::int64_t after, std::size_t limit) {
-  return in_transaction(m_store, store::TxMode::read,
-                        [&](store::Transaction& tx) -> Result<std::vector<store::ExitRequest>> {
-                          store::ExitRequestQuery q{
-                              c, std::string(status), std::nullopt, std::nullopt, after, limit};
-                          if (!is_desk(viewer.role)) {
-                            auto own = live_resident(tx, c, viewer.resident_id);
-                            if (!own) return std::vector<store::ExitRequest>{};
-                            q.household = own->resident.household_id;
-                          }
-                          return lift(tx.list_exit_requests(q));
-                        });
+  return in_transaction(m_store, store::TxMode::read, [&](store::Transaction& tx) {
+    return visible_requests(tx, c, status, viewer, after, limit);
+  });
+}
+
+Result<std::vector<RequestListItem>> Exits::request_list(CommunityId c, std::string_view status,
+                                                         const domain::User& viewer,
+                                                         std::int64_t after, std::size_t limit) {
+  const TimePoint now = m_clock();
+  return in_transaction(
+      m_store, store::TxMode::read,
+      [&](store::Transaction& tx) -> Result<std::vector<RequestListItem>> {
+        auto requests = visible_requests(tx, c, status, viewer, after, limit);
+        if (!requests) return std::unexpected(requests.error());
+        auto policy = load_policy(tx, c);
+        if (!policy) return std::unexpected(policy.error());
+        std::vector<RequestListItem> items;
+        items.reserve(requests->size());
+        for (store::ExitRequest& request : *requests) {
+          auto row = lift(tx.get_resident(c, request.resident_id));
+          if (!row) return std::unexpected(row.error());
+          if (!*row) return std::unexpected(Error::internal("a request's resident is missing"));
+          auto assessment = assess(tx, c, request, policy->policy, now);
+          if (!assessment) return std::unexpected(assessment.error());
+          items.push_back({std::move(request), std::move(**row), std::move(*assessment)});
+        }
+        return items;
+      });
 }
 
 Result<store::Proof> Exits::add_proof(CommunityId c, std::int64_t request_id, const ProofInput& in,

@@ -58,6 +58,13 @@ struct RequestView {
   domain::ExitAssessment assessment;  // now, under the policy in force
 };
 
+// A request as the desk's queue lists it: who is to leave and what is still missing.
+struct RequestListItem {
+  store::ExitRequest request;
+  store::ResidentRow resident;
+  domain::ExitAssessment assessment;  // now, under the policy in force
+};
+
 struct DecisionInput {
   bool approve = false;
   bool override_rules = false;  // approve although a rule is unmet: needs a reason
@@ -165,6 +172,10 @@ class Exits {
   Result<std::vector<store::ExitRequest>> requests(domain::CommunityId c, std::string_view status,
                                                    const domain::User& viewer,
                                                    std::int64_t after = 0, std::size_t limit = 50);
+  // The same page, each request with its resident and its assessment, in one read.
+  Result<std::vector<RequestListItem>> request_list(domain::CommunityId c, std::string_view status,
+                                                    const domain::User& viewer,
+                                                    std::int64_t after = 0, std::size_t limit = 50);
   Result<store::Proof> add_proof(domain::CommunityId c, std::int64_t request_id,
                                  const ProofInput& in, const domain::User& by);
   struct File {

@@ -294,6 +294,16 @@ TEST_F(ExitsTest, ResidentsSeeOnlyTheirOwnHousehold) {
             Error::Kind::not_found);
   EXPECT_EQ(m_exits->requests(m_community, "", neighbour)->size(), 0u);
   EXPECT_EQ(m_exits->requests(m_community, "", resident_user(6))->size(), 1u);  // same flat
+  // The queue's list: the same requests, each with its resident and the decision aid now.
+  EXPECT_EQ(m_exits->request_list(m_community, "", neighbour)->size(), 0u);
+  const auto listed = m_exits->request_list(m_community, "open", resident_user(6)).value();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].request.id, request.id);
+  EXPECT_EQ(listed[0].resident.resident.id, request.resident_id);
+  EXPECT_EQ(listed[0].assessment.rules.size(),
+            m_exits->request(m_community, request.id, m_staff)->assessment.rules.size());
+  EXPECT_FALSE(listed[0].assessment.eligible);
+  EXPECT_EQ(m_exits->request_list(m_community, "denied", m_staff)->size(), 0u);
   RequestInput in{m_residents[7],     "medical_staff_return", "医院",
                   "2022-04-05 07:00", "2022-04-05 19:00",     ""};
   EXPECT_EQ(m_exits->file_request(m_community, in, neighbour).error().kind, Error::Kind::not_found);

@@ -209,6 +209,12 @@ async function story(browser, base, logins) {
     check('the proof is missing', (await page.locator('[data-test="rule-exit.needs_proof"]').getAttribute('data-state')) === 'missing')
     check('staff cannot approve', (await page.locator('[data-test=approve], [data-test=override]').count()) === 0)
     await shot(page, 'desktop-request-missing-negative')
+    // The queue lists it with her name and the count of what is missing, from one call.
+    await page.goto(`${base}/desk/requests`)
+    const row = page.locator(`[data-test=request-${requestId}]`)
+    await row.waitFor()
+    const rowText = await row.textContent()
+    check('the queue shows her and 缺 3 项', rowText.includes(nurse.name) && rowText.includes('缺 3 项'), rowText)
   })
 
   // 2. The lab's results are imported at the desk.
@@ -271,6 +277,8 @@ async function story(browser, base, logins) {
     const counted = await p.locator('[data-test=card-open-requests]').filter({ hasText: /\b1\b/ }).waitFor({ timeout: 15000 })
       .then(() => true, () => false)
     check('the dashboard counts the open request', counted, await p.locator('[data-test=card-open-requests]').textContent())
+    check('the dashboard says it is ready to decide', (await p.locator('[data-test=open-ready]').textContent()).includes('条件已齐 1'),
+      await p.locator('[data-test=card-open-requests]').textContent())
     check('the dashboard has labels', (await unlabelled(p)).length === 0, (await unlabelled(p)).join('\n'))
     await shot(p, 'desktop-dashboard')
     await p.goto(`${base}/desk/requests/${requestId}`)
