@@ -180,6 +180,13 @@ TEST_F(ExitsApi, TheNurseGoesBackToWorkWithASignedPass) {
                                   {"destination", "瑞金医院"},
                                   {"planned_exit", shanghai_in(3600)},
                                   {"planned_return", shanghai_in(3600 + 12 * 3600)}};
+  // A typed 2020 for the exit and a return before it are named, and nothing is filed.
+  json::object typo = request_body;
+  typo["planned_exit"] = "2020-04-06T07:30:00+08:00";
+  typo["planned_return"] = "2020-04-06T06:00:00+08:00";
+  r = call("POST", "/api/v1/exit-requests", json::serialize(typo), staff);
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(error_fields(r), (std::set<std::string>{"planned_exit", "planned_return"})) << r.body;
   r = call("POST", "/api/v1/exit-requests", json::serialize(request_body), staff);
   ASSERT_EQ(r.status, 201) << r.body;
   json::value request = r.json();

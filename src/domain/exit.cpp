@@ -180,4 +180,14 @@ ExitAssessment assess_exit(const ExitRequestFacts& request, const ResidentFacts&
   return out;
 }
 
+std::vector<PlanProblem> check_planned_times(Instant exit, std::optional<Instant> planned_return,
+                                             Instant now) {
+  std::vector<PlanProblem> problems;
+  if (exit < now - kPlannedExitGrace) problems.push_back(PlanProblem::exit_past);
+  if (planned_return && *planned_return <= exit) {
+    problems.push_back(PlanProblem::return_not_after_exit);
+  }
+  return problems;
+}
+
 }  // namespace juwei::domain

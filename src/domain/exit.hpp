@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -56,6 +57,14 @@ struct ExitAssessment {
 ExitAssessment assess_exit(const ExitRequestFacts& request, const ResidentFacts& resident,
                            std::span<const TestRecord> history, const ExitPolicy& policy,
                            Instant now, std::chrono::minutes utc_offset);
+
+// What is wrong with a request's planned times at `now`: an exit further back than
+// kPlannedExitGrace (a request is for leaving, not a record of having left: that is the
+// emergency release), or a return not after the exit.
+inline constexpr std::chrono::hours kPlannedExitGrace{24};
+enum class PlanProblem : std::uint8_t { exit_past, return_not_after_exit };
+std::vector<PlanProblem> check_planned_times(Instant exit, std::optional<Instant> planned_return,
+                                             Instant now);
 
 // "04-04 10:00" in the zone of `utc_offset`.
 std::string local_minute(Instant t, std::chrono::minutes utc_offset);

@@ -216,6 +216,23 @@ TEST(ExitAid, SaysWhatIsMetAndWhatIsMissing) {
 
 // Every combination of proof, pledge, a fresh negative and a planned return: eligible exactly
 // when all four are present, and each absent one is reported missing.
+TEST(ExitAid, PlannedTimesAreForLeavingAndComeBackAfter) {
+  using enum PlanProblem;
+  EXPECT_TRUE(check_planned_times(kNow + hours{1}, kNow + hours{13}, kNow).empty());
+  EXPECT_TRUE(check_planned_times(kNow + hours{1}, std::nullopt, kNow).empty());
+  // Filed a little late (she left an hour ago, the desk files it now): still a request.
+  EXPECT_TRUE(check_planned_times(kNow - kPlannedExitGrace, std::nullopt, kNow).empty());
+  EXPECT_EQ(check_planned_times(kNow - kPlannedExitGrace - seconds{1}, std::nullopt, kNow),
+            std::vector{exit_past});
+  // 2020 for 2022: a typo.
+  const Instant typo = sys_days{year{2020} / 4 / 6} + hours{1};
+  EXPECT_EQ(check_planned_times(typo, typo + hours{12}, kNow), std::vector{exit_past});
+  EXPECT_EQ(check_planned_times(kNow + hours{2}, kNow + hours{2}, kNow),
+            std::vector{return_not_after_exit});
+  EXPECT_EQ(check_planned_times(typo, typo - hours{1}, kNow),
+            (std::vector{exit_past, return_not_after_exit}));
+}
+
 TEST(ExitAid, EligibleExactlyWhenEveryRuleIsMet) {
   const ExitPolicy policy = test_policy();
   const Instant exit_at = kNow + hours{1};

@@ -340,6 +340,23 @@ Result<store::ExitRequest> Exits::file_request(CommunityId c, const RequestInput
                         "a time, YYYY-MM-DD HH:MM or ISO-8601", "返回时间应为 YYYY-MM-DD HH:MM"});
     }
   }
+  if (exit_at) {
+    for (const domain::PlanProblem p : domain::check_planned_times(*exit_at, return_at, now)) {
+      switch (p) {
+        case domain::PlanProblem::exit_past:
+          issues.push_back(
+              {"planned_exit", "planned_exit.past",
+               "more than a day ago: a request is for leaving; a past emergency "
+               "exit is recorded as an emergency release",
+               "外出时间已过去一天以上：出门申请用于将要外出；紧急外出请走紧急放行登记"});
+          break;
+        case domain::PlanProblem::return_not_after_exit:
+          issues.push_back({"planned_return", "planned_return.before_exit",
+                            "the return must be after the exit", "返回时间应晚于外出时间"});
+          break;
+      }
+    }
+  }
   return in_transaction(
       m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<store::ExitRequest> {
         if (auto seen = may_see(tx, c, in.resident_id, by); !seen) {
