@@ -483,6 +483,7 @@ TEST_F(ExitsApi, TheGateLetsAPassHolderOutAndInAndKeepsARegister) {
 TEST_F(ExitsApi, AnOfflineGateSyncsItsChecksAndConflictsReachTheDesk) {
   const std::string staff = login("staff1");
   const std::string gate = login("gate1");
+  const std::string secretary = login("liumiao");
   const json::object release{{"resident_id", "41"},
                              {"reason", "childbirth"},
                              {"destination", "妇幼保健院"},
@@ -560,6 +561,27 @@ TEST_F(ExitsApi, AnOfflineGateSyncsItsChecksAndConflictsReachTheDesk) {
   EXPECT_EQ(call("GET", "/api/v1/gate/events?state=away", "", staff).status, 400);
   r = call("GET", "/api/v1/gate/events?format=csv&conflict=true", "", staff);
   EXPECT_NE(r.body.find("离线（west）"), std::string::npos) << r.body;
+
+  // The desk follows the conflict up; the gate cannot; then it is no longer open.
+  const std::string follow_up =
+      "/api/v1/gate/events/" + std::string(item.at("id").as_string()) + "/follow-up";
+  EXPECT_TRUE(item.at("follow_up").is_null()) << item;
+  EXPECT_EQ(call("POST", follow_up, R"({"note":"看过"})", gate).status, 403);
+  r = call("POST", follow_up, R"({"note":""})", staff);
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(error_fields(r), (std::set<std::string>{"note"})) << r.body;
+  r = call("POST", follow_up, R"({"note":"已电话核实：她从东门出，西门的登记是重复扫码"})", staff);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("follow_up").at("note"), "已电话核实：她从东门出，西门的登记是重复扫码");
+  EXPECT_EQ(call("POST", follow_up, R"({"note":"again"})", secretary).status, 409);
+  EXPECT_EQ(call("POST", "/api/v1/gate/events/9999/follow-up", R"({"note":"x"})", staff).status,
+            404);
+  r = call("GET", "/api/v1/gate/events?conflict=true&followed_up=false", "", staff);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(r.json().at("items").as_array().empty()) << r.body;
+  r = call("GET", "/api/v1/gate/events?conflict=true&followed_up=true", "", staff);
+  EXPECT_EQ(r.json().at("items").as_array().size(), 1u) << r.body;
+  EXPECT_EQ(call("GET", "/api/v1/gate/events?followed_up=maybe", "", staff).status, 400);
 
   // Back, checked offline at the east gate: the pass is closed.
   const json::object back{{"device", "east"},

@@ -844,6 +844,47 @@ TEST_P(StoreConformance, OfflineChecksAreFoundByTheirDeviceAndFlaggedConflictsLi
   EXPECT_EQ(tx->list_gate_events({c}).value().size(), 3u);
 }
 
+TEST_P(StoreConformance, AGateConflictIsFollowedUpOnceItsNoteKept) {
+  const auto c = seed("A", 2);
+  auto tx = write();
+  GateEvent e{c, 0,        "2022-04-05T02:00:00Z", "out", "allow", "gate.out", 1, 1, "1号楼",
+              7, "offline"};
+  e.device = "east";
+  e.client_event_id = "e-1";
+  e.conflict = "pass.used";
+  const std::int64_t first = tx->insert_gate_event(e).value();
+  e.client_event_id = "e-2";
+  const std::int64_t second = tx->insert_gate_event(e).value();
+
+  GateEvent read = tx->get_gate_event(c, first).value().value();
+  EXPECT_EQ(read.conflict, "pass.used");
+  EXPECT_EQ(read.followed_up_at, "");
+  EXPECT_FALSE(tx->get_gate_event(c, 999).value());
+  read.followed_up_at = "2022-04-05T04:00:00Z";
+  read.followed_up_by = 3;
+  read.follow_up_note = "已电话核实";
+  ASSERT_TRUE(tx->follow_up_gate_event(read));
+  const GateEvent after = tx->get_gate_event(c, first).value().value();
+  EXPECT_EQ(after.followed_up_at, "2022-04-05T04:00:00Z");
+  EXPECT_EQ(after.followed_up_by, 3);
+  EXPECT_EQ(after.follow_up_note, "已电话核实");
+  GateEvent missing = read;
+  missing.id = 999;
+  EXPECT_EQ(tx->follow_up_gate_event(missing).error().kind, Error::Kind::not_found);
+
+  GateEventQuery open{c};
+  open.conflicts_only = true;
+  open.followed_up = false;
+  const auto open_list = tx->list_gate_events(open).value();
+  ASSERT_EQ(open_list.size(), 1u);
+  EXPECT_EQ(open_list[0].id, second);
+  open.followed_up = true;
+  const auto done = tx->list_gate_events(open).value();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].follow_up_note, "已电话核实");
+  EXPECT_EQ(tx->list_gate_events({c}).value().size(), 2u);
+}
+
 TEST_P(StoreConformance, TheAuditTrailIsAppendedAndReadInOrder) {
   const auto c = seed("A", 1);
   auto tx = write();

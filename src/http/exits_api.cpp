@@ -237,6 +237,29 @@ bool is_upload(const Request& req) {
   return type == "application/pdf" || type == "image/jpeg" || type == "image/png";
 }
 
+// A row of the register; `follow_up` is how the desk followed up its conflict (null: not yet).
+js::object gate_event_json(const store::GateEvent& e) {
+  js::object o{{"id", std::to_string(e.id)},
+               {"at", e.at},
+               {"direction", e.direction},
+               {"decision", e.decision},
+               {"code", e.code},
+               {"pass_id", id_or_null(e.pass_id)},
+               {"resident_id", id_or_null(e.resident_id)},
+               {"building", e.building},
+               {"gate_user", std::to_string(e.gate_user)},
+               {"source", e.source},
+               {"device", nullable(e.device)},
+               {"synced_at", nullable(e.synced_at)},
+               {"conflict", nullable(e.conflict)}};
+  o["follow_up"] = e.followed_up_at.empty()
+                       ? js::value(nullptr)
+                       : js::value(js::object{{"at", e.followed_up_at},
+                                              {"by", std::to_string(e.followed_up_by)},
+                                              {"note", e.follow_up_note}});
+  return o;
+}
+
 js::array board_list(const std::vector<service::PassView>& views) {
   js::array out;
   for (const auto& v : views)
@@ -613,6 +636,13 @@ void add_exit_routes(Router& router, const ApiServices& s,
     auto conflicts = query_flag(req, "conflict");
     if (!conflicts) return conflicts.error();
     q.conflicts_only = *conflicts;
+    if (const std::string followed = query_param(req, "followed_up"); !followed.empty()) {
+      if (followed != "true" && followed != "false") {
+        return problem(400, "Bad Request", "invalid query parameters",
+                       {{"followed_up", "true or false"}});
+      }
+      q.followed_up = followed == "true";
+    }
     const std::string day = query_param(req, "day");
     const std::string state = query_param(req, "state");
     if (query_param(req, "format") == "csv") {
@@ -624,24 +654,18 @@ void add_exit_routes(Router& router, const ApiServices& s,
     }
     auto events = exits->gate_events(day, q, state);
     if (!events) return from_error(events.error());
-    return page_json(
-        *events, page->limit,
-        [](const store::GateEvent& e) {
-          return js::object{{"id", std::to_string(e.id)},
-                            {"at", e.at},
-                            {"direction", e.direction},
-                            {"decision", e.decision},
-                            {"code", e.code},
-                            {"pass_id", id_or_null(e.pass_id)},
-                            {"resident_id", id_or_null(e.resident_id)},
-                            {"building", e.building},
-                            {"gate_user", std::to_string(e.gate_user)},
-                            {"source", e.source},
-                            {"device", nullable(e.device)},
-                            {"synced_at", nullable(e.synced_at)},
-                            {"conflict", nullable(e.conflict)}};
-        },
-        [](const store::GateEvent& e) { return e.id; });
+    return page_json(*events, page->limit, gate_event_json,
+                     [](const store::GateEvent& e) { return e.id; });
+  });
+  router.add("POST", "/api/v1/gate/events/{id}/follow-up", kDesk, [exits](Request& req) {
+    const auto id = path_id(req);
+    if (!id) return not_found();
+    auto body = json_body(req, {{"note", JsonType::string, true}});
+    if (!body) return body.error();
+    auto e = exits->follow_up_gate_conflict(req.principal->community_id, *id,
+                                            *string_field(*body, "note"), user_of(req));
+    if (!e) return from_error(e.error());
+    return json(200, gate_event_json(*e));
   });
   // The audit trail: read only; there is no route that changes it.
   router.add("GET", "/api/v1/audit", kAuditReaders, [&store = s.store](Request& req) {

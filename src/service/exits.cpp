@@ -193,23 +193,6 @@ std::string fill_template(std::string_view text, const store::ExitRequest& reque
   return out;
 }
 
-Result<std::string> checked_text(std::string_view field, std::string_view value, std::size_t max,
-                                 bool required) {
-  std::string text(text::trim(value));
-  if (required && text.empty()) {
-    return std::unexpected(Error::invalid(
-        fmt::format("{} is required", field),
-        {FieldIssue{std::string(field), std::string(field) + ".missing", "required", "必填"}}));
-  }
-  if (text.size() > max) {
-    return std::unexpected(Error::invalid(
-        fmt::format("{} is too long", field),
-        {FieldIssue{std::string(field), std::string(field) + ".too_long",
-                    fmt::format("at most {} bytes", max), fmt::format("最多 {} 字节", max)}}));
-  }
-  return text;
-}
-
 // Signs a new pass and stores its token.
 // Stores a request's pledge with its audit record: the first one only, a signed pledge is final.
 Result<store::Pledge> keep_pledge(store::Transaction& tx, const store::Pledge& p,

@@ -247,8 +247,13 @@ class Exits {
   // "overdue" (those past their return-by), "back_today" (the returns that closed them today).
   Result<std::vector<store::GateEvent>> gate_events(std::string_view day, store::GateEventQuery q,
                                                     std::string_view state = {});
+  // The desk (secretary, staff) records how it followed up a conflict an offline check was
+  // flagged with (a pass let out twice while the gates were offline): a note, once. not_found
+  // for no such event; conflict when it has no conflict or was followed up already.
+  Result<store::GateEvent> follow_up_gate_conflict(domain::CommunityId c, std::int64_t event_id,
+                                                   std::string_view note, const domain::User& by);
   // The same as CSV (UTF-8 with BOM, for spreadsheets): time, direction, decision, code, label,
-  // pass, resident, building, source, conflict.
+  // pass, resident, building, source, conflict, the desk's follow-up note.
   Result<std::string> gate_events_csv(std::string_view day, store::GateEventQuery q,
                                       std::string_view state = {});
 

@@ -550,6 +550,31 @@ TEST_F(ExitsTest, OfflineGatesCheckOnTheirBundleAndSyncWithConflictsFlagged) {
   EXPECT_EQ(flagged[0].decision, "allow");
   EXPECT_EQ(flagged[0].pass_id, pass.pass.id);
 
+  // The desk follows it up with a note, once; the gate cannot, nor can a blank note.
+  EXPECT_FALSE(m_exits->follow_up_gate_conflict(m_community, flagged[0].id, "看过了", gate));
+  const auto blank = m_exits->follow_up_gate_conflict(m_community, flagged[0].id, "  ", m_staff);
+  ASSERT_FALSE(blank.has_value());
+  EXPECT_EQ(blank.error().fields.at(0).field, "note");
+  const auto followed =
+      m_exits
+          ->follow_up_gate_conflict(m_community, flagged[0].id, " 已电话核实，住户在家 ", m_staff)
+          .value();
+  EXPECT_EQ(followed.follow_up_note, "已电话核实，住户在家");
+  EXPECT_EQ(followed.followed_up_by, m_staff.id);
+  EXPECT_EQ(followed.followed_up_at, iso_utc(m_now));
+  EXPECT_EQ(
+      m_exits->follow_up_gate_conflict(m_community, flagged[0].id, "again", m_staff).error().kind,
+      Error::Kind::conflict);
+  conflicts.followed_up = false;
+  EXPECT_TRUE(m_exits->gate_events("", conflicts)->empty());
+  const auto east_event = m_exits->gate_events("", {m_community})->front();
+  ASSERT_EQ(east_event.conflict, "");
+  EXPECT_EQ(m_exits->follow_up_gate_conflict(m_community, east_event.id, "?", m_staff).error().kind,
+            Error::Kind::conflict);
+  EXPECT_EQ(m_exits->follow_up_gate_conflict(m_community, 9999, "?", m_staff).error().kind,
+            Error::Kind::not_found);
+  conflicts.followed_up.reset();
+
   // Sent again (the gate never heard back): found, nothing applied twice.
   const auto events_before = m_exits->gate_events("", {m_community})->size();
   synced = m_exits->sync_gate_checks(m_community, "east", east_checks, gate).value();

@@ -11,6 +11,7 @@
 #include "service/exits.hpp"
 #include "service/input.hpp"
 #include "service/pass_view.hpp"
+#include "service/resident_access.hpp"
 #include "service/transaction.hpp"
 #include "text/csv.hpp"
 #include "text/encoding.hpp"
@@ -409,6 +410,46 @@ Result<GateVerdict> Exits::gate_check(CommunityId c, const GateInput& in, const 
       });
 }
 
+Result<store::GateEvent> Exits::follow_up_gate_conflict(CommunityId c, std::int64_t event_id,
+                                                        std::string_view note,
+                                                        const domain::User& by) {
+  if (!is_desk(by.role)) {
+    return std::unexpected(Error::invalid("only the desk follows up gate conflicts"));
+  }
+  auto text = checked_text("note", note, kMaxReasonBytes, true);
+  if (!text) return std::unexpected(text.error());
+  const TimePoint now = m_clock();
+  return in_transaction(
+      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<store::GateEvent> {
+        auto found = lift(tx.get_gate_event(c, event_id));
+        if (!found) return std::unexpected(found.error());
+        if (!*found) {
+          return std::unexpected(Error::not_found(fmt::format("no gate event {}", event_id)));
+        }
+        store::GateEvent e = std::move(**found);
+        if (e.conflict.empty()) {
+          return std::unexpected(
+              Error::conflict(fmt::format("gate event {} has no conflict to follow up", event_id)));
+        }
+        if (!e.followed_up_at.empty()) {
+          return std::unexpected(Error::conflict(fmt::format(
+              "gate event {} was followed up already at {}", event_id, e.followed_up_at)));
+        }
+        e.followed_up_at = iso_utc(now);
+        e.followed_up_by = by.id;
+        e.follow_up_note = *text;
+        if (auto r = lift(tx.follow_up_gate_event(e)); !r) return std::unexpected(r.error());
+        if (auto a = audit(tx, c, by,
+                           {"gate.follow_up", "gate_event", std::to_string(event_id), "",
+                            e.conflict + "|" + e.follow_up_note, ""},
+                           now);
+            !a) {
+          return std::unexpected(a.error());
+        }
+        return e;
+      });
+}
+
 Result<std::vector<store::GateEvent>> Exits::gate_events(std::string_view day,
                                                          store::GateEventQuery q,
                                                          std::string_view state) {
@@ -471,7 +512,8 @@ Result<std::string> Exits::gate_events_csv(std::string_view day, store::GateEven
   std::ostringstream out;
   text::EncodingWriter encoder(out, text::Encoding::utf8_bom);
   text::CsvWriter csv(encoder);
-  csv.write_row({"时间", "方向", "结果", "代码", "说明", "出入证", "居民", "楼栋", "来源", "冲突"});
+  csv.write_row(
+      {"时间", "方向", "结果", "代码", "说明", "出入证", "居民", "楼栋", "来源", "冲突", "跟进"});
   for (const store::GateEvent& e : *events) {
     const auto at = parse_iso_utc(e.at);
     csv.write_row({at ? domain::local_minute(*at, kShanghaiOffset) : e.at,
@@ -482,7 +524,8 @@ Result<std::string> Exits::gate_events_csv(std::string_view day, store::GateEven
                    e.source == "offline" ? "离线（" + e.device + "）" : "在线",
                    e.conflict.empty()
                        ? ""
-                       : fmt::format("{}（{}）", domain::gate_label_zh(e.conflict), e.conflict)});
+                       : fmt::format("{}（{}）", domain::gate_label_zh(e.conflict), e.conflict),
+                   e.follow_up_note});
   }
   encoder.finish();
   return out.str();

@@ -34,4 +34,21 @@ Result<TimePoint> day_start(std::string_view day) {
   return *start;
 }
 
+Result<std::string> checked_text(std::string_view field, std::string_view value, std::size_t max,
+                                 bool required) {
+  std::string text(text::trim(value));
+  if (required && text.empty()) {
+    return std::unexpected(Error::invalid(
+        fmt::format("{} is required", field),
+        {FieldIssue{std::string(field), std::string(field) + ".missing", "required", "必填"}}));
+  }
+  if (text.size() > max) {
+    return std::unexpected(Error::invalid(
+        fmt::format("{} is too long", field),
+        {FieldIssue{std::string(field), std::string(field) + ".too_long",
+                    fmt::format("at most {} bytes", max), fmt::format("最多 {} 字节", max)}}));
+  }
+  return text;
+}
+
 }  // namespace juwei::service

@@ -18,6 +18,11 @@ inline constexpr std::size_t kMaxTubeCodeBytes = 64;
 // kMaxReasonBytes; invalid naming the field "reason" otherwise.
 Result<std::string> required_reason(std::string_view reason);
 
+// Free text a person typed (a destination, a note): trimmed, at most `max` bytes, and not empty
+// when `required`; invalid naming `field` otherwise.
+Result<std::string> checked_text(std::string_view field, std::string_view value, std::size_t max,
+                                 bool required);
+
 // The start of a community day given as YYYY-MM-DD (the field "day"), in UTC; invalid naming
 // the field otherwise.
 Result<TimePoint> day_start(std::string_view day);

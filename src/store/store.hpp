@@ -393,6 +393,10 @@ struct GateEvent {
   std::string client_event_id;
   std::string synced_at;
   std::string conflict;
+  // A conflict the desk followed up: when, by whom, and what it found (empty: not yet).
+  std::string followed_up_at;
+  domain::UserId followed_up_by = 0;
+  std::string follow_up_note;
 };
 
 struct GateEventQuery {
@@ -404,7 +408,9 @@ struct GateEventQuery {
   std::string building;
   std::int64_t pass_id = 0;
   bool conflicts_only = false;  // offline checks the server found a conflict in
-  std::int64_t after = 0;       // cursor
+  // Conflicts followed up (true) or not yet (false) only; either when empty.
+  std::optional<bool> followed_up;
+  std::int64_t after = 0;  // cursor
   std::size_t limit = 200;
 };
 
@@ -645,6 +651,10 @@ class Transaction {
   virtual Result<std::int64_t> insert_gate_event(const GateEvent& e) = 0;
   virtual Result<std::vector<GateEvent>> list_gate_events(const GateEventQuery& q) = 0;
   // An offline check already synced, by the gate's device and its id for the check.
+  virtual Result<std::optional<GateEvent>> get_gate_event(domain::CommunityId c,
+                                                          std::int64_t id) = 0;
+  // Writes the follow-up fields of an event (not_found when there is none).
+  virtual Result<void> follow_up_gate_event(const GateEvent& e) = 0;
   virtual Result<std::optional<GateEvent>> find_gate_event(domain::CommunityId c,
                                                            std::string_view device,
                                                            std::string_view client_event_id) = 0;

@@ -427,6 +427,13 @@ CREATE UNIQUE INDEX gate_events_by_device ON gate_events (community_id, device, 
 CREATE INDEX gate_events_conflicts ON gate_events (community_id, event_id) WHERE conflict <> '';
 )sql";
 
+// The desk follows up the conflicts offline checks were flagged with.
+constexpr std::string_view kGateFollowUp = R"sql(
+ALTER TABLE gate_events ADD COLUMN followed_up_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE gate_events ADD COLUMN followed_up_by INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE gate_events ADD COLUMN follow_up_note TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "registry: streets, communities, buildings, households, residents", kRegistry},
     Migration{2, "import history", kImports},
@@ -443,6 +450,7 @@ constexpr std::array kMigrations = {
     Migration{9, "gate log", kGate},
     Migration{10, "audit trail", kAudit},
     Migration{11, "offline gate checks", kOfflineGate},
+    Migration{12, "gate conflicts followed up", kGateFollowUp},
 };
 
 }  // namespace

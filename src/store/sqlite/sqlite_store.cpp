@@ -564,6 +564,8 @@ class SqliteTransaction final : public Transaction {
   Result<void> for_each_audit(CommunityId c, std::int64_t after,
                               const std::function<bool(const AuditRecord&)>& f) override;
   Result<std::vector<GateEvent>> list_gate_events(const GateEventQuery& q) override;
+  Result<std::optional<GateEvent>> get_gate_event(CommunityId c, std::int64_t id) override;
+  Result<void> follow_up_gate_event(const GateEvent& e) override;
   Result<std::optional<GateEvent>> find_gate_event(CommunityId c, std::string_view device,
                                                    std::string_view client_event_id) override;
 
@@ -2699,12 +2701,13 @@ namespace {
 
 constexpr const char* kGateEventColumns =
     "community_id, event_id, at, direction, decision, code, pass_id, resident_id, building, "
-    "gate_user, source, device, client_event_id, synced_at, conflict";
+    "gate_user, source, device, client_event_id, synced_at, conflict, followed_up_at, "
+    "followed_up_by, follow_up_note";
 
 GateEvent read_gate_event(const Stmt& s) {
-  return {s.integer(0), s.integer(1), s.text(2),    s.text(3),  s.text(4),
-          s.text(5),    s.integer(6), s.integer(7), s.text(8),  s.integer(9),
-          s.text(10),   s.text(11),   s.text(12),   s.text(13), s.text(14)};
+  return {s.integer(0), s.integer(1), s.text(2),  s.text(3),    s.text(4),     s.text(5),
+          s.integer(6), s.integer(7), s.text(8),  s.integer(9), s.text(10),    s.text(11),
+          s.text(12),   s.text(13),   s.text(14), s.text(15),   s.integer(16), s.text(17)};
 }
 
 }  // namespace
@@ -2715,7 +2718,8 @@ Result<std::vector<GateEvent>> SqliteTransaction::list_gate_events(const GateEve
       " FROM gate_events WHERE community_id = ?1 AND event_id > ?2 "
       "AND (?3 = '' OR at >= ?3) AND (?4 = '' OR at < ?4) AND (?5 = '' OR direction = ?5) "
       "AND (?6 = '' OR decision = ?6) AND (?7 = '' OR building = ?7) "
-      "AND (?8 = 0 OR pass_id = ?8) AND (?9 = 0 OR conflict <> '') ORDER BY event_id LIMIT ?10";
+      "AND (?8 = 0 OR pass_id = ?8) AND (?9 = 0 OR conflict <> '') "
+      "AND (?11 IS NULL OR (followed_up_at <> '') = ?11) ORDER BY event_id LIMIT ?10";
   auto s = prepare(sql.c_str());
   if (!s) return std::unexpected(s.error());
   s->bind(1, q.community_id)
@@ -2728,7 +2732,33 @@ Result<std::vector<GateEvent>> SqliteTransaction::list_gate_events(const GateEve
       .bind(8, q.pass_id)
       .bind(9, static_cast<std::int64_t>(q.conflicts_only))
       .bind(10, static_cast<std::int64_t>(q.limit));
+  if (q.followed_up) s->bind(11, static_cast<std::int64_t>(*q.followed_up));
   return collect(*s, "list gate events", read_gate_event);
+}
+
+Result<std::optional<GateEvent>> SqliteTransaction::get_gate_event(CommunityId c, std::int64_t id) {
+  static const std::string sql = std::string("SELECT ") + kGateEventColumns +
+                                 " FROM gate_events WHERE community_id = ?1 AND event_id = ?2";
+  auto s = prepare(sql.c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, id);
+  auto row = s->step("get gate event");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<GateEvent>();
+  return std::optional<GateEvent>(read_gate_event(*s));
+}
+
+Result<void> SqliteTransaction::follow_up_gate_event(const GateEvent& e) {
+  auto s = prepare(
+      "UPDATE gate_events SET followed_up_at = ?3, followed_up_by = ?4, follow_up_note = ?5 "
+      "WHERE community_id = ?1 AND event_id = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, e.community_id)
+      .bind(2, e.id)
+      .bind(3, e.followed_up_at)
+      .bind(4, e.followed_up_by)
+      .bind(5, e.follow_up_note);
+  return run_changing_one(*s, "follow up gate event");
 }
 
 Result<std::optional<GateEvent>> SqliteTransaction::find_gate_event(
