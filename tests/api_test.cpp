@@ -426,6 +426,19 @@ TEST_F(Api, ABuildingCreatedOverHttpIsAuditedUnderItsUser) {
   EXPECT_EQ(made->at("entity"), "building");
   EXPECT_EQ(made->at("actor"), me.at("id"));
   EXPECT_EQ(made->at("role"), "staff");
+  // The actor's id names an account the desk can look up; residents' accounts are not listed.
+  r = call("GET", "/api/v1/users", "", staff);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value users = r.json();
+  const json::array& accounts = users.at("items").as_array();
+  const auto actor = std::ranges::find_if(
+      accounts, [&](const json::value& u) { return u.at("id") == made->at("actor"); });
+  ASSERT_NE(actor, accounts.end()) << r.body;
+  EXPECT_EQ(actor->at("username"), "staff1");
+  EXPECT_FALSE(actor->at("disabled").as_bool());
+  EXPECT_TRUE(std::ranges::none_of(accounts, [](const json::value& u) {
+    return u.at("role") == "resident";
+  })) << r.body;
   r = call("GET", "/api/v1/audit/verification", "", admin);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_TRUE(r.json().at("intact").as_bool()) << r.body;

@@ -587,6 +587,23 @@ void add_api_routes(Router& router, const ApiServices& services) {
                                             : boost::json::value(std::to_string(p.resident_id))}});
   });
 
+  // Who the ids in the register, the audit trail and the building history are: the
+  // community's staff accounts by name (residents' own accounts are left out: their records
+  // name the resident).
+  router.add("GET", "/api/v1/users", {"admin", "secretary", "staff"},
+             [&accounts = services.accounts](Request& req) {
+               auto users = accounts.list(req.principal->community_id);
+               if (!users) return from_error(users.error());
+               js::array items;
+               for (const domain::User& u : *users) {
+                 if (u.role == domain::Role::resident) continue;
+                 js::object o = user_json(u);
+                 o["disabled"] = u.disabled;
+                 items.push_back(std::move(o));
+               }
+               return json(200, js::object{{"items", std::move(items)}});
+             });
+
   router.add(
       "GET", "/api/v1/me/household", {"resident"}, [&registry = services.registry](Request& req) {
         const Principal& p = *req.principal;

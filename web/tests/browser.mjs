@@ -466,6 +466,8 @@ async function story(browser, base, logins) {
     await followed.waitFor()
     const text = await followed.textContent()
     check('the register shows it followed up, with the note', text.includes('已跟进') && text.includes(note), text)
+    const named = await followed.filter({ hasText: 'secretary' }).waitFor({ timeout: 10000 }).then(() => true, () => false)
+    check('the follow-up names its user by username', named, await followed.textContent())
     await shot(p, 'desktop-register-followed-up')
     const open = (await secretaryApi('GET', '/gate/events?conflict=true&followed_up=false&limit=100')).body.items
     check('the API no longer lists it as open', Array.isArray(open) && !open.some((e) => e.id === id), JSON.stringify(open))
