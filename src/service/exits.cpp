@@ -71,13 +71,21 @@ Result<store::ExitRequest> visible_request(store::Transaction& tx, CommunityId c
   return std::move(**request);
 }
 
-Result<domain::ExitAssessment> assess(store::Transaction& tx, CommunityId c,
-                                      const store::ExitRequest& request,
-                                      const domain::ExitPolicy& policy, TimePoint now) {
+// The resident a request is for.
+Result<store::ResidentRow> resident_of(store::Transaction& tx, CommunityId c,
+                                       const store::ExitRequest& request) {
   auto row = lift(tx.get_resident(c, request.resident_id));
   if (!row) return std::unexpected(row.error());
   if (!*row) return std::unexpected(Error::internal("a request's resident is missing"));
-  auto status = building_status(tx, c, (*row)->resident.household_id);
+  return std::move(**row);
+}
+
+// The decision aid for `request`, whose resident (`row`) the caller has read already.
+Result<domain::ExitAssessment> assess(store::Transaction& tx, CommunityId c,
+                                      const store::ExitRequest& request,
+                                      const store::ResidentRow& row,
+                                      const domain::ExitPolicy& policy, TimePoint now) {
+  auto status = building_status(tx, c, row.resident.household_id);
   if (!status) return std::unexpected(status.error());
   auto history = tests_of(tx, c, request.resident_id);
   if (!history) return std::unexpected(history.error());
@@ -90,7 +98,7 @@ Result<domain::ExitAssessment> assess(store::Transaction& tx, CommunityId c,
   const domain::ExitRequestFacts facts{request.reason, time_of(request.planned_exit).value_or(now),
                                        time_of(request.planned_return), has_proof,
                                        pledge->has_value()};
-  return domain::assess_exit(facts, {!(*row)->resident.removal.removed(), *status}, *history,
+  return domain::assess_exit(facts, {!row.resident.removal.removed(), *status}, *history,
                              policy, now, kShanghaiOffset);
 }
 
@@ -99,10 +107,9 @@ Result<RequestView> view_of(store::Transaction& tx, CommunityId c, store::ExitRe
   RequestView v;
   auto policy = load_policy(tx, c);
   if (!policy) return std::unexpected(policy.error());
-  auto row = lift(tx.get_resident(c, request.resident_id));
+  auto row = resident_of(tx, c, request);
   if (!row) return std::unexpected(row.error());
-  if (!*row) return std::unexpected(Error::internal("a request's resident is missing"));
-  v.resident = std::move(**row);
+  v.resident = std::move(*row);
   auto proofs = lift(tx.list_proofs(c, request.id));
   if (!proofs) return std::unexpected(proofs.error());
   v.proofs = std::move(*proofs);
@@ -115,7 +122,7 @@ Result<RequestView> view_of(store::Transaction& tx, CommunityId c, store::ExitRe
   auto pass = lift(tx.find_pass_of_request(c, request.id));
   if (!pass) return std::unexpected(pass.error());
   v.pass = std::move(*pass);
-  auto assessment = assess(tx, c, request, policy->policy, now);
+  auto assessment = assess(tx, c, request, v.resident, policy->policy, now);
   if (!assessment) return std::unexpected(assessment.error());
   v.assessment = std::move(*assessment);
   v.request = std::move(request);
@@ -432,12 +439,11 @@ Result<std::vector<RequestListItem>> Exits::request_list(CommunityId c, std::str
         std::vector<RequestListItem> items;
         items.reserve(requests->size());
         for (store::ExitRequest& request : *requests) {
-          auto row = lift(tx.get_resident(c, request.resident_id));
+          auto row = resident_of(tx, c, request);
           if (!row) return std::unexpected(row.error());
-          if (!*row) return std::unexpected(Error::internal("a request's resident is missing"));
-          auto assessment = assess(tx, c, request, policy->policy, now);
+          auto assessment = assess(tx, c, request, *row, policy->policy, now);
           if (!assessment) return std::unexpected(assessment.error());
-          items.push_back({std::move(request), std::move(**row), std::move(*assessment)});
+          items.push_back({std::move(request), std::move(*row), std::move(*assessment)});
         }
         return items;
       });
@@ -685,7 +691,9 @@ Result<RequestView> Exits::decide(CommunityId c, std::int64_t request_id, const 
         }
         auto policy = load_policy(tx, c);
         if (!policy) return std::unexpected(policy.error());
-        auto assessment = assess(tx, c, *request, policy->policy, now);
+        auto row = resident_of(tx, c, *request);
+        if (!row) return std::unexpected(row.error());
+        auto assessment = assess(tx, c, *request, *row, policy->policy, now);
         if (!assessment) return std::unexpected(assessment.error());
         if (in.approve && !assessment->eligible && !in.override_rules) {
           std::string unmet;
@@ -789,7 +797,9 @@ Result<RequestView> Exits::release_emergency(CommunityId c, const EmergencyInput
         auto id = lift(tx.insert_exit_request(request));
         if (!id) return std::unexpected(id.error());
         request.id = *id;
-        auto assessment = assess(tx, c, request, policy->policy, now);
+        auto row = resident_of(tx, c, request);
+        if (!row) return std::unexpected(row.error());
+        auto assessment = assess(tx, c, request, *row, policy->policy, now);
         if (!assessment) return std::unexpected(assessment.error());
         store::Decision d{c,
                           0,
