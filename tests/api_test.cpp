@@ -194,10 +194,14 @@ TEST_F(Api, RolesAreCheckedOnEveryRoute) {
                  tokens["staff"])
                 .status,
             201);
-  // Actions that take no body: admitted roles act (2xx) or are told the state forbids it.
+  // Actions that take no body: admitted roles act (2xx) or are told the state forbids it. A
+  // return takes a body from the desk (its reason), none from a resident: 400 for the desk.
   const std::set<std::string> bodyless = {"POST /api/v1/passes/{id}/exit",
                                           "POST /api/v1/passes/{id}/return",
                                           "POST /api/v1/pass-keys/rotation"};
+  const auto needs_reason = [](const std::string& route, const std::string& role) {
+    return route == "POST /api/v1/passes/{id}/return" && role != "resident";
+  };
   int checked = 0;
   for (const auto& [route, roles] : routes) {
     if (roles.empty() || route == "DELETE /api/v1/session") continue;  // public; logout below
@@ -212,6 +216,8 @@ TEST_F(Api, RolesAreCheckedOnEveryRoute) {
         EXPECT_EQ(r.status, 403) << role;
       } else if (method == "GET") {
         EXPECT_TRUE(r.status >= 200 && r.status < 300) << role << " " << r.status << r.body;
+      } else if (needs_reason(route, role)) {
+        EXPECT_EQ(r.status, 400) << role << " " << r.body;
       } else if (bodyless.contains(route)) {
         EXPECT_TRUE((r.status >= 200 && r.status < 300) || r.status == 409)
             << role << " " << r.status << r.body;

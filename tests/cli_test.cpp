@@ -568,7 +568,7 @@ TEST_F(Cli, AnOfflineGateVerifiesOnItsBundleAndSyncsItsQueue) {
   EXPECT_NE(o.out.find("陈静 3101**********0044"), std::string::npos) << o.out;
   o = juwei::testing::run_shell(verify + " --queue " + east, offline);
   EXPECT_EQ(o.code, 1);
-  EXPECT_NE(o.out.find("pass.used"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("gate.already_out"), std::string::npos) << o.out;
   EXPECT_EQ(count_lines(slurp(offline / "queue.jsonl")), 2);
   // The west gate knows nothing of it.
   const std::string west = quote((offline / "west.jsonl").string());
@@ -617,7 +617,7 @@ TEST_F(Cli, TheGateLogsEveryCheckAndAuditVerifyNamesAnEditedRecord) {
   EXPECT_NE(o.out.find("放行"), std::string::npos) << o.out;
   o = juwei_db("gate check out --token " + token);
   EXPECT_EQ(o.code, 1);
-  EXPECT_NE(o.out.find("pass.used"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("gate.already_out"), std::string::npos) << o.out;
   EXPECT_EQ(juwei_db("gate check in --token " + token).code, 0);
   o = juwei_db("gate log");
   ASSERT_EQ(o.code, 0) << o.err;

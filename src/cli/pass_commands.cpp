@@ -484,11 +484,14 @@ void add_passes(CLI::App& app, Globals& g) {
     std::cout << '\n';
   });
 
-  auto* back = cmd->add_subcommand("return", "Log the holder back (返回报备)");
+  auto* back = cmd->add_subcommand(
+      "return", "Log the holder back (返回报备), a return the gate did not see: say why");
   back->add_option("ID", args->id, "Pass id")->required();
+  back->add_option("--reason", args->reason, "Why the desk records it (电话报备, ...)")->required();
   back->callback([&g, args] {
     Desk desk(g);
-    const auto v = check(desk.exits.check_in(desk.community.id, args->id, desk.user));
+    const auto v =
+        check_fields(desk.exits.check_in(desk.community.id, args->id, desk.user, args->reason));
     std::cout << fmt::format("pass {}: {} back at {}\n", v.pass.id, v.holder.resident.name,
                              local(v.pass.exits.back().returned_at));
   });

@@ -186,6 +186,9 @@ std::vector<PlanProblem> check_planned_times(Instant exit, std::optional<Instant
   if (exit < now - kPlannedExitGrace) problems.push_back(PlanProblem::exit_past);
   if (planned_return && *planned_return <= exit) {
     problems.push_back(PlanProblem::return_not_after_exit);
+  } else if (planned_return && *planned_return <= now) {
+    // rule: pass.window — the holder would be overdue the moment they leave
+    problems.push_back(PlanProblem::return_past);
   }
   return problems;
 }

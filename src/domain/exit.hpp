@@ -60,9 +60,10 @@ ExitAssessment assess_exit(const ExitRequestFacts& request, const ResidentFacts&
 
 // What is wrong with a request's planned times at `now`: an exit further back than
 // kPlannedExitGrace (a request is for leaving, not a record of having left: that is the
-// emergency release), or a return not after the exit.
+// emergency release), a return not after the exit, or a return already past (rule
+// pass.window: its holder would be overdue the moment they leave).
 inline constexpr std::chrono::hours kPlannedExitGrace{24};
-enum class PlanProblem : std::uint8_t { exit_past, return_not_after_exit };
+enum class PlanProblem : std::uint8_t { exit_past, return_not_after_exit, return_past };
 std::vector<PlanProblem> check_planned_times(Instant exit, std::optional<Instant> planned_return,
                                              Instant now);
 

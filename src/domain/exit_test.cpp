@@ -226,11 +226,16 @@ TEST(ExitAid, PlannedTimesAreForLeavingAndComeBackAfter) {
             std::vector{exit_past});
   // 2020 for 2022: a typo.
   const Instant typo = sys_days{year{2020} / 4 / 6} + hours{1};
-  EXPECT_EQ(check_planned_times(typo, typo + hours{12}, kNow), std::vector{exit_past});
+  EXPECT_EQ(check_planned_times(typo, typo + hours{12}, kNow),
+            (std::vector{exit_past, return_past}));
   EXPECT_EQ(check_planned_times(kNow + hours{2}, kNow + hours{2}, kNow),
             std::vector{return_not_after_exit});
   EXPECT_EQ(check_planned_times(typo, typo - hours{1}, kNow),
             (std::vector{exit_past, return_not_after_exit}));
+  // rule: pass.window — a return already past would make the holder overdue as they leave.
+  EXPECT_EQ(check_planned_times(kNow - hours{3}, kNow - hours{1}, kNow), std::vector{return_past});
+  EXPECT_EQ(check_planned_times(kNow - hours{3}, kNow, kNow), std::vector{return_past});
+  EXPECT_TRUE(check_planned_times(kNow - hours{3}, kNow + seconds{1}, kNow).empty());
 }
 
 TEST(ExitAid, EligibleExactlyWhenEveryRuleIsMet) {

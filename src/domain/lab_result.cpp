@@ -118,13 +118,17 @@ std::string_view to_label_zh(ResidentStanding s) {
   return label_of(kStandings, s);
 }
 
-ResidentStanding resident_standing(std::span<const TestRecord> history, Instant at) {
+namespace {
+
+// The standing at `at` counting a result once `counted(t)` says it is in by then.
+template <typename Counted>
+ResidentStanding standing_of(std::span<const TestRecord> history, Instant at, Counted counted) {
   bool swabbed = false;
   bool negative = false;
   for (const TestRecord& t : history) {
     if (t.sampled_at > at) continue;
     if (t.kind != TestKind::antigen) swabbed = true;
-    if (!reported_by(t, at)) continue;
+    if (!counted(t)) continue;
     if (t.kind == TestKind::single) {
       return *t.result == TestResult::positive ? ResidentStanding::positive
                                                : ResidentStanding::negative;
@@ -136,8 +140,28 @@ ResidentStanding resident_standing(std::span<const TestRecord> history, Instant 
   return swabbed ? ResidentStanding::pending : ResidentStanding::none;
 }
 
+}  // namespace
+
+ResidentStanding resident_standing(std::span<const TestRecord> history, Instant at) {
+  return standing_of(history, at, [at](const TestRecord& t) { return reported_by(t, at); });
+}
+
+ResidentStanding known_standing(std::span<const TestRecord> history, Instant at) {
+  return standing_of(history, at,
+                     [at](const TestRecord& t) { return t.result && t.known_at <= at; });
+}
+
+bool known_doubt(std::span<const TestRecord> history, Instant at) {
+  const ResidentStanding s = known_standing(history, at);
+  return s == ResidentStanding::positive || s == ResidentStanding::retest;
+}
+
 std::optional<CountedFrom> counted_from_code(std::string_view code) {
   return find_by_code(kCountedFrom, code);
+}
+
+std::string_view to_code(CountedFrom c) {
+  return code_of(kCountedFrom, c);
 }
 
 const TestRecord* latest_negative(std::span<const TestRecord> history, Instant at,

@@ -55,12 +55,14 @@ PositiveFollowUp follow_up_of_positive(TubeKind kind);
 
 using Instant = std::chrono::sys_seconds;
 
-// One test of a resident. `reported_at` is meaningful when `result` is set.
+// One test of a resident. `reported_at` (the lab's clock, or the resident's for an antigen
+// self-test) and `known_at` (when the result reached Juwei) are meaningful when `result` is set.
 struct TestRecord {
   TestKind kind = TestKind::pooled;
   Instant sampled_at{};
   std::optional<TestResult> result;
   Instant reported_at{};
+  Instant known_at{};  // the epoch: known since always (a record made without one)
 };
 
 // A resident's standing from their tests:
@@ -75,9 +77,16 @@ std::string_view to_label_zh(ResidentStanding s);
 // `history`: newest sampled first. Only what was reported by `at` counts.
 ResidentStanding resident_standing(std::span<const TestRecord> history, Instant at);
 
+// rule: pass.holder_not_positive — the standing from what Juwei knew at `at`: a result counts
+// from when it reached Juwei (`known_at`), whatever the lab's clock says. An uncleared positive
+// or retest by this reading stops every pass of its holder.
+ResidentStanding known_standing(std::span<const TestRecord> history, Instant at);
+bool known_doubt(std::span<const TestRecord> history, Instant at);  // positive or retest
+
 // Whether a test's age counts from its sampling or from its report (a policy setting).
 enum class CountedFrom : std::uint8_t { sampled, reported };
 std::optional<CountedFrom> counted_from_code(std::string_view code);
+std::string_view to_code(CountedFrom c);
 
 // The latest negative swab (antigen self-tests do not count) reported by `at` and not
 // followed by a positive or retest reported by `at`; latest by `counted_from` time. Points

@@ -45,16 +45,22 @@ std::string_view to_label_en(OfflineRefusal r) {
   return "offline check failed";
 }
 
-std::optional<PassRefusal> check_synced_exit(PassKind kind, std::span<const LoggedExit> exits,
-                                             int quota, int period_days, Instant at) {
-  if (kind == PassKind::individual) {
-    if (exits.empty()) return std::nullopt;
-    return PassRefusal::used;
-  }
-  const bool out_then = std::ranges::any_of(exits, [&](const LoggedExit& e) {
+std::optional<std::string_view> check_synced_exit(PassKind kind, std::span<const LoggedExit> exits,
+                                                  std::span<const LoggedExit> holder_exits,
+                                                  int quota, int period_days, Instant at,
+                                                  std::optional<Instant> back_at) {
+  // rule: gate.one_open_exit
+  const bool out_then = std::ranges::any_of(holder_exits, [&](const LoggedExit& e) {
     return e.exited_at <= at && (!e.returned_at || *e.returned_at > at);
   });
-  if (out_then) return PassRefusal::used;
+  const bool out_again_before_back = std::ranges::any_of(holder_exits, [&](const LoggedExit& e) {
+    return e.exited_at > at && (!back_at || *back_at > e.exited_at);
+  });
+  if (out_then || out_again_before_back) return to_code(GateOutcome::already_out);
+  if (kind == PassKind::individual) {
+    if (exits.empty()) return std::nullopt;
+    return to_code(PassRefusal::used);
+  }
   // rule: household.quota — every period ending at `at` or at a later exit within one period.
   const std::chrono::days period{period_days};
   const auto over_quota = [&](Instant end) {
@@ -63,17 +69,17 @@ std::optional<PassRefusal> check_synced_exit(PassKind kind, std::span<const Logg
         std::ranges::count_if(exits, [&](const LoggedExit& e) { return in_period(e.exited_at); });
     return logged + (in_period(at) ? 1 : 0) > quota;
   };
-  if (over_quota(at)) return PassRefusal::quota_used;
+  if (over_quota(at)) return to_code(PassRefusal::quota_used);
   for (const LoggedExit& e : exits) {
     if (e.exited_at > at && e.exited_at < at + period && over_quota(e.exited_at)) {
-      return PassRefusal::quota_used;
+      return to_code(PassRefusal::quota_used);
     }
   }
   return std::nullopt;
 }
 
 std::string_view gate_label_zh(std::string_view code) {
-  for (int o = 0; o <= static_cast<int>(GateOutcome::unknown_person); ++o) {
+  for (int o = 0; o <= static_cast<int>(kLastGateOutcome); ++o) {
     if (to_code(static_cast<GateOutcome>(o)) == code)
       return to_label_zh(static_cast<GateOutcome>(o));
   }
@@ -87,7 +93,8 @@ std::string_view gate_label_zh(std::string_view code) {
 }
 
 OfflineVerdict refuse_offline(PassRefusal r) {
-  return {false, to_code(r), to_label_zh(r), to_label_en(r), nullptr};
+  const GateDecision d = decision_of(r);
+  return {d.allow, d.code, d.label_zh, d.label_en, nullptr};
 }
 
 OfflineVerdict refuse_offline(OfflineRefusal r) {
@@ -96,20 +103,50 @@ OfflineVerdict refuse_offline(OfflineRefusal r) {
 
 namespace {
 
-OfflineVerdict outcome(GateOutcome o, const OfflinePass* pass) {
-  return {o == GateOutcome::out || o == GateOutcome::in || o == GateOutcome::in_without_exit,
-          to_code(o), to_label_zh(o), to_label_en(o), pass};
+OfflineVerdict verdict_of(GateDecision d, const OfflinePass* pass) {
+  return {d.allow, d.code, d.label_zh, d.label_en, pass};
 }
 
-// Whether the holder is out on this pass: the bundle's open exit, or this gate's own last
-// allowed check of it, whichever is later.
-bool is_out(const OfflinePass* pass, std::int64_t pass_id, std::span<const OfflineCheck> queued) {
+// Whether the register, as this gate knows it, shows `holder` out: this gate's own last allowed
+// check of them, on any pass, whichever is latest; else an open exit in the bundle.
+bool holder_is_out(const OfflineBundle& bundle, ResidentId holder,
+                   std::span<const OfflineCheck> queued) {
   std::optional<OfflineCheck> last;
   for (const OfflineCheck& q : queued) {
-    if (q.pass_id == pass_id && q.allow && (!last || q.at >= last->at)) last = q;
+    if (!q.allow) continue;
+    ResidentId whose = q.holder;
+    if (whose == 0) {
+      const OfflinePass* p = bundle.find(q.pass_id);
+      whose = p ? p->holder : 0;
+    }
+    if (whose == holder && (!last || q.at >= last->at)) last = q;
   }
   if (last) return last->out;
-  return pass && pass->out;
+  return std::ranges::any_of(bundle.passes,
+                             [&](const OfflinePass& p) { return p.holder == holder && p.out; });
+}
+
+// The pass's own refusal at `now`, as far as the bundle and this gate's queue know it.
+std::optional<PassRefusal> offline_refusal(const OfflinePass* pass, const PassClaims& claims,
+                                           std::span<const OfflineCheck> queued, Instant now,
+                                           std::chrono::minutes utc_offset) {
+  if (pass && pass->refusal) return pass->refusal;
+  if (now < claims.valid_from) return PassRefusal::not_yet_valid;
+  if (now >= claims.valid_until) return PassRefusal::expired;
+  const auto used_here = [&](const OfflineCheck& q) {
+    return q.pass_id == claims.pass_id && q.out && q.allow;
+  };
+  if (claims.kind == PassKind::individual) {
+    if (std::ranges::any_of(queued, used_here)) return PassRefusal::used;
+  } else if (pass) {
+    std::vector<Instant> uses = pass->uses;
+    for (const OfflineCheck& q : queued) {
+      if (used_here(q)) uses.push_back(q.at);
+    }
+    const HouseholdPassPolicy carried{pass->quota, pass->period_days, pass->slots, std::nullopt};
+    return check_household_use(uses, carried, CountedFrom::sampled, {}, now, utc_offset);
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -122,42 +159,18 @@ OfflineVerdict check_offline(const OfflineBundle& bundle, const PassClaims& clai
   if (claims.community_id != bundle.community_id) {
     return refuse_offline(PassRefusal::wrong_community);
   }
-  if (!out) {
-    // Coming home is never refused; whether an exit of theirs was open tells the desk.
-    return outcome(
-        is_out(pass, claims.pass_id, queued) ? GateOutcome::in : GateOutcome::in_without_exit,
-        pass);
-  }
-  if (now > bundle.stale_after) return refuse_offline(OfflineRefusal::stale);
-  const auto refuse = [&](PassRefusal r) {
-    OfflineVerdict v = refuse_offline(r);
-    v.pass = pass;
-    return v;
-  };
-  if (!pass && claims.valid_from < bundle.issued_at) {
-    // Every pass valid at or after the bundle is in it: this one was not issued since.
-    return refuse_offline(OfflineRefusal::unknown_offline);
-  }
-  if (pass && pass->refusal) return refuse(*pass->refusal);
-  if (now < claims.valid_from) return refuse(PassRefusal::not_yet_valid);
-  if (now >= claims.valid_until) return refuse(PassRefusal::expired);
-  if (is_out(pass, claims.pass_id, queued)) return refuse(PassRefusal::used);
-  if (claims.kind == PassKind::individual) {
-    const bool used_here = std::ranges::any_of(queued, [&](const OfflineCheck& q) {
-      return q.pass_id == claims.pass_id && q.out && q.allow;
-    });
-    if (used_here) return refuse(PassRefusal::used);
-  } else if (pass) {
-    std::vector<Instant> uses = pass->uses;
-    for (const OfflineCheck& q : queued) {
-      if (q.pass_id == claims.pass_id && q.out && q.allow) uses.push_back(q.at);
+  GateFacts facts;
+  facts.out = out;
+  facts.holder_out = holder_is_out(bundle, claims.holder, queued);
+  if (out) {
+    if (now > bundle.stale_after) return refuse_offline(OfflineRefusal::stale);
+    if (!pass && claims.valid_from < bundle.issued_at) {
+      // Every pass valid at or after the bundle is in it: this one was not issued since.
+      return refuse_offline(OfflineRefusal::unknown_offline);
     }
-    const HouseholdPassPolicy carried{pass->quota, pass->period_days, pass->slots, std::nullopt};
-    if (auto r = check_household_use(uses, carried, CountedFrom::sampled, {}, now, utc_offset)) {
-      return refuse(*r);
-    }
+    facts.refusal = offline_refusal(pass, claims, queued, now, utc_offset);
   }
-  return outcome(GateOutcome::out, pass);
+  return verdict_of(decide_gate(facts), pass);
 }
 
 }  // namespace juwei::domain

@@ -25,9 +25,10 @@ struct OfflinePass {
   ResidentId holder = 0;
   PassKind kind = PassKind::individual;
   // What stood against the pass when the bundle was made and will not lapse by itself:
-  // revoked, used, returned, holder_positive, needs_negative.
+  // revoked, used, returned, holder_positive, needs_negative, building_closed (the holder's
+  // test standing and the building's status travel with the pass this way).
   std::optional<PassRefusal> refusal;
-  bool out = false;  // an exit of it is open: its holder may come back in
+  bool out = false;  // an exit of it is open: its holder is out (rule gate.one_open_exit)
   // Household passes: what the pass carries, and its exits in the period before the bundle.
   int quota = 0;
   int period_days = 0;
@@ -55,6 +56,7 @@ struct OfflineCheck {
   bool out = true;  // direction
   bool allow = false;
   Instant at{};
+  ResidentId holder = 0;  // the token's; 0: the bundle's holder of pass_id
 };
 
 // Beyond a pass's own refusals (PassRefusal) and the gate's outcomes (GateOutcome).
@@ -76,7 +78,9 @@ struct OfflineVerdict {
 };
 
 // The verdict at `now` for verified `claims`, going out or coming in, given the checks this gate
-// queued since the bundle (`queued`, any order).
+// queued since the bundle (`queued`, any order). The holder is out when this gate's last allowed
+// check of them (on any pass) was an exit, or, with none, when the bundle shows an exit of any
+// of their passes open; then domain::decide_gate decides, as online.
 OfflineVerdict check_offline(const OfflineBundle& bundle, const PassClaims& claims, bool out,
                              std::span<const OfflineCheck> queued, Instant now,
                              std::chrono::minutes utc_offset);
@@ -88,12 +92,17 @@ struct LoggedExit {
 };
 
 // What the server finds, when a gate syncs, against an exit the gate allowed offline at `at`,
-// beyond the pass's own state then: the exits the pass already has, at any time (logged online
-// meanwhile, later ones too). An individual pass has one exit (pass.used); a household pass's
-// holder cannot leave while out on it (pass.used), and no period of `period_days` holding `at`
-// may count more than `quota` exits with it (household.quota).
-std::optional<PassRefusal> check_synced_exit(PassKind kind, std::span<const LoggedExit> exits,
-                                             int quota, int period_days, Instant at);
+// beyond the pass's own state then: the exits already logged, at any time (online meanwhile,
+// later ones too). Rule gate.one_open_exit: the holder was not out then on any of their passes
+// (`holder_exits`), nor is a later exit of theirs logged before the return that would close
+// this one (`back_at`: the holder's first return after `at` the same sync brings; none: no
+// return) — either is gate.already_out. An individual pass has one exit (`exits`: its own,
+// pass.used); no period of `period_days` holding `at` may count more than `quota` exits of a
+// household pass (household.quota). The code found, or nothing.
+std::optional<std::string_view> check_synced_exit(PassKind kind, std::span<const LoggedExit> exits,
+                                                  std::span<const LoggedExit> holder_exits,
+                                                  int quota, int period_days, Instant at,
+                                                  std::optional<Instant> back_at);
 
 // The Chinese label of any code a gate check records (GateOutcome, PassRefusal,
 // OfflineRefusal); the code itself when it is none of them.

@@ -65,10 +65,6 @@ class Reader {
 constexpr std::string_view kAlphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-bool reported_positive(const TestRecord& t, Instant since, Instant at) {
-  return t.result == TestResult::positive && t.reported_at > since && t.reported_at <= at;
-}
-
 }  // namespace
 
 std::string_view to_code(PassKind k) {
@@ -189,12 +185,14 @@ std::string_view to_code(PassRefusal r) {
       return "household.time_slot";
     case PassRefusal::needs_negative:
       return "household.needs_negative_within";
+    case PassRefusal::building_closed:
+      return "household.building_closed";
   }
   return "pass.malformed";
 }
 
 std::optional<PassRefusal> parse_pass_refusal(std::string_view code) {
-  for (int r = 0; r <= static_cast<int>(PassRefusal::needs_negative); ++r) {
+  for (int r = 0; r <= static_cast<int>(kLastPassRefusal); ++r) {
     if (to_code(static_cast<PassRefusal>(r)) == code) return static_cast<PassRefusal>(r);
   }
   return std::nullopt;
@@ -221,13 +219,15 @@ std::string_view to_label_zh(PassRefusal r) {
     case PassRefusal::returned:
       return "已返回，出入证已关闭";
     case PassRefusal::holder_positive:
-      return "持证人批准后检测阳性，出入证失效";
+      return "持证人阳性或待复核，出入证暂停";
     case PassRefusal::quota_used:
       return "本周期外出次数已用完";
     case PassRefusal::outside_slot:
       return "不在允许外出的时段";
     case PassRefusal::needs_negative:
       return "缺少规定时间内的核酸阴性";
+    case PassRefusal::building_closed:
+      return "楼栋已转为封控/管控区，家庭出入证暂停";
   }
   return "";
 }
@@ -253,32 +253,57 @@ std::string_view to_label_en(PassRefusal r) {
     case PassRefusal::returned:
       return "the holder is back; the pass is closed";
     case PassRefusal::holder_positive:
-      return "the holder tested positive after approval";
+      return "the holder is positive or awaiting a retest";
     case PassRefusal::quota_used:
       return "no exits left in this period";
     case PassRefusal::outside_slot:
       return "outside the exit time slots";
     case PassRefusal::needs_negative:
-      return "no negative test within the policy's window";
+      return "no negative test within the pass's window";
+    case PassRefusal::building_closed:
+      return "the building is sealed or controlled: household passes are stopped";
   }
   return "";
-}
-
-bool positive_since(std::span<const TestRecord> history, Instant since, Instant at) {
-  return std::ranges::any_of(history,
-                             [&](const TestRecord& t) { return reported_positive(t, since, at); });
 }
 
 std::optional<PassRefusal> check_pass_exit(const PassState& pass,
                                            std::span<const TestRecord> history, Instant now) {
   if (pass.revoked_at && *pass.revoked_at <= now) return PassRefusal::revoked;
-  if (positive_since(history, pass.approved_at, now)) return PassRefusal::holder_positive;
+  // rule: pass.holder_not_positive
+  if (known_doubt(history, now)) return PassRefusal::holder_positive;
   if (pass.kind == PassKind::individual) {
     if (pass.returned_at) return PassRefusal::returned;
     if (pass.exited_at) return PassRefusal::used;
   }
+  // rule: pass.window
   if (now < pass.valid_from) return PassRefusal::not_yet_valid;
   if (now >= pass.valid_until) return PassRefusal::expired;
+  return std::nullopt;
+}
+
+PassWindow individual_pass_window(Instant approved_at, Instant planned_exit,
+                                  std::chrono::hours valid_for) {
+  const Instant from = std::max(approved_at, planned_exit);
+  return {from, from + valid_for};
+}
+
+bool household_building_open(std::optional<ZoneStatus> status, const HouseholdPassPolicy& policy) {
+  return status ? *status == ZoneStatus::precaution : policy.allow_without_status;
+}
+
+std::optional<PassRefusal> check_household_building(std::span<const StatusSince> history,
+                                                    Instant issued_at, Instant now,
+                                                    const HouseholdPassPolicy& policy) {
+  // rule: household.building_precaution
+  std::optional<ZoneStatus> current;
+  bool closed_since_issue = false;
+  for (const StatusSince& s : history) {
+    if (s.at > now) break;
+    current = s.status;
+    if (s.at > issued_at && s.status != ZoneStatus::precaution) closed_since_issue = true;
+  }
+  if (!household_building_open(current, policy)) return PassRefusal::building_closed;
+  if (closed_since_issue && !policy.resumes_in_precaution) return PassRefusal::building_closed;
   return std::nullopt;
 }
 
@@ -330,6 +355,8 @@ std::string_view to_code(GateOutcome o) {
       return "gate.no_valid_pass";
     case GateOutcome::unknown_person:
       return "gate.unknown_person";
+    case GateOutcome::already_out:
+      return "gate.already_out";
   }
   return "";
 }
@@ -346,6 +373,8 @@ std::string_view to_label_zh(GateOutcome o) {
       return "没有有效的出入证";
     case GateOutcome::unknown_person:
       return "非本小区登记居民";
+    case GateOutcome::already_out:
+      return "已外出未返回：请先到居委会补登返回";
   }
   return "";
 }
@@ -362,8 +391,30 @@ std::string_view to_label_en(GateOutcome o) {
       return "holds no valid pass";
     case GateOutcome::unknown_person:
       return "not a registered resident";
+    case GateOutcome::already_out:
+      return "out and not back: the desk records the return first";
   }
   return "";
+}
+
+GateDecision decision_of(PassRefusal r) {
+  return {false, to_code(r), to_label_zh(r), to_label_en(r)};
+}
+
+GateDecision decision_of(GateOutcome o) {
+  const bool allow =
+      o == GateOutcome::out || o == GateOutcome::in || o == GateOutcome::in_without_exit;
+  return {allow, to_code(o), to_label_zh(o), to_label_en(o)};
+}
+
+GateDecision decide_gate(const GateFacts& f) {
+  // rule: gate.return_closes_exit
+  if (!f.out) return decision_of(f.holder_out ? GateOutcome::in : GateOutcome::in_without_exit);
+  // rule: gate.one_open_exit
+  if (f.holder_out) return decision_of(GateOutcome::already_out);
+  if (!f.has_pass) return decision_of(GateOutcome::no_valid_pass);
+  if (f.refusal) return decision_of(*f.refusal);
+  return decision_of(GateOutcome::out);
 }
 
 std::string_view to_code(ReturnState s) {

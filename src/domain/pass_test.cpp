@@ -30,7 +30,7 @@ TEST(Pass, ClaimsRoundTripAndAnythingElseIsRefused) {
 }
 
 TEST(Pass, EveryRefusalIsParsedBackFromItsCode) {
-  for (int r = 0; r <= static_cast<int>(PassRefusal::needs_negative); ++r) {
+  for (int r = 0; r <= static_cast<int>(kLastPassRefusal); ++r) {
     const auto refusal = static_cast<PassRefusal>(r);
     EXPECT_EQ(parse_pass_refusal(to_code(refusal)), refusal) << to_code(refusal);
   }
@@ -51,15 +51,27 @@ TEST(Pass, Base64UrlRoundTripsAndIsCanonical) {
 }
 
 TEST(Pass, LetsTheHolderOutOnlyWhileValid) {
-  const PassState fresh{PassKind::individual, kNow - hours{1}, kNow + hours{23}, kNow - hours{1}};
-  const TestRecord positive_after{TestKind::single, kNow - hours{1}, TestResult::positive,
-                                  kNow - minutes{10}};
-  const TestRecord positive_before{TestKind::single, kNow - hours{30}, TestResult::positive,
-                                   kNow - hours{20}};
+  const PassState fresh{PassKind::individual, kNow - hours{1}, kNow + hours{23}};
+  // The lab's clock (reported_at) and when the result reached Juwei (known_at).
+  const auto test = [](TestKind kind, TestResult result, Instant reported, Instant known) {
+    return TestRecord{kind, reported - hours{6}, result, reported, known};
+  };
+  const TestRecord positive_after =
+      test(TestKind::single, TestResult::positive, kNow - minutes{10}, kNow - minutes{10});
+  const TestRecord positive_before =
+      test(TestKind::single, TestResult::positive, kNow - hours{20}, kNow - hours{20});
+  // Reported by the lab before the approval, imported after it.
+  const TestRecord positive_late =
+      test(TestKind::single, TestResult::positive, kNow - hours{3}, kNow - minutes{5});
+  const TestRecord pool_positive =
+      test(TestKind::pooled, TestResult::positive, kNow - hours{2}, kNow - hours{2});
+  TestRecord cleared =
+      test(TestKind::single, TestResult::negative, kNow - hours{1}, kNow - hours{1});
+  cleared.sampled_at = kNow - hours{1} - minutes{30};  // sampled after the pool's swab
   struct Case {
     const char* name;
     PassState pass;
-    std::vector<TestRecord> history;
+    std::vector<TestRecord> history;  // newest sampled first
     Instant at;
     std::optional<PassRefusal> want;
   };
@@ -74,24 +86,145 @@ TEST(Pass, LetsTheHolderOutOnlyWhileValid) {
   household.exited_at = kNow - minutes{30};
   const Case cases[] = {
       {"valid", fresh, {}, kNow, std::nullopt},
+      // rule: pass.window
       {"before its window", fresh, {}, kNow - hours{2}, PassRefusal::not_yet_valid},
       {"at its end", fresh, {}, kNow + hours{23}, PassRefusal::expired},
       {"revoked", revoked, {}, kNow, PassRefusal::revoked},
       {"revoked later", revoked, {}, kNow - minutes{10}, std::nullopt},
       {"used", used, {}, kNow, PassRefusal::used},
       {"returned", back, {}, kNow, PassRefusal::returned},
+      // rule: pass.holder_not_positive — what is known at the check, whatever the lab's clock.
       {"positive after approval", fresh, {positive_after}, kNow, PassRefusal::holder_positive},
-      {"positive before approval is the decision's business",
+      {"positive before approval, uncleared",
        fresh,
        {positive_before},
        kNow,
+       PassRefusal::holder_positive},
+      {"positive by the lab's clock before approval, known after",
+       fresh,
+       {positive_late},
+       kNow,
+       PassRefusal::holder_positive},
+      {"a positive not yet known at the check",
+       fresh,
+       {positive_late},
+       kNow - minutes{6},
        std::nullopt},
+      {"a positive pool: on retest", fresh, {pool_positive}, kNow, PassRefusal::holder_positive},
+      {"the retest cleared it", fresh, {cleared, pool_positive}, kNow, std::nullopt},
       {"household passes are used many times", household, {}, kNow, std::nullopt},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
     EXPECT_EQ(check_pass_exit(c.pass, c.history, c.at), c.want);
   }
+}
+
+// rule: pass.window
+TEST(Pass, AnIndividualPassIsValidFromThePlannedExitForTheReasonsHours) {
+  struct Case {
+    const char* name;
+    Instant approved;
+    Instant planned_exit;
+    PassWindow want;
+  } cases[] = {
+      {"tomorrow evening: not valid now",
+       kNow,
+       kNow + hours{32},
+       {kNow + hours{32}, kNow + hours{56}}},
+      {"in an hour", kNow, kNow + hours{1}, {kNow + hours{1}, kNow + hours{25}}},
+      {"planned in the past: from the approval", kNow, kNow - hours{3}, {kNow, kNow + hours{24}}},
+      {"now", kNow, kNow, {kNow, kNow + hours{24}}},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(individual_pass_window(c.approved, c.planned_exit, hours{24}), c.want) << c.name;
+  }
+}
+
+// rule: household.building_precaution
+TEST(Pass, AHouseholdPassStopsWithItsBuilding) {
+  const Instant issued = kNow - days{2};
+  const StatusSince precaution{kNow - days{5}, ZoneStatus::precaution};
+  const StatusSince sealed{kNow - days{1}, ZoneStatus::sealed};
+  const StatusSince controlled{kNow - days{1}, ZoneStatus::controlled};
+  const StatusSince reopened{kNow - hours{2}, ZoneStatus::precaution};
+  HouseholdPassPolicy resumes;
+  resumes.resumes_in_precaution = true;
+  HouseholdPassPolicy stays_stopped;
+  HouseholdPassPolicy unset_allowed;
+  unset_allowed.allow_without_status = true;
+  struct Case {
+    const char* name;
+    std::vector<StatusSince> history;
+    Instant at;
+    const HouseholdPassPolicy& policy;
+    std::optional<PassRefusal> want;
+  } cases[] = {
+      {"precaution", {precaution}, kNow, resumes, std::nullopt},
+      {"sealed since", {precaution, sealed}, kNow, resumes, PassRefusal::building_closed},
+      {"controlled since", {precaution, controlled}, kNow, resumes, PassRefusal::building_closed},
+      {"before it was sealed",
+       {precaution, sealed},
+       kNow - days{1} - seconds{1},
+       resumes,
+       std::nullopt},
+      {"back to precaution, the policy resumes",
+       {precaution, sealed, reopened},
+       kNow,
+       resumes,
+       std::nullopt},
+      {"back to precaution, the policy does not resume",
+       {precaution, sealed, reopened},
+       kNow,
+       stays_stopped,
+       PassRefusal::building_closed},
+      {"no status, the policy refuses", {}, kNow, stays_stopped, PassRefusal::building_closed},
+      {"no status, the policy allows", {}, kNow, unset_allowed, std::nullopt},
+      {"sealed before the pass, precaution at its issue",
+       {StatusSince{kNow - days{9}, ZoneStatus::sealed}, precaution},
+       kNow,
+       stays_stopped,
+       std::nullopt},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(check_household_building(c.history, issued, c.at, c.policy), c.want) << c.name;
+  }
+  EXPECT_TRUE(household_building_open(ZoneStatus::precaution, stays_stopped));
+  EXPECT_FALSE(household_building_open(ZoneStatus::sealed, unset_allowed));
+  EXPECT_FALSE(household_building_open(std::nullopt, stays_stopped));
+  EXPECT_TRUE(household_building_open(std::nullopt, unset_allowed));
+}
+
+// rule: gate.one_open_exit, gate.return_closes_exit — the gate's one decider.
+TEST(Pass, TheGateDecidesByThePersonThenByThePass) {
+  struct Case {
+    const char* name;
+    GateFacts facts;
+    bool allow;
+    std::string_view code;
+  } cases[] = {
+      {"out on a valid pass", {true, false, true, std::nullopt}, true, "gate.out"},
+      {"out while out", {true, true, true, std::nullopt}, false, "gate.already_out"},
+      {"out while out, the pass refused too",
+       {true, true, true, PassRefusal::revoked},
+       false,
+       "gate.already_out"},
+      {"out on a refused pass", {true, false, true, PassRefusal::expired}, false, "pass.expired"},
+      {"a typed ID number, no pass fits",
+       {true, false, false, std::nullopt},
+       false,
+       "gate.no_valid_pass"},
+      {"in while out: closes the exit", {false, true, true, PassRefusal::revoked}, true, "gate.in"},
+      {"in while home", {false, false, true, std::nullopt}, true, "gate.in_without_exit"},
+      {"in without a pass", {false, true, false, std::nullopt}, true, "gate.in"},
+  };
+  for (const Case& c : cases) {
+    const GateDecision d = decide_gate(c.facts);
+    EXPECT_EQ(d.allow, c.allow) << c.name;
+    EXPECT_EQ(d.code, c.code) << c.name;
+    EXPECT_FALSE(d.label_zh.empty()) << c.name;
+  }
+  EXPECT_TRUE(to_label_zh(GateOutcome::already_out).starts_with("已外出未返回"));
 }
 
 // rule: household.quota, household.time_slot, household.needs_negative_within
@@ -155,7 +288,7 @@ TEST(Pass, TimeSlotsAreReadAndWrittenAsPassesCarryThem) {
 }
 
 TEST(Pass, EveryRefusalHasAStableCodeAndBothLabels) {
-  for (int r = 0; r <= static_cast<int>(PassRefusal::needs_negative); ++r) {
+  for (int r = 0; r <= static_cast<int>(kLastPassRefusal); ++r) {
     const auto refusal = static_cast<PassRefusal>(r);
     EXPECT_FALSE(to_label_zh(refusal).empty());
     EXPECT_FALSE(to_label_en(refusal).empty());

@@ -28,6 +28,24 @@ inline constexpr std::string_view kRuleResidentLive = "exit.resident_live";
 inline constexpr std::string_view kRuleHouseholdQuota = "household.quota";
 inline constexpr std::string_view kRuleHouseholdSlot = "household.time_slot";
 inline constexpr std::string_view kRuleHouseholdNegativeWithin = "household.needs_negative_within";
+// A household pass works only while its building is a precaution building (防范区): it stops
+// when the building turns sealed or controlled; whether it resumes, and whether a building with
+// no status counts, are HouseholdPassPolicy's settings.
+inline constexpr std::string_view kRuleHouseholdBuilding = "household.building_precaution";
+
+// What "not one released in error" means beyond any one reason's rules (DESIGN.md):
+// an uncleared positive or retest known to Juwei stops every pass of its holder;
+inline constexpr std::string_view kRuleHolderNotPositive = "pass.holder_not_positive";
+// an individual pass is valid for the reason's pass_valid_hours from the planned exit (or from
+// the approval, when that is later), and its planned return is ahead when it is filed and
+// approved;
+inline constexpr std::string_view kRulePassWindow = "pass.window";
+// a person the register shows as out does not go out again until the return is recorded;
+inline constexpr std::string_view kRuleOneOpenExit = "gate.one_open_exit";
+// a return closes the holder's open exit, however the holder is identified;
+inline constexpr std::string_view kRuleReturnClosesExit = "gate.return_closes_exit";
+// every exit and return, from the gate, the desk or an offline sync, is one register event.
+inline constexpr std::string_view kRuleRegisterEveryExit = "gate.register_every_exit";
 
 // Every rule id a reason may list, in the order the decision aid reports them.
 inline constexpr std::string_view kReasonRules[] = {kRuleNotPositive, kRuleNeedsNegativeWithin,
@@ -46,7 +64,8 @@ struct ExitReason {
   // rule exit.needs_negative_within: a negative swab whose age at the planned exit is at most
   // this (counted from sampling or report: ExitPolicy::test_age_from).
   std::chrono::hours negative_within{48};
-  std::chrono::hours pass_valid_for{24};  // from the planned exit (or the approval, if later)
+  // rule pass.window: from the planned exit (or the approval, when later) for this long
+  std::chrono::hours pass_valid_for{24};
   bool return_required = true;
   // Return-by = the pass's start + this; none: no deadline (in hospital), still tracked.
   std::optional<std::chrono::hours> return_within;
@@ -79,6 +98,12 @@ struct HouseholdPassPolicy {
   std::vector<TimeSlot> slots;
   std::optional<std::chrono::hours> negative_within;  // rule household.needs_negative_within
   int valid_days = 14;                                // how long one household pass lasts
+  // rule household.building_precaution: a pass stopped by its building turning sealed or
+  // controlled works again once the building is back to precaution (false: it stays stopped,
+  // and the desk issues a new one); a building whose status was never set counts as a
+  // precaution building (false: no household pass is issued or used there).
+  bool resumes_in_precaution = false;
+  bool allow_without_status = false;
 };
 
 struct ExitPolicy {

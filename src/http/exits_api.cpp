@@ -170,6 +170,9 @@ js::object pass_row_json(const store::PassRow& p) {
     o["quota"] = p.quota;
     o["period_days"] = p.period_days;
     o["slots"] = p.slots;
+    o["negative_within_hours"] =
+        p.negative_within_hours > 0 ? js::value(p.negative_within_hours) : js::value(nullptr);
+    o["test_age_from"] = p.test_age_from;
   }
   return o;
 }
@@ -249,6 +252,7 @@ js::object gate_event_json(const store::GateEvent& e) {
                {"building", e.building},
                {"gate_user", std::to_string(e.gate_user)},
                {"source", e.source},
+               {"note", nullable(e.note)},
                {"device", nullable(e.device)},
                {"synced_at", nullable(e.synced_at)},
                {"conflict", nullable(e.conflict)}};
@@ -520,12 +524,27 @@ void add_exit_routes(Router& router, const ApiServices& s,
     if (!view) return from_error(view.error());
     return json(200, pass_json(*view));
   });
+  // The desk records a return the gate did not see with {"reason": ...}; a resident reports
+  // their own with no body.
   router.add("POST", "/api/v1/passes/{id}/return", kDeskAndResidents, [exits](Request& req) {
     const auto id = path_id(req);
     if (!id) return not_found();
-    auto view = exits->check_in(req.principal->community_id, *id, user_of(req));
+    std::string reason;
+    if (!req.body.empty()) {
+      auto body = json_body(req, {{"reason", JsonType::string}});
+      if (!body) return body.error();
+      reason = string_field(*body, "reason").value_or("");
+    }
+    auto view = exits->check_in(req.principal->community_id, *id, user_of(req), reason);
     if (!view) return from_error(view.error());
     return json(200, pass_json(*view));
+  });
+  router.add("GET", "/api/v1/buildings/{id}/household-passes", kDesk, [exits](Request& req) {
+    const auto id = path_id(req);
+    if (!id) return not_found();
+    auto passes = exits->building_household_passes(req.principal->community_id, *id);
+    if (!passes) return from_error(passes.error());
+    return json(200, js::object{{"items", board_list(*passes)}});
   });
   router.add("GET", "/api/v1/pass-board", kDesk, [exits](Request& req) {
     auto board = exits->board(req.principal->community_id);

@@ -98,8 +98,8 @@ Result<domain::ExitAssessment> assess(store::Transaction& tx, CommunityId c,
   const domain::ExitRequestFacts facts{request.reason, time_of(request.planned_exit).value_or(now),
                                        time_of(request.planned_return), has_proof,
                                        pledge->has_value()};
-  return domain::assess_exit(facts, {!row.resident.removal.removed(), *status}, *history,
-                             policy, now, kShanghaiOffset);
+  return domain::assess_exit(facts, {!row.resident.removal.removed(), *status}, *history, policy,
+                             now, kShanghaiOffset);
 }
 
 Result<RequestView> view_of(store::Transaction& tx, CommunityId c, store::ExitRequest request,
@@ -343,6 +343,11 @@ Result<store::ExitRequest> Exits::file_request(CommunityId c, const RequestInput
         case domain::PlanProblem::return_not_after_exit:
           issues.push_back({"planned_return", "planned_return.before_exit",
                             "the return must be after the exit", "返回时间应晚于外出时间"});
+          break;
+        case domain::PlanProblem::return_past:
+          issues.push_back({"planned_return", "planned_return.past",
+                            "the return is already past: the holder would be overdue at once",
+                            "返回时间已过：外出即逾期，请填写将来的返回时间"});
           break;
       }
     }
@@ -689,6 +694,16 @@ Result<RequestView> Exits::decide(CommunityId c, std::int64_t request_id, const 
           return std::unexpected(Error::conflict(
               fmt::format("request {} is {} already", request_id, request->status)));
         }
+        // rule: pass.window — approved after its planned return, the holder would be overdue
+        // the moment they leave: the request is denied and filed again with new times.
+        if (const auto back = time_of(request->planned_return);
+            in.approve && back && *back <= now) {
+          return std::unexpected(Error::invalid(
+              "the planned return is past: deny the request and file it again with new times",
+              {FieldIssue{"planned_return", "planned_return.past",
+                          "the planned return " + request->planned_return + " is past",
+                          "计划返回时间已过：请驳回后按新的时间重新申请"}}));
+        }
         auto policy = load_policy(tx, c);
         if (!policy) return std::unexpected(policy.error());
         auto row = resident_of(tx, c, *request);
@@ -735,7 +750,8 @@ Result<RequestView> Exits::decide(CommunityId c, std::int64_t request_id, const 
           const domain::ExitReason* r = policy->policy.reason(request->reason);
           auto holder = lift(tx.get_resident(c, request->resident_id));
           if (!holder) return std::unexpected(holder.error());
-          const TimePoint start = std::max(now, time_of(request->planned_exit).value_or(now));
+          const domain::PassWindow window = domain::individual_pass_window(
+              now, time_of(request->planned_exit).value_or(now), r->pass_valid_for);
           store::PassRow pass;
           pass.community_id = c;
           pass.kind = domain::PassKind::individual;
@@ -744,14 +760,14 @@ Result<RequestView> Exits::decide(CommunityId c, std::int64_t request_id, const 
           pass.household_id = (*holder)->resident.household_id;
           pass.reason = request->reason;
           pass.destination = request->destination;
-          pass.valid_from = iso_utc(now);
-          pass.valid_until = iso_utc(start + r->pass_valid_for);
+          pass.valid_from = iso_utc(window.from);
+          pass.valid_until = iso_utc(window.until);
           pass.return_required = r->return_required;
           if (r->return_required) {
             if (auto back = time_of(request->planned_return)) {
               pass.return_by = iso_utc(*back);
             } else if (r->return_within) {
-              pass.return_by = iso_utc(start + *r->return_within);
+              pass.return_by = iso_utc(window.from + *r->return_within);
             }
           }
           pass.override_rules = override_rules;
@@ -858,26 +874,38 @@ Result<PassView> Exits::issue_household_pass(CommunityId c, ResidentId member,
       m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<PassView> {
         auto resident = live_resident(tx, c, member);
         if (!resident) return std::unexpected(resident.error());
+        auto policy = load_policy(tx, c);
+        if (!policy) return std::unexpected(policy.error());
+        const domain::HouseholdPassPolicy& h = policy->policy.household;
         auto status = building_status(tx, c, resident->resident.household_id);
         if (!status) return std::unexpected(status.error());
-        if (*status && **status != domain::ZoneStatus::precaution) {
+        // rule: household.building_precaution
+        if (!domain::household_building_open(*status, h)) {
           return std::unexpected(Error::conflict(
-              fmt::format("{} is {}: household passes are for precaution buildings (防范区) only",
-                          resident->building, domain::to_code(**status))));
+              *status ? fmt::format("{} is {}: household passes are for precaution buildings "
+                                    "(防范区) only (rule household.building_precaution)",
+                                    resident->building, domain::to_code(**status))
+                      : fmt::format("{} has no status yet and the policy gives household passes "
+                                    "only in precaution buildings: set its status first (rule "
+                                    "household.building_precaution)",
+                                    resident->building)));
         }
         auto open =
             lift(tx.list_passes({c, true, resident->resident.household_id, std::nullopt, 0, 200}));
         if (!open) return std::unexpected(open.error());
-        for (const store::PassRow& p : *open) {
-          if (p.kind == domain::PassKind::household && time_of(p.valid_until).value_or(now) > now) {
-            return std::unexpected(Error::conflict(
-                fmt::format("household {} {} has household pass {} already: revoke it first",
-                            resident->building, resident->room, p.id)));
+        for (store::PassRow& p : *open) {
+          if (p.kind != domain::PassKind::household ||
+              time_of(p.valid_until).value_or(now) <= now) {
+            continue;
           }
+          // A pass its building stopped for good (the policy does not resume) is replaced.
+          auto view = pass_view(tx, c, std::move(p), policy->policy, now);
+          if (!view) return std::unexpected(view.error());
+          if (view->refusal == domain::PassRefusal::building_closed) continue;
+          return std::unexpected(Error::conflict(
+              fmt::format("household {} {} has household pass {} already: revoke it first",
+                          resident->building, resident->room, view->pass.id)));
         }
-        auto policy = load_policy(tx, c);
-        if (!policy) return std::unexpected(policy.error());
-        const domain::HouseholdPassPolicy& h = policy->policy.household;
         store::PassRow pass;
         pass.community_id = c;
         pass.kind = domain::PassKind::household;
@@ -893,6 +921,9 @@ Result<PassView> Exits::issue_household_pass(CommunityId c, ResidentId member,
         pass.quota = h.quota;
         pass.period_days = h.period_days;
         pass.slots = domain::to_text(h.slots);
+        pass.negative_within_hours =
+            h.negative_within ? static_cast<int>(h.negative_within->count()) : 0;
+        pass.test_age_from = domain::to_code(policy->policy.test_age_from);
         auto issued = issue_pass(tx, m_keys, std::move(pass), by, now);
         if (!issued) return std::unexpected(issued.error());
         return pass_view(tx, c, std::move(*issued), policy->policy, now);
@@ -969,17 +1000,27 @@ Result<PassView> Exits::record_exit(CommunityId c, std::int64_t id, const domain
       m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<PassView> {
         auto view = visible_pass(tx, c, id, by, now);
         if (!view) return std::unexpected(view.error());
+        // rule: gate.one_open_exit
+        auto open = holder_open_exit(tx, c, view->pass.holder, now);
+        if (!open) return std::unexpected(open.error());
+        if (*open) {
+          return std::unexpected(Error::conflict(fmt::format(
+              "the holder of pass {} is out on pass {} since {} ({}): record that return first", id,
+              (*open)->pass.id, (*open)->exit.exited_at,
+              domain::to_code(domain::GateOutcome::already_out))));
+        }
         const std::optional<domain::PassRefusal> refusal = view->refusal;
         if (refusal) {
           return std::unexpected(Error::conflict(
               fmt::format("pass {} does not let its holder out: {} ({})", id,
                           domain::to_label_en(*refusal), domain::to_code(*refusal))));
         }
-        auto e = log_exit(tx, view->pass, by, via, now);
-        if (!e) return std::unexpected(e.error());
+        auto event =
+            log_exit(tx, view->pass, register_event(c, view->holder, by, "desk"), by, via, now);
+        if (!event) return std::unexpected(event.error());
         if (auto a = audit(tx, c, by,
                            {"pass.exit", "pass", std::to_string(id), "",
-                            e->exited_at + "|" + e->exited_via, view->pass.policy_version},
+                            iso_utc(now) + "|" + std::string(via), view->pass.policy_version},
                            now);
             !a) {
           return std::unexpected(a.error());
@@ -989,8 +1030,21 @@ Result<PassView> Exits::record_exit(CommunityId c, std::int64_t id, const domain
 }
 
 Result<PassView> Exits::check_in(CommunityId c, std::int64_t id, const domain::User& by,
-                                 std::string_view via) {
+                                 std::string_view reason) {
   const TimePoint now = m_clock();
+  const bool desk = is_desk(by.role);
+  // The desk records a return the gate did not see: why, in a line (a resident reports their
+  // own return, 我已返回, without one).
+  std::string note(text::trim(reason));
+  if (desk) {
+    auto why = required_reason(reason);
+    if (!why) return std::unexpected(why.error());
+    note = *why;
+  } else if (note.size() > kMaxReasonBytes) {
+    return std::unexpected(Error::invalid(
+        "the reason is too long",
+        {FieldIssue{"reason", "reason.too_long", "at most 500 bytes", "理由最多 500 字节"}}));
+  }
   return in_transaction(
       m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<PassView> {
         auto view = visible_pass(tx, c, id, by, now);
@@ -999,16 +1053,53 @@ Result<PassView> Exits::check_in(CommunityId c, std::int64_t id, const domain::U
           return std::unexpected(
               Error::conflict(fmt::format("the holder of pass {} is not out", id)));
         }
-        auto e = log_return(tx, view->pass, by, via, now);
-        if (!e) return std::unexpected(e.error());
+        store::GateEvent event = register_event(c, view->holder, by, desk ? "desk" : "resident");
+        event.note = note;
+        const std::string via = desk ? "staff" : "resident";
+        const store::PassExit& exit = view->pass.exits.back();
+        auto logged = log_return(tx, view->pass, exit, event, by, via, now);
+        if (!logged) return std::unexpected(logged.error());
         if (auto a = audit(tx, c, by,
-                           {"pass.return", "pass", std::to_string(id), e->exited_at,
-                            e->returned_at + "|" + e->returned_via, view->pass.policy_version},
+                           {"pass.return", "pass", std::to_string(id), exit.exited_at,
+                            iso_utc(now) + "|" + via + "|" + note, view->pass.policy_version},
                            now);
             !a) {
           return std::unexpected(a.error());
         }
         return visible_pass(tx, c, id, by, now);
+      });
+}
+
+Result<std::vector<PassView>> Exits::building_household_passes(CommunityId c,
+                                                               domain::BuildingId building) {
+  const TimePoint now = m_clock();
+  return in_transaction(
+      m_store, store::TxMode::read, [&](store::Transaction& tx) -> Result<std::vector<PassView>> {
+        auto policy = load_policy(tx, c);
+        if (!policy) return std::unexpected(policy.error());
+        std::vector<PassView> out;
+        domain::HouseholdId after = 0;
+        constexpr std::size_t kPage = 500;
+        for (;;) {
+          auto households = lift(tx.list_households(c, building, after, kPage));
+          if (!households) return std::unexpected(households.error());
+          for (const domain::Household& h : *households) {
+            after = h.id;
+            auto listed = for_each_pass(
+                tx, {c, true, h.id, std::nullopt}, [&](store::PassRow row) -> Result<void> {
+                  if (row.kind != domain::PassKind::household ||
+                      time_of(row.valid_until).value_or(now) <= now) {
+                    return {};
+                  }
+                  auto v = pass_view(tx, c, std::move(row), policy->policy, now);
+                  if (!v) return std::unexpected(v.error());
+                  out.push_back(std::move(*v));
+                  return {};
+                });
+            if (!listed) return std::unexpected(listed.error());
+          }
+          if (households->size() < kPage) return out;
+        }
       });
 }
 

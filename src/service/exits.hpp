@@ -118,7 +118,8 @@ struct GateVerdict {
   std::string code;  // a domain::GateOutcome or domain::PassRefusal code
   std::string message_zh;
   std::string message_en;
-  std::int64_t pass_id = 0;
+  std::int64_t pass_id = 0;       // the pass the register records the check against; 0: none
+  domain::ResidentId holder = 0;  // whose it is (an offline gate queues it with the check)
   std::string name;
   std::string building;
   std::string room;
@@ -212,19 +213,28 @@ class Exits {
                                        const domain::User& viewer);
   Result<PassView> revoke(domain::CommunityId c, std::int64_t id, std::string_view reason,
                           const domain::User& by);
-  // Staff log the holder leaving (the gate does the same) and coming back (报备).
+  // Staff log the holder leaving (the gate does the same; not while the register shows them
+  // out on any pass: rule gate.one_open_exit) and coming back (报备): the desk records a return
+  // the gate did not see with a reason (required), a resident their own (我已返回). Each is an
+  // event of the register, as a gate's check is (rule gate.register_every_exit).
   Result<PassView> record_exit(domain::CommunityId c, std::int64_t id, const domain::User& by,
                                std::string_view via = "staff");
   Result<PassView> check_in(domain::CommunityId c, std::int64_t id, const domain::User& by,
-                            std::string_view via = "staff");
+                            std::string_view reason = {});
+  // The household passes of a building's households still in their window, each with where it
+  // stands now: the desk sees which ones its status stopped (household.building_closed).
+  Result<std::vector<PassView>> building_household_passes(domain::CommunityId c,
+                                                          domain::BuildingId building);
   Result<PassBoard> board(domain::CommunityId c);
   // Verifies a token's signature and its pass's state now.
   Result<TokenCheck> check_token(domain::CommunityId c, std::string_view token);
   Result<std::uint32_t> rotate_key(domain::CommunityId c, const domain::User& by);
 
-  // The gate: `out` lets the holder out on a pass that is valid now (and logs the exit);
-  // `in` closes their open exit. The check and its gate-log record (denials too) are one
-  // transaction.
+  // The gate: `out` lets the holder out on a pass that is valid now (and logs the exit), unless
+  // the register shows them out already (on any pass: rule gate.one_open_exit); `in` closes
+  // their open exit, on whichever pass it is and however they are identified (rule
+  // gate.return_closes_exit). domain::decide_gate decides. The check and its register record
+  // (denials too) are one transaction.
   Result<GateVerdict> gate_check(domain::CommunityId c, const GateInput& in,
                                  const domain::User& by);
   // What a gate keeps to check passes offline: the community's public keys and every pass that

@@ -42,9 +42,10 @@ class ExitsTest : public ScreeningTest {
             Role::resident, false,   m_residents.at(i)};
   }
 
+  // To leave this afternoon (14:00, when her swab's result is back), back after her shift.
   store::ExitRequest nurse_request() {
     RequestInput in{m_residents[7],     "medical_staff_return", "瑞金医院",
-                    "2022-04-05 07:00", "2022-04-05 19:00",     "医院电话通知返岗"};
+                    "2022-04-04 14:00", "2022-04-05 13:00",     "医院电话通知返岗"};
     auto r = m_exits->file_request(m_community, in, m_staff);
     EXPECT_TRUE(r.has_value()) << r.error().message;
     return r.value_or(store::ExitRequest{});
@@ -151,7 +152,10 @@ TEST_F(ExitsTest, TheNurseLeavesOnceEveryRuleIsMet) {
   ASSERT_TRUE(view.pass.has_value());
   const store::PassRow pass = *view.pass;
   EXPECT_TRUE(pass.token.starts_with("JW1."));
-  EXPECT_EQ(pass.return_by, "2022-04-05T11:00:00Z");  // 19:00 in Shanghai
+  EXPECT_EQ(pass.return_by, "2022-04-05T05:00:00Z");  // 13:00 in Shanghai
+  // rule: pass.window — from her planned exit (her approval came at that very time).
+  EXPECT_EQ(pass.valid_from, "2022-04-04T06:00:00Z");
+  EXPECT_EQ(pass.valid_until, "2022-04-05T06:00:00Z");
   EXPECT_EQ(
       m_exits->decide(m_community, request.id, {false, false, "again"}, m_secretary).error().kind,
       Error::Kind::conflict);
@@ -164,7 +168,7 @@ TEST_F(ExitsTest, TheNurseLeavesOnceEveryRuleIsMet) {
   ASSERT_EQ(board.out.size(), 1u);
   EXPECT_EQ(board.out[0].pass.id, pass.id);
   // Past her return-by she is overdue, with the hours.
-  m_now = sys_days{year{2022} / 4 / 5} + hours{13};
+  m_now = sys_days{year{2022} / 4 / 5} + hours{7};
   board = m_exits->board(m_community).value();
   ASSERT_EQ(board.overdue.size(), 1u);
   EXPECT_DOUBLE_EQ(board.overdue[0].hours_overdue, 2.0);
@@ -333,9 +337,16 @@ TEST_F(ExitsTest, BadInputNamesItsFields) {
 
 TEST_F(ExitsTest, HouseholdPassesKeepTheirQuota) {
   m_staff.community_id = m_community;
-  // 12号楼 is sealed: no household passes there.
+  // 12号楼 is sealed: no household passes there. 13号楼 has no status yet: the default policy
+  // gives none there either (rule household.building_precaution).
   EXPECT_EQ(m_exits->issue_household_pass(m_community, m_residents[0], m_staff).error().kind,
             Error::Kind::conflict);
+  const auto unset = m_exits->issue_household_pass(m_community, m_residents[12], m_staff);
+  ASSERT_FALSE(unset.has_value());
+  EXPECT_NE(unset.error().message.find("household.building_precaution"), std::string::npos);
+  ASSERT_TRUE(Zones(*m_store, clock())
+                  .set_status(m_community, m_b13, domain::ZoneStatus::precaution, 1, "无阳性",
+                              domain::kRuleManual));
   auto pass = m_exits->issue_household_pass(m_community, m_residents[12], m_staff).value();
   EXPECT_EQ(pass.pass.kind, domain::PassKind::household);
   EXPECT_EQ(pass.uses_left, 2);
@@ -344,10 +355,27 @@ TEST_F(ExitsTest, HouseholdPassesKeepTheirQuota) {
   // Out and back twice, inside the slots; the third time the quota is used.
   for (int i = 0; i < 2; ++i) {
     ASSERT_TRUE(m_exits->record_exit(m_community, pass.pass.id, m_staff));
-    EXPECT_EQ(gate(pass.pass.token), PassRefusal::used);  // out: not out again before returning
-    ASSERT_TRUE(m_exits->check_in(m_community, pass.pass.id, m_staff));
+    // rule: gate.one_open_exit — out: not out again before the return is recorded.
+    const auto again = m_exits->record_exit(m_community, pass.pass.id, m_staff);
+    ASSERT_FALSE(again.has_value());
+    EXPECT_NE(again.error().message.find("gate.already_out"), std::string::npos);
+    // The desk records a return the gate did not see only with a reason.
+    const auto no_reason = m_exits->check_in(m_community, pass.pass.id, m_staff);
+    ASSERT_FALSE(no_reason.has_value());
+    EXPECT_EQ(no_reason.error().fields.at(0).field, "reason");
+    ASSERT_TRUE(m_exits->check_in(m_community, pass.pass.id, m_staff, "电话报备，门岗未登记"));
     m_now += hours{1};
   }
+  // Every exit and return is in the register, the desk's with its note (rule
+  // gate.register_every_exit).
+  store::GateEventQuery of_pass{m_community};
+  of_pass.pass_id = pass.pass.id;
+  const auto events = m_exits->gate_events("", of_pass).value();
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[0].direction, "out");
+  EXPECT_EQ(events[0].source, "desk");
+  EXPECT_EQ(events[1].direction, "in");
+  EXPECT_EQ(events[1].note, "电话报备，门岗未登记");
   auto third = m_exits->record_exit(m_community, pass.pass.id, m_staff);
   ASSERT_FALSE(third.has_value());
   EXPECT_NE(third.error().message.find("household.quota"), std::string::npos);
@@ -355,6 +383,84 @@ TEST_F(ExitsTest, HouseholdPassesKeepTheirQuota) {
   m_now += days{7};
   m_now = floor<days>(m_now) + hours{2};  // 10:00 in Shanghai, inside a slot
   EXPECT_TRUE(m_exits->record_exit(m_community, pass.pass.id, m_staff));
+}
+
+// rule: household.building_precaution — a case in 13号楼 seals it: its household pass stops at
+// once, at the gate and in the offline bundle, and the desk sees it stopped; back to precaution,
+// the default policy resumes it.
+TEST_F(ExitsTest, AHouseholdPassStopsWhenItsBuildingIsSealed) {
+  m_staff.community_id = m_secretary.community_id = m_community;
+  const domain::User gate{m_community, 50, "gate", Role::gate};
+  Zones zones(*m_store, clock());
+  ASSERT_TRUE(zones.set_status(m_community, m_b13, domain::ZoneStatus::precaution, 1, "无阳性",
+                               domain::kRuleManual));
+  const PassView pass =
+      m_exits->issue_household_pass(m_community, m_residents[12], m_staff).value();
+  EXPECT_EQ(pass.refusal, std::nullopt);
+  m_now += hours{1};
+  ASSERT_TRUE(zones.set_status(m_community, m_b13, domain::ZoneStatus::sealed, 1, "发现阳性病例",
+                               domain::kRuleManual));
+  const auto check = m_exits->gate_check(m_community, {pass.pass.token, "", "out"}, gate).value();
+  EXPECT_FALSE(check.allow);
+  EXPECT_EQ(check.code, "household.building_closed");
+  EXPECT_EQ(check.pass_id, pass.pass.id);
+  const auto bundle = m_exits->offline_bundle(m_community).value();
+  ASSERT_NE(bundle.find(pass.pass.id), nullptr);
+  EXPECT_EQ(bundle.find(pass.pass.id)->refusal, PassRefusal::building_closed);
+  EXPECT_EQ(check_offline(bundle, {pass.pass.token, "", "out"}, {}, m_now)->code,
+            "household.building_closed");
+  const auto stopped = m_exits->building_household_passes(m_community, m_b13).value();
+  ASSERT_EQ(stopped.size(), 1u);
+  EXPECT_EQ(stopped[0].refusal, PassRefusal::building_closed);
+  EXPECT_TRUE(m_exits->building_household_passes(m_community, m_b12)->empty());
+  // Another household pass is not issued while it is sealed.
+  EXPECT_EQ(m_exits->issue_household_pass(m_community, m_residents[12], m_staff).error().kind,
+            Error::Kind::conflict);
+  // Back to precaution: the default policy resumes the pass (resumes_in_precaution = true).
+  m_now += hours{1};
+  ASSERT_TRUE(zones.set_status(m_community, m_b13, domain::ZoneStatus::precaution, 1, "解封",
+                               domain::kRuleManual));
+  m_now = floor<days>(m_now) + days{1} + hours{2};  // 10:00 in Shanghai, inside a slot
+  EXPECT_EQ(m_exits->gate_check(m_community, {pass.pass.token, "", "out"}, gate)->code, "gate.out");
+}
+
+// rule: pass.holder_not_positive — a positive the lab dated before her approval but that reached
+// Juwei after it stops her pass all the same; a single-tube negative retest clears it.
+TEST_F(ExitsTest, APositiveKnownAfterTheApprovalStopsThePassWhateverTheLabsClock) {
+  m_staff.community_id = m_secretary.community_id = m_community;
+  const domain::User gate{m_community, 50, "gate", Role::gate};
+  const domain::User nurse = resident_user(7);
+  Screening screening(*m_store, clock());
+  const std::int64_t round = screening.create_round(m_community, "2022-04-04", {}, 1)->id;
+  const auto import = [&](const std::string& tube, const char* result, TimePoint lab_time) {
+    m_files.push_back("tube_code,result,reported_at,lab\n" + tube + "," + result + "," +
+                      iso_utc(lab_time) + ",华大\n");
+    ASSERT_TRUE(import_results(*m_store, clock(), m_community,
+                               memory_source("results.csv", m_files.back()), {}));
+  };
+  // 10:00 a single tube, 11:00 another; the first is negative by 13:00.
+  ASSERT_TRUE(screening.record_sample(m_community, round, swab(7, "S-neg", TubeKind::single), 1));
+  m_now += hours{1};
+  SampleInput again = swab(7, "S-late", TubeKind::single);
+  again.resample_reason = "单位要求复采";
+  ASSERT_TRUE(screening.record_sample(m_community, round, again, 1));
+  m_now += hours{2};
+  import("S-neg", "阴性", m_now - minutes{30});
+  const auto request = nurse_request();
+  ASSERT_TRUE(m_exits->add_proof(m_community, request.id, {std::string(kPdf), "通知.pdf"}, nurse));
+  ASSERT_TRUE(m_exits->sign_pledge(m_community, request.id, "居民7", true, nurse));
+  m_now += minutes{30};
+  const auto approved = m_exits->decide(m_community, request.id, {true, false, ""}, m_secretary);
+  ASSERT_TRUE(approved.has_value()) << approved.error().message;
+  const store::PassRow pass = *approved->pass;
+  // 14:00: the lab's file arrives; it dates the positive 12:00, before her approval.
+  m_now += minutes{30};
+  import("S-late", "阳性", m_now - hours{2});
+  const auto v = m_exits->gate_check(m_community, {pass.token, "", "out"}, gate).value();
+  EXPECT_FALSE(v.allow);
+  EXPECT_EQ(v.code, "pass.holder_positive");
+  EXPECT_EQ(v.pass_id, pass.id);
+  EXPECT_EQ(this->gate(pass.token), PassRefusal::holder_positive);
 }
 
 TEST_F(ExitsTest, ThePolicyIsDataWithAVersionAndAHistory) {
@@ -413,7 +519,8 @@ TEST_F(ExitsTest, TheGateLetsOutOnAValidPassAndLogsEveryCheck) {
   EXPECT_NE(v.masked_id_number, id_numbers[7]);
   v = out(pass.pass.token);
   EXPECT_FALSE(v.allow);
-  EXPECT_EQ(v.code, "pass.used");
+  EXPECT_EQ(v.code, "gate.already_out");  // rule: gate.one_open_exit
+  EXPECT_EQ(v.pass_id, pass.pass.id);     // a denial names the pass the register records
   // The pass shows her out; coming back by the same code closes it.
   EXPECT_EQ(m_exits->pass(m_community, pass.pass.id, m_staff)->return_state,
             domain::ReturnState::out);
@@ -451,7 +558,7 @@ TEST_F(ExitsTest, TheGateLetsOutOnAValidPassAndLogsEveryCheck) {
   std::vector<std::string> codes;
   for (const auto& e : all)
     codes.push_back(e.code);
-  EXPECT_EQ(codes, (std::vector<std::string>{"gate.out", "pass.used", "gate.in",
+  EXPECT_EQ(codes, (std::vector<std::string>{"gate.out", "gate.already_out", "gate.in",
                                              "gate.no_valid_pass", "gate.in_without_exit",
                                              "gate.unknown_person", codes.at(6), "gate.out"}));
   EXPECT_EQ(all[1].decision, "deny");
@@ -468,7 +575,7 @@ TEST_F(ExitsTest, TheGateLetsOutOnAValidPassAndLogsEveryCheck) {
   const std::string csv = m_exits->gate_events_csv("", {m_community}).value();
   EXPECT_TRUE(csv.starts_with("\xEF\xBB\xBF时间,方向,结果"));
   EXPECT_NE(csv.find("放行"), std::string::npos);
-  EXPECT_NE(csv.find("出入证已使用"), std::string::npos);
+  EXPECT_NE(csv.find("已外出未返回"), std::string::npos);
 }
 
 // Two gates lose the network: each checks passes on its bundle, queues its checks and syncs
@@ -503,8 +610,11 @@ TEST_F(ExitsTest, OfflineGatesCheckOnTheirBundleAndSyncWithConflictsFlagged) {
   EXPECT_TRUE(v.allow);
   EXPECT_EQ(v.code, "gate.out");
   EXPECT_EQ(v.name, "居民7");
-  EXPECT_EQ(at_east(pass.pass.token, "out").code, "pass.used");
-  EXPECT_EQ(at_east(revoked.pass.token, "out").code, "pass.revoked");
+  EXPECT_EQ(at_east(pass.pass.token, "out").code, "gate.already_out");
+  // Her other pass, revoked, does not let her out either: she is out already.
+  EXPECT_EQ(at_east(revoked.pass.token, "out").code, "gate.already_out");
+  EXPECT_EQ(check_offline(bundle, {revoked.pass.token, "", "out"}, {}, m_now)->code,
+            "pass.revoked");
   std::string tampered = pass.pass.token;
   tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
   EXPECT_EQ(check_offline(bundle, {tampered, "", "out"}, {}, m_now)->code, "pass.bad_signature");

@@ -32,7 +32,15 @@ constexpr std::chrono::minutes kMaxClockSkew{5};
 bool standing(domain::PassRefusal r) {
   using domain::PassRefusal;
   return r == PassRefusal::revoked || r == PassRefusal::used || r == PassRefusal::returned ||
-         r == PassRefusal::holder_positive || r == PassRefusal::needs_negative;
+         r == PassRefusal::holder_positive || r == PassRefusal::needs_negative ||
+         r == PassRefusal::building_closed;
+}
+
+std::vector<domain::LoggedExit> logged_exits(const store::PassRow& pass, TimePoint fallback) {
+  std::vector<domain::LoggedExit> out;
+  for (const store::PassExit& e : pass.exits)
+    out.push_back({time_of(e.exited_at).value_or(fallback), time_of(e.returned_at)});
+  return out;
 }
 
 bool has_open_exit(const store::PassRow& pass) {
@@ -117,6 +125,7 @@ Result<GateVerdict> check_offline(const domain::OfflineBundle& bundle, const Gat
   if (auto r = checked_one_of(token, id_number); !r) return std::unexpected(r.error());
   domain::OfflineVerdict verdict;
   std::int64_t pass_id = 0;
+  domain::ResidentId holder = 0;
   if (token.empty()) {
     verdict = domain::refuse_offline(domain::OfflineRefusal::needs_network);
   } else {
@@ -125,11 +134,13 @@ Result<GateVerdict> check_offline(const domain::OfflineBundle& bundle, const Gat
       verdict = domain::refuse_offline(claims.error());
     } else {
       pass_id = claims->pass_id;
+      holder = claims->holder;
       verdict = domain::check_offline(bundle, *claims, in.direction == "out", queued, now,
                                       kShanghaiOffset);
     }
   }
   GateVerdict v;
+  v.holder = holder;
   v.allow = verdict.allow;
   v.code = verdict.code;
   v.message_zh = verdict.label_zh;
@@ -211,7 +222,26 @@ Result<std::vector<SyncedGateCheck>> Exits::sync_gate_checks(CommunityId c, std:
         if (!keys) return std::unexpected(keys.error());
         auto policy = load_policy(tx, c);
         if (!policy) return std::unexpected(policy.error());
-        for (const std::size_t i : order) {
+        // Whose pass each check scanned (a token that does not verify: nobody's), so an exit
+        // can see the return of its holder that the same sync brings after it.
+        std::vector<domain::ResidentId> holder_of(checks.size(), 0);
+        for (std::size_t i = 0; i < checks.size(); ++i) {
+          const auto claims = verify_token(text::trim(checks[i].token), *keys);
+          if (claims && claims->community_id == c) holder_of[i] = claims->holder;
+        }
+        const auto queued_return_after = [&](std::size_t k) -> std::optional<TimePoint> {
+          const TimePoint at = *parse_iso_utc(checks[order[k]].at);
+          for (std::size_t j = k + 1; j < order.size(); ++j) {
+            const QueuedGateCheck& q = checks[order[j]];
+            if (q.allow && q.direction == "in" && holder_of[order[j]] == holder_of[order[k]] &&
+                *parse_iso_utc(q.at) >= at) {
+              return *parse_iso_utc(q.at);
+            }
+          }
+          return std::nullopt;
+        };
+        for (std::size_t k = 0; k < order.size(); ++k) {
+          const std::size_t i = order[k];
           const QueuedGateCheck& q = checks[i];
           SyncedGateCheck& s = synced[i];
           s.client_id = q.client_id;
@@ -230,9 +260,10 @@ Result<std::vector<SyncedGateCheck>> Exits::sync_gate_checks(CommunityId c, std:
           event.device = device;
           event.client_event_id = q.client_id;
           event.synced_at = iso_utc(now);
-          // What the server holds about the pass the gate scanned.
+          // What the server holds about the pass the gate scanned, and its holder's passes.
           std::optional<PassView> view;
           std::optional<domain::PassRefusal> refusal;
+          std::vector<store::PassRow> holder_passes;
           auto pass = scanned_pass(tx, c, q.token, *keys);
           if (!pass) return std::unexpected(pass.error());
           if (!*pass) {
@@ -245,45 +276,62 @@ Result<std::vector<SyncedGateCheck>> Exits::sync_gate_checks(CommunityId c, std:
             event.pass_id = view->pass.id;
             event.resident_id = view->holder.resident.id;
             event.building = view->holder.building;
+            auto passes = passes_of_holder(tx, c, view->pass.holder);
+            if (!passes) return std::unexpected(passes.error());
+            holder_passes = std::move(*passes);
           }
+          std::optional<std::int64_t> logged;
           if (q.allow && q.direction == "out") {
-            if (!refusal) {
-              // Exits logged meanwhile, later ones too, count against it.
-              std::vector<domain::LoggedExit> logged;
-              for (const store::PassExit& e : view->pass.exits)
-                logged.push_back({time_of(e.exited_at).value_or(at), time_of(e.returned_at)});
+            std::optional<std::string_view> conflict;
+            if (refusal) conflict = domain::to_code(*refusal);
+            if (!conflict) {
+              // Exits logged meanwhile, later ones too, count against it: the holder's on every
+              // pass (out then), the pass's own (used, quota).
+              std::vector<domain::LoggedExit> holder_exits;
+              for (const store::PassRow& p : holder_passes) {
+                std::ranges::move(logged_exits(p, at), std::back_inserter(holder_exits));
+              }
               const store::PassRow& p = view->pass;
-              refusal = domain::check_synced_exit(p.kind, logged, p.quota, p.period_days, at);
+              conflict =
+                  domain::check_synced_exit(p.kind, logged_exits(p, at), holder_exits, p.quota,
+                                            p.period_days, at, queued_return_after(k));
             }
-            if (refusal) {
-              // The holder is out; server state wins and the desk follows it up.
-              event.conflict = domain::to_code(*refusal);
-            } else if (auto e = log_exit(tx, view->pass, by, "gate", at); !e) {
-              return std::unexpected(e.error());
+            if (conflict) {
+              // Server state wins and the desk follows it up.
+              event.conflict = std::string(*conflict);
+            } else {
+              auto id = log_exit(tx, view->pass, event, by, "gate", at);
+              if (!id) return std::unexpected(id.error());
+              logged = *id;
             }
           } else if (q.allow && view) {
-            // Back: closes the exit this return follows, if it is still open.
-            const store::PassExit* last = nullptr;
-            for (const store::PassExit& e : view->pass.exits) {
-              if (time_of(e.exited_at).value_or(at) <= at) last = &e;
-            }
-            if (last && last->returned_at.empty()) {
-              if (auto e = log_return(tx, view->pass, *last, by, "gate", at); !e) {
-                return std::unexpected(e.error());
-              }
+            // rule: gate.return_closes_exit — back: closes the holder's exit open at that time,
+            // on whichever pass it is.
+            if (const auto open = open_exit_of(holder_passes, at)) {
+              auto id = log_return(tx, open->pass, open->exit, event, by, "gate", at);
+              if (!id) return std::unexpected(id.error());
+              logged = *id;
+              event.pass_id = open->pass.id;
             }
           }
-          auto id = lift(tx.insert_gate_event(event));
-          if (!id) return std::unexpected(id.error());
-          s.event_id = *id;
+          if (logged) {
+            event.decision = "allow";
+            event.code = domain::to_code(event.direction == "out" ? domain::GateOutcome::out
+                                                                  : domain::GateOutcome::in);
+          } else {
+            auto id = lift(tx.insert_gate_event(event));
+            if (!id) return std::unexpected(id.error());
+            logged = *id;
+          }
+          s.event_id = *logged;
           s.conflict = event.conflict;
-          if (auto a =
-                  audit(tx, c, by,
-                        {"gate.offline_" + event.direction, "gate_event", std::to_string(*id), "",
-                         fmt::format("{}|{}|{}|{}|{}|{}|{}", event.at, event.decision, event.code,
-                                     event.pass_id, event.resident_id, device, event.conflict),
-                         view ? view->pass.policy_version : ""},
-                        now);
+          if (auto a = audit(
+                  tx, c, by,
+                  {"gate.offline_" + event.direction, "gate_event", std::to_string(*logged), "",
+                   fmt::format("{}|{}|{}|{}|{}|{}|{}", event.at, event.decision, event.code,
+                               event.pass_id, event.resident_id, device, event.conflict),
+                   view ? view->pass.policy_version : ""},
+                  now);
               !a) {
             return std::unexpected(a.error());
           }
@@ -298,105 +346,109 @@ Result<GateVerdict> Exits::gate_check(CommunityId c, const GateInput& in, const 
   const std::string id_number(text::trim(in.id_number));
   if (auto r = checked_direction(in.direction, "direction"); !r) return std::unexpected(r.error());
   if (auto r = checked_one_of(token, id_number); !r) return std::unexpected(r.error());
+  const bool out = in.direction == "out";
   return in_transaction(
       m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<GateVerdict> {
-        GateVerdict v;
         store::GateEvent event{c, 0, iso_utc(now), in.direction, "deny",  "",
                                0, 0, "",           by.id,        "online"};
-        const auto refuse = [&](std::string_view code, std::string_view zh, std::string_view en) {
-          v.code = code;
-          v.message_zh = zh;
-          v.message_en = en;
-        };
-        std::vector<store::PassRow> candidates;
+        // Who is at the gate: the holder of the scanned pass, or the resident typed in.
+        std::optional<domain::GateDecision> decision;
+        std::optional<store::PassRow> shown;
         std::optional<store::ResidentRow> holder;
         if (!token.empty()) {
           auto pass = scanned_pass(tx, c, token);
           if (!pass) return std::unexpected(pass.error());
           if (*pass) {
-            candidates.push_back(std::move(**pass));
+            shown = std::move(**pass);
+            event.pass_id = shown->id;
+            auto row = lift(tx.get_resident(c, shown->holder));
+            if (!row) return std::unexpected(row.error());
+            if (!*row) return std::unexpected(Error::internal("a pass's holder is missing"));
+            holder = std::move(**row);
           } else {
-            refuse(domain::to_code(pass->error()), domain::to_label_zh(pass->error()),
-                   domain::to_label_en(pass->error()));
+            decision = domain::decision_of(pass->error());
           }
         } else {
           auto found = lift(tx.find_resident_by_id_number(c, id_number));
           if (!found) return std::unexpected(found.error());
           if (!*found || (*found)->removal.removed()) {
-            const auto o = domain::GateOutcome::unknown_person;
-            refuse(domain::to_code(o), domain::to_label_zh(o), domain::to_label_en(o));
+            decision = domain::decision_of(domain::GateOutcome::unknown_person);
           } else {
-            auto passes = lift(tx.list_passes({c, true, std::nullopt, (*found)->id, 0, 50}));
-            if (!passes) return std::unexpected(passes.error());
-            candidates = std::move(*passes);
             auto row = lift(tx.get_resident(c, (*found)->id));
             if (!row) return std::unexpected(row.error());
-            holder = std::move(*row);
+            if (!*row) return std::unexpected(Error::internal("a resident found is missing"));
+            holder = std::move(**row);
           }
         }
-        if (!candidates.empty()) {
-          auto policy = load_policy(tx, c);
-          if (!policy) return std::unexpected(policy.error());
-          std::optional<PassView> chosen;
-          std::optional<domain::PassRefusal> first_refusal;
-          for (store::PassRow& row : candidates) {
-            auto view = pass_view(tx, c, std::move(row), policy->policy, now);
-            if (!view) return std::unexpected(view.error());
-            if (!holder) holder = view->holder;
-            const bool open_exit =
-                !view->pass.exits.empty() && view->pass.exits.back().returned_at.empty();
-            const bool fits = in.direction == "out" ? !view->refusal : open_exit;
-            if (fits) {
-              chosen = std::move(*view);
-              break;
-            }
-            if (!first_refusal) {
-              first_refusal = view->refusal;
-              event.pass_id = view->pass.id;  // the register names the pass that was refused
-            }
-          }
-          if (chosen) {
-            v.allow = true;
-            v.pass_id = chosen->pass.id;
-            const auto o =
-                in.direction == "out" ? domain::GateOutcome::out : domain::GateOutcome::in;
-            refuse(domain::to_code(o), domain::to_label_zh(o), domain::to_label_en(o));
-            if (in.direction == "out") {
-              if (auto e = log_exit(tx, chosen->pass, by, "gate", now); !e) {
-                return std::unexpected(e.error());
-              }
+        std::optional<OpenExit> open;
+        std::optional<store::PassRow> chosen;  // the pass going out on
+        if (!decision) {
+          auto passes = passes_of_holder(tx, c, holder->resident.id);
+          if (!passes) return std::unexpected(passes.error());
+          open = open_exit_of(*passes, now);
+          domain::GateFacts facts{out, open.has_value(), true, std::nullopt};
+          if (out) {
+            auto policy = load_policy(tx, c);
+            if (!policy) return std::unexpected(policy.error());
+            // The scanned pass, or every pass of theirs that may still be in its window.
+            std::vector<store::PassRow> candidates;
+            if (shown) {
+              candidates.push_back(std::move(*shown));
             } else {
-              if (auto e = log_return(tx, chosen->pass, by, "gate", now); !e) {
-                return std::unexpected(e.error());
+              for (store::PassRow& p : *passes) {
+                if (p.revoked_at.empty() && time_of(p.valid_until).value_or(now) > now) {
+                  candidates.push_back(std::move(p));
+                }
               }
             }
-          } else if (in.direction == "out" && first_refusal) {
-            refuse(domain::to_code(*first_refusal), domain::to_label_zh(*first_refusal),
-                   domain::to_label_en(*first_refusal));
+            facts.has_pass = !candidates.empty();
+            for (store::PassRow& row : candidates) {
+              auto view = pass_view(tx, c, std::move(row), policy->policy, now);
+              if (!view) return std::unexpected(view.error());
+              if (!view->refusal) {
+                chosen = std::move(view->pass);
+                facts.refusal.reset();
+                break;
+              }
+              if (!facts.refusal) {
+                facts.refusal = view->refusal;
+                event.pass_id = view->pass.id;  // the register names the pass refused
+              }
+            }
           }
+          if (open && !shown) event.pass_id = open->pass.id;  // typed ID: the pass they are out on
+          decision = domain::decide_gate(facts);
         }
-        if (v.code.empty()) {
-          // A resident with no pass that fits: out is denied; in, they are home, and the desk
-          // sees an entry without an exit.
-          const auto o = in.direction == "out" ? domain::GateOutcome::no_valid_pass
-                                               : domain::GateOutcome::in_without_exit;
-          v.allow = in.direction == "in";
-          refuse(domain::to_code(o), domain::to_label_zh(o), domain::to_label_en(o));
-        }
+        GateVerdict v;
+        v.allow = decision->allow;
+        v.code = decision->code;
+        v.message_zh = decision->label_zh;
+        v.message_en = decision->label_en;
         if (holder) {
           v.name = holder->resident.name;
           v.building = holder->building;
           v.room = holder->room;
           v.masked_id_number = domain::mask_id_number(holder->resident.id_number);
+          v.holder = holder->resident.id;
           event.resident_id = holder->resident.id;
           event.building = holder->building;
         }
         event.decision = v.allow ? "allow" : "deny";
         event.code = v.code;
-        if (v.allow) event.pass_id = v.pass_id;
-        auto id = lift(tx.insert_gate_event(event));
+        Result<std::int64_t> id = 0;
+        if (v.allow && out) {
+          id = log_exit(tx, *chosen, event, by, "gate", now);
+          event.pass_id = chosen->id;
+        } else if (v.allow && open) {
+          // rule: gate.return_closes_exit
+          id = log_return(tx, open->pass, open->exit, event, by, "gate", now);
+          event.pass_id = open->pass.id;
+        } else {
+          id = lift(tx.insert_gate_event(event));
+        }
         if (!id) return std::unexpected(id.error());
         v.event_id = *id;
+        v.pass_id = event.pass_id;
         if (auto a = audit(tx, c, by,
                            {"gate." + event.direction, "gate_event", std::to_string(*id), "",
                             fmt::format("{}|{}|{}|{}", event.decision, event.code, event.pass_id,
@@ -512,20 +564,25 @@ Result<std::string> Exits::gate_events_csv(std::string_view day, store::GateEven
   std::ostringstream out;
   text::EncodingWriter encoder(out, text::Encoding::utf8_bom);
   text::CsvWriter csv(encoder);
-  csv.write_row(
-      {"时间", "方向", "结果", "代码", "说明", "出入证", "居民", "楼栋", "来源", "冲突", "跟进"});
+  csv.write_row({"时间", "方向", "结果", "代码", "说明", "出入证", "居民", "楼栋", "来源", "备注",
+                 "冲突", "跟进"});
+  const auto source_text = [](const store::GateEvent& e) -> std::string {
+    if (e.source == "offline") return "离线（" + e.device + "）";
+    if (e.source == "desk") return "居委登记";
+    if (e.source == "resident") return "居民报备";
+    return "在线";
+  };
   for (const store::GateEvent& e : *events) {
     const auto at = parse_iso_utc(e.at);
-    csv.write_row({at ? domain::local_minute(*at, kShanghaiOffset) : e.at,
-                   e.direction == "out" ? "出" : "进", e.decision == "allow" ? "放行" : "禁止",
-                   e.code, std::string(domain::gate_label_zh(e.code)),
-                   e.pass_id ? std::to_string(e.pass_id) : "",
-                   e.resident_id ? std::to_string(e.resident_id) : "", e.building,
-                   e.source == "offline" ? "离线（" + e.device + "）" : "在线",
-                   e.conflict.empty()
-                       ? ""
-                       : fmt::format("{}（{}）", domain::gate_label_zh(e.conflict), e.conflict),
-                   e.follow_up_note});
+    csv.write_row(
+        {at ? domain::local_minute(*at, kShanghaiOffset) : e.at, e.direction == "out" ? "出" : "进",
+         e.decision == "allow" ? "放行" : "禁止", e.code,
+         std::string(domain::gate_label_zh(e.code)), e.pass_id ? std::to_string(e.pass_id) : "",
+         e.resident_id ? std::to_string(e.resident_id) : "", e.building, source_text(e), e.note,
+         e.conflict.empty()
+             ? ""
+             : fmt::format("{}（{}）", domain::gate_label_zh(e.conflict), e.conflict),
+         e.follow_up_note});
   }
   encoder.finish();
   return out.str();

@@ -49,30 +49,96 @@ Result<PolicyInForce> load_policy(store::Transaction& tx, CommunityId c) {
   return PolicyInForce{std::move(*parsed), (*stored)->body, std::move(*stored)};
 }
 
-Result<store::PassExit> log_exit(store::Transaction& tx, const store::PassRow& pass,
-                                 const domain::User& by, std::string_view via, TimePoint now) {
-  store::PassExit e{0, iso_utc(now), by.id, std::string(via), "", 0, ""};
-  auto id = lift(tx.insert_pass_exit(pass.community_id, pass.id, e));
-  if (!id) return std::unexpected(id.error());
-  e.id = *id;
-  return e;
+namespace {
+
+// The register's allowed event of `pass` at `at`: an exit (gate.out) or a return (gate.in).
+Result<std::int64_t> insert_allowed(store::Transaction& tx, const store::PassRow& pass,
+                                    store::GateEvent event, bool out, std::string at) {
+  event.at = std::move(at);
+  event.direction = out ? "out" : "in";
+  event.decision = "allow";
+  event.code = domain::to_code(out ? domain::GateOutcome::out : domain::GateOutcome::in);
+  event.pass_id = pass.id;
+  return lift(tx.insert_gate_event(event));
 }
 
-Result<store::PassExit> log_return(store::Transaction& tx, const store::PassRow& pass,
-                                   const domain::User& by, std::string_view via, TimePoint now) {
-  return log_return(tx, pass, pass.exits.back(), by, via, now);
+}  // namespace
+
+Result<std::int64_t> log_exit(store::Transaction& tx, const store::PassRow& pass,
+                              store::GateEvent event, const domain::User& by, std::string_view via,
+                              TimePoint at) {
+  store::PassExit e{0, iso_utc(at), by.id, std::string(via), "", 0, ""};
+  if (auto id = lift(tx.insert_pass_exit(pass.community_id, pass.id, e)); !id) {
+    return std::unexpected(id.error());
+  }
+  return insert_allowed(tx, pass, std::move(event), true, e.exited_at);
 }
 
-Result<store::PassExit> log_return(store::Transaction& tx, const store::PassRow& pass,
-                                   store::PassExit exit, const domain::User& by,
-                                   std::string_view via, TimePoint now) {
-  exit.returned_at = iso_utc(now);
+Result<std::int64_t> log_return(store::Transaction& tx, const store::PassRow& pass,
+                                store::PassExit exit, store::GateEvent event,
+                                const domain::User& by, std::string_view via, TimePoint at) {
+  exit.returned_at = iso_utc(at);
   exit.returned_by = by.id;
   exit.returned_via = std::string(via);
   if (auto r = lift(tx.return_pass_exit(pass.community_id, pass.id, exit)); !r) {
     return std::unexpected(r.error());
   }
-  return exit;
+  return insert_allowed(tx, pass, std::move(event), false, exit.returned_at);
+}
+
+store::GateEvent register_event(CommunityId c, const store::ResidentRow& holder,
+                                const domain::User& by, std::string_view source) {
+  store::GateEvent e;
+  e.community_id = c;
+  e.resident_id = holder.resident.id;
+  e.building = holder.building;
+  e.gate_user = by.id;
+  e.source = std::string(source);
+  return e;
+}
+
+Result<std::vector<store::PassRow>> passes_of_holder(store::Transaction& tx, CommunityId c,
+                                                     ResidentId holder) {
+  std::vector<store::PassRow> out;
+  auto listed = for_each_pass(tx, {c, false, std::nullopt, holder}, [&](store::PassRow row) {
+    out.push_back(std::move(row));
+    return Result<void>{};
+  });
+  if (!listed) return std::unexpected(listed.error());
+  return out;
+}
+
+std::optional<OpenExit> open_exit_of(const std::vector<store::PassRow>& passes, TimePoint at) {
+  std::optional<OpenExit> open;
+  for (const store::PassRow& p : passes) {
+    for (const store::PassExit& e : p.exits) {
+      const auto out = time_of(e.exited_at);
+      if (!out || *out > at || !e.returned_at.empty()) continue;
+      if (!open || e.exited_at > open->exit.exited_at) open = OpenExit{p, e};
+    }
+  }
+  return open;
+}
+
+Result<std::optional<OpenExit>> holder_open_exit(store::Transaction& tx, CommunityId c,
+                                                 ResidentId holder, TimePoint at) {
+  auto passes = passes_of_holder(tx, c, holder);
+  if (!passes) return std::unexpected(passes.error());
+  return open_exit_of(*passes, at);
+}
+
+Result<std::vector<domain::StatusSince>> building_history(store::Transaction& tx, CommunityId c,
+                                                          domain::HouseholdId household) {
+  std::vector<domain::StatusSince> history;
+  auto h = lift(tx.get_household(c, household));
+  if (!h) return std::unexpected(h.error());
+  if (!*h) return history;
+  auto changes = lift(tx.list_status_changes(c, (*h)->building_id));
+  if (!changes) return std::unexpected(changes.error());
+  for (const store::StatusChange& s : *changes) {
+    history.push_back({time_of(s.changed_at).value_or(TimePoint{}), s.status});
+  }
+  return history;
 }
 
 Result<std::vector<domain::TestRecord>> tests_of(store::Transaction& tx, CommunityId c,
@@ -99,8 +165,7 @@ Result<PassView> pass_view(store::Transaction& tx, CommunityId c, store::PassRow
   auto history = tests_of(tx, c, pass.holder);
   if (!history) return std::unexpected(history.error());
   domain::PassState state{pass.kind, time_of(pass.valid_from).value_or(TimePoint{}),
-                          time_of(pass.valid_until).value_or(TimePoint{}),
-                          time_of(pass.approved_at).value_or(TimePoint{})};
+                          time_of(pass.valid_until).value_or(TimePoint{})};
   state.revoked_at = time_of(pass.revoked_at);
   std::vector<domain::Instant> uses;
   for (const store::PassExit& e : pass.exits)
@@ -112,16 +177,26 @@ Result<PassView> pass_view(store::Transaction& tx, CommunityId c, store::PassRow
   }
   v.refusal = domain::check_pass_exit(state, *history, now);
   if (pass.kind == domain::PassKind::household) {
+    // The pass carries its quota, slots and test window: a policy changed since does not
+    // change them. Its building's status is read under the policy in force.
     domain::HouseholdPassPolicy carried = policy.household;
-    // The pass carries its rules: a policy changed since does not change an issued pass.
     carried.quota = pass.quota;
     carried.period_days = pass.period_days;
     carried.slots = domain::parse_time_slots(pass.slots);
+    carried.negative_within.reset();
+    if (pass.negative_within_hours > 0)
+      carried.negative_within = std::chrono::hours{pass.negative_within_hours};
+    const domain::CountedFrom counted_from =
+        domain::counted_from_code(pass.test_age_from).value_or(domain::CountedFrom::sampled);
     v.uses_left = domain::household_uses_left(uses, carried, now);
-    if (!v.refusal && last && last->returned_at.empty()) v.refusal = domain::PassRefusal::used;
     if (!v.refusal) {
-      v.refusal = domain::check_household_use(uses, carried, policy.test_age_from, *history, now,
-                                              kShanghaiOffset);
+      auto building = building_history(tx, c, pass.household_id);
+      if (!building) return std::unexpected(building.error());
+      v.refusal = domain::check_household_building(*building, state.valid_from, now, carried);
+    }
+    if (!v.refusal) {
+      v.refusal =
+          domain::check_household_use(uses, carried, counted_from, *history, now, kShanghaiOffset);
     }
   }
   const auto return_by = time_of(pass.return_by);

@@ -21,16 +21,38 @@ Error hidden_pass(std::int64_t id);  // not found: the same for a pass one may n
 // The community's policy, or the built-in default when it has set none.
 Result<PolicyInForce> load_policy(store::Transaction& tx, domain::CommunityId c);
 
-// Logs the holder of `pass` going out (a new exit) or coming back (closing the open exit),
-// by the desk or the gate.
-Result<store::PassExit> log_exit(store::Transaction& tx, const store::PassRow& pass,
-                                 const domain::User& by, std::string_view via, TimePoint now);
-Result<store::PassExit> log_return(store::Transaction& tx, const store::PassRow& pass,
-                                   const domain::User& by, std::string_view via, TimePoint now);
-// Closes `exit` of `pass` (a gate's return synced late closes the exit it follows).
-Result<store::PassExit> log_return(store::Transaction& tx, const store::PassRow& pass,
-                                   store::PassExit exit, const domain::User& by,
-                                   std::string_view via, TimePoint now);
+// rule: gate.register_every_exit — the holder of `pass` going out at `at` (a new exit of the
+// pass) or coming back (closing `exit`), with its one register event (出入登记), whoever
+// records it: `event` says where from (source, the gate's device and id, a note, the holder's
+// resident id and building); its time, direction, decision, code and pass are set here. `via`
+// is the pass exit's own record of it: "gate", "staff" or "resident". Returns the event's id.
+Result<std::int64_t> log_exit(store::Transaction& tx, const store::PassRow& pass,
+                              store::GateEvent event, const domain::User& by, std::string_view via,
+                              TimePoint at);
+Result<std::int64_t> log_return(store::Transaction& tx, const store::PassRow& pass,
+                                store::PassExit exit, store::GateEvent event,
+                                const domain::User& by, std::string_view via, TimePoint at);
+// A register event of community `c` for `holder`, recorded by `by` from `source`.
+store::GateEvent register_event(domain::CommunityId c, const store::ResidentRow& holder,
+                                const domain::User& by, std::string_view source);
+
+// Every pass `holder` holds, revoked and expired ones too, oldest first.
+Result<std::vector<store::PassRow>> passes_of_holder(store::Transaction& tx, domain::CommunityId c,
+                                                     domain::ResidentId holder);
+// rule: gate.one_open_exit — the exit the register shows `holder` out on (the latest exit made
+// by `at` with no return recorded), with its pass; none when they are home.
+struct OpenExit {
+  store::PassRow pass;
+  store::PassExit exit;
+};
+std::optional<OpenExit> open_exit_of(const std::vector<store::PassRow>& passes, TimePoint at);
+Result<std::optional<OpenExit>> holder_open_exit(store::Transaction& tx, domain::CommunityId c,
+                                                 domain::ResidentId holder, TimePoint at);
+
+// The status history of the building `household` is in, oldest first (none set: empty).
+Result<std::vector<domain::StatusSince>> building_history(store::Transaction& tx,
+                                                          domain::CommunityId c,
+                                                          domain::HouseholdId household);
 
 Result<std::vector<domain::TestRecord>> tests_of(store::Transaction& tx, domain::CommunityId c,
                                                  domain::ResidentId r);
@@ -38,7 +60,10 @@ Result<std::vector<domain::TestRecord>> tests_of(store::Transaction& tx, domain:
 // An emergency's proof and pledge are both in.
 bool has_paperwork(store::Transaction& tx, domain::CommunityId c, std::int64_t request_id);
 
-// The pass at `now` under `policy`: its refusal, return state, uses left.
+// The pass at `now` under `policy`: its refusal, return state, uses left. The refusal is the
+// pass's own (its window, revocation, single use, the holder's known test standing, a
+// household pass's quota, slots, test window and building); whether its holder is out on
+// another pass is the gate's question (holder_open_exit).
 Result<PassView> pass_view(store::Transaction& tx, domain::CommunityId c, store::PassRow pass,
                            const domain::ExitPolicy& policy, TimePoint now);
 // The same for a pass `viewer` may see; not found otherwise.

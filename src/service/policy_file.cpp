@@ -141,8 +141,8 @@ class TableReader {
     return value;
   }
 
-  std::optional<bool> boolean(std::string_view key) {
-    const toml::node* node = take(key, true);
+  std::optional<bool> boolean(std::string_view key, bool required = true) {
+    const toml::node* node = take(key, required);
     if (!node) return std::nullopt;
     std::optional<bool> value = node->value_exact<bool>();
     if (!value) m_problems.wrong_type(path_of(key), *node, toml::node_type::boolean);
@@ -376,6 +376,9 @@ std::optional<domain::HouseholdPassPolicy> read_household(const toml::table& tab
   // rule: household.needs_negative_within
   household.negative_within = in.hours("negative_within_hours", false);
   const auto valid_days = in.count("valid_days", kValidDays);
+  // rule: household.building_precaution (absent: false, as the file's comment says)
+  household.resumes_in_precaution = in.boolean("resumes_in_precaution", false).value_or(false);
+  household.allow_without_status = in.boolean("allow_without_status", false).value_or(false);
   in.finish();
   if (!quota || !period_days || !slots || !valid_days) return std::nullopt;
   household.quota = *quota;

@@ -37,7 +37,7 @@ TimePoint time_or_epoch(std::string_view iso) {
 
 domain::TestRecord record_of(const store::ResidentTest& t) {
   return domain::TestRecord{t.kind, time_or_epoch(t.sampled_at), t.result,
-                            time_or_epoch(t.reported_at)};
+                            time_or_epoch(t.reported_at), time_or_epoch(t.received_at)};
 }
 
 std::vector<domain::TestRecord> records_of(const std::vector<store::ResidentTest>& tests) {

@@ -202,6 +202,9 @@ struct ResidentTest {
   std::optional<domain::TestResult> result;
   std::string reported_at;
   std::string lab;
+  // When the result reached Juwei: the lab file's import (or the resolution that accepted it),
+  // the antigen report's own time.
+  std::string received_at;
 };
 
 // A resident swabbed into a positive tube.
@@ -357,11 +360,13 @@ struct PassRow {
   std::string revoked_at;
   domain::UserId revoked_by = 0;
   std::string revoke_reason;
-  // Household passes: the quota the pass carries.
+  // Household passes: the quota and test window the pass carries.
   int quota = 0;
   int period_days = 0;
-  std::string slots;            // "08:00-12:00,14:00-18:00"
-  std::vector<PassExit> exits;  // by exit time, oldest first (an offline exit synced late too)
+  std::string slots;              // "08:00-12:00,14:00-18:00"
+  int negative_within_hours = 0;  // rule household.needs_negative_within; 0: none
+  std::string test_age_from;      // "sampled" or "reported", for that window
+  std::vector<PassExit> exits;    // by exit time, oldest first (an offline exit synced late too)
 };
 
 struct PassQuery {
@@ -385,7 +390,9 @@ struct GateEvent {
   domain::ResidentId resident_id = 0;
   std::string building;  // the holder's, for filtering the register
   domain::UserId gate_user = 0;
-  std::string source;  // "online", or "offline" (synced later)
+  // "online" (a gate's check), "offline" (a gate's check synced later), "desk" (an exit or
+  // return the desk recorded) or "resident" (a resident's own return, 我已返回).
+  std::string source;
   // Offline checks: the gate's device and its own id for the check (a re-sent check is found
   // by them and not applied twice), when it reached the server, and what the server found
   // against it then (a pass used twice while offline, ...; empty: none).
@@ -397,6 +404,7 @@ struct GateEvent {
   std::string followed_up_at;
   domain::UserId followed_up_by = 0;
   std::string follow_up_note;
+  std::string note;  // why the desk recorded it (a return the gate did not see); empty: none
 };
 
 struct GateEventQuery {

@@ -198,8 +198,10 @@ async function story(browser, base, logins) {
     await page.locator(`[data-test=resident-option-${nurse.id}]`).click()
     await page.locator('[data-test=reason]').selectOption('medical_staff_return')
     await page.locator('[data-test=destination] input').fill('瑞金医院')
-    await page.locator('[data-test=planned-exit]').fill(dayAfter(1, '07:30'))
-    await page.locator('[data-test=planned-return]').fill(dayAfter(1, '20:00'))
+    // She leaves as soon as she may (her pass is valid from the planned exit: rule pass.window)
+    // and is back after her shift.
+    await page.locator('[data-test=planned-exit]').fill(minutesFromNow(0))
+    await page.locator('[data-test=planned-return]').fill(minutesFromNow(10 * 60))
     check('the request form has labels', (await unlabelled(page)).length === 0, (await unlabelled(page)).join('\n'))
     await page.locator('[data-test=file-request]').click()
     await page.waitForURL(/\/desk\/requests\/\d+$/)
@@ -333,10 +335,12 @@ async function story(browser, base, logins) {
       await shot(p, 'phone-gate-allow')
       await p.locator('[data-test=next]').click()
       await p.locator('[data-test=verdict]').waitFor({ timeout: 30000 })
-      check('the same pass again: 禁止 (used)', (await verdict.getAttribute('data-decision')) === 'deny' &&
-        (await verdict.getAttribute('data-code')) === 'pass.used')
+      // rule gate.one_open_exit: she is out; the register says so before the pass does.
+      check('the same pass again: 禁止, 已外出未返回', (await verdict.getAttribute('data-decision')) === 'deny' &&
+        (await verdict.getAttribute('data-code')) === 'gate.already_out' &&
+        (await verdict.textContent()).includes('已外出未返回'))
       const second = await p.evaluate(() => window.__jwGate.lastScanToVerdictMs)
-      await shot(p, 'phone-gate-deny-used')
+      await shot(p, 'phone-gate-deny-already-out')
       await p.locator('[data-test=next]').click()
       await p.locator('[data-test=direction-in]').click()
       await p.locator('[data-test=verdict]').waitFor({ timeout: 30000 })
@@ -474,6 +478,86 @@ async function story(browser, base, logins) {
     await ctx.close()
   })
 
+  // 7c. The register shows the first emergency out (her offline exit synced, no return): the
+  // gate refuses her going out again, and the desk records the return it did not see, with a
+  // reason (rules gate.one_open_exit, gate.register_every_exit).
+  await step('the desk records a return the gate did not see', async () => {
+    const gateApi = await apiAs(base, 'gate', logins.gate)
+    const passes = (await secretaryApi('GET', '/passes?limit=100')).body.items
+    const out = passes.find((x) => x.emergency && x.holder_id === emergencies[0]?.id)
+    const again = await gateApi('POST', '/gate/check', { token: out.token, direction: 'out' })
+    check('the gate refuses someone the register shows out: 已外出未返回', again.body.code === 'gate.already_out' &&
+      again.body.message_zh.startsWith('已外出未返回'), JSON.stringify(again.body))
+    const ctx = await browser.newContext(phone)
+    const p = await ctx.newPage()
+    await login(p, base, 'staff', logins.staff)
+    const button = p.locator(`[data-test=out-list] [data-test=record-return-${out.id}]`)
+    await button.waitFor()
+    await shot(p, 'phone-dashboard-out-list')
+    await button.click()
+    const dialog = p.locator('[data-test=return-dialog]')
+    await dialog.waitFor()
+    check('the return dialog names who', (await dialog.locator('[data-test=return-who]').textContent()).includes(emergencies[0].name))
+    await p.locator('[data-test=return-submit]').click()
+    const reasonError = p.locator('[data-test=return-reason] .van-field__error-message')
+    await reasonError.waitFor()
+    check('a return without a reason is refused next to the field', (await reasonError.textContent()).length > 0)
+    await dialog.getByRole('button', { name: '电话报备，已回家' }).click()
+    check('the return dialog has labels', (await unlabelled(p)).length === 0, (await unlabelled(p)).join('\n'))
+    await shot(p, 'phone-record-return')
+    await p.locator('[data-test=return-submit]').click()
+    await dialog.waitFor({ state: 'hidden' })
+    const left = await button.waitFor({ state: 'detached', timeout: 10000 }).then(() => true, () => false)
+    check('she leaves the out list', left)
+    const events = (await secretaryApi('GET', `/gate/events?pass_id=${out.id}&direction=in&limit=10`)).body.items
+    const back = events.find((e) => e.source === 'desk')
+    check('the return is in the register with its reason', back?.note === '电话报备，已回家' && back.decision === 'allow',
+      JSON.stringify(events))
+    await p.goto(`${base}/desk/register?direction=in`)
+    const note = p.locator(`[data-test=register-note-${back?.id}]`)
+    await note.waitFor()
+    check('the register shows the desk and the reason', (await note.textContent()).includes('电话报备，已回家') &&
+      (await p.locator(`[data-test=register-row][data-event-id="${back?.id}"]`).textContent()).includes('居委登记'))
+    await shot(p, 'phone-register-desk-return')
+    await ctx.close()
+  })
+
+  // 7d. A case in a precaution building: the secretary seals it, and its household passes stop
+  // at once; the building page shows which (rule household.building_precaution).
+  await step('sealing a building stops its household passes', async () => {
+    const buildings = (await secretaryApi('GET', '/buildings?limit=100')).body.items
+    const zones = (await secretaryApi('GET', '/zones')).body.items
+    const open = buildings.find((b) => b.name !== '3号楼' && !zones.find((z) => z.building_id === b.id)?.current)
+    const set = await secretaryApi('POST', `/buildings/${open.id}/status-changes`, { status: 'precaution', reason: '无阳性' })
+    check('a building set to precaution', set.status === 201, JSON.stringify(set.body))
+    const member = (await secretaryApi('GET', `/residents?building=${encodeURIComponent(open.name)}&limit=1`)).body.items[0]
+    const issued = await secretaryApi('POST', '/household-passes', { resident_id: member.id })
+    check('a household pass issued', issued.status === 201, JSON.stringify(issued.body))
+    const ctx = await browser.newContext(desktop)
+    const p = await ctx.newPage()
+    await login(p, base, 'secretary', logins.secretary)
+    await p.goto(`${base}/desk/buildings/${open.id}`)
+    const row = p.locator(`[data-test=building-pass][data-pass-id="${issued.body.id}"]`)
+    await row.waitFor()
+    // Usable, or outside its time slots at this hour: not stopped by its building.
+    check('the building lists its household pass, not stopped', !(await row.textContent()).includes('楼栋封控'),
+      await row.textContent())
+    await p.locator('[data-test=status-sealed]').click()
+    await p.locator('[data-test=status-reason] textarea, [data-test=status-reason] input').first().fill('发现阳性病例')
+    await p.locator('[data-test=status-submit]').click()
+    await p.locator('.van-dialog__confirm').click()
+    const stopped = p.locator('[data-test=passes-stopped]')
+    await stopped.waitFor()
+    check('the building says its household passes are stopped', (await stopped.textContent()).includes('1 张家庭出入证已暂停'))
+    check('the pass shows why', (await row.textContent()).includes('楼栋封控/管控，家庭出入证暂停'))
+    await shot(p, 'desktop-building-passes-stopped')
+    const gateApi = await apiAs(base, 'gate', logins.gate)
+    const refused = await gateApi('POST', '/gate/check', { token: issued.body.token, direction: 'out' })
+    check('the gate refuses the household pass of a sealed building', refused.body.code === 'household.building_closed',
+      JSON.stringify(refused.body))
+    await ctx.close()
+  })
+
   // 8. Session expiry: back to the login page, and the form comes back filled.
   await step('session expiry keeps the form', async () => {
     const ctx = await browser.newContext(desktop)
@@ -568,6 +652,17 @@ async function story(browser, base, logins) {
 function shanghaiIso(d) {
   const local = new Date(d.getTime() + 8 * 3600000).toISOString().slice(0, 19)
   return `${local}+08:00`
+}
+
+// "YYYY-MM-DDTHH:MM" (a datetime-local value) `minutes` from now in Shanghai.
+function minutesFromNow(minutes) {
+  const d = new Date(Date.now() + minutes * 60000)
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).formatToParts(d)
+  const v = Object.fromEntries(parts.map((x) => [x.type, x.value]))
+  return `${v.year}-${v.month}-${v.day}T${v.hour}:${v.minute}`
 }
 
 // "YYYY-MM-DDTHH:MM" (a datetime-local value) `days` from today in Shanghai.

@@ -42,6 +42,7 @@ function check(name, ok, detail) {
 for (const c of doc.cases) {
   const queued = c.queued.map((q) => ({
     pass_id: q.pass_id,
+    holder: q.holder,
     direction: q.direction,
     decision: q.decision,
     atMs: Date.parse(q.at),

@@ -434,6 +434,81 @@ ALTER TABLE gate_events ADD COLUMN followed_up_by INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE gate_events ADD COLUMN follow_up_note TEXT NOT NULL DEFAULT '';
 )sql";
 
+// No release in error: household passes carry their test window; the register takes the desk's
+// exits and returns (source 'desk', 'resident', with a note), so the gate log is rebuilt with
+// the wider CHECK, and the desk's exits and returns logged before now are entered in it at
+// their times.
+constexpr std::string_view kRegisterEveryExit = R"sql(
+ALTER TABLE passes ADD COLUMN negative_within_hours INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE passes ADD COLUMN test_age_from TEXT NOT NULL DEFAULT 'sampled';
+CREATE TABLE gate_events_new (
+  community_id    INTEGER NOT NULL,
+  event_id        INTEGER NOT NULL,
+  at              TEXT NOT NULL,
+  direction       TEXT NOT NULL CHECK (direction IN ('out', 'in')),
+  decision        TEXT NOT NULL CHECK (decision IN ('allow', 'deny')),
+  code            TEXT NOT NULL,
+  pass_id         INTEGER NOT NULL DEFAULT 0,
+  resident_id     INTEGER NOT NULL DEFAULT 0,
+  building        TEXT NOT NULL DEFAULT '',
+  gate_user       INTEGER NOT NULL,
+  source          TEXT NOT NULL DEFAULT 'online'
+                  CHECK (source IN ('online', 'offline', 'desk', 'resident')),
+  device          TEXT NOT NULL DEFAULT '',
+  client_event_id TEXT NOT NULL DEFAULT '',
+  synced_at       TEXT NOT NULL DEFAULT '',
+  conflict        TEXT NOT NULL DEFAULT '',
+  followed_up_at  TEXT NOT NULL DEFAULT '',
+  followed_up_by  INTEGER NOT NULL DEFAULT 0,
+  follow_up_note  TEXT NOT NULL DEFAULT '',
+  note            TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (community_id, event_id)
+) WITHOUT ROWID;
+INSERT INTO gate_events_new (community_id, event_id, at, direction, decision, code, pass_id,
+  resident_id, building, gate_user, source, device, client_event_id, synced_at, conflict,
+  followed_up_at, followed_up_by, follow_up_note)
+SELECT community_id, event_id, at, direction, decision, code, pass_id, resident_id, building,
+  gate_user, source, device, client_event_id, synced_at, conflict, followed_up_at,
+  followed_up_by, follow_up_note FROM gate_events;
+DROP TABLE gate_events;
+ALTER TABLE gate_events_new RENAME TO gate_events;
+CREATE INDEX gate_events_by_time ON gate_events (community_id, at);
+CREATE INDEX gate_events_by_pass ON gate_events (community_id, pass_id) WHERE pass_id <> 0;
+CREATE UNIQUE INDEX gate_events_by_device ON gate_events (community_id, device, client_event_id)
+  WHERE client_event_id <> '';
+CREATE INDEX gate_events_conflicts ON gate_events (community_id, event_id) WHERE conflict <> '';
+WITH missing (community_id, at, direction, pass_id, resident_id, building, gate_user, source) AS (
+  SELECT x.community_id, x.exited_at, 'out', x.pass_id, p.holder, coalesce(b.name, ''),
+    x.exited_by, 'desk'
+  FROM pass_exits x
+  JOIN passes p ON p.community_id = x.community_id AND p.pass_id = x.pass_id
+  LEFT JOIN households h ON h.community_id = p.community_id AND h.household_id = p.household_id
+  LEFT JOIN buildings b ON b.community_id = h.community_id AND b.building_id = h.building_id
+  WHERE NOT EXISTS (SELECT 1 FROM gate_events g WHERE g.community_id = x.community_id
+    AND g.pass_id = x.pass_id AND g.direction = 'out' AND g.decision = 'allow'
+    AND g.at = x.exited_at AND g.conflict = '')
+  UNION ALL
+  SELECT x.community_id, x.returned_at, 'in', x.pass_id, p.holder, coalesce(b.name, ''),
+    x.returned_by, CASE x.returned_via WHEN 'resident' THEN 'resident' ELSE 'desk' END
+  FROM pass_exits x
+  JOIN passes p ON p.community_id = x.community_id AND p.pass_id = x.pass_id
+  LEFT JOIN households h ON h.community_id = p.community_id AND h.household_id = p.household_id
+  LEFT JOIN buildings b ON b.community_id = h.community_id AND b.building_id = h.building_id
+  WHERE x.returned_at <> '' AND NOT EXISTS (SELECT 1 FROM gate_events g
+    WHERE g.community_id = x.community_id AND g.pass_id = x.pass_id AND g.direction = 'in'
+    AND g.decision = 'allow' AND g.at = x.returned_at)
+)
+INSERT INTO gate_events (community_id, event_id, at, direction, decision, code, pass_id,
+  resident_id, building, gate_user, source, note)
+SELECT m.community_id,
+  (SELECT coalesce(max(g.event_id), 0) FROM gate_events g WHERE g.community_id = m.community_id)
+    + row_number() OVER (PARTITION BY m.community_id ORDER BY m.at, m.direction DESC, m.pass_id),
+  m.at, m.direction, 'allow', CASE m.direction WHEN 'out' THEN 'gate.out' ELSE 'gate.in' END,
+  m.pass_id, m.resident_id, m.building, m.gate_user, m.source,
+  'entered in the register from the pass (before it registered the desk''s records)'
+FROM missing m;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "registry: streets, communities, buildings, households, residents", kRegistry},
     Migration{2, "import history", kImports},
@@ -451,6 +526,8 @@ constexpr std::array kMigrations = {
     Migration{10, "audit trail", kAudit},
     Migration{11, "offline gate checks", kOfflineGate},
     Migration{12, "gate conflicts followed up", kGateFollowUp},
+    Migration{13, "household passes carry their test window; the register takes every exit",
+              kRegisterEveryExit},
 };
 
 }  // namespace

@@ -1792,6 +1792,7 @@ ResidentTest read_swab_test(const Stmt& row) {
   if (!row.is_null(6)) t.result = result_of(row.view(6));
   t.reported_at = row.text(7);
   t.lab = row.text(8);
+  t.received_at = row.text(9);
   return t;
 }
 
@@ -1802,6 +1803,7 @@ ResidentTest read_antigen_test(const Stmt& row) {
   t.sampled_at = row.text(1);
   t.result = result_of(row.view(2));
   t.reported_at = row.text(3);
+  t.received_at = t.reported_at;  // reported to Juwei itself
   return t;
 }
 
@@ -1822,7 +1824,7 @@ Result<void> SqliteTransaction::for_each_resident_test(
   // the same time) and stepped only as far as `f` reads.
   auto swabs = prepare(
       "SELECT t.kind, x.sample_id, x.round_id, x.tube_code, x.sampled_at, x.at_home, r.result, "
-      "r.reported_at, r.lab FROM samples x "
+      "r.reported_at, r.lab, r.received_at FROM samples x "
       "JOIN tubes t ON t.community_id = x.community_id AND t.tube_code = x.tube_code "
       "LEFT JOIN tube_results r ON r.community_id = x.community_id AND r.tube_code = x.tube_code "
       "WHERE x.community_id = ?1 AND x.resident_id = ?2 "
@@ -2193,7 +2195,7 @@ constexpr const char* kPassColumns =
     "community_id, pass_id, kind, request_id, holder, household_id, reason, destination, "
     "valid_from, valid_until, return_required, return_by, emergency, override_rules, "
     "paperwork_due_at, policy_version, key_id, token, approved_at, approved_by, revoked_at, "
-    "revoked_by, revoke_reason, quota, period_days, slots";
+    "revoked_by, revoke_reason, quota, period_days, slots, negative_within_hours, test_age_from";
 
 }  // namespace
 
@@ -2471,7 +2473,7 @@ Result<std::int64_t> SqliteTransaction::insert_pass(const PassRow& p) {
   static const std::string sql =
       std::string("INSERT INTO passes (") + kPassColumns +
       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-      "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
+      "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)";
   auto s = prepare(sql.c_str());
   if (!s) return std::unexpected(s.error());
   s->bind(1, p.community_id)
@@ -2499,7 +2501,9 @@ Result<std::int64_t> SqliteTransaction::insert_pass(const PassRow& p) {
       .bind(23, p.revoke_reason)
       .bind(24, std::int64_t{p.quota})
       .bind(25, std::int64_t{p.period_days})
-      .bind(26, p.slots);
+      .bind(26, p.slots)
+      .bind(27, std::int64_t{p.negative_within_hours})
+      .bind(28, p.test_age_from.empty() ? std::string("sampled") : p.test_age_from);
   if (auto r = s->run("insert pass"); !r) return std::unexpected(r.error());
   return *id;
 }
@@ -2541,6 +2545,8 @@ Result<PassRow> SqliteTransaction::read_pass(const Stmt& row) {
   p.quota = static_cast<int>(row.integer(23));
   p.period_days = static_cast<int>(row.integer(24));
   p.slots = row.text(25);
+  p.negative_within_hours = static_cast<int>(row.integer(26));
+  p.test_age_from = row.text(27);
   auto s = prepare(
       "SELECT exit_id, exited_at, exited_by, exited_via, returned_at, returned_by, returned_via "
       "FROM pass_exits WHERE community_id = ?1 AND pass_id = ?2 ORDER BY exited_at, exit_id");
@@ -2675,8 +2681,8 @@ Result<std::int64_t> SqliteTransaction::insert_gate_event(const GateEvent& e) {
   if (!id) return id;
   auto s = prepare(
       "INSERT INTO gate_events (community_id, event_id, at, direction, decision, code, pass_id, "
-      "resident_id, building, gate_user, source, device, client_event_id, synced_at, conflict) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+      "resident_id, building, gate_user, source, device, client_event_id, synced_at, conflict, "
+      "note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
   if (!s) return std::unexpected(s.error());
   s->bind(1, e.community_id)
       .bind(2, *id)
@@ -2692,7 +2698,8 @@ Result<std::int64_t> SqliteTransaction::insert_gate_event(const GateEvent& e) {
       .bind(12, e.device)
       .bind(13, e.client_event_id)
       .bind(14, e.synced_at)
-      .bind(15, e.conflict);
+      .bind(15, e.conflict)
+      .bind(16, e.note);
   if (auto r = s->run("insert gate event"); !r) return std::unexpected(r.error());
   return *id;
 }
@@ -2702,12 +2709,13 @@ namespace {
 constexpr const char* kGateEventColumns =
     "community_id, event_id, at, direction, decision, code, pass_id, resident_id, building, "
     "gate_user, source, device, client_event_id, synced_at, conflict, followed_up_at, "
-    "followed_up_by, follow_up_note";
+    "followed_up_by, follow_up_note, note";
 
 GateEvent read_gate_event(const Stmt& s) {
-  return {s.integer(0), s.integer(1), s.text(2),  s.text(3),    s.text(4),     s.text(5),
-          s.integer(6), s.integer(7), s.text(8),  s.integer(9), s.text(10),    s.text(11),
-          s.text(12),   s.text(13),   s.text(14), s.text(15),   s.integer(16), s.text(17)};
+  return {s.integer(0), s.integer(1),  s.text(2),    s.text(3),  s.text(4),
+          s.text(5),    s.integer(6),  s.integer(7), s.text(8),  s.integer(9),
+          s.text(10),   s.text(11),    s.text(12),   s.text(13), s.text(14),
+          s.text(15),   s.integer(16), s.text(17),   s.text(18)};
 }
 
 }  // namespace

@@ -105,45 +105,64 @@ function parseSlots(text) {
   })
 }
 
-function isOut(pass, passId, queued) {
+// Whether the register, as this gate knows it, shows `holder` out (rule gate.one_open_exit):
+// this gate's own last allowed check of them, on any pass, whichever is latest; else an open
+// exit of any of their passes in the bundle. A queued check names its holder (older queues may
+// not: then the bundle's holder of its pass).
+function holderIsOut(bundle, holder, queued) {
   let last = null
   for (const q of queued) {
-    if (q.pass_id === passId && q.decision === 'allow' && (!last || q.atMs >= last.atMs)) last = q
+    if (q.decision !== 'allow') continue
+    const whose = q.holder || bundle.passes.find((p) => p.id === q.pass_id)?.holder
+    if (whose === holder && (!last || q.atMs >= last.atMs)) last = q
   }
   if (last) return last.direction === 'out'
-  return !!pass?.out
+  return bundle.passes.some((p) => p.holder === holder && p.out)
+}
+
+// The pass's own refusal at `now`, as far as the bundle and this gate's queue know it.
+function offlineRefusal(pass, claims, queued, now) {
+  if (pass?.refusal) return pass.refusal
+  if (now < claims.validFrom) return 'pass.not_yet_valid'
+  if (now >= claims.validUntil) return 'pass.expired'
+  const mine = queued.filter((q) => q.pass_id === claims.passId && q.direction === 'out' && q.decision === 'allow')
+  if (claims.kind === 'individual') return mine.length ? 'pass.used' : null
+  if (!pass) return null
+  const since = now - pass.period_days * 86400000
+  const uses = [...pass.uses.map((u) => Date.parse(u)), ...mine.map((q) => q.atMs)]
+  if (uses.filter((u) => u > since && u <= now).length >= pass.quota) return 'household.quota'
+  const slots = parseSlots(pass.slots)
+  if (slots.length) {
+    const minute = Math.floor((now / 60000 + kUtcOffsetMinutes) % 1440)
+    if (!slots.some((s) => minute >= s.start && minute < s.end)) return 'household.time_slot'
+  }
+  return null
 }
 
 const allow = (code, pass) => ({ decision: 'allow', code, pass })
 const deny = (code, pass = null) => ({ decision: 'deny', code, pass })
 
+// The gate's one decider, as domain::decide_gate: coming in is never refused (with the holder
+// out it closes their exit); going out, not while the register shows them out, then the pass's
+// own refusal.
+function decideGate(out, holderOut, refusal, pass) {
+  if (!out) return allow(holderOut ? 'gate.in' : 'gate.in_without_exit', pass)
+  if (holderOut) return deny('gate.already_out', pass)
+  if (refusal) return deny(refusal, pass)
+  return allow('gate.out', pass)
+}
+
 // The verdict for claims already verified, as domain::check_offline gives it.
-// `queued`: this gate's checks, each {pass_id, direction, decision, atMs}.
+// `queued`: this gate's checks, each {pass_id, holder, direction, decision, atMs}.
 export function checkOffline(bundle, claims, out, queued, now) {
   const pass = bundle.passes.find((p) => p.id === claims.passId) || null
   if (pass && pass.holder !== claims.holder) return deny('pass.unknown')
   if (claims.communityId !== String(bundle.community_id)) return deny('pass.wrong_community')
-  if (!out) return allow(isOut(pass, claims.passId, queued) ? 'gate.in' : 'gate.in_without_exit', pass)
+  const holderOut = holderIsOut(bundle, claims.holder, queued)
+  if (!out) return decideGate(false, holderOut, null, pass)
   if (now > Date.parse(bundle.stale_after)) return deny('offline.stale')
   if (!pass && claims.validFrom < Date.parse(bundle.issued_at)) return deny('offline.unknown_pass')
-  if (pass?.refusal) return deny(pass.refusal, pass)
-  if (now < claims.validFrom) return deny('pass.not_yet_valid', pass)
-  if (now >= claims.validUntil) return deny('pass.expired', pass)
-  if (isOut(pass, claims.passId, queued)) return deny('pass.used', pass)
-  const mine = queued.filter((q) => q.pass_id === claims.passId && q.direction === 'out' && q.decision === 'allow')
-  if (claims.kind === 'individual') {
-    if (mine.length) return deny('pass.used', pass)
-  } else if (pass) {
-    const since = now - pass.period_days * 86400000
-    const uses = [...pass.uses.map((u) => Date.parse(u)), ...mine.map((q) => q.atMs)]
-    if (uses.filter((u) => u > since && u <= now).length >= pass.quota) return deny('household.quota', pass)
-    const slots = parseSlots(pass.slots)
-    if (slots.length) {
-      const minute = Math.floor((now / 60000 + kUtcOffsetMinutes) % 1440)
-      if (!slots.some((s) => minute >= s.start && minute < s.end)) return deny('household.time_slot', pass)
-    }
-  }
-  return allow('gate.out', pass)
+  return decideGate(true, holderOut, offlineRefusal(pass, claims, queued, now), pass)
 }
 
 // The whole offline check of a scanned token: read, verify, rules.

@@ -48,8 +48,9 @@ export async function refreshBundle() {
   return bundle
 }
 
-// Records a check made offline, to sync later.
-export function enqueue({ direction, token, decision, code, passId }) {
+// Records a check made offline, to sync later; `holder` (the token's) stays on the phone: the
+// offline rules ask whether this person is out, whichever pass they show.
+export function enqueue({ direction, token, decision, code, passId, holder }) {
   const now = Date.now()
   gateState.queue.push({
     client_id: `${gateState.device}-${now.toString(36)}-${randomId(4)}`,
@@ -60,6 +61,7 @@ export function enqueue({ direction, token, decision, code, passId }) {
     decision,
     code,
     pass_id: passId || undefined,
+    holder: holder || undefined,
   })
   saveQueue()
 }
@@ -76,7 +78,7 @@ export async function syncQueue() {
       const batch = gateState.queue.slice(0, 1000)
       const answer = await post('/gate/sync', {
         device: gateState.device,
-        checks: batch.map(({ atMs, ...check }) => check),
+        checks: batch.map(({ atMs, holder, ...check }) => check),
       })
       conflicts += answer.items.filter((i) => i.conflict).length
       const done = new Set(answer.items.map((i) => i.client_id))
