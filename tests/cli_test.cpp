@@ -489,6 +489,19 @@ TEST_F(Cli, AnEmergencyPassVerifiesUntilRevoked) {
   EXPECT_NE(o.out.find("状态 state: 可出门 valid"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("补材料 paperwork due"), std::string::npos) << o.out;
 
+  // She leaves from the desk and is not out twice; the desk records her return with a reason
+  // (rules gate.one_open_exit, gate.register_every_exit).
+  ASSERT_EQ(juwei_db("passes exit 1").code, 0);
+  o = juwei_db("passes exit 1");
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.err.find("gate.already_out"), std::string::npos) << o.err;
+  EXPECT_NE(juwei_db("passes return 1").code, 0);  // --reason is required
+  o = juwei_db("passes return 1 --reason 医院转运回家");
+  ASSERT_EQ(o.code, 0) << o.err;
+  o = juwei_db("gate log");
+  EXPECT_NE(o.out.find("gate.out"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("居委登记：医院转运回家"), std::string::npos) << o.out;
+
   const fs::path pdf = m_dir / "pass.pdf";
   o = juwei_db("passes pdf 1 --out " + quote(pdf.string()));
   ASSERT_EQ(o.code, 0) << o.err;

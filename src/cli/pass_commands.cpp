@@ -608,12 +608,18 @@ void add_gate(CLI::App& app, Globals& g) {
       write_whole(args->csv, check(desk.exits.gate_events_csv(args->day, q, args->state)));
       return;
     }
+    const auto source = [](const store::GateEvent& e) -> std::string {
+      if (e.source == "offline") return "  离线 " + e.device;
+      if (e.source == "desk") return "  居委登记" + (e.note.empty() ? "" : "：" + e.note);
+      if (e.source == "resident") return "  居民报备";
+      return "";
+    };
     for (const store::GateEvent& e : check(desk.exits.gate_events(args->day, q, args->state))) {
-      std::cout << fmt::format(
-          "{}  {}  {}  {:<24} pass {:<5} resident {:<6} {}{}{}\n", local(e.at),
-          e.direction == "out" ? "出" : "进", e.decision == "allow" ? "放行" : "禁止", e.code,
-          e.pass_id, e.resident_id, e.building, e.source == "offline" ? "  离线 " + e.device : "",
-          e.conflict.empty() ? "" : "  冲突 " + e.conflict);
+      std::cout << fmt::format("{}  {}  {}  {:<24} pass {:<5} resident {:<6} {}{}{}\n", local(e.at),
+                               e.direction == "out" ? "出" : "进",
+                               e.decision == "allow" ? "放行" : "禁止", e.code, e.pass_id,
+                               e.resident_id, e.building, source(e),
+                               e.conflict.empty() ? "" : "  冲突 " + e.conflict);
     }
   });
 

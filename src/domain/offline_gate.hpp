@@ -1,9 +1,10 @@
 // The gate without the server (离线核验): what a gate keeps to check passes while its network
 // is down, and the check itself. The server hands the gate a bundle (its public keys and, for
 // every pass that may still be shown, what stood against it when the bundle was made); the gate
-// adds its own queued checks since, so a pass used once offline is refused the second time on
-// the same gate. Two gates offline at once can both let the same pass out: the server finds
-// that when they sync, and flags it for the desk. Pure; the signature is the caller's.
+// adds its own queued checks since, so a person let out offline is not let out again on the
+// same gate, on any pass, until it lets them back in. Two gates offline at once can both let
+// the same person out: the server finds that when they sync, and flags it for the desk. Pure;
+// the signature is the caller's.
 #pragma once
 
 #include <chrono>

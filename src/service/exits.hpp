@@ -243,9 +243,11 @@ class Exits {
   Result<domain::OfflineBundle> offline_bundle(domain::CommunityId c);
   // A gate's queued offline checks, applied in time order, each once (a check re-sent by the
   // same device is found and not applied again). Server state wins: an allowed exit the server
-  // would have refused (the pass used at another gate meanwhile, revoked, ...) is recorded with
-  // that conflict for the desk and changes no pass; otherwise exits and returns are logged at
-  // the time the gate made them. All or nothing: one invalid check fails the sync.
+  // would have refused (the pass used at another gate meanwhile, revoked, its holder out then or
+  // out again later before a return this sync brings, ...) is recorded with that conflict for
+  // the desk and changes no pass; otherwise exits are logged at the time the gate made them, and
+  // a return closes its holder's exit open then, on whichever pass. All or nothing: one invalid
+  // check fails the sync.
   Result<std::vector<SyncedGateCheck>> sync_gate_checks(domain::CommunityId c,
                                                         std::string_view device,
                                                         std::vector<QueuedGateCheck> checks,

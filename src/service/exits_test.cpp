@@ -167,6 +167,11 @@ TEST_F(ExitsTest, TheNurseLeavesOnceEveryRuleIsMet) {
   auto board = m_exits->board(m_community).value();
   ASSERT_EQ(board.out.size(), 1u);
   EXPECT_EQ(board.out[0].pass.id, pass.id);
+  // rule: gate.register_every_exit — the desk's exit is in the register's out-now list too.
+  const auto out_now = m_exits->gate_events("", {m_community}, "out_now").value();
+  ASSERT_EQ(out_now.size(), 1u);
+  EXPECT_EQ(out_now[0].pass_id, pass.id);
+  EXPECT_EQ(out_now[0].source, "desk");
   // Past her return-by she is overdue, with the hours.
   m_now = sys_days{year{2022} / 4 / 5} + hours{7};
   board = m_exits->board(m_community).value();
@@ -461,6 +466,103 @@ TEST_F(ExitsTest, APositiveKnownAfterTheApprovalStopsThePassWhateverTheLabsClock
   EXPECT_EQ(v.code, "pass.holder_positive");
   EXPECT_EQ(v.pass_id, pass.id);
   EXPECT_EQ(this->gate(pass.token), PassRefusal::holder_positive);
+}
+
+// The lockdown's rules give the same answer online and offline (both go through
+// domain::decide_gate): a person out on one pass is out on every pass (gate.one_open_exit),
+// comes back on any of them (gate.return_closes_exit), even one revoked since, and a household
+// pass stops with its building (household.building_precaution).
+TEST_F(ExitsTest, OnlineAndOfflineGatesAgreeOnThePersonAndTheBuilding) {
+  m_staff.community_id = m_secretary.community_id = m_community;
+  const domain::User gate{m_community, 50, "gate", Role::gate};
+  const auto online = [&](const std::string& token, const char* direction) {
+    return m_exits->gate_check(m_community, {token, "", direction}, gate).value();
+  };
+  const auto offline = [&](const domain::OfflineBundle& b, const std::string& token,
+                           const char* direction) {
+    return check_offline(b, {token, "", direction}, {}, m_now).value();
+  };
+  const PassView first = approved_pass();
+  const PassView second = approved_pass();
+  ASSERT_TRUE(online(first.pass.token, "out").allow);
+  domain::OfflineBundle bundle = m_exits->offline_bundle(m_community).value();
+  // Out on the first: the second does not let her out, online or offline.
+  EXPECT_EQ(offline(bundle, second.pass.token, "out").code, "gate.already_out");
+  const GateVerdict refused = online(second.pass.token, "out");
+  EXPECT_EQ(refused.code, "gate.already_out");
+  EXPECT_EQ(refused.pass_id, second.pass.id);
+  // Her ID number typed at the gate names the pass she is out on.
+  const GateVerdict typed =
+      m_exits->gate_check(m_community, {"", id_numbers[7], "out"}, gate).value();
+  EXPECT_EQ(typed.code, "gate.already_out");
+  EXPECT_EQ(typed.pass_id, first.pass.id);
+  // The first pass is revoked while she is out; she comes back showing the second: both gates
+  // close the exit of the first.
+  ASSERT_TRUE(m_exits->revoke(m_community, first.pass.id, "行程变更", m_secretary));
+  bundle = m_exits->offline_bundle(m_community).value();
+  EXPECT_EQ(offline(bundle, second.pass.token, "in").code, "gate.in");
+  const GateVerdict back = online(second.pass.token, "in");
+  EXPECT_EQ(back.code, "gate.in");
+  EXPECT_EQ(back.pass_id, first.pass.id);
+  EXPECT_EQ(m_exits->pass(m_community, first.pass.id, m_staff)->return_state,
+            domain::ReturnState::returned);
+  // Home: the second pass lets her out, online and offline alike.
+  bundle = m_exits->offline_bundle(m_community).value();
+  EXPECT_EQ(offline(bundle, second.pass.token, "out").code, "gate.out");
+  // Out again on the second and back by her ID number: the exit closes however she is named.
+  ASSERT_TRUE(online(second.pass.token, "out").allow);
+  const GateVerdict by_id =
+      m_exits->gate_check(m_community, {"", id_numbers[7], "in"}, gate).value();
+  EXPECT_EQ(by_id.code, "gate.in");
+  EXPECT_EQ(by_id.pass_id, second.pass.id);
+
+  // A household pass, then its building sealed: refused by both, with the same code.
+  Zones zones(*m_store, clock());
+  ASSERT_TRUE(zones.set_status(m_community, m_b13, domain::ZoneStatus::precaution, 1, "无阳性",
+                               domain::kRuleManual));
+  const PassView household =
+      m_exits->issue_household_pass(m_community, m_residents[12], m_staff).value();
+  m_now += minutes{10};
+  ASSERT_TRUE(zones.set_status(m_community, m_b13, domain::ZoneStatus::controlled, 1, "密接",
+                               domain::kRuleManual));
+  bundle = m_exits->offline_bundle(m_community).value();
+  EXPECT_EQ(offline(bundle, household.pass.token, "out").code, "household.building_closed");
+  EXPECT_EQ(online(household.pass.token, "out").code, "household.building_closed");
+}
+
+// rule: household.building_precaution — a policy that does not resume passes keeps them stopped
+// after the building reopens, and lets the desk issue a new one; a policy that allows buildings
+// with no status issues there.
+TEST_F(ExitsTest, ThePolicySaysWhetherHouseholdPassesResumeAndWhereNoStatusIsSet) {
+  m_staff.community_id = m_community;
+  const domain::User admin{m_community, 9, "admin", Role::admin};
+  std::string text(default_policy_toml());
+  const auto replace = [&](std::string_view from, std::string_view to) {
+    const auto at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+  };
+  replace("version = \"2022-04-01.1\"", "version = \"2022-05-01.1\"");
+  replace("resumes_in_precaution = true", "resumes_in_precaution = false");
+  replace("allow_without_status = false", "allow_without_status = true");
+  ASSERT_TRUE(m_exits->set_policy(m_community, text, admin));
+  // 13号楼 has no status: this policy gives it household passes.
+  const PassView pass =
+      m_exits->issue_household_pass(m_community, m_residents[12], m_staff).value();
+  EXPECT_EQ(pass.refusal, std::nullopt);
+  Zones zones(*m_store, clock());
+  m_now += minutes{10};
+  ASSERT_TRUE(zones.set_status(m_community, m_b13, domain::ZoneStatus::sealed, 1, "阳性",
+                               domain::kRuleManual));
+  m_now += minutes{10};
+  ASSERT_TRUE(zones.set_status(m_community, m_b13, domain::ZoneStatus::precaution, 1, "解封",
+                               domain::kRuleManual));
+  EXPECT_EQ(m_exits->pass(m_community, pass.pass.id, m_staff)->refusal,
+            PassRefusal::building_closed);
+  const PassView renewed =
+      m_exits->issue_household_pass(m_community, m_residents[12], m_staff).value();
+  EXPECT_NE(renewed.pass.id, pass.pass.id);
+  EXPECT_EQ(renewed.refusal, std::nullopt);
 }
 
 TEST_F(ExitsTest, ThePolicyIsDataWithAVersionAndAHistory) {

@@ -434,13 +434,15 @@ ALTER TABLE gate_events ADD COLUMN followed_up_by INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE gate_events ADD COLUMN follow_up_note TEXT NOT NULL DEFAULT '';
 )sql";
 
-// No release in error: household passes carry their test window; the register takes the desk's
+// No release in error: household passes carry their test window; a holder's passes are found by
+// their own index (the gate reads them on every check); the register takes the desk's
 // exits and returns (source 'desk', 'resident', with a note), so the gate log is rebuilt with
 // the wider CHECK, and the desk's exits and returns logged before now are entered in it at
 // their times.
 constexpr std::string_view kRegisterEveryExit = R"sql(
 ALTER TABLE passes ADD COLUMN negative_within_hours INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE passes ADD COLUMN test_age_from TEXT NOT NULL DEFAULT 'sampled';
+CREATE INDEX passes_by_holder ON passes (community_id, holder, pass_id);
 CREATE TABLE gate_events_new (
   community_id    INTEGER NOT NULL,
   event_id        INTEGER NOT NULL,

@@ -2593,17 +2593,24 @@ Result<std::optional<PassRow>> SqliteTransaction::find_pass_of_request(Community
 
 Result<std::vector<PassRow>> SqliteTransaction::list_passes(const PassQuery& q) {
   // Open: not revoked, and either never used, or out and not back (a household pass stays
-  // open for its whole window).
-  auto s = prepare(
-      (std::string("SELECT ") + kPassColumns +
-       " FROM passes p WHERE community_id = ?1 AND pass_id > ?2 "
-       "AND (?3 IS NULL OR household_id = ?3) AND (?4 IS NULL OR holder = ?4) "
-       "AND (?5 = 0 OR (revoked_at = '' AND (kind = 'household' OR NOT EXISTS "
-       "(SELECT 1 FROM pass_exits e WHERE e.community_id = p.community_id AND e.pass_id = "
-       "p.pass_id) OR EXISTS (SELECT 1 FROM pass_exits e WHERE e.community_id = p.community_id "
-       "AND e.pass_id = p.pass_id AND e.returned_at = '' AND p.return_required = 1)))) "
-       "ORDER BY pass_id LIMIT ?6")
-          .c_str());
+  // open for its whole window). A holder's passes are read by their own index (the gate asks
+  // for them on every check).
+  static const std::string kOpen =
+      "AND (?5 = 0 OR (revoked_at = '' AND (kind = 'household' OR NOT EXISTS "
+      "(SELECT 1 FROM pass_exits e WHERE e.community_id = p.community_id AND e.pass_id = "
+      "p.pass_id) OR EXISTS (SELECT 1 FROM pass_exits e WHERE e.community_id = p.community_id "
+      "AND e.pass_id = p.pass_id AND e.returned_at = '' AND p.return_required = 1)))) "
+      "ORDER BY pass_id LIMIT ?6";
+  static const std::string kAny = std::string("SELECT ") + kPassColumns +
+                                  " FROM passes p WHERE community_id = ?1 AND pass_id > ?2 "
+                                  "AND (?3 IS NULL OR household_id = ?3) AND ?4 IS NULL " +
+                                  kOpen;
+  static const std::string kOfHolder =
+      std::string("SELECT ") + kPassColumns +
+      " FROM passes p INDEXED BY passes_by_holder WHERE community_id = ?1 AND holder = ?4 "
+      "AND pass_id > ?2 AND (?3 IS NULL OR household_id = ?3) " +
+      kOpen;
+  auto s = prepare(q.holder ? kOfHolder.c_str() : kAny.c_str());
   if (!s) return std::unexpected(s.error());
   s->bind(1, q.community_id).bind(2, q.after);
   if (q.household) {
