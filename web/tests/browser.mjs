@@ -556,6 +556,16 @@ async function story(browser, base, logins) {
     check('the gate refuses the household pass of a sealed building', refused.body.code === 'household.building_closed',
       JSON.stringify(refused.body))
     await ctx.close()
+    // The same on a phone: the section in view, nothing covering it.
+    const small = await browser.newContext(phone)
+    const q = await small.newPage()
+    await login(q, base, 'secretary', logins.secretary)
+    await q.goto(`${base}/desk/buildings/${open.id}`)
+    const section = q.locator('[data-test=building-passes]')
+    await section.locator('[data-test=passes-stopped]').waitFor()
+    await section.scrollIntoViewIfNeeded()
+    await q.screenshot({ path: join(out, 'phone-building-passes-stopped.png') })
+    await small.close()
   })
 
   // 8. Session expiry: back to the login page, and the form comes back filled.
