@@ -187,6 +187,12 @@ TEST_F(ExitsApi, TheNurseGoesBackToWorkWithASignedPass) {
   r = call("POST", "/api/v1/exit-requests", json::serialize(typo), staff);
   ASSERT_EQ(r.status, 400) << r.body;
   EXPECT_EQ(error_fields(r), (std::set<std::string>{"planned_exit", "planned_return"})) << r.body;
+  // An id past INT64_MAX, from a resident's account: 400 naming the field, not a 500.
+  json::object huge = request_body;
+  huge["resident_id"] = json::value(std::uint64_t{18446744073709551615ULL});
+  r = call("POST", "/api/v1/exit-requests", json::serialize(huge), nurse_account);
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(error_fields(r), (std::set<std::string>{"resident_id"})) << r.body;
   r = call("POST", "/api/v1/exit-requests", json::serialize(request_body), staff);
   ASSERT_EQ(r.status, 201) << r.body;
   json::value request = r.json();

@@ -8,9 +8,15 @@ namespace {
 
 namespace js = boost::json;
 
+// A JSON integer the program can hold. Boost.JSON reads an integer past INT64_MAX as a uint64
+// (and one past UINT64_MAX as a double): each is refused here, where the field is named, so no
+// read after the check converts a number that does not fit.
+bool is_int64(const js::value& v) {
+  return v.is_int64() || (v.is_uint64() && v.as_uint64() <= static_cast<std::uint64_t>(INT64_MAX));
+}
+
 bool is_id(const js::value& v) {
-  if (v.is_int64()) return v.as_int64() > 0;
-  if (v.is_uint64()) return true;
+  if (is_int64(v)) return v.to_number<std::int64_t>() > 0;
   if (!v.is_string()) return false;
   const auto id = to_int(std::string_view(v.as_string()));
   return id && *id > 0;
@@ -21,7 +27,7 @@ bool has_type(const js::value& v, JsonType type) {
     case JsonType::string:
       return v.is_string();
     case JsonType::integer:
-      return v.is_int64() || v.is_uint64();
+      return is_int64(v);
     case JsonType::boolean:
       return v.is_bool();
     case JsonType::id:
@@ -41,11 +47,11 @@ std::string_view type_message(JsonType type) {
     case JsonType::string:
       return "must be a string";
     case JsonType::integer:
-      return "must be an integer";
+      return "must be an integer from -9223372036854775808 to 9223372036854775807";
     case JsonType::boolean:
       return "must be true or false";
     case JsonType::id:
-      return "must be an id (a string of digits)";
+      return "must be an id (a string of up to 19 digits)";
     case JsonType::strings:
       return "must be an array of strings";
     case JsonType::objects:
@@ -108,6 +114,7 @@ std::optional<std::int64_t> int_field(const js::object& body, std::string_view n
   const js::value* v = present(body, name);
   if (v == nullptr) return std::nullopt;
   if (v->is_string()) return to_int(std::string_view(v->as_string()));
+  if (!is_int64(*v)) return std::nullopt;
   return v->to_number<std::int64_t>();
 }
 

@@ -207,10 +207,18 @@ ResidentRow read_resident_row(const Stmt& s) {
 // One SQLite connection and the statements prepared on it. A read Transaction on a reader of
 // the pool holds the connection's mutex from begin() until commit() or its end; the writer is
 // handed out by Writer instead.
+// Statements are found by their SQL text, not by where the text is: a statement built in a
+// temporary string finds the same prepared statement as the literal, and two different texts
+// never share one, whatever addresses they had.
+struct SqlHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+};
+
 struct Connection {
   DbHandle db;
   std::mutex mutex;
-  std::unordered_map<const char*, sqlite3_stmt*> statements;  // keyed by the SQL literal
+  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> statements;
 
   explicit Connection(DbHandle handle) : db(std::move(handle)) {}
   Connection(const Connection&) = delete;
@@ -221,12 +229,13 @@ struct Connection {
   }
 
   // Statements are prepared once and kept.
-  Result<sqlite3_stmt*> statement(const char* sql) {
+  Result<sqlite3_stmt*> statement(std::string_view sql) {
     if (auto it = statements.find(sql); it != statements.end()) return it->second;
     sqlite3_stmt* stmt = nullptr;
-    const int rc = sqlite3_prepare_v3(db.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    const int rc = sqlite3_prepare_v3(db.get(), sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) return std::unexpected(make_error(db.get(), rc, "prepare"));
-    statements.emplace(sql, stmt);
+    statements.emplace(std::string(sql), stmt);
     return stmt;
   }
 };
