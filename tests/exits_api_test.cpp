@@ -411,8 +411,10 @@ TEST_F(ExitsApi, TheGateLetsAPassHolderOutAndInAndKeepsARegister) {
     return call("POST", "/api/v1/gate/check", json::serialize(body), as);
   };
 
-  // Out on the pass, with the holder's ID number masked.
-  r = gate_check({{"token", token}, {"direction", "out"}}, gate);
+  // Out on the pass, with the holder's ID number masked; the phone names its check.
+  const json::object named{
+      {"token", token}, {"direction", "out"}, {"check_id", "phone-1"}, {"device", "phone"}};
+  r = gate_check(named, gate);
   ASSERT_EQ(r.status, 200) << r.body;
   json::value v = r.json();
   EXPECT_EQ(v.at("decision"), "allow") << r.body;
@@ -423,6 +425,12 @@ TEST_F(ExitsApi, TheGateLetsAPassHolderOutAndInAndKeepsARegister) {
   EXPECT_NE(std::string(v.at("holder").at("id_number").as_string()).find('*'), std::string::npos)
       << r.body;
   EXPECT_FALSE(v.at("event_id").as_string().empty()) << r.body;
+  // Its reply lost, the phone sends it again: the same answer, and nothing applied twice.
+  r = gate_check(named, gate);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.headers.find("Idempotent-Replayed: true"), std::string::npos) << r.headers;
+  EXPECT_EQ(r.json().at("decision"), "allow") << r.body;
+  EXPECT_EQ(r.json().at("event_id"), v.at("event_id")) << r.body;
 
   // Not twice; back in closes the exit.
   r = gate_check({{"token", token}, {"direction", "out"}}, gate);

@@ -78,18 +78,31 @@ std::optional<std::string_view> check_synced_exit(PassKind kind, std::span<const
   return std::nullopt;
 }
 
-std::string_view gate_label_zh(std::string_view code) {
+namespace {
+
+// The label in one language of any code a gate check records; the code itself for any other.
+template <typename Label>
+std::string_view gate_label(std::string_view code, Label label) {
   for (int o = 0; o <= static_cast<int>(kLastGateOutcome); ++o) {
-    if (to_code(static_cast<GateOutcome>(o)) == code)
-      return to_label_zh(static_cast<GateOutcome>(o));
+    if (to_code(static_cast<GateOutcome>(o)) == code) return label(static_cast<GateOutcome>(o));
   }
-  if (const auto refusal = parse_pass_refusal(code)) return to_label_zh(*refusal);
+  if (const auto refusal = parse_pass_refusal(code)) return label(*refusal);
   for (int r = 0; r <= static_cast<int>(OfflineRefusal::unknown_offline); ++r) {
     if (to_code(static_cast<OfflineRefusal>(r)) == code) {
-      return to_label_zh(static_cast<OfflineRefusal>(r));
+      return label(static_cast<OfflineRefusal>(r));
     }
   }
   return code;
+}
+
+}  // namespace
+
+std::string_view gate_label_zh(std::string_view code) {
+  return gate_label(code, [](auto c) { return to_label_zh(c); });
+}
+
+std::string_view gate_label_en(std::string_view code) {
+  return gate_label(code, [](auto c) { return to_label_en(c); });
 }
 
 OfflineVerdict refuse_offline(PassRefusal r) {

@@ -108,6 +108,7 @@ std::optional<std::string_view> check_synced_exit(PassKind kind, std::span<const
 // The Chinese label of any code a gate check records (GateOutcome, PassRefusal,
 // OfflineRefusal); the code itself when it is none of them.
 std::string_view gate_label_zh(std::string_view code);
+std::string_view gate_label_en(std::string_view code);
 
 // The same verdict for a token whose signature did not verify, or an ID number typed offline.
 OfflineVerdict refuse_offline(PassRefusal r);

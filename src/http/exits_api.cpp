@@ -580,15 +580,18 @@ void add_exit_routes(Router& router, const ApiServices& s,
   router.add("POST", "/api/v1/gate/check", kGateCheckers, [exits](Request& req) {
     auto body = json_body(req, {{"token", JsonType::string},
                                 {"id_number", JsonType::string},
-                                {"direction", JsonType::string, true}});
+                                {"direction", JsonType::string, true},
+                                {"check_id", JsonType::string},
+                                {"device", JsonType::string}});
     if (!body) return body.error();
     auto v = exits->gate_check(
         req.principal->community_id,
         {string_field(*body, "token").value_or(""), string_field(*body, "id_number").value_or(""),
-         *string_field(*body, "direction")},
+         *string_field(*body, "direction"), string_field(*body, "check_id").value_or(""),
+         string_field(*body, "device").value_or("")},
         user_of(req));
     if (!v) return from_error(v.error());
-    return json(
+    Response r = json(
         200, js::object{{"decision", v->allow ? "allow" : "deny"},
                         {"code", v->code},
                         {"message_zh", v->message_zh},
@@ -601,6 +604,8 @@ void add_exit_routes(Router& router, const ApiServices& s,
                                                               {"room", v->room},
                                                               {"id_number", v->masked_id_number}})},
                         {"event_id", std::to_string(v->event_id)}});
+    if (v->replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
+    return r;
   });
   router.add("GET", "/api/v1/gate/offline-bundle", kGateCheckers, [exits](Request& req) {
     auto bundle = exits->offline_bundle(req.principal->community_id);

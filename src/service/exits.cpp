@@ -135,12 +135,18 @@ std::string read_file(const std::filesystem::path& path) {
 }
 
 // Writes `bytes` under `folder` by their digest, atomically (a temporary file renamed), once.
-Result<void> store_content(const std::filesystem::path& folder, std::string_view digest,
+std::filesystem::path content_path(const std::filesystem::path& folder, std::string_view digest) {
+  return folder / "proofs" / std::string(digest.substr(0, 2)) / std::string(digest);
+}
+
+// Writes `bytes` under their digest, durably; true when this call wrote them (false: they were
+// there already, for another proof).
+Result<bool> store_content(const std::filesystem::path& folder, std::string_view digest,
                            std::string_view bytes) {
-  const std::filesystem::path dir = folder / "proofs" / std::string(digest.substr(0, 2));
-  const std::filesystem::path path = dir / std::string(digest);
+  const std::filesystem::path path = content_path(folder, digest);
+  const std::filesystem::path dir = path.parent_path();
   std::error_code ec;
-  if (std::filesystem::exists(path, ec)) return {};
+  if (std::filesystem::exists(path, ec)) return false;
   std::filesystem::create_directories(dir, ec);
   if (ec) return std::unexpected(Error::internal("cannot create " + dir.string()));
   const std::filesystem::path temp = dir / (std::string(digest) + ".part");
@@ -161,7 +167,35 @@ Result<void> store_content(const std::filesystem::path& folder, std::string_view
   }
   std::filesystem::rename(temp, path, ec);
   if (ec) return std::unexpected(Error::internal("cannot store " + path.string()));
-  return {};
+  return true;
+}
+
+// An upload's use case: `use_case(tx, keep)` runs in a write transaction and calls `keep()` to
+// write the file only once its access checks have passed (nothing is written for a request one
+// may not see, or that does not exist), before the row that points at it. If the use case fails
+// after `keep()` wrote the file, the file is removed again: a failed request leaves nothing in
+// the data folder. Uploads take turns in this process, so a file another upload of the same bytes
+// is about to point at is never removed under it.
+template <typename T, typename UseCase>
+Result<T> with_content(store::Store& store, const std::filesystem::path& folder,
+                       std::string_view digest, std::string_view bytes, UseCase use_case) {
+  static std::mutex uploads;
+  std::lock_guard lock(uploads);
+  bool written = false;
+  const auto keep = [&]() -> Result<void> {
+    auto stored = store_content(folder, digest, bytes);
+    if (!stored) return std::unexpected(stored.error());
+    written = written || *stored;
+    return {};
+  };
+  auto result =
+      in_transaction(store, store::TxMode::write,
+                     [&](store::Transaction& tx) -> Result<T> { return use_case(tx, keep); });
+  if (!result && written) {
+    std::error_code ec;
+    std::filesystem::remove(content_path(folder, digest), ec);
+  }
+  return result;
 }
 
 std::string fill_template(std::string_view text, const store::ExitRequest& request,
@@ -466,18 +500,17 @@ Result<store::Proof> Exits::add_proof(CommunityId c, std::int64_t request_id, co
   auto filename = checked_text("filename", in.filename, kMaxFilenameBytes, false);
   if (!filename) return std::unexpected(filename.error());
   const std::string digest = blake2b_hex(in.bytes);
-  // The file first: a row never points at missing bytes; bytes without a row are harmless.
-  if (auto stored = store_content(m_folder, digest, in.bytes); !stored) {
-    return std::unexpected(stored.error());
-  }
-  return in_transaction(
-      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<store::Proof> {
+  return with_content<store::Proof>(
+      m_store, m_folder, digest, in.bytes,
+      [&](store::Transaction& tx, const auto& keep) -> Result<store::Proof> {
         auto request = visible_request(tx, c, request_id, by);
         if (!request) return std::unexpected(request.error());
         if (request->status != "open" && request->status != "released") {
           return std::unexpected(Error::conflict(fmt::format(
               "request {} is {}: it takes no more proofs", request_id, request->status)));
         }
+        // The file before the row: a row never points at missing bytes.
+        if (auto kept = keep(); !kept) return std::unexpected(kept.error());
         store::Proof p{c,
                        0,
                        request_id,
@@ -515,7 +548,7 @@ Result<Exits::File> Exits::proof_file(CommunityId c, std::int64_t proof_id,
         return std::move(**p);
       });
   if (!proof) return std::unexpected(proof.error());
-  std::string bytes = read_file(m_folder / "proofs" / proof->digest.substr(0, 2) / proof->digest);
+  std::string bytes = read_file(content_path(m_folder, proof->digest));
   if (blake2b_hex(bytes) != proof->digest) {
     return std::unexpected(Error::internal(
         fmt::format("proof {} is missing or damaged in the data folder", proof_id)));
@@ -596,16 +629,15 @@ Result<store::Pledge> Exits::record_paper_pledge(CommunityId c, std::int64_t req
                     "承诺书照片应为 JPEG、PNG 或 PDF，不超过 10 MiB"}}));
   }
   const std::string digest = blake2b_hex(photo.bytes);
-  if (auto stored = store_content(m_folder, digest, photo.bytes); !stored) {
-    return std::unexpected(stored.error());
-  }
-  return in_transaction(
-      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<store::Pledge> {
+  return with_content<store::Pledge>(
+      m_store, m_folder, digest, photo.bytes,
+      [&](store::Transaction& tx, const auto& keep) -> Result<store::Pledge> {
         auto request = visible_request(tx, c, request_id, by);
         if (!request) return std::unexpected(request.error());
         const std::string now = iso_utc(m_clock());
         auto filename = checked_text("filename", photo.filename, kMaxFilenameBytes, false);
         if (!filename) return std::unexpected(filename.error());
+        if (auto kept = keep(); !kept) return std::unexpected(kept.error());
         store::Proof proof{c,
                            0,
                            request_id,

@@ -105,11 +105,16 @@ struct TokenCheck {
   std::string masked_id_number;  // the holder's, as the gate may see it
 };
 
-// A check at the gate: a scanned token, or a typed ID number, and the direction.
+// A check at the gate: a scanned token, or a typed ID number, and the direction. A gate that may
+// retry (a phone on a weak network) names each check: `check_id` (1 to 64 bytes) on its
+// `device`; the same check sent again is answered as the first time and applied once, and an
+// offline gate that queued it under the same id syncs it as a duplicate.
 struct GateInput {
   std::string token;
   std::string id_number;
   std::string direction;  // "out" or "in"
+  std::string check_id;   // empty: not named (not idempotent)
+  std::string device;
 };
 
 // The gate's answer, as the gate may see it: the holder's name, room and masked ID number.
@@ -125,6 +130,7 @@ struct GateVerdict {
   std::string room;
   std::string masked_id_number;
   std::int64_t event_id = 0;  // the gate log's record of this check
+  bool replayed = false;      // a check named by its id was answered before: this is that answer
 };
 
 // A check a gate made while offline, as it syncs it.

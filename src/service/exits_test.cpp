@@ -322,6 +322,44 @@ TEST_F(ExitsTest, ResidentsSeeOnlyTheirOwnHousehold) {
   EXPECT_FALSE(m_exits->add_proof(m_community, own->id, {std::string(kPdf), ""}, neighbour));
 }
 
+// An upload refused (someone else's request, one that does not exist, one closed) leaves
+// nothing in the data folder: access is checked before the file is written.
+TEST_F(ExitsTest, ARefusedUploadWritesNothing) {
+  m_staff.community_id = m_community;
+  const auto request = nurse_request();
+  const auto files_in = [&] {
+    std::size_t n = 0;
+    std::error_code ec;
+    if (!std::filesystem::exists(m_dir / "proofs")) return n;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(m_dir / "proofs", ec)) {
+      if (e.is_regular_file()) ++n;
+    }
+    return n;
+  };
+  std::string big(1024 * 1024, 'x');
+  big.replace(0, 5, "%PDF-");
+  const domain::User neighbour = resident_user(0);  // 101; the nurse lives in 102
+  EXPECT_EQ(m_exits->add_proof(m_community, request.id, {big, "a.pdf"}, neighbour).error().kind,
+            Error::Kind::not_found);
+  EXPECT_EQ(m_exits->add_proof(m_community, 9999, {big, "a.pdf"}, m_staff).error().kind,
+            Error::Kind::not_found);
+  EXPECT_EQ(m_exits->record_paper_pledge(m_community, 9999, {big, "a.pdf"}, m_staff).error().kind,
+            Error::Kind::not_found);
+  EXPECT_EQ(files_in(), 0u);
+  ASSERT_TRUE(m_exits->decide(m_community, request.id, {false, false, "非必要外出"}, m_staff));
+  EXPECT_EQ(m_exits->add_proof(m_community, request.id, {big, "a.pdf"}, m_staff).error().kind,
+            Error::Kind::conflict);
+  EXPECT_EQ(files_in(), 0u);
+  // Accepted, it is kept once, however often the same bytes come.
+  const auto other = nurse_request();
+  ASSERT_TRUE(m_exits->add_proof(m_community, other.id, {big, "a.pdf"}, m_staff));
+  ASSERT_TRUE(m_exits->add_proof(m_community, other.id, {big, "b.pdf"}, m_staff));
+  EXPECT_EQ(files_in(), 1u);
+  EXPECT_EQ(m_exits->add_proof(m_community, request.id, {big, "a.pdf"}, m_staff).error().kind,
+            Error::Kind::conflict);
+  EXPECT_EQ(files_in(), 1u);  // the refused request did not take the other's file with it
+}
+
 TEST_F(ExitsTest, BadInputNamesItsFields) {
   RequestInput in{m_residents[7], "shopping", "", "tomorrow", "later", ""};
   auto r = m_exits->file_request(m_community, in, m_staff);
@@ -678,6 +716,40 @@ TEST_F(ExitsTest, TheGateLetsOutOnAValidPassAndLogsEveryCheck) {
   EXPECT_TRUE(csv.starts_with("\xEF\xBB\xBF时间,方向,结果"));
   EXPECT_NE(csv.find("放行"), std::string::npos);
   EXPECT_NE(csv.find("已外出未返回"), std::string::npos);
+}
+
+// A gate scan retried after a lost reply: named by the gate, it is answered as the first time
+// and applied once; the same check queued offline when the reply was lost syncs as a duplicate.
+TEST_F(ExitsTest, AGateCheckSentAgainIsAnsweredOnceAndAppliedOnce) {
+  m_secretary.community_id = m_staff.community_id = m_community;
+  const domain::User gate{m_community, 50, "gate", Role::gate};
+  const PassView pass = approved_pass();
+  GateInput in{pass.pass.token, "", "out", "east-1", "east"};
+  const GateVerdict first = m_exits->gate_check(m_community, in, gate).value();
+  ASSERT_TRUE(first.allow);
+  EXPECT_FALSE(first.replayed);
+  m_now += seconds{20};
+  const GateVerdict again = m_exits->gate_check(m_community, in, gate).value();
+  EXPECT_TRUE(again.allow) << again.code;
+  EXPECT_EQ(again.code, "gate.out");
+  EXPECT_EQ(again.event_id, first.event_id);
+  EXPECT_EQ(again.name, first.name);
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(m_exits->pass(m_community, pass.pass.id, m_staff)->pass.exits.size(), 1u);
+  // The same id for a check the other way is a mistake, not a replay.
+  in.direction = "in";
+  EXPECT_EQ(m_exits->gate_check(m_community, in, gate).error().kind, Error::Kind::conflict);
+  // The gate also queued it offline (the reply never came): the sync finds it applied.
+  const std::vector<QueuedGateCheck> queued{
+      {"east-1", iso_utc(m_now - seconds{20}), "out", pass.pass.token, true, "gate.out"}};
+  const auto synced = m_exits->sync_gate_checks(m_community, "east", queued, gate).value();
+  EXPECT_TRUE(synced.at(0).duplicate);
+  EXPECT_TRUE(synced.at(0).conflict.empty());
+  // Without an id, a second scan is a second check.
+  EXPECT_EQ(m_exits->gate_check(m_community, {pass.pass.token, "", "out"}, gate)->code,
+            "gate.already_out");
+  const auto bad = m_exits->gate_check(m_community, {pass.pass.token, "", "out", "", "east"}, gate);
+  EXPECT_EQ(bad.error().fields.at(0).field, "check_id");
 }
 
 // Two gates lose the network: each checks passes on its bundle, queues its checks and syncs

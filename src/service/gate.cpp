@@ -115,6 +115,35 @@ Result<void> validate_checks(std::string_view device, const std::vector<QueuedGa
   return {};
 }
 
+// The answer a gate check gave when it was made, read back from its register event.
+Result<GateVerdict> replayed_check(store::Transaction& tx, const store::GateEvent& e,
+                                   std::string_view direction) {
+  if (e.direction != direction) {
+    return std::unexpected(Error::conflict(fmt::format(
+        "check {} of device '{}' was a check going {}", e.client_event_id, e.device, e.direction)));
+  }
+  GateVerdict v;
+  v.allow = e.decision == "allow";
+  v.code = e.code;
+  v.message_zh = domain::gate_label_zh(e.code);
+  v.message_en = domain::gate_label_en(e.code);
+  v.pass_id = e.pass_id;
+  v.event_id = e.id;
+  v.replayed = true;
+  if (e.resident_id != 0) {
+    auto row = lift(tx.get_resident(e.community_id, e.resident_id));
+    if (!row) return std::unexpected(row.error());
+    if (*row) {
+      v.holder = (*row)->resident.id;
+      v.name = (*row)->resident.name;
+      v.building = (*row)->building;
+      v.room = (*row)->room;
+      v.masked_id_number = domain::mask_id_number((*row)->resident.id_number);
+    }
+  }
+  return v;
+}
+
 }  // namespace
 
 Result<GateVerdict> check_offline(const domain::OfflineBundle& bundle, const GateInput& in,
@@ -346,11 +375,26 @@ Result<GateVerdict> Exits::gate_check(CommunityId c, const GateInput& in, const 
   const std::string id_number(text::trim(in.id_number));
   if (auto r = checked_direction(in.direction, "direction"); !r) return std::unexpected(r.error());
   if (auto r = checked_one_of(token, id_number); !r) return std::unexpected(r.error());
+  if (in.check_id.size() > kMaxClientIdBytes || in.device.size() > kMaxClientIdBytes ||
+      (in.check_id.empty() && !in.device.empty())) {
+    return std::unexpected(Error::invalid(
+        "check_id: the gate's id for the check, 1 to 64 bytes, with its device",
+        {FieldIssue{"check_id", "check_id.invalid", "1 to 64 bytes (device: at most 64)",
+                    "核验编号应为 1–64 字节"}}));
+  }
   const bool out = in.direction == "out";
   return in_transaction(
       m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<GateVerdict> {
+        if (!in.check_id.empty()) {
+          // The same check sent again (its reply was lost): the first answer, applied once.
+          auto before = lift(tx.find_gate_event(c, in.device, in.check_id));
+          if (!before) return std::unexpected(before.error());
+          if (*before) return replayed_check(tx, **before, in.direction);
+        }
         store::GateEvent event{c, 0, iso_utc(now), in.direction, "deny",  "",
                                0, 0, "",           by.id,        "online"};
+        event.device = in.device;
+        event.client_event_id = in.check_id;
         // Who is at the gate: the holder of the scanned pass, or the resident typed in.
         std::optional<domain::GateDecision> decision;
         std::optional<store::PassRow> shown;

@@ -48,12 +48,18 @@ export async function refreshBundle() {
   return bundle
 }
 
+// A new check's id on this device: sent with the online check, so a retry after a lost reply is
+// answered once, and kept for the offline check made instead, so the sync finds it applied.
+export function newCheckId() {
+  return `${gateState.device}-${Date.now().toString(36)}-${randomId(4)}`
+}
+
 // Records a check made offline, to sync later; `holder` (the token's) stays on the phone: the
 // offline rules ask whether this person is out, whichever pass they show.
-export function enqueue({ direction, token, decision, code, passId, holder }) {
+export function enqueue({ direction, token, decision, code, passId, holder, checkId }) {
   const now = Date.now()
   gateState.queue.push({
-    client_id: `${gateState.device}-${now.toString(36)}-${randomId(4)}`,
+    client_id: checkId || newCheckId(),
     at: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'), // the server takes whole seconds
     atMs: now,
     direction,
