@@ -131,6 +131,24 @@ TEST_F(Api, LoginGivesATokenAndACookieWrongPasswordsDoNot) {
   EXPECT_EQ(r.status, 401);
   EXPECT_NE(r.headers.find("application/problem+json"), std::string::npos) << r.headers;
 
+  // CSRF: the cookie a browser attaches by itself changes nothing from another site; the same
+  // request from this site, or with the token in Authorization, does.
+  const std::string cookie = "Cookie: juwei_session=" + token;
+  const std::string building = R"({"name":"CSRF楼","floors":6})";
+  r = call("POST", "/api/v1/buildings", building, "", "application/json",
+           {cookie, "Origin: http://evil.example"});
+  EXPECT_EQ(r.status, 403) << r.body;
+  r = call("POST", "/api/v1/buildings", building, "", "application/json",
+           {cookie, "Sec-Fetch-Site: cross-site"});
+  EXPECT_EQ(r.status, 403) << r.body;
+  // A JSON body under another media type is not JSON.
+  r = call("POST", "/api/v1/buildings", building, token,
+           "multipart/form-data; boundary=application/json");
+  EXPECT_EQ(r.status, 415) << r.body;
+  const std::string here = "Origin: " + *s_base;
+  r = call("POST", "/api/v1/buildings", building, "", "application/json", {cookie, here});
+  EXPECT_EQ(r.status, 201) << r.body;
+
   r = call("DELETE", "/api/v1/session", "", token);
   EXPECT_EQ(r.status, 204);
   EXPECT_EQ(call("GET", "/api/v1/me", "", token).status, 401);

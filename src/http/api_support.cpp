@@ -138,7 +138,7 @@ js::array row_problems_json(const std::vector<service::RowProblem>& problems) {
 
 std::expected<CsvUpload, Response> csv_upload(const Request& req, std::string_view default_name,
                                               std::string_view what) {
-  const auto type = req.content_type.substr(0, req.content_type.find(';'));
+  const auto type = media_type(req.content_type);
   if (type != "text/csv") {
     return std::unexpected(problem(415, "Unsupported Media Type",
                                    fmt::format("send {} as the body, as text/csv", what)));

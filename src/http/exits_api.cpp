@@ -236,7 +236,7 @@ std::string query_param(const Request& req, const char* name) {
 }
 
 bool is_upload(const Request& req) {
-  const auto type = req.content_type.substr(0, req.content_type.find(';'));
+  const auto type = media_type(req.content_type);
   return type == "application/pdf" || type == "image/jpeg" || type == "image/png";
 }
 

@@ -69,7 +69,7 @@ const js::value* present(const js::object& body, std::string_view name) {
 
 std::expected<js::object, Response> json_body(const Request& request,
                                               std::initializer_list<FieldSpec> fields) {
-  if (request.content_type.find("application/json") == std::string::npos) {
+  if (media_type(request.content_type) != "application/json") {
     return std::unexpected(
         problem(415, "Unsupported Media Type", "send the body as application/json"));
   }

@@ -124,7 +124,7 @@ Response report_antigen(service::LabResults& results, Request& req) {
   if (!id) return not_found();
   service::AntigenInput in;
   in.resident_id = *id;
-  const auto type = req.content_type.substr(0, req.content_type.find(';'));
+  const auto type = media_type(req.content_type);
   if (type == "image/jpeg" || type == "image/png") {
     // The photo is the body; the rest travels in the query.
     const auto param = [&](const char* name) {

@@ -133,6 +133,28 @@ std::string bearer_token(std::string_view authorization, std::string_view cookie
   return {};
 }
 
+std::string media_type(std::string_view content_type) {
+  std::string out(trim(content_type.substr(0, content_type.find(';'))));
+  for (char& ch : out) {
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  }
+  return out;
+}
+
+bool cross_site(const Request& request) {
+  const std::string_view method = request.method;
+  if (method == "GET" || method == "HEAD" || method == "OPTIONS") return false;
+  if (!request.bearer_from_cookie) return false;
+  const std::string_view site = trim(request.sec_fetch_site);
+  if (!site.empty() && site != "same-origin" && site != "none") return true;
+  std::string_view origin = trim(request.origin);
+  if (origin.empty()) return false;
+  const auto scheme = origin.find("://");
+  if (scheme == std::string_view::npos) return true;  // "null", or nothing an origin can be
+  origin.remove_prefix(scheme + 3);
+  return !iequals(origin, trim(request.host));
+}
+
 void Router::add(std::string method, std::string pattern, std::vector<std::string> roles,
                  Handler h) {
   if (method.empty() || pattern.empty() || pattern.front() != '/' || !h) {
@@ -219,6 +241,11 @@ Response Router::dispatch(Request& request, const Authenticator& authenticate) c
 
   try {
     request.principal.reset();
+    if (cross_site(request)) {
+      return problem(403, "Forbidden",
+                     "A request from another site may not use this session: sign in here, or "
+                     "send the token in Authorization.");
+    }
     if (!request.bearer.empty() && authenticate) request.principal = authenticate(request);
     const auto& roles = best->info.roles;
     if (!roles.empty()) {

@@ -33,6 +33,10 @@ struct Request {
   std::string body;
   std::string content_type;
   std::string bearer;  // Authorization: Bearer X, else the juwei_session cookie; may be empty
+  bool bearer_from_cookie = false;  // the browser sent it by itself: cross-site requests could
+  std::string origin;               // the Origin header
+  std::string sec_fetch_site;       // the Sec-Fetch-Site header
+  std::string host;                 // the Host header
   std::string client_address;
   std::string idempotency_key;
   std::string if_none_match;           // the header, for conditional GETs of static files
@@ -76,6 +80,16 @@ void set_target(Request& request, std::string_view target);
 // The bearer token: the credentials of "Authorization: Bearer X" (scheme case-insensitive),
 // else the value of the juwei_session cookie, else "".
 std::string bearer_token(std::string_view authorization, std::string_view cookie);
+
+// Whether a request that changes state, authenticated by the session cookie a browser attaches
+// by itself, comes from another site (CSRF): its Sec-Fetch-Site is cross-site or same-site, or
+// its Origin names another host than the one it was sent to ("null" included). A request with
+// neither header is not a browser's, and a bearer sent in Authorization is not a cookie.
+bool cross_site(const Request& request);
+
+// The media type of a Content-Type header, lowercased, without its parameters
+// ("Application/JSON; charset=utf-8" -> "application/json").
+std::string media_type(std::string_view content_type);
 
 using Handler = std::function<Response(Request&)>;
 // Resolves the principal of a request whose bearer is non-empty; nullopt when the token is

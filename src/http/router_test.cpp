@@ -238,3 +238,66 @@ TEST(Router, RejectsMalformedAndDuplicateRoutes) {
 
 }  // namespace
 }  // namespace juwei::http
+
+namespace juwei::http {
+namespace {
+
+// CSRF: a request that changes state with the session cookie a browser attached by itself must
+// come from this site.
+TEST(CrossSite, CookieSessionsChangeStateOnlyFromThisSite) {
+  struct Case {
+    const char* name;
+    std::string method;
+    bool cookie;
+    std::string origin;
+    std::string site;
+    bool refused;
+  } cases[] = {
+      {"same origin", "POST", true, "http://127.0.0.1:8080", "same-origin", false},
+      {"same host, no fetch metadata", "POST", true, "https://127.0.0.1:8080", "", false},
+      {"another origin", "POST", true, "http://evil.example", "", true},
+      {"another origin, same-site", "POST", true, "http://127.0.0.1:8080", "same-site", true},
+      {"cross-site fetch metadata", "DELETE", true, "", "cross-site", true},
+      {"an opaque origin", "PUT", true, "null", "", true},
+      {"typed in the address bar", "POST", true, "", "none", false},
+      {"not a browser", "POST", true, "", "", false},
+      {"a token in Authorization", "POST", false, "http://evil.example", "cross-site", false},
+      {"a read", "GET", true, "http://evil.example", "cross-site", false},
+  };
+  for (const Case& c : cases) {
+    Request r;
+    r.method = c.method;
+    r.bearer = "t";
+    r.bearer_from_cookie = c.cookie;
+    r.origin = c.origin;
+    r.sec_fetch_site = c.site;
+    r.host = "127.0.0.1:8080";
+    EXPECT_EQ(cross_site(r), c.refused) << c.name;
+  }
+  Router router;
+  router.add("POST", "/x", {"staff"}, [](Request&) { return Response{204, "", "", {}}; });
+  Request r;
+  r.method = "POST";
+  set_target(r, "/x");
+  r.bearer = "t";
+  r.bearer_from_cookie = true;
+  r.origin = "http://evil.example";
+  r.host = "127.0.0.1:8080";
+  EXPECT_EQ(router
+                .dispatch(r,
+                          [](const Request&) {
+                            return std::optional<Principal>(Principal{1, "s", "staff", 1, 0});
+                          })
+                .status,
+            403);
+}
+
+TEST(MediaType, IsTheTypeAloneLowercased) {
+  EXPECT_EQ(media_type("Application/JSON; charset=utf-8"), "application/json");
+  EXPECT_EQ(media_type(" text/csv "), "text/csv");
+  EXPECT_EQ(media_type("multipart/form-data; boundary=application/json"), "multipart/form-data");
+  EXPECT_EQ(media_type(""), "");
+}
+
+}  // namespace
+}  // namespace juwei::http

@@ -56,20 +56,6 @@ constexpr std::string_view kUnmatched = "unmatched";  // route label of requests
 constexpr std::string_view kWebApp = "web";           // ... and of those the web app answered
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
-// "Application/JSON; charset=utf-8" -> "application/json".
-std::string media_type(std::string_view content_type) {
-  content_type = content_type.substr(0, content_type.find(';'));
-  while (!content_type.empty() && content_type.back() == ' ')
-    content_type.remove_suffix(1);
-  while (!content_type.empty() && content_type.front() == ' ')
-    content_type.remove_prefix(1);
-  std::string out(content_type);
-  std::ranges::transform(out, out.begin(), [](char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  return out;
-}
-
 bool is_upload_type(std::string_view type) {
   return type == "multipart/form-data" || type == "text/csv" || type == "image/jpeg" ||
          type == "image/png" || type == "application/pdf";
@@ -337,6 +323,11 @@ class Server::Impl::Session final : public Connection,
     request.content_type = message[bhttp::field::content_type];
     request.bearer =
         bearer_token(message[bhttp::field::authorization], message[bhttp::field::cookie]);
+    request.bearer_from_cookie =
+        !request.bearer.empty() && bearer_token(message[bhttp::field::authorization], "").empty();
+    request.origin = message[bhttp::field::origin];
+    request.sec_fetch_site = message["Sec-Fetch-Site"];
+    request.host = message[bhttp::field::host];
     request.client_address = m_client_address;
     request.idempotency_key = message["Idempotency-Key"];
     request.if_none_match = message[bhttp::field::if_none_match];
