@@ -103,6 +103,41 @@ TEST_F(Https, AnswersClientsThatTrustTheCertificateWithinTheSameLimits) {
   EXPECT_EQ(o.out, "413") << o.err;
 }
 
+// Mozilla's "intermediate" profile: TLS 1.2 or later, AEAD suites only (a CBC suite, open to
+// LUCKY13, is refused), and over HTTPS the answers tell the browser to stay on HTTPS and the
+// session cookie never travels over plain HTTP.
+TEST_F(Https, OffersOnlyAeadSuitesAndKeepsTheSessionOnHttps) {
+  const std::string password = "tls-secretary-2022";
+  std::ofstream(m_dir / "password") << password << "\n";
+  const Output added = run_shell(std::string(JUWEI_BIN) +
+                                     " user add tlssec --role secretary --password-stdin --db " +
+                                     quote(m_db) + " < " + quote((m_dir / "password").string()),
+                                 m_dir);
+  ASSERT_EQ(added.code, 0) << added.out << added.err;
+  ServerProcess server(JUWEI_BIN, m_db, tls_args());
+  const std::string& base = server.base_url();
+  const std::string trust = "--cacert " + quote(cert().string()) + " ";
+  // The key is P-256: ECDSA suites.
+  Output o =
+      curl(trust + "--tls-max 1.2 --ciphers ECDHE-ECDSA-AES128-GCM-SHA256 " + base + "/healthz");
+  EXPECT_EQ(o.out, "200") << o.err;
+  for (const char* cbc :
+       {"ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384", "ECDHE-ECDSA-AES128-SHA256"}) {
+    o = curl(trust + "--tls-max 1.2 --ciphers " + cbc + " " + base + "/healthz");
+    EXPECT_EQ(o.out, "000") << cbc << " was accepted";
+    EXPECT_NE(o.code, 0) << cbc;
+  }
+  o = run_shell("curl -s -D - -o /dev/null " + trust + base + "/healthz", m_dir);
+  EXPECT_NE(o.out.find("Strict-Transport-Security: max-age=31536000"), std::string::npos) << o.out;
+  o = run_shell("curl -s -D - -o /dev/null " + trust +
+                    "-H 'Content-Type: application/json' --data '{\"username\":\"tlssec\","
+                    "\"password\":\"" +
+                    password + "\"}' " + base + "/api/v1/session",
+                m_dir);
+  EXPECT_NE(o.out.find("juwei_session="), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("; Secure"), std::string::npos) << o.out;
+}
+
 TEST_F(Https, RefusesPlainHttpAndClientsThatDoNotTrustTheCertificate) {
   ServerProcess server(JUWEI_BIN, m_db, tls_args());
   const std::string& base = server.base_url();

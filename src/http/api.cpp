@@ -558,11 +558,13 @@ void add_api_routes(Router& router, const ApiServices& services) {
     Response r = json(
         201,
         js::object{{"token", s.token}, {"expires_at", s.expires_at}, {"user", user_json(s.user)}});
+    // Over HTTPS the cookie is never sent over plain HTTP.
     r.headers.emplace_back("Set-Cookie",
                            fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict; "
-                                       "Max-Age={}",
+                                       "Max-Age={}{}",
                                        kSessionCookie, s.token,
-                                       std::chrono::seconds(service::kSessionLifetime).count()));
+                                       std::chrono::seconds(service::kSessionLifetime).count(),
+                                       req.secure ? "; Secure" : ""));
     return r;
   });
 
@@ -570,8 +572,8 @@ void add_api_routes(Router& router, const ApiServices& services) {
     if (auto done = accounts.logout(req.bearer); !done) return from_error(done.error());
     Response r{204, "", "", {}};
     r.headers.emplace_back("Set-Cookie", fmt::format("{}=; Path=/; HttpOnly; SameSite=Strict; "
-                                                     "Max-Age=0",
-                                                     kSessionCookie));
+                                                     "Max-Age=0{}",
+                                                     kSessionCookie, req.secure ? "; Secure" : ""));
     return r;
   });
 

@@ -37,6 +37,7 @@ struct Request {
   std::string origin;               // the Origin header
   std::string sec_fetch_site;       // the Sec-Fetch-Site header
   std::string host;                 // the Host header
+  bool secure = false;              // it came over HTTPS
   std::string client_address;
   std::string idempotency_key;
   std::string if_none_match;           // the header, for conditional GETs of static files

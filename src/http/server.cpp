@@ -86,15 +86,24 @@ void check_readable(std::string_view what, const std::filesystem::path& file) {
   }
 }
 
+// TLS 1.2's suites: Mozilla's "intermediate" profile, AEAD only (no CBC: LUCKY13), forward
+// secret, in the server's order. TLS 1.3 has only AEAD suites, OpenSSL's defaults.
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305";
+
 // What every TLS connection shares: the certificate chain, the key, TLS 1.2 at least.
 net::ssl::context make_tls_context(const TlsFiles& files) {
   check_readable("certificate", files.cert);
   check_readable("key", files.key);
   net::ssl::context context(net::ssl::context::tls_server);
   SSL_CTX* ctx = context.native_handle();
-  if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+  if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1) {
     throw TlsError("cannot set up TLS: " + openssl::error_reason());
   }
+  SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
   if (SSL_CTX_use_certificate_chain_file(ctx, files.cert.c_str()) != 1) {
     throw TlsError(fmt::format("the TLS certificate {} is not a PEM certificate ({})",
                                files.cert.string(), openssl::error_reason()));
@@ -328,6 +337,7 @@ class Server::Impl::Session final : public Connection,
     request.origin = message[bhttp::field::origin];
     request.sec_fetch_site = message["Sec-Fetch-Site"];
     request.host = message[bhttp::field::host];
+    request.secure = kTls;
     request.client_address = m_client_address;
     request.idempotency_key = message["Idempotency-Key"];
     request.if_none_match = message[bhttp::field::if_none_match];
@@ -354,6 +364,8 @@ class Server::Impl::Session final : public Connection,
     m_response.version(11);
     m_response.result(static_cast<unsigned>(response.status));
     m_response.set(bhttp::field::content_type, response.content_type);
+    // Over HTTPS, browsers that came once come back only over HTTPS for a year.
+    if constexpr (kTls) m_response.set(bhttp::field::strict_transport_security, "max-age=31536000");
     for (auto& [name, value] : response.headers)
       m_response.set(name, value);
     const std::size_t length = response.body.size();
