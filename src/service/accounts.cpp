@@ -192,15 +192,13 @@ std::chrono::seconds Accounts::wait_for(std::string_view key, TimePoint now) {
   return std::chrono::duration_cast<std::chrono::seconds>(it->second.next_allowed - now);
 }
 
-void Accounts::note_failure(const std::string& key, TimePoint now) {
+void Accounts::note_failure(const std::string& key, TimePoint now, std::chrono::seconds cap) {
   Throttle& t = m_throttle[key];
   ++t.failures;
-  if (t.failures >= kLockAfterFailures) {
-    t.next_allowed = now + kLockFor;
-  } else if (t.failures > kFreeFailures) {
-    // 2, 4, 8 ... seconds, at most a minute.
+  if (t.failures > kFreeFailures) {
+    // 2, 4, 8 ... seconds, at most `cap`.
     const int exponent = std::min(t.failures - kFreeFailures, 6);
-    t.next_allowed = now + std::chrono::seconds(1 << exponent);
+    t.next_allowed = now + std::min(std::chrono::seconds(1 << exponent), cap);
   }
 }
 
@@ -210,10 +208,13 @@ Result<LoginOutcome> Accounts::login(std::string_view username, std::string_view
   const TimePoint now = m_clock();
   const std::string user_key = "user:" + std::string(username);
   const std::string address_key = "addr:" + std::string(client_address);
+  const auto throttled = [](std::chrono::seconds wait) {
+    return LoginOutcome{std::nullopt, LoginOutcome::Refusal::throttled, wait};
+  };
   {
     std::lock_guard lock(m_mutex);
     const auto wait = std::max(wait_for(user_key, now), wait_for(address_key, now));
-    if (wait.count() > 0) return LoginOutcome{std::nullopt, LoginOutcome::Refusal::throttled, wait};
+    if (wait.count() > 0) return throttled(wait);
   }
   std::optional<store::StoredUser> user;
   {
@@ -223,21 +224,43 @@ Result<LoginOutcome> Accounts::login(std::string_view username, std::string_view
     if (!found) return std::unexpected(from_store(found.error()));
     user = std::move(*found);
   }
+  // A locked account stays locked, the right password too, until its lock ends.
+  if (user && !user->locked_until.empty()) {
+    if (const auto until = parse_iso_utc(user->locked_until); until && *until > now) {
+      return throttled(std::chrono::ceil<std::chrono::seconds>(*until - now));
+    }
+  }
   // Verify even when the user is missing, so timing does not tell which usernames exist.
   const std::string& hash = user ? user->password_hash : dummy_hash();
   const bool password_ok =
       password.size() <= domain::kMaxPasswordLength &&
       crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
   if (!user || !password_ok || user->user.disabled) {
-    std::lock_guard lock(m_mutex);
-    note_failure(user_key, now);
-    note_failure(address_key, now);
+    {
+      std::lock_guard lock(m_mutex);
+      note_failure(user_key, now, std::chrono::duration_cast<std::chrono::seconds>(kLockFor));
+      note_failure(address_key, now, kMaxAddressDelay);
+    }
+    if (user) {
+      // The account's count and lock, in the database.
+      const int failures = user->failed_logins + 1;
+      const std::string locked_until =
+          failures >= kLockAfterFailures ? iso_utc(now + kLockFor) : std::string();
+      auto tx = m_store.begin(store::TxMode::write);
+      if (!tx) return std::unexpected(from_store(tx.error()));
+      if (auto r = (*tx)->set_login_failures(user->user.community_id, user->user.id,
+                                             failures >= kLockAfterFailures ? 0 : failures,
+                                             locked_until);
+          !r) {
+        return std::unexpected(from_store(r.error()));
+      }
+      if (auto done = (*tx)->commit(); !done) return std::unexpected(from_store(done.error()));
+    }
     return LoginOutcome{std::nullopt, LoginOutcome::Refusal::bad_credentials, {}};
   }
   {
     std::lock_guard lock(m_mutex);
     m_throttle.erase(user_key);
-    m_throttle.erase(address_key);
   }
   const domain::User& u = user->user;
   const std::string token = fmt::format("c{}.{}", u.community_id, random_base64(32));
@@ -246,6 +269,11 @@ Result<LoginOutcome> Accounts::login(std::string_view username, std::string_view
   auto tx = m_store.begin(store::TxMode::write);
   if (!tx) return std::unexpected(from_store(tx.error()));
   if (auto r = (*tx)->insert_session(session); !r) return std::unexpected(from_store(r.error()));
+  if (user->failed_logins != 0 || !user->locked_until.empty()) {
+    if (auto r = (*tx)->set_login_failures(u.community_id, u.id, 0, ""); !r) {
+      return std::unexpected(from_store(r.error()));
+    }
+  }
   // A hash made with other costs (an older Juwei) is replaced now that we know the password.
   if (crypto_pwhash_str_needs_rehash(hash.c_str(), kPasswordOpsLimit, kPasswordMemLimit) != 0) {
     auto rehashed = hash_password(password);

@@ -1,8 +1,10 @@
 // Accounts, passwords and sessions. Passwords are hashed with argon2id (libsodium
 // crypto_pwhash_str); a session token is 32 random bytes, handed out once and stored only as
-// its BLAKE2b hash. Repeated failed logins per account and per client address meet a growing
-// delay, then a temporary lock. A change to an account names who makes it (`by`, a user of the
-// account's community or kOperator) and is audited in the account's community; logins and
+// its BLAKE2b hash. Repeated failed logins of an account meet a growing delay, then lock the
+// account for a while (kept in the database: a restart does not lift it); failures from one
+// client address only slow that address down, by at most kMaxAddressDelay, and never lock it: a
+// committee office shares one address. A change to an account names who makes it (`by`, a user of
+// the account's community or kOperator) and is audited in the account's community; logins and
 // sessions are not. Thread-safe: the throttle is guarded by a mutex; the Store serializes
 // transactions.
 #pragma once
@@ -37,9 +39,10 @@ inline constexpr std::chrono::hours kSessionLifetime{12};
 // done by another process (`juwei user disable`) takes effect here within this time.
 inline constexpr std::chrono::seconds kSessionCacheTime{5};
 inline constexpr std::size_t kSessionCacheSize = 10'000;
-inline constexpr int kFreeFailures = 3;  // failures before any delay
-inline constexpr int kLockAfterFailures = 10;
+inline constexpr int kFreeFailures = 3;        // failures before any delay
+inline constexpr int kLockAfterFailures = 10;  // of one account
 inline constexpr std::chrono::minutes kLockFor{15};
+inline constexpr std::chrono::seconds kMaxAddressDelay{8};
 
 // The accounts `juwei demo` creates in the seed community, one per desk and gate role.
 inline constexpr std::pair<std::string_view, domain::Role> kDemoUsers[] = {
@@ -99,7 +102,8 @@ class Accounts {
       std::string_view username, bool end_sessions, domain::UserId by,
       const std::function<Result<AuditEntry>(store::Transaction&, const domain::User&)>& change);
   std::chrono::seconds wait_for(std::string_view key, TimePoint now);  // requires m_mutex
-  void note_failure(const std::string& key, TimePoint now);            // requires m_mutex
+  // requires m_mutex; the delay grows to at most `cap`
+  void note_failure(const std::string& key, TimePoint now, std::chrono::seconds cap);
 
   struct CachedSession {
     domain::User user;

@@ -99,6 +99,40 @@ TEST_F(AccountsTest, RepeatedFailuresSlowDownThenLock) {
   EXPECT_TRUE(accounts.login("liumiao", "correct horse", "a").value().session.has_value());
 }
 
+// A committee office shares one address: someone guessing from it (at another account, or at
+// names that do not exist) slows that address by seconds at most; it never locks the secretary
+// out. The account guessed at is locked, in the database: a restarted server keeps the lock.
+TEST_F(AccountsTest, GuessesFromOneAddressLockTheAccountNotTheOffice) {
+  Accounts accounts(*m_store, clock());
+  ASSERT_TRUE(accounts.add_user(m_community, "liumiao", domain::Role::secretary, "correct horse", 0,
+                                kOperator));
+  ASSERT_TRUE(accounts.add_user(m_community, "wanggang", domain::Role::staff, "staff password", 0,
+                                kOperator));
+  for (int i = 0; i < 3 * kLockAfterFailures; ++i) {
+    const bool staff = i % 2;
+    const auto r =
+        accounts.login(staff ? "wanggang" : "nobody" + std::to_string(i), "guess", "10.0.0.7");
+    ASSERT_TRUE(r.has_value());
+    // A name never tried before waits for the address alone: seconds, at most.
+    if (!staff && r->refusal == Refusal::throttled) EXPECT_LE(r->retry_after, kMaxAddressDelay);
+    m_now += minutes(1) + seconds(5);  // past the account's own delay
+  }
+  // The secretary, from the same office, a moment later.
+  m_now += kMaxAddressDelay;
+  const auto secretary = accounts.login("liumiao", "correct horse", "10.0.0.7").value();
+  EXPECT_TRUE(secretary.session.has_value()) << static_cast<int>(secretary.refusal);
+  // The account guessed at is locked, from any address, even with its password...
+  const auto staff = accounts.login("wanggang", "staff password", "10.0.0.8").value();
+  EXPECT_EQ(staff.refusal, Refusal::throttled);
+  EXPECT_GT(staff.retry_after, seconds(64));  // longer than any delay: the lock
+  // ... and after a restart (a new Accounts over the same database).
+  Accounts restarted(*m_store, clock());
+  EXPECT_EQ(restarted.login("wanggang", "staff password", "10.0.0.9").value().refusal,
+            Refusal::throttled);
+  m_now += kLockFor;
+  EXPECT_TRUE(restarted.login("wanggang", "staff password", "10.0.0.9").value().session);
+}
+
 TEST_F(AccountsTest, RefusesBadNamesWeakPasswordsAndDuplicates) {
   Accounts accounts(*m_store, clock());
   EXPECT_EQ(

@@ -89,6 +89,10 @@ struct ImportRecord {
 struct StoredUser {
   domain::User user;
   std::string password_hash;  // argon2id, in libsodium's string format
+  // Failed logins since the last success, and the lock they set (empty: none): kept in the
+  // database, so a restart does not lift a lock.
+  int failed_logins = 0;
+  std::string locked_until;
 };
 
 struct Session {
@@ -508,6 +512,9 @@ class Transaction {
                                          std::string_view password_hash) = 0;
   virtual Result<void> set_user_disabled(domain::CommunityId c, domain::UserId id,
                                          bool disabled) = 0;
+  // The failed logins of an account and its lock (empty: none).
+  virtual Result<void> set_login_failures(domain::CommunityId c, domain::UserId id, int failures,
+                                          std::string_view locked_until) = 0;
 
   virtual Result<void> insert_session(const Session& s) = 0;
   virtual Result<std::optional<Session>> find_session(domain::CommunityId c,

@@ -511,6 +511,12 @@ SELECT m.community_id,
 FROM missing m;
 )sql";
 
+// Failed logins lock an account, not an address, and the lock outlives a restart.
+constexpr std::string_view kLoginLocks = R"sql(
+ALTER TABLE users ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN locked_until TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "registry: streets, communities, buildings, households, residents", kRegistry},
     Migration{2, "import history", kImports},
@@ -530,6 +536,7 @@ constexpr std::array kMigrations = {
     Migration{12, "gate conflicts followed up", kGateFollowUp},
     Migration{13, "household passes carry their test window; the register takes every exit",
               kRegisterEveryExit},
+    Migration{14, "failed logins and account locks", kLoginLocks},
 };
 
 }  // namespace

@@ -482,6 +482,8 @@ class SqliteTransaction final : public Transaction {
   Result<void> set_user_password(CommunityId c, domain::UserId id,
                                  std::string_view password_hash) override;
   Result<void> set_user_disabled(CommunityId c, domain::UserId id, bool disabled) override;
+  Result<void> set_login_failures(CommunityId c, domain::UserId id, int failures,
+                                  std::string_view locked_until) override;
   Result<void> insert_session(const Session& s) override;
   Result<std::optional<Session>> find_session(CommunityId c, std::string_view token_hash) override;
   Result<void> revoke_session(CommunityId c, std::string_view token_hash,
@@ -1283,13 +1285,15 @@ Result<std::optional<StoredUser>> SqliteTransaction::read_user(Stmt& s, std::str
   u.password_hash = s.text(4);
   u.user.disabled = s.integer(5) != 0;
   u.user.resident_id = s.integer(6);
+  u.failed_logins = static_cast<int>(s.integer(7));
+  u.locked_until = s.text(8);
   return u;
 }
 
 Result<std::optional<StoredUser>> SqliteTransaction::find_user(std::string_view username) {
   auto s = prepare(
-      "SELECT community_id, user_id, username, role, password_hash, disabled, resident_id "
-      "FROM users "
+      "SELECT community_id, user_id, username, role, password_hash, disabled, resident_id, "
+      "failed_logins, locked_until FROM users "
       "WHERE username = ?1");
   if (!s) return std::unexpected(s.error());
   s->bind(1, username);
@@ -1298,8 +1302,8 @@ Result<std::optional<StoredUser>> SqliteTransaction::find_user(std::string_view 
 
 Result<std::optional<StoredUser>> SqliteTransaction::get_user(CommunityId c, domain::UserId id) {
   auto s = prepare(
-      "SELECT community_id, user_id, username, role, password_hash, disabled, resident_id "
-      "FROM users "
+      "SELECT community_id, user_id, username, role, password_hash, disabled, resident_id, "
+      "failed_logins, locked_until FROM users "
       "WHERE community_id = ?1 AND user_id = ?2");
   if (!s) return std::unexpected(s.error());
   s->bind(1, c).bind(2, id);
@@ -1308,8 +1312,8 @@ Result<std::optional<StoredUser>> SqliteTransaction::get_user(CommunityId c, dom
 
 Result<std::vector<domain::User>> SqliteTransaction::list_users(CommunityId c) {
   auto s = prepare(
-      "SELECT community_id, user_id, username, role, password_hash, disabled, resident_id "
-      "FROM users "
+      "SELECT community_id, user_id, username, role, password_hash, disabled, resident_id, "
+      "failed_logins, locked_until FROM users "
       "WHERE community_id = ?1 ORDER BY user_id");
   if (!s) return std::unexpected(s.error());
   s->bind(1, c);
@@ -1336,6 +1340,16 @@ Result<void> SqliteTransaction::set_user_disabled(CommunityId c, domain::UserId 
   if (!s) return std::unexpected(s.error());
   s->bind(1, c).bind(2, id).bind(3, std::int64_t{disabled ? 1 : 0});
   return run_changing_one(*s, "disable user");
+}
+
+Result<void> SqliteTransaction::set_login_failures(CommunityId c, domain::UserId id, int failures,
+                                                   std::string_view locked_until) {
+  auto s = prepare(
+      "UPDATE users SET failed_logins = ?3, locked_until = ?4 "
+      "WHERE community_id = ?1 AND user_id = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, id).bind(3, std::int64_t{failures}).bind(4, locked_until);
+  return run_changing_one(*s, "set login failures");
 }
 
 Result<void> SqliteTransaction::insert_session(const Session& session) {
