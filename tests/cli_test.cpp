@@ -131,16 +131,16 @@ TEST_F(Cli, ImportsGbkAndBomFilesAsExcelWritesThem) {
 
 TEST_F(Cli, ABrokenFileImportsNothingAndNamesEveryBadRow) {
   ASSERT_EQ(juwei_db("init").code, 0);
-  const fs::path file =
-      write("broken.csv",
-            "楼号,室号,姓名,身份证号,手机号\n"
-            "12号楼,301,王丽,310109198802290022,13812345678\n"        // 2: fine
-            "12号楼,302,张伟,310109198503071232,13912345678\n"        // 3: check digit
-            ",303,李娜,11010519491231002X,\n"                         // 4: no building
-            "12号楼,304,王丽,310109198802290022,\n"                   // 5: duplicate ID
-            "12号楼,305,赵强,310109199003071231,12345\n"              // 6: phone
-            "12号楼,306,\"钱\n多\",310109199003070044,13812345678\n"  // 7-8: fine (quoted newline)
-            "12号楼,307,孙,310109199013011230,\n");                   // 9: birth date
+  const fs::path file = write("broken.csv",
+                              "楼号,室号,姓名,身份证号,手机号,备注\n"
+                              "12号楼,301,王丽,310109198802290022,13812345678,\n"  // 2: fine
+                              "12号楼,302,张伟,310109198503071232,13912345678,\n"  // 3: check digit
+                              ",303,李娜,11010519491231002X,,\n"                   // 4: no building
+                              "12号楼,304,王丽,310109198802290022,,\n"       // 5: duplicate ID
+                              "12号楼,305,赵强,310109199003071231,12345,\n"  // 6: phone
+                              // 7-8: fine (a quoted newline, in a note: a name is one line)
+                              "12号楼,306,钱多,310109199003070044,13812345678,\"一楼\n右手\"\n"
+                              "12号楼,307,孙,310109199013011230,,\n");  // 9: birth date
   Output o = juwei_db("import residents " + quote(file.string()));
   EXPECT_EQ(o.code, 1);
   for (const char* expected :

@@ -50,6 +50,15 @@ bool is_valid_utf8_text(std::string_view s) {
 
 }  // namespace
 
+std::optional<NameProblem> check_name(std::string_view text, std::size_t max_bytes) {
+  if (text.empty()) return NameProblem::missing;
+  if (text.size() > max_bytes) return NameProblem::too_long;
+  for (const unsigned char c : text) {
+    if (c < 0x20 || c == 0x7F) return NameProblem::control_character;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> normalize_mobile(std::string_view text) {
   std::string digits;
   std::size_t i = 0;
@@ -74,11 +83,13 @@ std::expected<ValidResident, std::vector<FieldProblem>> validate_resident(const 
   ValidResident out;
   Resident& r = out.resident;
 
-  if (in.name.empty()) {
+  if (const auto p = check_name(in.name, kMaxNameBytes); p == NameProblem::missing) {
     add(problems, "name", "missing", "缺少姓名", "name is missing");
-  } else if (in.name.size() > kMaxNameBytes || !is_valid_utf8_text(in.name)) {
-    add(problems, "name", "invalid", "姓名过长或含有控制字符",
-        "name is too long or contains control characters");
+  } else if (p == NameProblem::too_long) {
+    add(problems, "name", "invalid", "姓名过长", "name is too long");
+  } else if (p) {
+    add(problems, "name", "invalid", "姓名含有换行或控制字符",
+        "name contains a line break or a control character");
   } else {
     r.name = in.name;
   }
@@ -154,17 +165,22 @@ std::expected<ValidResident, std::vector<FieldProblem>> validate_resident(const 
     }
   }
 
-  if (in.building.empty()) {
+  if (const auto p = check_name(in.building, kMaxPlaceBytes); p == NameProblem::missing) {
     add(problems, "building", "missing", "缺少楼号", "building is missing");
-  } else if (in.building.size() > kMaxPlaceBytes) {
+  } else if (p == NameProblem::too_long) {
     add(problems, "building", "too_long", "楼号过长", "building name is too long");
+  } else if (p) {
+    add(problems, "building", "invalid", "楼号含有控制字符",
+        "building contains control characters");
   } else {
     out.building = in.building;
   }
-  if (in.room.empty()) {
+  if (const auto p = check_name(in.room, kMaxPlaceBytes); p == NameProblem::missing) {
     add(problems, "room", "missing", "缺少室号", "room is missing");
-  } else if (in.room.size() > kMaxPlaceBytes) {
+  } else if (p == NameProblem::too_long) {
     add(problems, "room", "too_long", "室号过长", "room is too long");
+  } else if (p) {
+    add(problems, "room", "invalid", "室号含有控制字符", "room contains control characters");
   } else {
     out.room = in.room;
   }

@@ -3,7 +3,9 @@
 // naming its field with a Chinese and an English message. Pure; today's date is passed in.
 #pragma once
 
+#include <cstdint>
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +45,11 @@ struct ValidResident {
 inline constexpr std::size_t kMaxNameBytes = 90;  // 30 CJK characters
 inline constexpr std::size_t kMaxNotesBytes = 2000;
 inline constexpr std::size_t kMaxPlaceBytes = 60;  // building name, room
+
+// One rule for every name people type (a resident's name, a building's, a room): not empty, at
+// most `max_bytes`, and no control character (U+0000 to U+001F, U+007F): a name is one line.
+enum class NameProblem : std::uint8_t { missing, too_long, control_character };
+std::optional<NameProblem> check_name(std::string_view text, std::size_t max_bytes);
 
 // Validates input (fields already trimmed). Gender and birth date may be left empty: they are
 // read from the ID number; when given, they must agree with it.

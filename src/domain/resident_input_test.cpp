@@ -153,3 +153,27 @@ TEST(Registry, AgeCountsBirthdays) {
 
 }  // namespace
 }  // namespace juwei::domain
+
+namespace juwei::domain {
+namespace {
+
+// One rule for every name: a resident's, a building's, a room.
+TEST(Names, OneRuleForEveryName) {
+  using enum NameProblem;
+  const std::pair<std::string, std::optional<NameProblem>> cases[] = {
+      {"12号楼", std::nullopt},
+      {"王丽", std::nullopt},
+      {"", missing},
+      {std::string("12号楼\0", 10), control_character},
+      {"12\t楼", control_character},
+      {"301\n", control_character},
+      {"a\x7F", control_character},
+      {std::string(61, 'a'), too_long},
+  };
+  for (const auto& [text, want] : cases) {
+    EXPECT_EQ(check_name(text, kMaxPlaceBytes), want) << text.size();
+  }
+}
+
+}  // namespace
+}  // namespace juwei::domain

@@ -65,9 +65,23 @@ bool is_accepted_type(std::string_view type) {
   return type == "application/json" || is_upload_type(type);
 }
 
+}  // namespace
+
+bool is_loopback(std::string_view address) {
+  if (address.starts_with("::ffff:")) address.remove_prefix(7);  // IPv4 mapped into IPv6
+  return address == "::1" || address.starts_with("127.");
+}
+
+namespace {
+
 void add_builtin_routes(Router& router, const Metrics& metrics) {
   router.add("GET", "/healthz", {}, [](Request&) { return json(200, {{"status", "ok"}}); });
-  router.add("GET", "/metrics", {}, [&metrics](Request&) {
+  // What the server is doing is for the machine's operator (a Prometheus on the same machine,
+  // or curl there): served to loopback clients only, whatever the listen address.
+  router.add("GET", "/metrics", {}, [&metrics](Request& req) {
+    if (!is_loopback(req.client_address)) {
+      return problem(403, "Forbidden", "Metrics are served to this machine (loopback) only.");
+    }
     return Response{200, "text/plain; version=0.0.4", metrics.render(), {}};
   });
 }
@@ -268,14 +282,7 @@ class Server::Impl::Session final : public Connection,
                              "The request header is larger than the server accepts."),
                      false, true);
     }
-    if (ec) {
-      bool malformed =
-          ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
-          ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
-      if (!malformed) return close();  // closed by the client, timed out, or stopped
-      return respond(problem(400, "Bad Request", "The request is not valid HTTP/1.1."), false,
-                     true);
-    }
+    if (ec) return read_failed(ec);
 
     auto& request = m_parser->get();
     m_method = request.method_string();
@@ -309,9 +316,20 @@ class Server::Impl::Session final : public Connection,
     bhttp::async_read(m_stream, m_buffer, *m_parser,
                       [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                         if (ec == bhttp::error::body_limit) return self->too_large(self->m_limit);
-                        if (ec) return self->close();
+                        if (ec) return self->read_failed(ec);
                         self->handle();
                       });
+  }
+
+  // A request that could not be read: malformed HTTP (a bad header, a bad chunk of a chunked
+  // body) is answered 400 before the connection closes; a client gone, a timeout or a stop
+  // just close it.
+  void read_failed(beast::error_code ec) {
+    const bool malformed =
+        ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+        ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+    if (!malformed) return close();
+    respond(problem(400, "Bad Request", "The request is not valid HTTP/1.1."), false, true);
   }
 
   void too_large(std::uint64_t limit) {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "http/metrics.hpp"
 #include "http/router.hpp"
@@ -66,5 +67,9 @@ class Server {
   class Impl;
   std::unique_ptr<Impl> m_impl;
 };
+
+// Whether a client address is this machine's (127.0.0.0/8, ::1, or IPv4 mapped into IPv6):
+// /metrics answers only those.
+bool is_loopback(std::string_view client_address);
 
 }  // namespace juwei::http

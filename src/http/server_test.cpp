@@ -69,6 +69,17 @@ class Client {
     return parser.release();
   }
 
+  // Writes `bytes` as they are (malformed HTTP, say) and reads the answer.
+  HttpResponse send_raw(std::string_view bytes) {
+    bhttp::response_parser<bhttp::string_body> parser;
+    on_stream([&](auto& stream) {
+      beast::error_code ignored;
+      net::write(stream, net::buffer(bytes.data(), bytes.size()), ignored);
+      bhttp::read(stream, m_buffer, parser, ignored);
+    });
+    return parser.release();
+  }
+
   // True when the server has closed the connection (the next read sees end of stream; over
   // TLS, with or without a close_notify).
   bool closed_by_server() {
@@ -295,6 +306,17 @@ TEST(Server, RejectsAChunkedBodyOverTheLimitWith413) {
   EXPECT_TRUE(c.closed_by_server());
 }
 
+TEST(Server, AnswersAMalformedChunkedBodyWith400AndCloses) {
+  TestServer s;
+  Client c(s.port());
+  auto res = c.send_raw(
+      "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n");
+  EXPECT_EQ(res.result_int(), 400);
+  EXPECT_NE(res.body().find("not valid HTTP/1.1"), std::string::npos) << res.body();
+  EXPECT_TRUE(c.closed_by_server());
+}
+
 TEST(Server, AcceptsLargerUploads) {
   TestServer s;
   Client c(s.port());
@@ -433,6 +455,22 @@ TEST(Server, RefusesTlsFilesItCannotUse) {
     } catch (const TlsError& e) {
       EXPECT_THAT(e.what(), ::testing::HasSubstr(c.message));
     }
+  }
+}
+
+}  // namespace
+}  // namespace juwei::http
+
+namespace juwei::http {
+namespace {
+
+TEST(Metrics, AreForThisMachineOnly) {
+  for (const char* local : {"127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"}) {
+    EXPECT_TRUE(is_loopback(local)) << local;
+  }
+  for (const char* remote :
+       {"10.0.0.7", "192.168.1.20", "::ffff:10.0.0.7", "fe80::1", "", "1.127.0.0"}) {
+    EXPECT_FALSE(is_loopback(remote)) << remote;
   }
 }
 

@@ -22,14 +22,19 @@ FieldIssue issue(std::string field, std::string code, std::string en, std::strin
   return FieldIssue{std::move(field), std::move(code), std::move(en), std::move(zh)};
 }
 
-// A building name or room: trimmed, not empty, not too long.
+// A building name or room (trimmed), by domain::check_name, the rule every name follows.
 std::optional<FieldIssue> place_problem(std::string_view field, std::string_view text) {
-  if (text.empty()) {
-    return issue(std::string(field), std::string(field) + ".missing", "is required", "必填");
-  }
-  if (text.size() > domain::kMaxPlaceBytes) {
-    return issue(std::string(field), std::string(field) + ".too_long",
-                 fmt::format("at most {} bytes", domain::kMaxPlaceBytes), "太长");
+  const auto problem = domain::check_name(text, domain::kMaxPlaceBytes);
+  if (!problem) return std::nullopt;
+  switch (*problem) {
+    case domain::NameProblem::missing:
+      return issue(std::string(field), std::string(field) + ".missing", "is required", "必填");
+    case domain::NameProblem::too_long:
+      return issue(std::string(field), std::string(field) + ".too_long",
+                   fmt::format("at most {} bytes", domain::kMaxPlaceBytes), "太长");
+    case domain::NameProblem::control_character:
+      return issue(std::string(field), std::string(field) + ".invalid",
+                   "contains a control character", "含有控制字符");
   }
   return std::nullopt;
 }

@@ -36,6 +36,19 @@ class RegistryTest : public ServiceTest {
   domain::UserId m_secretary = 0;
 };
 
+// A building or room name follows the rule every name does: no control character (U+0000).
+TEST_F(RegistryTest, BuildingAndRoomNamesRefuseControlCharacters) {
+  Registry registry(*m_store, clock());
+  const auto bad =
+      registry.create_building(m_community, {std::string("9号楼\0", 10), 6}, m_secretary);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().fields.at(0).code, "name.invalid");
+  const auto b = registry.create_building(m_community, {"9号楼", 6}, m_secretary).value().value.id;
+  const auto room = registry.create_household(m_community, {b, "10\n1"}, m_secretary);
+  ASSERT_FALSE(room.has_value());
+  EXPECT_EQ(room.error().fields.at(0).code, "room.invalid");
+}
+
 // rule: every state change of the register is in the audit trail, with who made it.
 TEST_F(RegistryTest, EveryEditIsAuditedWithItsActor) {
   Registry registry(*m_store, clock());
