@@ -258,13 +258,12 @@ Result<std::vector<SyncedGateCheck>> Exits::sync_gate_checks(CommunityId c, std:
           const auto claims = verify_token(text::trim(checks[i].token), *keys);
           if (claims && claims->community_id == c) holder_of[i] = claims->holder;
         }
+        // The first allowed return of the holder of check order[k] after it (in time order).
         const auto queued_return_after = [&](std::size_t k) -> std::optional<TimePoint> {
-          const TimePoint at = *parse_iso_utc(checks[order[k]].at);
           for (std::size_t j = k + 1; j < order.size(); ++j) {
             const QueuedGateCheck& q = checks[order[j]];
-            if (q.allow && q.direction == "in" && holder_of[order[j]] == holder_of[order[k]] &&
-                *parse_iso_utc(q.at) >= at) {
-              return *parse_iso_utc(q.at);
+            if (q.allow && q.direction == "in" && holder_of[order[j]] == holder_of[order[k]]) {
+              return parse_iso_utc(q.at);
             }
           }
           return std::nullopt;
