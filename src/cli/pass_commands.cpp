@@ -487,7 +487,8 @@ void add_passes(CLI::App& app, Globals& g) {
   auto* back = cmd->add_subcommand(
       "return", "Log the holder back (返回报备), a return the gate did not see: say why");
   back->add_option("ID", args->id, "Pass id")->required();
-  back->add_option("--reason", args->reason, "Why the desk records it (电话报备, ...)")->required();
+  back->add_option("--reason", args->reason,
+                   "Why the desk records it (电话报备, ...); the desk must give one");
   back->callback([&g, args] {
     Desk desk(g);
     const auto v =
@@ -608,11 +609,12 @@ void add_gate(CLI::App& app, Globals& g) {
       write_whole(args->csv, check(desk.exits.gate_events_csv(args->day, q, args->state)));
       return;
     }
+    // A gate online goes without saying; the others name themselves (and the device, the note).
     const auto source = [](const store::GateEvent& e) -> std::string {
-      if (e.source == "offline") return "  离线 " + e.device;
-      if (e.source == "desk") return "  居委登记" + (e.note.empty() ? "" : "：" + e.note);
-      if (e.source == "resident") return "  居民报备";
-      return "";
+      if (e.source == "online") return "";
+      const std::string_view label = service::register_source_zh(e.source);
+      if (e.source == "offline") return fmt::format("  {} {}", label, e.device);
+      return fmt::format("  {}{}{}", label, e.note.empty() ? "" : "：", e.note);
     };
     for (const store::GateEvent& e : check(desk.exits.gate_events(args->day, q, args->state))) {
       std::cout << fmt::format("{}  {}  {}  {:<24} pass {:<5} resident {:<6} {}{}{}\n", local(e.at),

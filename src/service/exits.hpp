@@ -152,6 +152,10 @@ struct SyncedGateCheck {
   std::string conflict;       // what the server found against an allowed check; empty: none
 };
 
+// Who recorded a register event, as people read it: 门岗 (a gate, online), 离线 (a gate offline,
+// synced later), 居委登记 (the desk), 居民报备 (the resident).
+std::string_view register_source_zh(std::string_view source);
+
 // How long a gate may check passes on one offline bundle.
 inline constexpr std::chrono::hours kOfflineBundleLife{12};
 

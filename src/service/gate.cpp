@@ -251,12 +251,15 @@ Result<std::vector<SyncedGateCheck>> Exits::sync_gate_checks(CommunityId c, std:
         if (!keys) return std::unexpected(keys.error());
         auto policy = load_policy(tx, c);
         if (!policy) return std::unexpected(policy.error());
-        // Whose pass each check scanned (a token that does not verify: nobody's), so an exit
-        // can see the return of its holder that the same sync brings after it.
+        // Each token verified once: whose pass each check scanned (a token that does not
+        // verify: nobody's), so an exit can see the return of its holder the same sync brings.
+        std::vector<std::expected<domain::PassClaims, domain::PassRefusal>> claims_of;
         std::vector<domain::ResidentId> holder_of(checks.size(), 0);
         for (std::size_t i = 0; i < checks.size(); ++i) {
-          const auto claims = verify_token(text::trim(checks[i].token), *keys);
-          if (claims && claims->community_id == c) holder_of[i] = claims->holder;
+          auto claims = verified_claims(tx, c, checks[i].token, *keys);
+          if (!claims) return std::unexpected(claims.error());
+          if (*claims) holder_of[i] = (*claims)->holder;
+          claims_of.push_back(std::move(*claims));
         }
         // The first allowed return of the holder of check order[k] after it (in time order).
         const auto queued_return_after = [&](std::size_t k) -> std::optional<TimePoint> {
@@ -292,21 +295,24 @@ Result<std::vector<SyncedGateCheck>> Exits::sync_gate_checks(CommunityId c, std:
           std::optional<PassView> view;
           std::optional<domain::PassRefusal> refusal;
           std::vector<store::PassRow> holder_passes;
-          auto pass = scanned_pass(tx, c, q.token, *keys);
-          if (!pass) return std::unexpected(pass.error());
-          if (!*pass) {
-            refusal = pass->error();
+          std::optional<store::PassRow> pass;
+          if (!claims_of[i]) {
+            refusal = claims_of[i].error();
           } else {
-            auto v = pass_view(tx, c, std::move(**pass), policy->policy, at);
+            auto passes = passes_of_holder(tx, c, claims_of[i]->holder);
+            if (!passes) return std::unexpected(passes.error());
+            holder_passes = std::move(*passes);
+            pass = pass_named(holder_passes, *claims_of[i]);
+            if (!pass) refusal = domain::PassRefusal::unknown_pass;
+          }
+          if (pass) {
+            auto v = pass_view(tx, c, std::move(*pass), policy->policy, at);
             if (!v) return std::unexpected(v.error());
             view = std::move(*v);
             refusal = view->refusal;
             event.pass_id = view->pass.id;
             event.resident_id = view->holder.resident.id;
             event.building = view->holder.building;
-            auto passes = passes_of_holder(tx, c, view->pass.holder);
-            if (!passes) return std::unexpected(passes.error());
-            holder_passes = std::move(*passes);
           }
           std::optional<std::int64_t> logged;
           if (q.allow && q.direction == "out") {
@@ -394,59 +400,72 @@ Result<GateVerdict> Exits::gate_check(CommunityId c, const GateInput& in, const 
                                0, 0, "",           by.id,        "online"};
         event.device = in.device;
         event.client_event_id = in.check_id;
-        // Who is at the gate: the holder of the scanned pass, or the resident typed in.
+        // Who is at the gate: the holder of the scanned pass, or the resident typed in; and
+        // every pass of theirs, read once (the scanned one among them).
         std::optional<domain::GateDecision> decision;
         std::optional<store::PassRow> shown;
         std::optional<store::ResidentRow> holder;
+        std::vector<store::PassRow> passes;
+        const auto read_holder = [&](domain::ResidentId id) -> Result<void> {
+          auto row = lift(tx.get_resident(c, id));
+          if (!row) return std::unexpected(row.error());
+          if (!*row) return std::unexpected(Error::internal("a pass's holder is missing"));
+          holder = std::move(**row);
+          auto listed = passes_of_holder(tx, c, id);
+          if (!listed) return std::unexpected(listed.error());
+          passes = std::move(*listed);
+          return {};
+        };
         if (!token.empty()) {
-          auto pass = scanned_pass(tx, c, token);
-          if (!pass) return std::unexpected(pass.error());
-          if (*pass) {
-            shown = std::move(**pass);
-            event.pass_id = shown->id;
-            auto row = lift(tx.get_resident(c, shown->holder));
-            if (!row) return std::unexpected(row.error());
-            if (!*row) return std::unexpected(Error::internal("a pass's holder is missing"));
-            holder = std::move(**row);
+          auto claims = verified_claims(tx, c, token);
+          if (!claims) return std::unexpected(claims.error());
+          if (!*claims) {
+            decision = domain::decision_of(claims->error());
           } else {
-            decision = domain::decision_of(pass->error());
+            auto listed = passes_of_holder(tx, c, (*claims)->holder);
+            if (!listed) return std::unexpected(listed.error());
+            shown = pass_named(*listed, **claims);
+            if (!shown) {
+              decision = domain::decision_of(domain::PassRefusal::unknown_pass);
+            } else if (auto r = read_holder(shown->holder); !r) {
+              return std::unexpected(r.error());
+            }
+            event.pass_id = shown ? shown->id : 0;
           }
         } else {
           auto found = lift(tx.find_resident_by_id_number(c, id_number));
           if (!found) return std::unexpected(found.error());
           if (!*found || (*found)->removal.removed()) {
             decision = domain::decision_of(domain::GateOutcome::unknown_person);
-          } else {
-            auto row = lift(tx.get_resident(c, (*found)->id));
-            if (!row) return std::unexpected(row.error());
-            if (!*row) return std::unexpected(Error::internal("a resident found is missing"));
-            holder = std::move(**row);
+          } else if (auto r = read_holder((*found)->id); !r) {
+            return std::unexpected(r.error());
           }
         }
         std::optional<OpenExit> open;
         std::optional<store::PassRow> chosen;  // the pass going out on
         if (!decision) {
-          auto passes = passes_of_holder(tx, c, holder->resident.id);
-          if (!passes) return std::unexpected(passes.error());
-          open = open_exit_of(*passes, now);
+          open = open_exit_of(passes, now);
           domain::GateFacts facts{out, open.has_value(), true, std::nullopt};
           if (out) {
             auto policy = load_policy(tx, c);
             if (!policy) return std::unexpected(policy.error());
+            auto tests = tests_of(tx, c, holder->resident.id);
+            if (!tests) return std::unexpected(tests.error());
+            const HolderFacts facts_of_holder{*holder, std::move(*tests)};
             // The scanned pass, or every pass of theirs that may still be in its window.
             std::vector<store::PassRow> candidates;
             if (shown) {
-              candidates.push_back(std::move(*shown));
+              candidates.push_back(*shown);
             } else {
-              for (store::PassRow& p : *passes) {
+              for (const store::PassRow& p : passes) {
                 if (p.revoked_at.empty() && time_of(p.valid_until).value_or(now) > now) {
-                  candidates.push_back(std::move(p));
+                  candidates.push_back(p);
                 }
               }
             }
             facts.has_pass = !candidates.empty();
             for (store::PassRow& row : candidates) {
-              auto view = pass_view(tx, c, std::move(row), policy->policy, now);
+              auto view = pass_view(tx, c, std::move(row), facts_of_holder, policy->policy, now);
               if (!view) return std::unexpected(view.error());
               if (!view->refusal) {
                 chosen = std::move(view->pass);
@@ -599,6 +618,13 @@ Result<std::vector<store::GateEvent>> Exits::gate_events(std::string_view day,
                         });
 }
 
+std::string_view register_source_zh(std::string_view source) {
+  if (source == "offline") return "离线";
+  if (source == "desk") return "居委登记";
+  if (source == "resident") return "居民报备";
+  return "在线";
+}
+
 Result<std::string> Exits::gate_events_csv(std::string_view day, store::GateEventQuery q,
                                            std::string_view state) {
   q.limit = 1'000'000;
@@ -609,11 +635,9 @@ Result<std::string> Exits::gate_events_csv(std::string_view day, store::GateEven
   text::CsvWriter csv(encoder);
   csv.write_row({"时间", "方向", "结果", "代码", "说明", "出入证", "居民", "楼栋", "来源", "备注",
                  "冲突", "跟进"});
-  const auto source_text = [](const store::GateEvent& e) -> std::string {
-    if (e.source == "offline") return "离线（" + e.device + "）";
-    if (e.source == "desk") return "居委登记";
-    if (e.source == "resident") return "居民报备";
-    return "在线";
+  const auto source_text = [](const store::GateEvent& e) {
+    const std::string_view label = register_source_zh(e.source);
+    return e.source == "offline" ? fmt::format("{}（{}）", label, e.device) : std::string(label);
   };
   for (const store::GateEvent& e : *events) {
     const auto at = parse_iso_utc(e.at);

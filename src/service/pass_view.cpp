@@ -155,15 +155,28 @@ bool has_paperwork(store::Transaction& tx, CommunityId c, std::int64_t request_i
          std::ranges::any_of(*proofs, [](const store::Proof& p) { return p.kind == "proof"; });
 }
 
+Result<HolderFacts> holder_facts(store::Transaction& tx, CommunityId c, ResidentId holder) {
+  auto row = lift(tx.get_resident(c, holder));
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::unexpected(Error::internal("a pass's holder is missing"));
+  auto tests = tests_of(tx, c, holder);
+  if (!tests) return std::unexpected(tests.error());
+  return HolderFacts{std::move(**row), std::move(*tests)};
+}
+
 Result<PassView> pass_view(store::Transaction& tx, CommunityId c, store::PassRow pass,
                            const domain::ExitPolicy& policy, TimePoint now) {
-  PassView v;
-  auto holder = lift(tx.get_resident(c, pass.holder));
+  auto holder = holder_facts(tx, c, pass.holder);
   if (!holder) return std::unexpected(holder.error());
-  if (!*holder) return std::unexpected(Error::internal("a pass's holder is missing"));
-  v.holder = std::move(**holder);
-  auto history = tests_of(tx, c, pass.holder);
-  if (!history) return std::unexpected(history.error());
+  return pass_view(tx, c, std::move(pass), *holder, policy, now);
+}
+
+Result<PassView> pass_view(store::Transaction& tx, CommunityId c, store::PassRow pass,
+                           const HolderFacts& holder, const domain::ExitPolicy& policy,
+                           TimePoint now) {
+  PassView v;
+  v.holder = holder.row;
+  const std::vector<domain::TestRecord>& history = holder.tests;
   domain::PassState state{pass.kind, time_of(pass.valid_from).value_or(TimePoint{}),
                           time_of(pass.valid_until).value_or(TimePoint{})};
   state.revoked_at = time_of(pass.revoked_at);
@@ -175,7 +188,7 @@ Result<PassView> pass_view(store::Transaction& tx, CommunityId c, store::PassRow
     state.exited_at = time_of(last->exited_at);
     state.returned_at = time_of(last->returned_at);
   }
-  v.refusal = domain::check_pass_exit(state, *history, now);
+  v.refusal = domain::check_pass_exit(state, history, now);
   if (pass.kind == domain::PassKind::household) {
     // The pass carries its quota, slots and test window: a policy changed since does not
     // change them. Its building's status is read under the policy in force.
@@ -196,7 +209,7 @@ Result<PassView> pass_view(store::Transaction& tx, CommunityId c, store::PassRow
     }
     if (!v.refusal) {
       v.refusal =
-          domain::check_household_use(uses, carried, counted_from, *history, now, kShanghaiOffset);
+          domain::check_household_use(uses, carried, counted_from, history, now, kShanghaiOffset);
     }
   }
   const auto return_by = time_of(pass.return_by);
@@ -223,10 +236,10 @@ Result<PassView> visible_pass(store::Transaction& tx, CommunityId c, std::int64_
   return pass_view(tx, c, std::move(**pass), policy->policy, now);
 }
 
-Result<std::expected<store::PassRow, domain::PassRefusal>> scanned_pass(
+Result<std::expected<domain::PassClaims, domain::PassRefusal>> verified_claims(
     store::Transaction& tx, CommunityId c, std::string_view token,
     std::span<const store::SigningKey> keys) {
-  using Scanned = std::expected<store::PassRow, domain::PassRefusal>;
+  using Verified = std::expected<domain::PassClaims, domain::PassRefusal>;
   std::vector<store::SigningKey> read;
   if (keys.empty()) {
     auto listed = lift(tx.list_signing_keys(c));
@@ -234,15 +247,32 @@ Result<std::expected<store::PassRow, domain::PassRefusal>> scanned_pass(
     read = std::move(*listed);
     keys = read;
   }
-  const auto claims = verify_token(text::trim(token), keys);
+  auto claims = verify_token(text::trim(token), keys);
   // A token signed for another community fails on the key before anything else.
-  if (!claims) return Scanned(std::unexpected(claims.error()));
+  if (!claims) return Verified(std::unexpected(claims.error()));
   if (claims->community_id != c) {
-    return Scanned(std::unexpected(domain::PassRefusal::wrong_community));
+    return Verified(std::unexpected(domain::PassRefusal::wrong_community));
   }
-  auto pass = lift(tx.get_pass(c, claims->pass_id));
+  return Verified(std::move(*claims));
+}
+
+std::optional<store::PassRow> pass_named(const std::vector<store::PassRow>& passes,
+                                         const domain::PassClaims& claims) {
+  const auto it = std::ranges::find(passes, claims.pass_id, &store::PassRow::id);
+  if (it == passes.end() || it->holder != claims.holder) return std::nullopt;
+  return *it;
+}
+
+Result<std::expected<store::PassRow, domain::PassRefusal>> scanned_pass(
+    store::Transaction& tx, CommunityId c, std::string_view token,
+    std::span<const store::SigningKey> keys) {
+  using Scanned = std::expected<store::PassRow, domain::PassRefusal>;
+  auto claims = verified_claims(tx, c, token, keys);
+  if (!claims) return std::unexpected(claims.error());
+  if (!*claims) return Scanned(std::unexpected(claims->error()));
+  auto pass = lift(tx.get_pass(c, (*claims)->pass_id));
   if (!pass) return std::unexpected(pass.error());
-  if (!*pass || (*pass)->holder != claims->holder) {
+  if (!*pass || (*pass)->holder != (*claims)->holder) {
     return Scanned(std::unexpected(domain::PassRefusal::unknown_pass));
   }
   return Scanned(std::move(**pass));

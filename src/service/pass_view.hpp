@@ -66,13 +66,32 @@ bool has_paperwork(store::Transaction& tx, domain::CommunityId c, std::int64_t r
 // another pass is the gate's question (holder_open_exit).
 Result<PassView> pass_view(store::Transaction& tx, domain::CommunityId c, store::PassRow pass,
                            const domain::ExitPolicy& policy, TimePoint now);
+// The same for passes of a holder read once: their register row and their tests (newest
+// sampled first), so a check weighing several passes of one person reads them once.
+struct HolderFacts {
+  store::ResidentRow row;
+  std::vector<domain::TestRecord> tests;
+};
+Result<HolderFacts> holder_facts(store::Transaction& tx, domain::CommunityId c,
+                                 domain::ResidentId holder);
+Result<PassView> pass_view(store::Transaction& tx, domain::CommunityId c, store::PassRow pass,
+                           const HolderFacts& holder, const domain::ExitPolicy& policy,
+                           TimePoint now);
 // The same for a pass `viewer` may see; not found otherwise.
 Result<PassView> visible_pass(store::Transaction& tx, domain::CommunityId c, std::int64_t id,
                               const domain::User& viewer, TimePoint now);
 
-// The pass a scanned token names: its signature checked against the community's keys (the
-// keys are read when `keys` is empty), then this community's pass with that id and holder; the
-// refusal otherwise (malformed, bad_signature, wrong_community, unknown_pass).
+// A scanned token's claims, its signature checked against the community's keys (read when
+// `keys` is empty) and its community this one; the refusal otherwise (malformed,
+// bad_signature, wrong_community).
+Result<std::expected<domain::PassClaims, domain::PassRefusal>> verified_claims(
+    store::Transaction& tx, domain::CommunityId c, std::string_view token,
+    std::span<const store::SigningKey> keys = {});
+// The pass verified `claims` name among `passes` (its holder's), or none (unknown_pass).
+std::optional<store::PassRow> pass_named(const std::vector<store::PassRow>& passes,
+                                         const domain::PassClaims& claims);
+// The pass a scanned token names: verified_claims, then this community's pass with that id and
+// holder; the refusal otherwise (malformed, bad_signature, wrong_community, unknown_pass).
 Result<std::expected<store::PassRow, domain::PassRefusal>> scanned_pass(
     store::Transaction& tx, domain::CommunityId c, std::string_view token,
     std::span<const store::SigningKey> keys = {});
