@@ -50,16 +50,18 @@ Result<store::ResidentRow> live_resident(store::Transaction& tx, CommunityId c, 
   return std::move(**row);
 }
 
+// The status a building's history ends on; none when never set.
+std::optional<domain::ZoneStatus> current_status(std::span<const domain::StatusSince> history) {
+  if (history.empty()) return std::nullopt;
+  return history.back().status;
+}
+
 // The status of the building a household lives in; none when never set.
 Result<std::optional<domain::ZoneStatus>> building_status(store::Transaction& tx, CommunityId c,
                                                           domain::HouseholdId household) {
-  auto h = lift(tx.get_household(c, household));
-  if (!h) return std::unexpected(h.error());
-  if (!*h) return std::optional<domain::ZoneStatus>();
-  auto changes = lift(tx.list_status_changes(c, (*h)->building_id));
-  if (!changes) return std::unexpected(changes.error());
-  if (changes->empty()) return std::optional<domain::ZoneStatus>();
-  return std::optional<domain::ZoneStatus>(changes->back().status);
+  auto history = building_history(tx, c, household);
+  if (!history) return std::unexpected(history.error());
+  return current_status(*history);
 }
 
 Result<store::ExitRequest> visible_request(store::Transaction& tx, CommunityId c, std::int64_t id,
@@ -176,11 +178,12 @@ Result<bool> store_content(const std::filesystem::path& folder, std::string_view
 // after `keep()` wrote the file, the file is removed again: a failed request leaves nothing in
 // the data folder. Uploads take turns in this process, so a file another upload of the same bytes
 // is about to point at is never removed under it.
+std::mutex g_uploads;  // one upload's write-and-cleanup at a time, whatever it uploads
+
 template <typename T, typename UseCase>
 Result<T> with_content(store::Store& store, const std::filesystem::path& folder,
                        std::string_view digest, std::string_view bytes, UseCase use_case) {
-  static std::mutex uploads;
-  std::lock_guard lock(uploads);
+  std::lock_guard lock(g_uploads);
   bool written = false;
   const auto keep = [&]() -> Result<void> {
     auto stored = store_content(folder, digest, bytes);
@@ -909,34 +912,36 @@ Result<PassView> Exits::issue_household_pass(CommunityId c, ResidentId member,
         auto policy = load_policy(tx, c);
         if (!policy) return std::unexpected(policy.error());
         const domain::HouseholdPassPolicy& h = policy->policy.household;
-        auto status = building_status(tx, c, resident->resident.household_id);
-        if (!status) return std::unexpected(status.error());
+        auto building = building_history(tx, c, resident->resident.household_id);
+        if (!building) return std::unexpected(building.error());
+        const std::optional<domain::ZoneStatus> status = current_status(*building);
         // rule: household.building_precaution
-        if (!domain::household_building_open(*status, h)) {
+        if (!domain::household_building_open(status, h)) {
           return std::unexpected(Error::conflict(
-              *status ? fmt::format("{} is {}: household passes are for precaution buildings "
-                                    "(防范区) only (rule household.building_precaution)",
-                                    resident->building, domain::to_code(**status))
-                      : fmt::format("{} has no status yet and the policy gives household passes "
-                                    "only in precaution buildings: set its status first (rule "
-                                    "household.building_precaution)",
-                                    resident->building)));
+              status ? fmt::format("{} is {}: household passes are for precaution buildings "
+                                   "(防范区) only (rule household.building_precaution)",
+                                   resident->building, domain::to_code(*status))
+                     : fmt::format("{} has no status yet and the policy gives household passes "
+                                   "only in precaution buildings: set its status first (rule "
+                                   "household.building_precaution)",
+                                   resident->building)));
         }
         auto open =
             lift(tx.list_passes({c, true, resident->resident.household_id, std::nullopt, 0, 200}));
         if (!open) return std::unexpected(open.error());
-        for (store::PassRow& p : *open) {
+        for (const store::PassRow& p : *open) {
           if (p.kind != domain::PassKind::household ||
               time_of(p.valid_until).value_or(now) <= now) {
             continue;
           }
           // A pass its building stopped for good (the policy does not resume) is replaced.
-          auto view = pass_view(tx, c, std::move(p), policy->policy, now);
-          if (!view) return std::unexpected(view.error());
-          if (view->refusal == domain::PassRefusal::building_closed) continue;
+          if (domain::check_household_building(*building, time_of(p.valid_from).value_or(now), now,
+                                               h)) {
+            continue;
+          }
           return std::unexpected(Error::conflict(
               fmt::format("household {} {} has household pass {} already: revoke it first",
-                          resident->building, resident->room, view->pass.id)));
+                          resident->building, resident->room, p.id)));
         }
         store::PassRow pass;
         pass.community_id = c;
