@@ -716,6 +716,10 @@ TEST_F(ExitsTest, TheGateLetsOutOnAValidPassAndLogsEveryCheck) {
   EXPECT_TRUE(csv.starts_with("\xEF\xBB\xBF时间,方向,结果"));
   EXPECT_NE(csv.find("放行"), std::string::npos);
   EXPECT_NE(csv.find("已外出未返回"), std::string::npos);
+  // A file people open names the resident: 姓名（室号，masked ID number）.
+  EXPECT_NE(csv.find("居民7（102室，" + domain::mask_id_number(id_numbers[7]) + "）"),
+            std::string::npos)
+      << csv;
 }
 
 // A gate scan retried after a lost reply: named by the gate, it is answered as the first time

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -639,17 +640,33 @@ Result<std::string> Exits::gate_events_csv(std::string_view day, store::GateEven
     const std::string_view label = register_source_zh(e.source);
     return e.source == "offline" ? fmt::format("{}（{}）", label, e.device) : std::string(label);
   };
+  // A file people open names people, not ids: 姓名（室号，masked ID number）, each read once.
+  std::map<domain::ResidentId, std::string> names;
+  auto read =
+      in_transaction(m_store, store::TxMode::read, [&](store::Transaction& tx) -> Result<void> {
+        for (const store::GateEvent& e : *events) {
+          if (e.resident_id == 0 || names.contains(e.resident_id)) continue;
+          auto row = lift(tx.get_resident(q.community_id, e.resident_id));
+          if (!row) return std::unexpected(row.error());
+          names[e.resident_id] =
+              *row ? fmt::format("{}（{}室，{}）", (*row)->resident.name, (*row)->room,
+                                 domain::mask_id_number((*row)->resident.id_number))
+                   : std::to_string(e.resident_id);
+        }
+        return {};
+      });
+  if (!read) return std::unexpected(read.error());
   for (const store::GateEvent& e : *events) {
     const auto at = parse_iso_utc(e.at);
-    csv.write_row(
-        {at ? domain::local_minute(*at, kShanghaiOffset) : e.at, e.direction == "out" ? "出" : "进",
-         e.decision == "allow" ? "放行" : "禁止", e.code,
-         std::string(domain::gate_label_zh(e.code)), e.pass_id ? std::to_string(e.pass_id) : "",
-         e.resident_id ? std::to_string(e.resident_id) : "", e.building, source_text(e), e.note,
-         e.conflict.empty()
-             ? ""
-             : fmt::format("{}（{}）", domain::gate_label_zh(e.conflict), e.conflict),
-         e.follow_up_note});
+    csv.write_row({at ? domain::local_minute(*at, kShanghaiOffset) : e.at,
+                   e.direction == "out" ? "出" : "进", e.decision == "allow" ? "放行" : "禁止",
+                   e.code, std::string(domain::gate_label_zh(e.code)),
+                   e.pass_id ? std::to_string(e.pass_id) : "",
+                   e.resident_id ? names.at(e.resident_id) : "", e.building, source_text(e), e.note,
+                   e.conflict.empty()
+                       ? ""
+                       : fmt::format("{}（{}）", domain::gate_label_zh(e.conflict), e.conflict),
+                   e.follow_up_note});
   }
   encoder.finish();
   return out.str();
