@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,41 @@ struct Reply {
   std::string body;
   boost::json::value json() const { return boost::json::parse(body); }
 };
+
+// What the spec validator (SpecProxy in juwei_process.hpp) said of one exchange: the JSON array
+// of its `sl-violations` header, or "" when it found nothing (or there is no validator).
+inline std::string spec_violations(const std::string& headers) {
+  static const std::regex header("(^|\n)sl-violations: *([^\r\n]*)", std::regex::icase);
+  std::smatch m;
+  return std::regex_search(headers, m, header) ? m[2].str() : std::string();
+}
+
+// The server and docs/openapi.yaml agree on an exchange when the response is one the spec
+// describes for that request, and the server accepts (2xx) only requests the spec allows. A
+// request the spec forbids and the server refuses is a test of the server's own validation
+// (over-long numbers, missing fields, wrong media types), so prism's `--errors` mode, which
+// answers such requests itself, would keep them from the server: the proxy forwards every
+// request and this check fails the test on any other violation.
+inline void expect_within_spec(const std::string& method, const std::string& path, const Reply& r) {
+  const std::string found = spec_violations(r.headers);
+  if (found.empty()) return;
+  boost::json::value violations;
+  try {
+    violations = boost::json::parse(found);
+  } catch (const std::exception&) {
+    ADD_FAILURE() << method << " " << path << ": unreadable sl-violations header: " << found;
+    return;
+  }
+  for (const boost::json::value& v : violations.as_array()) {
+    const auto& location = v.at("location").as_array();
+    const bool in_request = !location.empty() && location[0] == "request";
+    if (in_request && (r.status < 200 || r.status >= 300)) continue;
+    ADD_FAILURE() << method << " " << path << " answered " << r.status
+                  << (in_request ? ": the server accepted a request the spec forbids: "
+                                 : ": the response breaks docs/openapi.yaml: ")
+                  << boost::json::serialize(v);
+  }
+}
 
 // `method` `base` + `path` with an optional body (sent as `content_type`), bearer token and
 // extra "Name: value" headers.
@@ -48,6 +84,68 @@ inline Reply curl(const std::filesystem::path& scratch, const std::string& base,
   r.headers = slurp(head);
   r.body = slurp(out);
   return r;
+}
+
+// Whether the spec validator can carry a request as it is: prism forwards what it has parsed,
+// so a body that is not text (a photo, a PDF, a GBK file) or is not the JSON its media type
+// says, or a multipart body, would reach the server changed; and a request that tests where it
+// comes from (Origin, Sec-Fetch-Site) is about the server's own address. Those go straight to
+// the server, unvalidated.
+inline bool spec_proxy_carries(const std::string& body, const std::string& content_type,
+                               const std::vector<std::string>& headers) {
+  for (const std::string& h : headers) {
+    if (h.starts_with("Origin:") || h.starts_with("Sec-Fetch-Site:")) return false;
+  }
+  if (body.empty()) return true;
+  if (content_type == "text/csv") {
+    // UTF-8 only: every byte sequence well formed.
+    for (std::size_t i = 0; i < body.size();) {
+      const auto c = static_cast<unsigned char>(body[i]);
+      const std::size_t n = c < 0x80         ? 1
+                            : (c >> 5) == 6  ? 2
+                            : (c >> 4) == 14 ? 3
+                            : (c >> 3) == 30 ? 4
+                                             : 0;
+      if (n == 0 || i + n > body.size()) return false;
+      for (std::size_t k = 1; k < n; ++k) {
+        if ((static_cast<unsigned char>(body[i + k]) >> 6) != 2) return false;
+      }
+      i += n;
+    }
+    return true;
+  }
+  if (content_type != "application/json") return false;
+  boost::system::error_code ec;
+  boost::json::parse(body, ec);
+  return !ec;
+}
+
+// One exchange with the server, through the spec validator when it runs behind one (see
+// ServerProcess), and checked by it (expect_within_spec). A GET whose answer is not text (a QR
+// code, a PDF) is validated through the proxy, then read again from the server, since prism
+// passes such bodies on as text.
+inline Reply curl(const std::filesystem::path& scratch, const ServerProcess& server,
+                  const std::string& method, const std::string& path, const std::string& body,
+                  const std::string& token, const std::string& content_type,
+                  const std::vector<std::string>& headers) {
+  if (server.base_url() == server.direct_url() ||
+      !spec_proxy_carries(body, content_type, headers)) {
+    return curl(scratch, server.direct_url(), method, path, body, token, content_type, headers);
+  }
+  Reply r = curl(scratch, server.base_url(), method, path, body, token, content_type, headers);
+  expect_within_spec(method, path, r);
+  static const std::regex text_type("(^|\n)content-type: *(application/(problem\\+)?json|text/)",
+                                    std::regex::icase);
+  if (method == "GET" && !std::regex_search(r.headers, text_type)) {
+    r = curl(scratch, server.direct_url(), method, path, body, token, content_type, headers);
+  }
+  return r;
+}
+
+// Whether `r` has the header `name` (any case, as HTTP has it) with exactly `value`.
+inline bool has_header(const Reply& r, const std::string& name, const std::string& value) {
+  const std::regex line("(^|\n)" + name + ": *" + value + "\r?\n", std::regex::icase);
+  return std::regex_search(r.headers, line);
 }
 
 }  // namespace juwei::testing

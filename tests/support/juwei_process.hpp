@@ -13,6 +13,8 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <random>
 #include <regex>
 #include <sstream>
@@ -81,6 +83,76 @@ inline Output run_shell(const std::string& command, const std::filesystem::path&
   return o;
 }
 
+// Starts the program argv[0] with the arguments argv, after `in_child` has run in the child
+// (redirections); returns the child's pid.
+inline pid_t spawn(std::vector<std::string> argv, const std::function<void()>& in_child) {
+  std::vector<char*> args;
+  for (auto& a : argv)
+    args.push_back(a.data());
+  args.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    in_child();
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+// `prism proxy` (Stoplight's OpenAPI validator) in front of a server: it forwards every request
+// and marks each exchange that breaks the spec with an `sl-violations` response header (see
+// http_call.hpp for what a test makes of it). Started on a free loopback port; stopped when
+// the object goes.
+class SpecProxy {
+ public:
+  SpecProxy(const std::string& prism, const std::string& spec, const std::string& upstream)
+      : m_log(scratch_dir("juwei-prism-") / "prism.log") {
+    // Its log goes to a file, so that nothing it writes can block it.
+    m_pid = spawn({prism, "proxy", spec, upstream, "--port", "0", "--cors", "false", "-v", "info"},
+                  [this] {
+                    std::freopen(m_log.c_str(), "w", stdout);
+                    dup2(1, 2);
+                  });
+    // Its start-up lines, until the one naming the address it listens on.
+    const std::regex listening("listening on (http://127\\.0\\.0\\.1:[0-9]+)");
+    for (int i = 0; i < 600; ++i) {
+      const std::string log = slurp(m_log);
+      std::smatch m;
+      if (std::regex_search(log, m, listening)) {
+        m_base_url = m[1];
+        return;
+      }
+      if (waitpid(m_pid, nullptr, WNOHANG) == m_pid) {
+        m_pid = -1;
+        break;
+      }
+      usleep(50'000);
+    }
+    const std::string log = slurp(m_log);
+    stop();
+    throw std::runtime_error("prism proxy did not start: " + log);
+  }
+  SpecProxy(const SpecProxy&) = delete;
+  SpecProxy& operator=(const SpecProxy&) = delete;
+  ~SpecProxy() { stop(); }
+
+  const std::string& base_url() const { return m_base_url; }
+
+ private:
+  void stop() {
+    if (m_pid > 0) {
+      kill(m_pid, SIGKILL);  // it keeps nothing, and node may not end on SIGTERM
+      waitpid(m_pid, nullptr, 0);
+      m_pid = -1;
+    }
+    std::filesystem::remove_all(m_log.parent_path());
+  }
+
+  std::filesystem::path m_log;
+  pid_t m_pid = -1;
+  std::string m_base_url;
+};
+
 class ServerProcess {
  public:
   // Starts `bin serve --listen 127.0.0.1:0 --db db ARGS...` and waits for the address it
@@ -90,20 +162,13 @@ class ServerProcess {
                 const std::vector<std::string>& args = {}, bool quiet = false) {
     int out[2];
     if (pipe(out) != 0) throw std::runtime_error("pipe failed");
-    std::vector<std::string> argv_s = {bin, "serve", "--listen", "127.0.0.1:0", "--db", db};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : argv_s)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    m_pid = fork();
-    if (m_pid == 0) {
+    std::vector<std::string> argv = {bin, "serve", "--listen", "127.0.0.1:0", "--db", db};
+    argv.insert(argv.end(), args.begin(), args.end());
+    m_pid = spawn(std::move(argv), [&] {
       dup2(out[1], 1);
       close(out[0]);
       if (quiet) std::freopen("/dev/null", "w", stderr);
-      execv(bin.c_str(), argv.data());
-      _exit(127);
-    }
+    });
     close(out[1]);
     m_out = out[0];
     std::string line;
@@ -116,11 +181,28 @@ class ServerProcess {
       wait();
       throw std::runtime_error("juwei serve did not start: " + line);
     }
-    m_base_url = m[1];
+    m_direct_url = m[1];
+    // Behind the spec validator when the test runs with one: ctest sets JUWEI_SPEC_PROXY to
+    // "PRISM|SPEC" (prism, docs/openapi.yaml) for the API tests.
+    const char* proxy = std::getenv("JUWEI_SPEC_PROXY");
+    const std::string validator = proxy != nullptr ? proxy : "";
+    if (const auto bar = validator.find('|');
+        bar != std::string::npos && !m_direct_url.starts_with("https:")) {
+      const std::string prism = validator.substr(0, bar);
+      const std::string spec = validator.substr(bar + 1);
+      try {
+        m_proxy = std::make_unique<SpecProxy>(prism, spec, m_direct_url);
+      } catch (...) {
+        terminate();
+        wait();
+        throw;
+      }
+    }
   }
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
   ~ServerProcess() {
+    m_proxy.reset();
     if (m_pid > 0) {
       terminate();
       wait();
@@ -128,7 +210,10 @@ class ServerProcess {
     if (m_out >= 0) close(m_out);
   }
 
-  const std::string& base_url() const { return m_base_url; }
+  // Where to send requests: the spec validator when there is one, else the server itself.
+  const std::string& base_url() const { return m_proxy ? m_proxy->base_url() : m_direct_url; }
+  // The server itself, for what a proxy would change (connections, raw bytes on the socket).
+  const std::string& direct_url() const { return m_direct_url; }
   pid_t pid() const { return m_pid; }
 
   // Asks the server to stop gracefully.
@@ -144,7 +229,8 @@ class ServerProcess {
  private:
   pid_t m_pid = -1;
   int m_out = -1;
-  std::string m_base_url;
+  std::string m_direct_url;
+  std::unique_ptr<SpecProxy> m_proxy;
 };
 
 }  // namespace juwei::testing
