@@ -3,8 +3,9 @@ BUILD ?= build
 BUILD_TYPE ?= RelWithDebInfo
 DB ?= sqlite:juwei-data/juwei.db
 JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 600
 
-.PHONY: all build web test demo bench deps format clean
+.PHONY: all build web test demo bench fuzz deps format clean
 # The built web app, served by the binary: $(BUILD)/share/juwei/web beside $(BUILD)/src/cli/juwei
 # (an install puts bin/juwei beside share/juwei/web).
 WEB_OUT := $(BUILD)/share/juwei/web
@@ -51,8 +52,13 @@ bench:
 	cmake --build $(BUILD) -j $(JOBS)
 	$(BUILD)/bench/juwei_bench --out $(BUILD)/bench-results.json
 
+# libFuzzer targets (fuzz/) in their own instrumented build, build-fuzz/: FUZZ_SECONDS in all.
+fuzz:
+	@scripts/install-deps fuzz
+	JOBS=$(JOBS) scripts/fuzz $(FUZZ_SECONDS)
+
 format:
-	find src bench tests -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+	find src bench tests fuzz -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
 
 clean:
 	rm -rf $(BUILD) web/node_modules

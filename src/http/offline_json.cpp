@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <limits>
 
 #include "service/clock.hpp"
 
@@ -43,6 +44,14 @@ class Reader {
       }
     }
     fail(key, "is not an integer");
+  }
+  // A count the domain's int holds: a pass's quota or period. Never wrapped into one.
+  int count(const js::object& o, std::string_view key) {
+    const std::int64_t n = integer(o, key);
+    if (n < 0 || n > std::numeric_limits<int>::max()) {
+      fail(key, "is not a count from 0 to 2147483647");
+    }
+    return static_cast<int>(n);
   }
   bool flag(const js::object& o, std::string_view key) {
     const js::value& v = at(o, key);
@@ -147,8 +156,8 @@ std::expected<domain::OfflineBundle, std::string> offline_bundle_from_json(std::
         if (!p.refusal) pr.fail("refusal", "is not a pass refusal code");
       }
       p.out = pr.flag(po, "out");
-      p.quota = static_cast<int>(pr.integer(po, "quota"));
-      p.period_days = static_cast<int>(pr.integer(po, "period_days"));
+      p.quota = pr.count(po, "quota");
+      p.period_days = pr.count(po, "period_days");
       p.slots = domain::parse_time_slots(pr.text(po, "slots"));
       const js::array& uses = pr.array(po, "uses");
       for (std::size_t u = 0; u < uses.size(); ++u) {
