@@ -50,5 +50,7 @@ void add_results_import(CLI::App& import, Globals& g);
 void add_screening_commands(CLI::App& app, Globals& g);
 // juwei policy, requests, passes (pass_commands.cpp).
 void add_pass_commands(CLI::App& app, Globals& g);
+// juwei backup, restore (backup_commands.cpp).
+void add_backup_commands(CLI::App& app, Globals& g);
 
 }  // namespace juwei::cli

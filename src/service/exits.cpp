@@ -16,6 +16,7 @@
 #include "render/qr.hpp"
 #include "service/audit.hpp"
 #include "service/digest.hpp"
+#include "service/files.hpp"
 #include "service/input.hpp"
 #include "service/pass_view.hpp"
 #include "service/policy_file.hpp"
@@ -129,11 +130,6 @@ Result<RequestView> view_of(store::Transaction& tx, CommunityId c, store::ExitRe
   v.assessment = std::move(*assessment);
   v.request = std::move(request);
   return v;
-}
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 // Writes `bytes` under `folder` by their digest, atomically (a temporary file renamed), once.

@@ -13,7 +13,7 @@ std::filesystem::path data_folder(std::string_view url) {
   return parent.empty() ? std::filesystem::path(".") : parent;
 }
 
-Result<std::unique_ptr<store::Store>> open_store(std::string_view url) {
+Result<std::filesystem::path> sqlite_file(std::string_view url) {
   std::string_view path = url;
   if (path.starts_with("sqlite:")) {
     path.remove_prefix(7);
@@ -22,7 +22,13 @@ Result<std::unique_ptr<store::Store>> open_store(std::string_view url) {
         Error::invalid("unsupported database URL '" + std::string(url) + "': use sqlite:PATH"));
   }
   if (path.empty()) return std::unexpected(Error::invalid("--db needs a path: sqlite:PATH"));
-  const std::filesystem::path file(path);
+  return std::filesystem::path(path);
+}
+
+Result<std::unique_ptr<store::Store>> open_store(std::string_view url) {
+  auto path = sqlite_file(url);
+  if (!path) return std::unexpected(path.error());
+  const std::filesystem::path& file = *path;
   if (file.has_parent_path()) {
     std::error_code ec;
     std::filesystem::create_directories(file.parent_path(), ec);

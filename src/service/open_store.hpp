@@ -1,6 +1,6 @@
 // Opens the database a --db URL names: "sqlite:PATH" (or a bare PATH) for the embedded store.
-// The folder of a SQLite file is created if missing. This is the one place that knows the
-// backends; everything else in service sees only store::Store.
+// The folder of a SQLite file is created if missing. This and backup.cpp are the places that
+// know the backends; everything else in service sees only store::Store.
 #pragma once
 
 #include <filesystem>
@@ -15,6 +15,9 @@ namespace juwei::service {
 inline constexpr std::string_view kDefaultDatabase = "sqlite:juwei-data/juwei.db";
 
 Result<std::unique_ptr<store::Store>> open_store(std::string_view url);
+
+// The file of a sqlite: URL (or a bare PATH); invalid for any other URL.
+Result<std::filesystem::path> sqlite_file(std::string_view url);
 
 // The data folder of a --db URL: the folder of the SQLite file ("juwei-data"), where the pass
 // signing keys and uploaded proofs live beside the database.

@@ -15,6 +15,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "store/sqlite/db.hpp"
+
 namespace juwei::store::sqlite {
 namespace {
 
@@ -22,27 +24,6 @@ using domain::BuildingId;
 using domain::CommunityId;
 using domain::HouseholdId;
 using domain::ResidentId;
-
-Error make_error(sqlite3* db, int rc, std::string_view what) {
-  const int primary = rc & 0xff;
-  Error::Kind kind = Error::Kind::io;
-  if (primary == SQLITE_CONSTRAINT) {
-    kind = Error::Kind::conflict;
-  } else if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
-    kind = Error::Kind::busy;
-  } else if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
-    kind = Error::Kind::corrupt;
-  }
-  std::string message(what);
-  message += ": ";
-  message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  return Error{kind, std::move(message)};
-}
-
-struct DbCloser {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-using DbHandle = std::unique_ptr<sqlite3, DbCloser>;
 
 // A prepared statement borrowed from the store's cache; reset and unbound on scope exit so
 // the next user finds it clean.
@@ -111,29 +92,6 @@ class Stmt {
   sqlite3* m_db;
   sqlite3_stmt* m_stmt;
 };
-
-Result<void> exec(sqlite3* db, std::string_view sql, std::string_view what) {
-  char* message = nullptr;
-  const int rc = sqlite3_exec(db, std::string(sql).c_str(), nullptr, nullptr, &message);
-  if (rc == SQLITE_OK) return {};
-  std::string text = std::string(what) + ": " + (message != nullptr ? message : sqlite3_errstr(rc));
-  sqlite3_free(message);
-  Error e = make_error(db, rc, what);
-  e.message = std::move(text);
-  return std::unexpected(std::move(e));
-}
-
-Result<std::int64_t> pragma_int(sqlite3* db, const char* sql) {
-  sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr);
-  if (rc != SQLITE_OK) return std::unexpected(make_error(db, rc, sql));
-  std::int64_t value = 0;
-  rc = sqlite3_step(stmt);
-  if (rc == SQLITE_ROW) value = sqlite3_column_int64(stmt, 0);
-  sqlite3_finalize(stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return std::unexpected(make_error(db, rc, sql));
-  return value;
-}
 
 domain::Date parse_date_or_epoch(std::string_view text) {
   return domain::parse_iso_date(text).value_or(domain::Date{});
@@ -2154,22 +2112,6 @@ Result<int> migrate(sqlite3* db) {
   if (auto r = exec(db, stamp, "stamp application id"); !r) return fail(r.error());
   if (auto r = exec(db, "COMMIT", "commit migration"); !r) return fail(r.error());
   return latest;
-}
-
-Result<DbHandle> open_connection(const std::filesystem::path& path, int flags,
-                                 std::string_view setup) {
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
-  DbHandle db(raw);
-  if (rc != SQLITE_OK) {
-    return std::unexpected(make_error(db.get(), rc, "open " + path.string()));
-  }
-  sqlite3_extended_result_codes(db.get(), 1);
-  sqlite3_busy_timeout(db.get(), 5000);
-  if (auto r = exec(db.get(), setup, "configure " + path.string()); !r) {
-    return std::unexpected(r.error());
-  }
-  return db;
 }
 
 }  // namespace
