@@ -40,7 +40,7 @@ class RegistryTest : public ServiceTest {
 TEST_F(RegistryTest, BuildingAndRoomNamesRefuseControlCharacters) {
   Registry registry(*m_store, clock());
   const auto bad =
-      registry.create_building(m_community, {std::string("9号楼\0", 10), 6}, m_secretary);
+      registry.create_building(m_community, {std::string("9号楼") + '\0', 6}, m_secretary);
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().fields.at(0).code, "name.invalid");
   const auto b = registry.create_building(m_community, {"9号楼", 6}, m_secretary).value().value.id;

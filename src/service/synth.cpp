@@ -334,6 +334,16 @@ void plan_nuclear(Rng& rng, HouseholdPlan& p, int size) {
   add_parents_of_head(rng, p, parents);
 }
 
+// Adds a member whose age is drawn before the gender. Written out, because the order in which
+// a call's arguments are evaluated is unspecified (g++ and clang differ), and the output is pinned.
+template <typename DrawAge>
+int add_member(Rng& rng, HouseholdPlan& p, Relation relation, int male_per_mille, DrawAge draw_age,
+               int line) {
+  const int age = draw_age();
+  const Gender gender = draw_gender(rng, male_per_mille);
+  return p.add(relation, gender, age, line);
+}
+
 // A grandparent heads the flat: spouse, a grown child (perhaps married), grandchildren.
 void plan_three_generations(Rng& rng, HouseholdPlan& p, int size) {
   const bool spouse = rng.chance(size == 3 ? 600 : 800);
@@ -348,7 +358,8 @@ void plan_three_generations(Rng& rng, HouseholdPlan& p, int size) {
   if (head_gender == Gender::male) head_line = 0;
   if (partner >= 0 && p[partner].gender == Gender::male) head_line = partner;
   if (rest == 1) {  // grandparents raising a grandchild whose parents live elsewhere
-    p.add(Relation::grandchild, draw_gender(rng, 512), rng.between(0, 14), head_line);
+    add_member(
+        rng, p, Relation::grandchild, 512, [&] { return rng.between(0, 14); }, head_line);
     return;
   }
   const Gender child_gender = draw_gender(rng, 512);
@@ -377,18 +388,23 @@ void plan_pair(Rng& rng, HouseholdPlan& p) {
   } else if (kind < 75) {  // a widowed or divorced parent with a child
     const int age = rng.between(45, 90);
     p.add(Relation::head, draw_gender(rng, 350), age, -1);
-    p.add(Relation::child, draw_gender(rng, 512), child_age(rng, age), 0);
+    add_member(
+        rng, p, Relation::child, 512, [&] { return child_age(rng, age); }, 0);
   } else if (kind < 85) {  // looking after an old parent
-    p.add(Relation::head, draw_gender(rng, 500), draw_age(rng, kWithParentsAges), -1);
+    add_member(
+        rng, p, Relation::head, 500, [&] { return draw_age(rng, kWithParentsAges); }, -1);
     add_parents_of_head(rng, p, 1);
   } else if (kind < 93) {  // a flat shared with a tenant
-    p.add(Relation::head, draw_gender(rng, 500), rng.between(25, 70), -1);
-    p.add(Relation::tenant, draw_gender(rng, 500), rng.between(20, 50), -1);
+    add_member(
+        rng, p, Relation::head, 500, [&] { return rng.between(25, 70); }, -1);
+    add_member(
+        rng, p, Relation::tenant, 500, [&] { return rng.between(20, 50); }, -1);
   } else {  // siblings
     const int age = rng.between(30, 85);
     p.add(Relation::head, draw_gender(rng, 500), age, -1);
-    p.add(Relation::sibling, draw_gender(rng, 500), std::clamp(age + rng.between(-10, 10), 25, 90),
-          0);
+    add_member(
+        rng, p, Relation::sibling, 500,
+        [&] { return std::clamp(age + rng.between(-10, 10), 25, 90); }, 0);
   }
 }
 
@@ -400,15 +416,18 @@ HouseholdPlan plan_household(Rng& rng, int size) {
   if (size >= 3 && rng.chance(50)) {  // a sibling or a tenant shares a family's flat
     p = plan_household(rng, size - 1);
     if (rng.chance(500)) {
-      p.add(Relation::tenant, draw_gender(rng, 550), rng.between(20, 45), -1);
+      add_member(
+          rng, p, Relation::tenant, 550, [&] { return rng.between(20, 45); }, -1);
     } else {
-      p.add(Relation::sibling, draw_gender(rng, 500),
-            std::clamp(p[0].age + rng.between(-10, 10), 18, 90), 0);
+      add_member(
+          rng, p, Relation::sibling, 500,
+          [&] { return std::clamp(p[0].age + rng.between(-10, 10), 18, 90); }, 0);
     }
     return p;
   }
   if (size == 1) {
-    p.add(Relation::head, draw_gender(rng, 420), draw_age(rng, kSingleAges), -1);
+    add_member(
+        rng, p, Relation::head, 420, [&] { return draw_age(rng, kSingleAges); }, -1);
   } else if (size == 2) {
     plan_pair(rng, p);
   } else if (rng.chance(kThreeGenerationShare[static_cast<std::size_t>(size - 3)])) {
