@@ -76,6 +76,17 @@ fuzz:
 	@scripts/install-deps fuzz
 	JOBS=$(JOBS) scripts/fuzz $(FUZZ_SECONDS)
 
+# The soak (issue 16), not part of `make test`: bench/soak runs gate checks and desk reads against
+# the real server at 128 connections for SOAK_SECONDS and fails on any error or on RSS growth;
+# its files (rss.csv, wrk's reports, summary.txt) go to $(BUILD)/soak.
+SOAK_SECONDS ?= 600
+.PHONY: soak
+soak:
+	@scripts/install-deps bench
+	$(MAKE) --no-print-directory $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target juwei
+	SOAK_SECONDS=$(SOAK_SECONDS) bench/soak $(BUILD)/src/cli/juwei $(BUILD)/soak
+
 format:
 	find src bench tests fuzz -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
 
