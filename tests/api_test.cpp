@@ -361,6 +361,15 @@ TEST_F(Api, BuildingsHouseholdsAndResidentsAreCreatedChangedAndRemoved) {
                 .as_array()
                 .size(),
             1u);
+  // Building names as people write them are the one building (issue 17 item 6).
+  const std::pair<std::string, std::string> written[] = {
+      {"q", "99-101"}, {"q", "九十九号楼"}, {"q", "99栋101室"}, {"building", "99"}};
+  for (const auto& [param, value] : written) {
+    r = call("GET", "/api/v1/residents?" + param + "=" + url_encode(value), "", staff);
+    ASSERT_EQ(r.status, 200) << value << r.body;
+    EXPECT_EQ(r.json().at("items").as_array().size(), 1u) << value << r.body;
+  }
+  EXPECT_EQ(call("POST", "/api/v1/buildings", R"({"name":"九十九号楼"})", staff).status, 409);
   const json::value by_last4 = call("GET", "/api/v1/residents?q=5678", "", staff).json();
   bool by_phone = false;
   for (const auto& item : by_last4.at("items").as_array())

@@ -96,6 +96,14 @@ TEST_F(Cli, ImportsAUtf8RegisterAndFindsResidents) {
   EXPECT_NE(o.out.find("独居老人；慢病用药"), std::string::npos) << o.out;
   o = juwei_db("residents --building 12号楼");
   EXPECT_NE(o.out.find("3 found"), std::string::npos) << o.out;
+  // Building names as people write them (issue 17 item 6).
+  o = juwei_db("residents --building 十二号楼");
+  EXPECT_NE(o.out.find("3 found"), std::string::npos) << o.out;
+  o = juwei_db("residents --q 12-302");
+  EXPECT_NE(o.out.find("1 found"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("李秀英"), std::string::npos) << o.out;
+  o = juwei_db("residents --q 5栋101室");
+  EXPECT_NE(o.out.find("陈静"), std::string::npos) << o.out;
   o = juwei_db("residents --building 99号楼");
   EXPECT_EQ(o.code, 1);
   EXPECT_NE(o.err.find("no building named '99号楼'"), std::string::npos) << o.err;
@@ -636,9 +644,21 @@ TEST_F(Cli, TheGateLogsEveryCheckAndAuditVerifyNamesAnEditedRecord) {
   ASSERT_EQ(o.code, 0) << o.err;
   EXPECT_NE(o.out.find("gate.out"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("gate.in"), std::string::npos) << o.out;
+  // Names, not ids (issue 17 item 7); today's times without the year, the file's with it.
+  EXPECT_NE(o.out.find("陈静（5号楼101室，3101**********0044）  出入证（绿色通道） #1：陈静，分娩"),
+            std::string::npos)
+      << o.out;
+  EXPECT_TRUE(std::regex_search(o.out, std::regex("^\\d\\d-\\d\\d \\d\\d:\\d\\d  出  放行")))
+      << o.out;
   const fs::path csv = m_dir / "log.csv";
   ASSERT_EQ(juwei_db("gate log --csv " + quote(csv.string())).code, 0);
-  EXPECT_NE(slurp(csv).find("禁止"), std::string::npos);
+  const std::string file = slurp(csv);
+  EXPECT_NE(file.find("禁止"), std::string::npos);
+  EXPECT_TRUE(std::regex_search(
+      file,
+      std::regex("\n\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d,出,放行,gate\\.out,[^,]*,出入证（绿色通道） "
+                 "#1：陈静，分娩,陈静（5号楼101室，3101\\*{10}0044）,5号楼,")))
+      << file;
 
   o = juwei_db("audit verify");
   ASSERT_EQ(o.code, 0) << o.err;

@@ -490,6 +490,18 @@ TEST_F(ExitsApi, TheGateLetsAPassHolderOutAndInAndKeepsARegister) {
   EXPECT_NE(r.headers.find("text/csv"), std::string::npos) << r.headers;
   EXPECT_NE(r.body.find("gate.out"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("放行"), std::string::npos) << r.body;
+  // Readable without the database (issue 17 item 7): the time with its year, the resident by
+  // name, building and room, and masked ID number, the pass by title, number, holder, reason.
+  const json::value holder = call("GET", "/api/v1/residents/40", "", staff).json();
+  const std::string name(holder.at("name").as_string());
+  const std::string resident_text = name + "（" + std::string(holder.at("building").as_string()) +
+                                    std::string(holder.at("room").as_string()) + "室，";
+  EXPECT_NE(r.body.find("\n" + shanghai_today() + " "), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("," + resident_text), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(",出入证（绿色通道） #" + pass_id + "：" + name + "，就医急诊,"),
+            std::string::npos)
+      << r.body;
+  EXPECT_EQ(r.body.find(std::string(holder.at("id_number").as_string())), std::string::npos);
   EXPECT_EQ(call("GET", "/api/v1/gate/events", "", gate).status, 403);
 }
 

@@ -215,6 +215,63 @@ TEST_F(SqliteMigration, EveryPastVersionMigratesToTheLatestKeepingItsData) {
   }
 }
 
+// Issue 17 item 6: a roster's 楼号 "3" made building "3", which a search for 3号楼 never found.
+// Version 15 gives such names their one spelling (domain::normalize_building_name), with the
+// register's copies of them, but merges nothing: two buildings that would share a name stay.
+TEST_F(SqliteMigration, BuildingNamesTakeTheirOneSpellingUnlessTwoWouldMerge) {
+  const auto file = m_dir / "v14.db";
+  std::string sql;
+  for (const Migration& m : migrations()) {
+    if (m.version <= 14) sql += std::string(m.sql);
+  }
+  sql +=
+      "INSERT INTO communities VALUES (1, NULL, '春晖居民区', 'Asia/Shanghai', "
+      "'2022-03-28T00:00:00Z');"
+      "INSERT INTO communities VALUES (2, NULL, '新华居民区', 'Asia/Shanghai', "
+      "'2022-03-28T00:00:00Z');"
+      "INSERT INTO buildings (community_id, building_id, name, deleted_at) VALUES "
+      "(1, 1, '3', NULL), (1, 2, '十二号楼', '2022-04-01T00:00:00Z'), (1, 3, '5栋', NULL), "
+      "(1, 4, '5号楼', NULL), (1, 5, '综合楼', NULL), (1, 6, ' 7 号 楼', NULL), "
+      "(2, 1, '5栋', NULL);"
+      "INSERT INTO gate_events (community_id, event_id, at, direction, decision, code, building, "
+      "gate_user) VALUES (1, 1, '2022-04-05T01:00:00Z', 'out', 'allow', 'gate.out', '3', 1), "
+      "(1, 2, '2022-04-05T01:00:00Z', 'out', 'allow', 'gate.out', '5栋', 1), "
+      "(2, 1, '2022-04-05T01:00:00Z', 'out', 'allow', 'gate.out', '3', 1);"
+      "PRAGMA user_version = 14; PRAGMA application_id = " +
+      std::to_string(kApplicationId) + ";";
+  raw(file, sql);
+  {
+    auto store = open(file);
+    ASSERT_TRUE(store.has_value()) << store.error().message;
+    auto tx = (*store)->begin(TxMode::read).value();
+    const struct {
+      domain::CommunityId community;
+      domain::BuildingId id;
+      std::string name;
+    } expected[] = {
+        {1, 1, "3号楼"},  {1, 2, "12号楼"},  // removed ones too: creating it again restores it
+        {1, 3, "5栋"},    {1, 4, "5号楼"},   // would merge: both left as they are
+        {1, 5, "综合楼"}, {1, 6, "7号楼"},  {2, 1, "5号楼"},
+    };
+    for (const auto& e : expected) {
+      const auto b = tx->get_building(e.community, e.id).value();
+      ASSERT_TRUE(b.has_value());
+      EXPECT_EQ(b->name, e.name) << e.community << "/" << e.id;
+    }
+    EXPECT_EQ(tx->find_building(1, "3号楼").value()->id, 1);
+  }
+  // The register's copy of a renamed building's name follows it, in its own community only.
+  EXPECT_EQ(scalar(file,
+                   "SELECT count(*) FROM gate_events WHERE community_id = 1 AND event_id = 1 "
+                   "AND building = '3号楼'"),
+            1);
+  EXPECT_EQ(scalar(file, "SELECT count(*) FROM gate_events WHERE building = '5栋'"), 1);
+  EXPECT_EQ(scalar(file,
+                   "SELECT count(*) FROM gate_events WHERE community_id = 2 "
+                   "AND building = '3'"),
+            1);
+}
+
 TEST_F(SqliteMigration, RefusesADatabaseFromANewerJuwei) {
   const auto file = m_dir / "future.db";
   std::string sql;

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "service/clock.hpp"
+#include "service/exits.hpp"
 #include "service/open_store.hpp"
 
 namespace juwei::cli {
@@ -33,6 +34,13 @@ text::Encoding encoding_option(const std::string& name) {
     fail(service::Error::invalid("unknown encoding '" + name + "': use utf-8, utf-8-bom or gbk"));
   }
   return *e;
+}
+
+std::string local(std::string_view iso) {
+  if (iso.empty()) return "-";
+  const auto t = service::parse_iso_utc(iso);
+  return t ? domain::local_date_time(*t, service::system_clock()(), service::kShanghaiOffset)
+           : std::string(iso);
 }
 
 void print_problems(const std::vector<service::RowProblem>& problems, std::size_t limit) {

@@ -40,6 +40,10 @@ domain::Community community_of(store::Store& db, const Globals& g);
 
 text::Encoding encoding_option(const std::string& name);
 
+// A stored UTC time as the desk reads it, in community time: "2022-04-04 10:00", the year left
+// out today ("04-04 10:00"); the text as it is when it is not a time; "-" for none.
+std::string local(std::string_view iso);
+
 // Row problems of an import, one a line on stderr, at most `limit`.
 void print_problems(const std::vector<service::RowProblem>& problems, std::size_t limit);
 // Ends an import the service refused for its bad rows: what it would have done, then why not.

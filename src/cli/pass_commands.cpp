@@ -71,13 +71,6 @@ service::ProofInput file_input(const std::string& path) {
   return {read_whole(path), std::filesystem::path(path).filename().string()};
 }
 
-// A stored UTC time as the desk reads it: "04-04 10:00", community time; "-" for none.
-std::string local(std::string_view iso) {
-  if (iso.empty()) return "-";
-  const auto t = service::parse_iso_utc(iso);
-  return t ? domain::local_minute(*t, service::kShanghaiOffset) : std::string(iso);
-}
-
 std::string reason_text(const domain::ExitPolicy& policy, std::string_view code) {
   const domain::ExitReason* r = policy.reason(code);
   return r ? fmt::format("{} {}", r->label_zh, code) : std::string(code);
@@ -616,12 +609,14 @@ void add_gate(CLI::App& app, Globals& g) {
       if (e.source == "offline") return fmt::format("  {} {}", label, e.device);
       return fmt::format("  {}{}{}", label, e.note.empty() ? "" : "：", e.note);
     };
-    for (const store::GateEvent& e : check(desk.exits.gate_events(args->day, q, args->state))) {
-      std::cout << fmt::format("{}  {}  {}  {:<24} pass {:<5} resident {:<6} {}{}{}\n", local(e.at),
-                               e.direction == "out" ? "出" : "进",
-                               e.decision == "allow" ? "放行" : "禁止", e.code, e.pass_id,
-                               e.resident_id, e.building, source(e),
-                               e.conflict.empty() ? "" : "  冲突 " + e.conflict);
+    const auto or_dash = [](const std::string& s) { return s.empty() ? std::string("-") : s; };
+    for (const service::RegisterLine& line :
+         check(desk.exits.register_lines(args->day, q, args->state))) {
+      const store::GateEvent& e = line.event;
+      std::cout << fmt::format(
+          "{}  {}  {}  {:<24} {}  {}{}{}\n", local(e.at), e.direction == "out" ? "出" : "进",
+          e.decision == "allow" ? "放行" : "禁止", e.code, or_dash(line.resident),
+          or_dash(line.pass), source(e), e.conflict.empty() ? "" : "  冲突 " + e.conflict);
     }
   });
 

@@ -51,7 +51,7 @@ void add_rounds(CLI::App& app, Globals& g) {
       std::string scope = r.buildings.empty() ? "all" : "";
       for (auto b : r.buildings)
         scope += (scope.empty() ? "" : ",") + std::to_string(b);
-      table.add({std::to_string(r.id), r.day, scope, r.created_at});
+      table.add({std::to_string(r.id), r.day, scope, local(r.created_at)});
     }
     table.print(std::cout);
   });
@@ -148,7 +148,7 @@ void add_rounds(CLI::App& app, Globals& g) {
     for (const auto& p : check(results.round_positives(community.id, args->round))) {
       table.add(
           {std::to_string(p.swab.sample.resident_id), p.swab.sample.tube_code,
-           std::string(domain::to_code(p.swab.kind)), p.swab.reported_at,
+           std::string(domain::to_code(p.swab.kind)), local(p.swab.reported_at),
            fmt::format("{} {}", domain::to_label_zh(p.outcome), domain::to_code(p.outcome)),
            fmt::format("{} {}", domain::to_label_zh(p.standing), domain::to_code(p.standing))});
     }
@@ -176,7 +176,7 @@ void add_results(CLI::App& app, Globals& g) {
     Table table({"id", "tube", "stored", "new", "reported_at", "lab", "source", "decision"});
     for (const auto& k : check(results.conflicts(community.id, !args->all))) {
       table.add({std::to_string(k.id), k.tube_code, result_text(k.stored_result),
-                 result_text(k.result), k.reported_at, k.lab, k.source,
+                 result_text(k.result), local(k.reported_at), k.lab, k.source,
                  k.resolution.empty() ? "open" : k.resolution});
     }
     table.print(std::cout);
@@ -224,9 +224,9 @@ void add_tests(CLI::App& app, Globals& g) {
     }
     Table table({"sampled_at", "kind", "round", "tube", "home", "result", "reported_at", "lab"});
     for (const auto& t : h.tests) {
-      table.add({t.sampled_at, std::string(domain::to_code(t.kind)),
+      table.add({local(t.sampled_at), std::string(domain::to_code(t.kind)),
                  t.round_id == 0 ? "" : std::to_string(t.round_id), t.tube_code, yes(t.at_home),
-                 result_text(t.result), t.result ? t.reported_at : "", t.lab});
+                 result_text(t.result), t.result ? local(t.reported_at) : "", t.lab});
     }
     table.print(std::cout);
   });
@@ -252,8 +252,8 @@ void add_tests(CLI::App& app, Globals& g) {
       std::cout << "none\n";
       return;
     }
-    std::cout << fmt::format("tube {} sampled {} reported {}\n", test->tube_code, test->sampled_at,
-                             test->reported_at);
+    std::cout << fmt::format("tube {} sampled {} reported {}\n", test->tube_code,
+                             local(test->sampled_at), local(test->reported_at));
   });
 }
 
@@ -273,7 +273,7 @@ void add_marks(CLI::App& app, Globals& g) {
     Table table({"resident", "mark", "标记", "reason", "set_at"});
     for (const auto& m : check(screening.marks(community.id))) {
       table.add({std::to_string(m.resident_id), std::string(domain::to_code(m.mark)),
-                 std::string(domain::to_label_zh(m.mark)), m.reason, m.set_at});
+                 std::string(domain::to_label_zh(m.mark)), m.reason, local(m.set_at)});
     }
     table.print(std::cout);
   });

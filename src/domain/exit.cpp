@@ -102,14 +102,29 @@ RuleCheck return_planned(const ExitRequestFacts& request, const ExitReason& reas
 
 }  // namespace
 
-std::string local_minute(Instant t, std::chrono::minutes utc_offset) {
+std::string local_date_time(Instant t, std::chrono::minutes utc_offset) {
   const auto local = std::chrono::sys_seconds{t + utc_offset};
   const auto day = std::chrono::floor<std::chrono::days>(local);
   const std::chrono::year_month_day ymd{day};
   const std::chrono::hh_mm_ss hms{local - day};
-  return two(static_cast<unsigned>(ymd.month())) + "-" + two(static_cast<unsigned>(ymd.day())) +
+  return std::to_string(static_cast<int>(ymd.year())) + "-" +
+         two(static_cast<unsigned>(ymd.month())) + "-" + two(static_cast<unsigned>(ymd.day())) +
          " " + two(static_cast<unsigned>(hms.hours().count())) + ":" +
          two(static_cast<unsigned>(hms.minutes().count()));
+}
+
+std::string local_date_time(Instant t, Instant now, std::chrono::minutes utc_offset) {
+  const auto day_of = [&](Instant i) {
+    return std::chrono::floor<std::chrono::days>(std::chrono::sys_seconds{i + utc_offset});
+  };
+  std::string text = local_date_time(t, utc_offset);
+  if (day_of(t) == day_of(now)) text.erase(0, text.find('-') + 1);
+  return text;
+}
+
+std::string local_minute(Instant t, std::chrono::minutes utc_offset) {
+  std::string text = local_date_time(t, utc_offset);
+  return text.substr(text.find('-') + 1);
 }
 
 std::vector<std::string> ExitAssessment::applied() const {

@@ -70,4 +70,11 @@ std::vector<PlanProblem> check_planned_times(Instant exit, std::optional<Instant
 // "04-04 10:00" in the zone of `utc_offset`.
 std::string local_minute(Instant t, std::chrono::minutes utc_offset);
 
+// "2022-04-04 10:00" in the zone of `utc_offset`: the one format of a time people read (files
+// such as the register's CSV in full; DESIGN.md, API conventions).
+std::string local_date_time(Instant t, std::chrono::minutes utc_offset);
+// The same on a screen or in a CLI table: the year left out when `t` is on the local day of
+// `now` ("04-04 10:00"), in full on any other day.
+std::string local_date_time(Instant t, Instant now, std::chrono::minutes utc_offset);
+
 }  // namespace juwei::domain

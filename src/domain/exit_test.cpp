@@ -314,5 +314,14 @@ TEST(ExitAid, ShowsTimesInCommunityTime) {
   EXPECT_EQ(local_minute(kNow + hours{14} + minutes{5}, kOffset), "04-06 00:05");
 }
 
+// One format of a time people read: in full in files, the year left out on today's screens.
+TEST(ExitAid, WritesDateTimesWithTheYearUnlessTheDayIsToday) {
+  EXPECT_EQ(local_date_time(kNow, kOffset), "2022-04-05 10:00");
+  EXPECT_EQ(local_date_time(kNow + hours{14} + minutes{5}, kOffset), "2022-04-06 00:05");
+  EXPECT_EQ(local_date_time(kNow, kNow + hours{13}, kOffset), "04-05 10:00");
+  EXPECT_EQ(local_date_time(kNow, kNow + hours{14}, kOffset), "2022-04-05 10:00");  // next day
+  EXPECT_EQ(local_date_time(kNow - days{365}, kNow, kOffset), "2021-04-05 10:00");
+}
+
 }  // namespace
 }  // namespace juwei::domain

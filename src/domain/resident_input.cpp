@@ -3,6 +3,7 @@
 #include <array>
 
 #include "domain/id_number.hpp"
+#include "domain/place.hpp"
 
 namespace juwei::domain {
 namespace {
@@ -173,7 +174,7 @@ std::expected<ValidResident, std::vector<FieldProblem>> validate_resident(const 
     add(problems, "building", "invalid", "楼号含有控制字符",
         "building contains control characters");
   } else {
-    out.building = in.building;
+    out.building = normalize_building_name(in.building);
   }
   if (const auto p = check_name(in.room, kMaxPlaceBytes); p == NameProblem::missing) {
     add(problems, "room", "missing", "缺少室号", "room is missing");

@@ -37,8 +37,8 @@ struct FieldProblem {
 };
 
 struct ValidResident {
-  Resident resident;  // ids unset
-  std::string building;
+  Resident resident;     // ids unset
+  std::string building;  // by normalize_building_name: "3" is "3号楼"
   std::string room;
 };
 

@@ -33,6 +33,17 @@ TEST(ResidentInput, AcceptsAFullRow) {
   EXPECT_EQ(valid->room, "301");
 }
 
+// A roster's 楼号 as people write it is the building's one name (normalize_building_name).
+TEST(ResidentInput, NamesTheBuildingAsNormalized) {
+  ResidentInput in = nurse();
+  for (const std::string_view written : {"12", "12栋", "十二号楼", "１２号 楼"}) {
+    in.building = written;
+    const auto valid = validate_resident(in, kToday);
+    ASSERT_TRUE(valid.has_value()) << written;
+    EXPECT_EQ(valid->building, "12号楼") << written;
+  }
+}
+
 TEST(ResidentInput, ReadsGenderAndBirthFromTheIdWhenLeftEmpty) {
   ResidentInput in = nurse();
   in.gender = "";

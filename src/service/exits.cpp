@@ -1228,9 +1228,7 @@ Result<std::string> Exits::pass_pdf(CommunityId c, std::int64_t id, const domain
     return t ? domain::local_minute(*t, kShanghaiOffset) : std::string("不限");
   };
   render::PassDoc doc;
-  doc.title = p.kind == domain::PassKind::household ? "家庭出入证"
-              : p.emergency                         ? "出入证（绿色通道）"
-                                                    : "出入证";
+  doc.title = pass_title_zh(p);
   doc.token = p.token;
   const domain::ExitReason* reason = policy->policy.reason(p.reason);
   doc.fields = {

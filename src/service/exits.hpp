@@ -152,6 +152,13 @@ struct SyncedGateCheck {
   std::string conflict;       // what the server found against an allowed check; empty: none
 };
 
+// A register event with the names people read in place of its ids (the CSV, the CLI).
+struct RegisterLine {
+  store::GateEvent event;
+  std::string resident;  // resident_name_zh; empty when nobody was identified
+  std::string pass;      // pass_name_zh; empty when no pass was shown
+};
+
 // Who recorded a register event, as people read it: 门岗 (a gate, online), 离线 (a gate offline,
 // synced later), 居委登记 (the desk), 居民报备 (the resident).
 std::string_view register_source_zh(std::string_view source);
@@ -264,7 +271,8 @@ class Exits {
                                                         const domain::User& by);
 
   // The register (出入登记): the gate log of one community day ("2022-04-05", community time;
-  // empty: every day), filtered as the query says (its from/to are set from `day`). `state`
+  // empty: every day), filtered as the query says (its from/to are set from `day`; its building
+  // as people write it, domain::normalize_building_name). `state`
   // narrows it to the pass board's lists: "out_now" (the allowed exits still open),
   // "overdue" (those past their return-by), "back_today" (the returns that closed them today).
   Result<std::vector<store::GateEvent>> gate_events(std::string_view day, store::GateEventQuery q,
@@ -274,8 +282,13 @@ class Exits {
   // for no such event; conflict when it has no conflict or was followed up already.
   Result<store::GateEvent> follow_up_gate_conflict(domain::CommunityId c, std::int64_t event_id,
                                                    std::string_view note, const domain::User& by);
-  // The same as CSV (UTF-8 with BOM, for spreadsheets): time, direction, decision, code, label,
-  // pass, resident, building, source, conflict, the desk's follow-up note.
+  // The same, each event with its resident and pass named as people read them, every one read
+  // once.
+  Result<std::vector<RegisterLine>> register_lines(std::string_view day, store::GateEventQuery q,
+                                                   std::string_view state = {});
+  // The same as CSV (UTF-8 with BOM, for spreadsheets), a file read without the database: 时间
+  // (local, "2022-04-05 09:30"), 方向, 结果, 代码, 说明, 出入证 (pass_name_zh), 居民
+  // (resident_name_zh), 楼栋, 来源, 备注, 冲突, 跟进 (the desk's follow-up note).
   Result<std::string> gate_events_csv(std::string_view day, store::GateEventQuery q,
                                       std::string_view state = {});
 

@@ -709,6 +709,14 @@ TEST_F(ExitsTest, TheGateLetsOutOnAValidPassAndLogsEveryCheck) {
   store::GateEventQuery of_pass{m_community};
   of_pass.pass_id = pass.pass.id;
   EXPECT_EQ(m_exits->gate_events("", of_pass)->size(), 3u);
+  // The building filter reads a name as people write it (issue 17 item 6).
+  const auto in_12 = std::ranges::count(all, std::string("12号楼"), &store::GateEvent::building);
+  EXPECT_GT(in_12, 0);
+  for (const char* written : {"12号楼", "12", "十二号楼", "１２栋"}) {
+    store::GateEventQuery of_building{m_community};
+    of_building.building = written;
+    EXPECT_EQ(std::ssize(m_exits->gate_events("", of_building).value()), in_12) << written;
+  }
   EXPECT_EQ(m_exits->gate_events("2022-04-04", {m_community})->size(), all.size());
   EXPECT_TRUE(m_exits->gate_events("2022-04-06", {m_community})->empty());
   EXPECT_FALSE(m_exits->gate_events("04-04", {m_community}).has_value());
@@ -716,10 +724,17 @@ TEST_F(ExitsTest, TheGateLetsOutOnAValidPassAndLogsEveryCheck) {
   EXPECT_TRUE(csv.starts_with("\xEF\xBB\xBF时间,方向,结果"));
   EXPECT_NE(csv.find("放行"), std::string::npos);
   EXPECT_NE(csv.find("已外出未返回"), std::string::npos);
-  // A file people open names the resident: 姓名（室号，masked ID number）.
-  EXPECT_NE(csv.find("居民7（102室，" + domain::mask_id_number(id_numbers[7]) + "）"),
+  // A file read without the database (issue 17 item 7): the resident is 姓名（楼号室号，masked
+  // ID number）, the pass its title, number, holder and reason, the time local with the year.
+  EXPECT_NE(csv.find(",居民7（12号楼102室，" + domain::mask_id_number(id_numbers[7]) + "）,"),
             std::string::npos)
       << csv;
+  EXPECT_NE(csv.find(",出入证 #" + std::to_string(pass.pass.id) + "：居民7，医护人员返岗,"),
+            std::string::npos)
+      << csv;
+  const std::string first_at = domain::local_date_time(*parse_iso_utc(all[0].at), kShanghaiOffset);
+  EXPECT_TRUE(first_at.starts_with("2022-04-04 ")) << first_at;
+  EXPECT_NE(csv.find("\n" + first_at + ",出,放行,gate.out,"), std::string::npos) << csv;
 }
 
 // A gate scan retried after a lost reply: named by the gate, it is answered as the first time

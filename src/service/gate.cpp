@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "domain/id_number.hpp"
+#include "domain/place.hpp"
 #include "service/audit.hpp"
 #include "service/exits.hpp"
 #include "service/input.hpp"
@@ -568,6 +569,7 @@ Result<store::GateEvent> Exits::follow_up_gate_conflict(CommunityId c, std::int6
 Result<std::vector<store::GateEvent>> Exits::gate_events(std::string_view day,
                                                          store::GateEventQuery q,
                                                          std::string_view state) {
+  if (!q.building.empty()) q.building = domain::normalize_building_name(q.building);
   if (!day.empty()) {
     const auto start = day_start(day);
     if (!start) return std::unexpected(start.error());
@@ -626,11 +628,66 @@ std::string_view register_source_zh(std::string_view source) {
   return "在线";
 }
 
+Result<std::vector<RegisterLine>> Exits::register_lines(std::string_view day,
+                                                        store::GateEventQuery q,
+                                                        std::string_view state) {
+  auto events = gate_events(day, q, state);
+  if (!events) return std::unexpected(events.error());
+  return in_transaction(
+      m_store, store::TxMode::read,
+      [&](store::Transaction& tx) -> Result<std::vector<RegisterLine>> {
+        auto policy = load_policy(tx, q.community_id);
+        if (!policy) return std::unexpected(policy.error());
+        std::map<domain::ResidentId, std::optional<store::ResidentRow>> residents;
+        std::map<std::int64_t, std::string> passes;
+        // A resident's row, read once; nullptr for no such resident.
+        const auto resident = [&](domain::ResidentId id) -> Result<const store::ResidentRow*> {
+          auto it = residents.find(id);
+          if (it == residents.end()) {
+            auto row = lift(tx.get_resident(q.community_id, id));
+            if (!row) return std::unexpected(row.error());
+            it = residents.emplace(id, std::move(*row)).first;
+          }
+          return it->second ? &*it->second : nullptr;
+        };
+        std::vector<RegisterLine> lines;
+        lines.reserve(events->size());
+        for (store::GateEvent& e : *events) {
+          RegisterLine line;
+          if (e.resident_id != 0) {
+            auto row = resident(e.resident_id);
+            if (!row) return std::unexpected(row.error());
+            line.resident = *row ? resident_name_zh(**row) : std::to_string(e.resident_id);
+          }
+          if (e.pass_id != 0) {
+            auto named = passes.find(e.pass_id);
+            if (named == passes.end()) {
+              auto pass = lift(tx.get_pass(q.community_id, e.pass_id));
+              if (!pass) return std::unexpected(pass.error());
+              std::string name = std::to_string(e.pass_id);
+              if (*pass) {
+                auto holder = resident((*pass)->holder);
+                if (!holder) return std::unexpected(holder.error());
+                name = pass_name_zh(
+                    **pass, *holder ? (*holder)->resident.name : std::to_string((*pass)->holder),
+                    policy->policy);
+              }
+              named = passes.emplace(e.pass_id, std::move(name)).first;
+            }
+            line.pass = named->second;
+          }
+          line.event = std::move(e);
+          lines.push_back(std::move(line));
+        }
+        return lines;
+      });
+}
+
 Result<std::string> Exits::gate_events_csv(std::string_view day, store::GateEventQuery q,
                                            std::string_view state) {
   q.limit = 1'000'000;
-  auto events = gate_events(day, q, state);
-  if (!events) return std::unexpected(events.error());
+  auto lines = register_lines(day, q, state);
+  if (!lines) return std::unexpected(lines.error());
   std::ostringstream out;
   text::EncodingWriter encoder(out, text::Encoding::utf8_bom);
   text::CsvWriter csv(encoder);
@@ -640,29 +697,13 @@ Result<std::string> Exits::gate_events_csv(std::string_view day, store::GateEven
     const std::string_view label = register_source_zh(e.source);
     return e.source == "offline" ? fmt::format("{}（{}）", label, e.device) : std::string(label);
   };
-  // A file people open names people, not ids: 姓名（室号，masked ID number）, each read once.
-  std::map<domain::ResidentId, std::string> names;
-  auto read =
-      in_transaction(m_store, store::TxMode::read, [&](store::Transaction& tx) -> Result<void> {
-        for (const store::GateEvent& e : *events) {
-          if (e.resident_id == 0 || names.contains(e.resident_id)) continue;
-          auto row = lift(tx.get_resident(q.community_id, e.resident_id));
-          if (!row) return std::unexpected(row.error());
-          names[e.resident_id] =
-              *row ? fmt::format("{}（{}室，{}）", (*row)->resident.name, (*row)->room,
-                                 domain::mask_id_number((*row)->resident.id_number))
-                   : std::to_string(e.resident_id);
-        }
-        return {};
-      });
-  if (!read) return std::unexpected(read.error());
-  for (const store::GateEvent& e : *events) {
+  for (const RegisterLine& line : *lines) {
+    const store::GateEvent& e = line.event;
     const auto at = parse_iso_utc(e.at);
-    csv.write_row({at ? domain::local_minute(*at, kShanghaiOffset) : e.at,
+    csv.write_row({at ? domain::local_date_time(*at, kShanghaiOffset) : e.at,
                    e.direction == "out" ? "出" : "进", e.decision == "allow" ? "放行" : "禁止",
-                   e.code, std::string(domain::gate_label_zh(e.code)),
-                   e.pass_id ? std::to_string(e.pass_id) : "",
-                   e.resident_id ? names.at(e.resident_id) : "", e.building, source_text(e), e.note,
+                   e.code, std::string(domain::gate_label_zh(e.code)), line.pass, line.resident,
+                   e.building, source_text(e), e.note,
                    e.conflict.empty()
                        ? ""
                        : fmt::format("{}（{}）", domain::gate_label_zh(e.conflict), e.conflict),

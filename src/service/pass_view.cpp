@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 
+#include "domain/id_number.hpp"
 #include "service/input.hpp"
 #include "service/policy_file.hpp"
 #include "service/resident_access.hpp"
@@ -24,6 +25,26 @@ std::optional<TimePoint> time_of(std::string_view iso) {
 
 Error hidden_pass(std::int64_t id) {
   return Error::not_found(fmt::format("no pass {}", id));
+}
+
+std::string_view pass_title_zh(const store::PassRow& p) {
+  if (p.kind == domain::PassKind::household) return "家庭出入证";
+  return p.emergency ? "出入证（绿色通道）" : "出入证";
+}
+
+std::string pass_name_zh(const store::PassRow& p, std::string_view holder,
+                         const domain::ExitPolicy& policy) {
+  std::string name = fmt::format("{} #{}：{}", pass_title_zh(p), p.id, holder);
+  if (p.kind != domain::PassKind::household) {
+    const domain::ExitReason* reason = policy.reason(p.reason);
+    name += fmt::format("，{}", reason ? std::string_view(reason->label_zh) : p.reason);
+  }
+  return name;
+}
+
+std::string resident_name_zh(const store::ResidentRow& row) {
+  return fmt::format("{}（{}{}室，{}）", row.resident.name, row.building, row.room,
+                     domain::mask_id_number(row.resident.id_number));
 }
 
 Result<PolicyInForce> load_policy(store::Transaction& tx, CommunityId c) {

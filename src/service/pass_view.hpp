@@ -96,6 +96,18 @@ Result<std::expected<store::PassRow, domain::PassRefusal>> scanned_pass(
     store::Transaction& tx, domain::CommunityId c, std::string_view token,
     std::span<const store::SigningKey> keys = {});
 
+// The title a pass carries on paper: 家庭出入证, 出入证（绿色通道）, 出入证.
+std::string_view pass_title_zh(const store::PassRow& p);
+// A pass as files and tables people read name it: its title and number, its holder and, on an
+// individual pass, its reason ("出入证 #3：王丽，医护人员返岗", "家庭出入证 #7：王丽").
+// Hook: once passes carry a short code (issue 17), the code replaces "#<id>" here, and every
+// reader (the register's CSV, the CLI) follows.
+std::string pass_name_zh(const store::PassRow& p, std::string_view holder,
+                         const domain::ExitPolicy& policy);
+// A resident as files people read name them: 姓名（楼号室号室，masked ID number）,
+// "王丽（12号楼301室，310109********0022）".
+std::string resident_name_zh(const store::ResidentRow& row);
+
 // Every pass `q` selects, a page at a time (q.after and q.limit are the pager's).
 template <typename Each>
 Result<void> for_each_pass(store::Transaction& tx, store::PassQuery q, Each each) {

@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <map>
 #include <ranges>
 
 #include "domain/id_number.hpp"
+#include "domain/place.hpp"
 #include "service/audit.hpp"
 #include "service/resident_csv.hpp"
 #include "text/csv.hpp"
@@ -87,6 +89,24 @@ Result<std::vector<store::ResidentRow>> Registry::search(const store::ResidentQu
   q.text = std::string(text::trim(q.text));
   auto tx = m_store.begin(store::TxMode::read);
   if (!tx) return std::unexpected(from_store(tx.error()));
+  // A building as people write it ("三号楼", "综合楼"), or a room in a numbered one ("3号楼301",
+  // "3-301"): that building's residents, or the room's. A number alone stays a room or phone
+  // fragment, and a text naming no building here is searched as typed.
+  std::optional<domain::PlaceText> place = domain::parse_place(q.text);
+  if (!place && !q.text.empty() &&
+      !std::ranges::all_of(q.text, [](char c) { return c >= '0' && c <= '9'; })) {
+    place = domain::PlaceText{domain::normalize_building_name(q.text), ""};
+  }
+  if (place) {
+    auto building = (*tx)->find_building(q.community_id, place->building);
+    if (!building) return std::unexpected(from_store(building.error()));
+    if (*building && !(*building)->removal.removed()) {
+      if (q.building && *q.building != (*building)->id) return std::vector<store::ResidentRow>();
+      q.building = (*building)->id;
+      // The store finds a room by its building's name and the room ("3号楼301").
+      q.text = place->room.empty() ? "" : place->building + place->room;
+    }
+  }
   auto rows = (*tx)->search_residents(q);
   if (!rows) return std::unexpected(from_store(rows.error()));
   return std::move(*rows);
@@ -107,7 +127,7 @@ Result<std::vector<store::ResidentRow>> Registry::search_as(domain::Role viewer,
 Result<domain::Building> Registry::building(domain::CommunityId community, std::string_view name) {
   auto tx = m_store.begin(store::TxMode::read);
   if (!tx) return std::unexpected(from_store(tx.error()));
-  auto found = (*tx)->find_building(community, name);
+  auto found = (*tx)->find_building(community, domain::normalize_building_name(name));
   if (!found) return std::unexpected(from_store(found.error()));
   if (*found) return **found;
   auto all = (*tx)->list_buildings(community);

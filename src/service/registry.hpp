@@ -82,12 +82,16 @@ class Registry {
   Result<domain::Community> resolve_community(std::optional<std::string_view> name_or_id);
   Result<std::vector<domain::Community>> communities();
 
+  // Finds residents as store::ResidentQuery says; a text that names a building as people write
+  // it ("三号楼", "综合楼") finds its residents, and one that names a room in a numbered building
+  // ("3号楼301", "3-301", "3栋301室") the room's (domain::parse_place).
   Result<std::vector<store::ResidentRow>> search(const store::ResidentQuery& query);
   // The same, as a user of the given role may see it: ID numbers masked for gate and
   // volunteer roles (domain::sees_masked_id_numbers).
   Result<std::vector<store::ResidentRow>> search_as(domain::Role viewer,
                                                     const store::ResidentQuery& query);
-  // A building by name, or not_found listing what exists.
+  // A building by name as people write it ("3", "三号楼": domain::normalize_building_name), or
+  // not_found listing what exists.
   Result<domain::Building> building(domain::CommunityId community, std::string_view name);
   Result<store::RegistryCounts> counts(domain::CommunityId community);
   Result<std::vector<domain::Building>> buildings(domain::CommunityId community);

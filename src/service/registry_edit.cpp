@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "domain/id_number.hpp"
+#include "domain/place.hpp"
 #include "service/audit.hpp"
 #include "service/input.hpp"
 #include "service/placement.hpp"
@@ -95,7 +96,7 @@ std::string_view created_or_restored(bool restored) {
 
 Result<domain::Building> validate_building(domain::Building b, const BuildingChange& in) {
   std::vector<FieldIssue> issues;
-  if (in.name) b.name = std::string(text::trim(*in.name));
+  if (in.name) b.name = domain::normalize_building_name(text::trim(*in.name));
   if (auto p = place_problem("name", b.name)) issues.push_back(*p);
   const std::int64_t floors = in.floors.value_or(b.floors);
   if (floors < 0 || floors > kMaxFloors) {
@@ -211,6 +212,10 @@ Result<domain::ValidResident> validate_change(store::Transaction& tx, CommunityI
     }
     return std::unexpected(Error::invalid("invalid resident", std::move(issues)));
   }
+  // A building name read from the store (the resident's own, or the named household's) stays as
+  // stored: normalized, it could name another building (a pair the schema migration that
+  // normalized building names left apart, as it merges none).
+  if (!change.building && merged.building) valid->building = *merged.building;
   return std::move(*valid);
 }
 

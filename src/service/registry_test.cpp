@@ -3,6 +3,7 @@
 #include "domain/id_number.hpp"
 #include "service/accounts.hpp"
 #include "service/audit.hpp"
+#include "service/resident_import.hpp"
 #include "service/service_test_fixture.hpp"
 
 namespace juwei::service {
@@ -178,6 +179,95 @@ TEST_F(RegistryTest, AResidentsNewPlaceIsAuditedAndTheIdNumberOnlyDigested) {
                                {"household.restore", "household", std::to_string(h), m_secretary},
                                {"resident.restore", "resident", std::to_string(r), m_secretary},
                            }));
+}
+
+// Issue 17 item 6: a roster's 楼号 "3" is building 3号楼, and the names people write for it find
+// it: in search (3号楼, 三号楼, 3号楼301, 3-301, 3栋301室), by name, and on creation.
+TEST_F(RegistryTest, BuildingsAreFoundByTheNamesPeopleWriteForThem) {
+  const std::string roster =
+      "楼号,室号,姓名,性别,身份证号,手机号,与户主关系,特殊人群,志愿者,备注\r\n"
+      "3,301,王丽,女,310109198802290022,13812345678,户主,,否,\r\n"
+      "3栋,302,张伟,男,310109198503071233,13912345678,户主,,否,\r\n"
+      "综合楼 ,101,李秀英,女,110105194912310126,,户主,,否,\r\n";
+  const auto report = import_residents(*m_store, clock(), m_community,
+                                       memory_source("r.csv", roster), {}, m_secretary);
+  ASSERT_TRUE(report && report->committed) << (report ? "" : report.error().message);
+  Registry registry(*m_store, clock());
+  std::vector<std::string> buildings;
+  const auto listed = registry.buildings(m_community).value();
+  for (const domain::Building& b : listed)
+    buildings.push_back(b.name);
+  EXPECT_EQ(buildings, (std::vector<std::string>{"3号楼", "综合楼"}));
+
+  const auto found = [&](std::string text, std::optional<domain::BuildingId> in = {}) {
+    store::ResidentQuery q{.community_id = m_community, .text = std::move(text), .building = in};
+    std::vector<std::string> names;
+    const auto rows = registry.search(q).value();
+    for (const store::ResidentRow& row : rows)
+      names.push_back(row.resident.name);
+    return names;
+  };
+  using Names = std::vector<std::string>;
+  const Names both{"王丽", "张伟"}, wang{"王丽"}, li{"李秀英"}, none;
+  const struct {
+    const char* text;
+    Names names;
+  } cases[] = {
+      {"3号楼", both},     {"三号楼", both},  {"3栋", both},      {"3号楼301", wang},
+      {"3号楼 301", wang}, {"3-301", wang},   {"3栋301室", wang}, {"３号楼３０１", wang},
+      {"综合楼", li},      {"综合楼101", li}, {"301", wang},      {"王", wang},
+      {"5号楼", none},     {"5-301", none},   {"3", none},  // a number alone is a room or phone
+  };
+  for (const auto& c : cases)
+    EXPECT_EQ(found(c.text), c.names) << c.text;
+
+  const auto three = registry.building(m_community, "3").value().id;
+  EXPECT_EQ(registry.building(m_community, "三号楼").value().id, three);
+  EXPECT_EQ(found("", three), both);
+  EXPECT_EQ(found("3-302", three), Names{"张伟"});
+  const auto other = registry.building(m_community, "综合楼").value().id;
+  EXPECT_EQ(found("3号楼301", other), none);  // another building than the filter's
+
+  const auto taken = registry.create_building(m_community, {"第三幢", 6}, m_secretary);
+  ASSERT_FALSE(taken.has_value());
+  EXPECT_EQ(taken.error().kind, Error::Kind::conflict);
+  const auto five = registry.create_building(m_community, {" 5 栋", 6}, m_secretary).value();
+  EXPECT_EQ(five.value.name, "5号楼");
+  EXPECT_EQ(
+      registry.update_building(m_community, five.value.id, {"６", std::nullopt}, m_secretary)->name,
+      "6号楼");
+  ResidentChange moved = resident("六号楼", "101");
+  moved.id_number = kOtherIdNumber;
+  const auto made = registry.create_resident(m_community, moved, m_secretary).value();
+  EXPECT_EQ(made.value.building, "6号楼");
+  EXPECT_EQ(registry.buildings(m_community)->size(), 3u);
+}
+
+// Two buildings the schema migration left apart ("3" and "3号楼": normalized, one name) stay
+// apart: changing a resident of "3" does not move them into 3号楼.
+TEST_F(RegistryTest, AChangeKeepsAResidentInABuildingWhoseNameWasNotNormalized) {
+  {
+    auto tx = m_store->begin(store::TxMode::write).value();
+    ASSERT_TRUE(tx->insert_building({m_community, 0, "3号楼", 0}));
+    const auto legacy = tx->insert_building({m_community, 0, "3", 0}).value();
+    ASSERT_TRUE(tx->insert_household({m_community, 0, legacy, "301"}));
+    ASSERT_TRUE(tx->commit());
+  }
+  Registry registry(*m_store, clock());
+  ResidentChange in = resident("", "");
+  in.building.reset();
+  in.room.reset();
+  in.household_id = registry.households(m_community, std::nullopt, 0, 10).value().at(0).id;
+  const auto made = registry.create_resident(m_community, in, m_secretary);
+  ASSERT_TRUE(made) << made.error().message;
+  EXPECT_EQ(made->value.building, "3");
+  ResidentChange phone;
+  phone.phone = "13812345678";
+  const auto changed =
+      registry.update_resident(m_community, made->value.resident.id, phone, m_secretary);
+  ASSERT_TRUE(changed) << changed.error().message;
+  EXPECT_EQ(changed->building, "3");
+  EXPECT_EQ(changed->resident.household_id, made->value.resident.household_id);
 }
 
 // A community's chain opens with its creation; a synthetic fill is one record for the run.

@@ -2,6 +2,8 @@
 // community_id, so a server backend can shard by it; ids are allocated per community.
 #include <array>
 
+#include "domain/place.hpp"
+#include "store/sqlite/db.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace juwei::store::sqlite {
@@ -517,6 +519,48 @@ ALTER TABLE users ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN locked_until TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Building names as people write them ("3", "3栋", "三号楼") take their one spelling ("3号楼",
+// domain::normalize_building_name), and so do the register's copies of those names, unless
+// that would merge buildings: when two buildings of a community ("3" and "3号楼") spell one
+// name, both are left as they are (the desk can rename or merge them).
+constexpr std::string_view kNormalizeBuildingNames = R"sql(
+CREATE TEMP TABLE building_renames AS
+SELECT b.community_id, b.building_id, b.name AS old_name, juwei_building_name(b.name) AS new_name
+FROM buildings b
+WHERE juwei_building_name(b.name) <> b.name
+  AND NOT EXISTS (SELECT 1 FROM buildings o WHERE o.community_id = b.community_id
+    AND o.building_id <> b.building_id
+    AND juwei_building_name(o.name) = juwei_building_name(b.name));
+UPDATE gate_events SET building = (SELECT r.new_name FROM building_renames r
+  WHERE r.community_id = gate_events.community_id AND r.old_name = gate_events.building)
+WHERE EXISTS (SELECT 1 FROM building_renames r
+  WHERE r.community_id = gate_events.community_id AND r.old_name = gate_events.building);
+UPDATE buildings SET name = (SELECT r.new_name FROM building_renames r
+  WHERE r.community_id = buildings.community_id AND r.building_id = buildings.building_id)
+WHERE EXISTS (SELECT 1 FROM building_renames r
+  WHERE r.community_id = buildings.community_id AND r.building_id = buildings.building_id);
+DROP TABLE temp.building_renames;
+)sql";
+
+// Runs kNormalizeBuildingNames with domain::normalize_building_name as the SQL function
+// juwei_building_name, defined for this step only.
+Result<void> normalize_building_names(sqlite3* db) {
+  constexpr auto normalized = [](sqlite3_context* context, int, sqlite3_value** args) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(args[0]));
+    const std::string name = domain::normalize_building_name(
+        text != nullptr ? std::string_view(text, sqlite3_value_bytes(args[0])) : "");
+    sqlite3_result_text(context, name.data(), static_cast<int>(name.size()), SQLITE_TRANSIENT);
+  };
+  const int rc =
+      sqlite3_create_function(db, "juwei_building_name", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                              nullptr, normalized, nullptr, nullptr);
+  if (rc != SQLITE_OK) return std::unexpected(make_error(db, rc, "define juwei_building_name"));
+  auto done = exec(db, kNormalizeBuildingNames, "normalize building names");
+  sqlite3_create_function(db, "juwei_building_name", 1, SQLITE_UTF8, nullptr, nullptr, nullptr,
+                          nullptr);
+  return done;
+}
+
 constexpr std::array kMigrations = {
     Migration{1, "registry: streets, communities, buildings, households, residents", kRegistry},
     Migration{2, "import history", kImports},
@@ -537,6 +581,8 @@ constexpr std::array kMigrations = {
     Migration{13, "household passes carry their test window; the register takes every exit",
               kRegisterEveryExit},
     Migration{14, "failed logins and account locks", kLoginLocks},
+    Migration{15, "building names as people write them take one spelling", "",
+              normalize_building_names},
 };
 
 }  // namespace

@@ -2105,6 +2105,9 @@ Result<int> migrate(sqlite3* db) {
     if (auto r = exec(db, m.sql, "migration " + std::to_string(m.version)); !r) {
       return fail(r.error());
     }
+    if (m.data != nullptr) {
+      if (auto r = m.data(db); !r) return fail(r.error());
+    }
     const std::string set = "PRAGMA user_version = " + std::to_string(m.version);
     if (auto r = exec(db, set, "set schema version"); !r) return fail(r.error());
   }

@@ -17,12 +17,18 @@
 
 #include "store/store.hpp"
 
+struct sqlite3;
+
 namespace juwei::store::sqlite {
 
 struct Migration {
   int version;
   std::string_view name;
   std::string_view sql;
+  // A step on the data that SQL alone cannot write, run after `sql` in the same transaction
+  // (none: nullptr). It changes rows, never the schema: a file built from the SQL of every
+  // migration has the latest schema.
+  Result<void> (*data)(sqlite3* db) = nullptr;
 };
 
 // Every migration, in order; migrations()[i].version == i + 1. Never edit a released one:
