@@ -7,8 +7,10 @@
 // results are imported; the nurse signs the pledge and uploads her proof on her phone; the
 // secretary approves; the gate scans her pass with the camera (Chromium's fake capture device
 // playing a video of the QR code) → 放行; the same pass again → 禁止; coming back closes it.
-// Then the emergency exit, the offline gate, session expiry, labels and focus order. Screenshots
-// and figures (initial JS of the login and gate routes, scan-to-verdict time) go to DIR.
+// Then the emergency exit, the offline gate, session expiry, labels and focus order; on the way,
+// the dashboard before the day's first round, the emergency button on a phone (covering nothing,
+// at 200 % too), and the gate's 请核实 and mistyped ID numbers. Screenshots and figures (initial
+// JS of the login and gate routes, scan-to-verdict time) go to DIR.
 import { spawn, execFileSync } from 'node:child_process'
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -60,8 +62,62 @@ async function step(name, fn) {
 }
 async function shot(page, name) {
   const path = join(out, `${name}.png`)
+  // On a phone the desk's page scrolls in its frame (above the emergency bar): the whole page is
+  // taken with the window as tall as the frame's content.
+  const size = page.viewportSize()
+  const tall = await page.evaluate(() => {
+    const frame = document.querySelector('[data-scroll-frame]')
+    return frame && frame.scrollHeight > frame.clientHeight ? window.innerHeight + frame.scrollHeight - frame.clientHeight : 0
+  })
+  if (tall) await page.setViewportSize({ width: size.width, height: Math.ceil(tall) })
   await page.screenshot({ path, fullPage: true })
+  if (tall) await page.setViewportSize(size)
   screenshots.push(path)
+}
+
+// Controls the emergency button (the visible link 紧急出门) covers anywhere on the page: the
+// page is scrolled from top to bottom, and at each stop the part of each control the user can
+// see (clipped by the window and by every ancestor that clips) is compared with the button's box.
+async function coveredBySos(page) {
+  return page.evaluate(async () => {
+    const sos = [...document.querySelectorAll('a')].find((a) => a.textContent.trim() === '紧急出门' && a.checkVisibility())
+    if (!sos) return ['(no emergency button)']
+    const frame = document.querySelector('[data-scroll-frame]')
+    const scroller = frame && frame.scrollHeight > frame.clientHeight ? frame : document.scrollingElement
+    const visible = { visibilityProperty: true, opacityProperty: true }
+    const controls = [...document.querySelectorAll(
+      'button, input:not([type=hidden]), select, textarea, a[href], [role=button], [role=radio], [role=checkbox], label:has(input[type=file])')]
+      .filter((el) => !sos.contains(el) && !el.contains(sos) && el.checkVisibility(visible))
+    const seen = (el) => {
+      const r = el.getBoundingClientRect()
+      let [l, t, rr, b] = [r.left, r.top, r.right, r.bottom]
+      const clip = (q) => {
+        l = Math.max(l, q.left); t = Math.max(t, q.top); rr = Math.min(rr, q.right); b = Math.min(b, q.bottom)
+      }
+      for (let a = el.parentElement; a && a !== document.documentElement; a = a.parentElement) {
+        const cs = getComputedStyle(a)
+        if (cs.overflowX !== 'visible' || cs.overflowY !== 'visible') clip(a.getBoundingClientRect())
+      }
+      clip({ left: 0, top: 0, right: innerWidth, bottom: innerHeight })
+      return rr > l && b > t ? { l, t, r: rr, b } : null
+    }
+    const hits = new Set()
+    const stepPx = 40
+    for (let y = 0; ; y += stepPx) {
+      scroller.scrollTop = y
+      await new Promise((resolve) => requestAnimationFrame(() => resolve()))
+      const s = sos.getBoundingClientRect()
+      for (const el of controls) {
+        const v = seen(el)
+        if (v && v.l < s.right && v.r > s.left && v.t < s.bottom && v.b > s.top) {
+          hits.add(`${el.tagName.toLowerCase()} "${(el.textContent || el.getAttribute('aria-label') || el.name || '').trim().slice(0, 30)}" at scroll ${y}`)
+        }
+      }
+      if (y >= scroller.scrollHeight - scroller.clientHeight) break
+    }
+    scroller.scrollTop = 0
+    return [...hits]
+  })
 }
 
 function cli(argv, input) {
@@ -186,6 +242,43 @@ async function story(browser, base, logins) {
   const desk = await browser.newContext(desktop)
   const page = await desk.newPage()
 
+  // Before the day's first round: the dashboard says so and links to a new one, and its other
+  // cards keep refreshing (every 2 minutes; here every 1.5 s): a request filed meanwhile is
+  // counted without a reload.
+  await step('the dashboard before the first round', async () => {
+    const ctx = await browser.newContext(desktop)
+    await ctx.addInitScript(() => {
+      window.__jwDashRefreshMs = 1500
+    })
+    const p = await ctx.newPage()
+    await login(p, base, 'secretary', logins.secretary)
+    const none = p.locator('[data-test=coverage-none]')
+    const shown = await none.waitFor({ timeout: 10000 }).then(() => true, () => false)
+    const text = shown ? await none.textContent() : await p.locator('[data-test=dash-coverage]').textContent()
+    check('no round today: 今天还没有筛查 · 去新建', /今天还没有筛查\s*·\s*去新建/.test(text), text)
+    const count = p.locator('[data-test=card-open-requests] .big')
+    await p.waitForFunction(() => /^\d+$/.test(document.querySelector('[data-test=card-open-requests] .big')?.textContent.trim()))
+    const before = Number(await count.textContent())
+    const who = found.body.items.find((r) => r.gender === 'male' && r.id !== nurse.id)
+    const filed = await secretaryApi('POST', '/exit-requests', {
+      resident_id: who.id, reason: 'medical_staff_return', destination: '华山医院',
+      planned_exit: shanghaiIso(new Date(Date.now() + 3600000)), planned_return: shanghaiIso(new Date(Date.now() + 11 * 3600000)),
+    }, { 'Idempotency-Key': `dash-${Date.now()}` })
+    check('a request filed after the dashboard loaded', filed.status === 201, JSON.stringify(filed.body))
+    const counted = await p.waitForFunction((n) => document.querySelector('[data-test=card-open-requests] .big')?.textContent.trim() === String(n),
+      before + 1, { timeout: 15000 }).then(() => true, () => false)
+    check('the pending count refreshes without a reload', counted, `${before} → ${await count.textContent()}`)
+    check('刷新 can be pressed', await p.locator('[data-test=dash-refresh]').isEnabled())
+    await shot(p, 'desktop-dashboard-no-round')
+    await none.getByRole('link', { name: '去新建' }).click()
+    await p.waitForURL(/\/desk\/rounds$/)
+    check('去新建 opens the new round form', await p.locator('[data-test=round-form]').isVisible())
+    // the story goes on with one open request, the nurse's
+    const denied = await secretaryApi('POST', `/exit-requests/${filed.body.id}/decision`, { decision: 'deny', reason: '测试申请' })
+    check('the extra request is closed', denied.status === 200, JSON.stringify(denied.body))
+    await ctx.close()
+  })
+
   // 1. Staff files the nurse's request after her call; the desk shows the missing negative.
   let requestId = null
   await step('staff files the request', async () => {
@@ -226,6 +319,41 @@ async function story(browser, base, logins) {
     const negative = page.locator('[data-test="rule-exit.needs_negative_within"]')
     await negative.waitFor()
     check('the negative now counts', (await negative.getAttribute('data-state')) === 'met')
+  })
+
+  // The emergency button covers no control on a phone, at 100 % and at 200 % (CSS zoom): the
+  // sampling screen with a search's 加入 buttons, and the decision page's 特批 and 拒绝.
+  await step('the emergency button covers nothing on a phone', async () => {
+    const round = (await secretaryApi('GET', '/rounds')).body.items.at(-1)
+    for (const zoom of [1, 2]) {
+      const label = zoom === 1 ? '' : '-200'
+      const ctx = await browser.newContext(phone)
+      if (zoom !== 1) {
+        await ctx.addInitScript((z) => {
+          document.addEventListener('DOMContentLoaded', () => (document.documentElement.style.zoom = String(z)))
+        }, zoom)
+      }
+      const p = await ctx.newPage()
+      await login(p, base, 'secretary', logins.secretary)
+      await p.goto(`${base}/desk/rounds/${round.id}/sampling`)
+      await p.locator('[data-test=tube-code] input').fill('T-3-0099')
+      await p.locator('[data-test=tube-next]').click()
+      await p.locator('[data-test=resident-search] input').fill(nurse.name.slice(0, 1))
+      await p.locator('[data-test=resident-search] input').press('Enter')
+      await p.locator('[data-test=add-resident]').first().waitFor()
+      const adds = await p.locator('[data-test=add-resident]').count()
+      const sampling = await coveredBySos(p)
+      check(`sampling (${zoom * 100} %): the emergency button covers none of ${adds} 加入 or any control`, sampling.length === 0,
+        sampling.slice(0, 8).join('; '))
+      await shot(p, `phone-sampling-emergency-bar${label}`)
+      await p.goto(`${base}/desk/requests/${requestId}`)
+      await p.locator('[data-test=override]').waitFor()
+      const decision = await coveredBySos(p)
+      check(`decision (${zoom * 100} %): the emergency button covers neither 特批 nor 拒绝 nor any control`, decision.length === 0,
+        decision.slice(0, 8).join('; '))
+      await shot(p, `phone-decision-emergency-bar${label}`)
+      await ctx.close()
+    }
   })
 
   // A volunteer, on her phone, swabs a neighbour of the nurse into a pooled tube in the corridor.
@@ -349,10 +477,14 @@ async function story(browser, base, logins) {
       check('the same pass again: 禁止, 已外出未返回', (await verdict.getAttribute('data-decision')) === 'deny' &&
         (await verdict.getAttribute('data-code')) === 'gate.already_out' &&
         (await verdict.textContent()).includes('已外出未返回'))
+      // She is out: at the gate she is most likely coming back with 出门 still chosen.
+      check('the wrong way round says so: 此人已外出，应选择进门', (await verdict.textContent()).includes('此人已外出，应选择进门'),
+        await verdict.textContent())
+      check('the verdict shows 出门 large', await bigText(p.locator('[data-test=verdict-direction]'), '出门'))
       const second = await p.evaluate(() => window.__jwGate?.lastScanToVerdictMs)
       await shot(p, 'phone-gate-deny-already-out')
-      await p.locator('[data-test=next]').click()
-      await p.locator('[data-test=direction-in]').click()
+      await p.locator('[data-test=switch-in]').click()
+      check('改为进门 chooses 进门', (await p.locator('[data-test=direction-in]').getAttribute('aria-checked')) === 'true')
       if (scannable) await p.locator('[data-test=verdict]').waitFor({ timeout: 30000 })
       else await typeIt()
       check('coming back closes the pass', (await verdict.getAttribute('data-code')) === 'gate.in')
@@ -384,6 +516,51 @@ async function story(browser, base, logins) {
     }
   })
 
+  // Typed ID numbers at the gate: someone coming in with no exit on record gets an amber 请核实,
+  // not a green 放行; a number with a bad check digit is caught on the phone, never sent.
+  await step('the gate: 请核实 and a mistyped ID number', async () => {
+    const ctx = await browser.newContext(phone)
+    const p = await ctx.newPage()
+    await login(p, base, 'gate', logins.gate)
+    const who = found.body.items.find((r) => r.gender === 'male' && r.id !== nurse.id)
+    const id = (await secretaryApi('GET', `/residents/${who.id}`)).body.id_number
+    const checks = []
+    p.on('request', (r) => {
+      if (r.url().includes('/api/v1/gate/check')) checks.push(r.url())
+    })
+    await p.locator('[data-test=direction-in]').click()
+    await p.locator('[data-test=typed] input').fill(id)
+    await p.locator('[data-test=check-typed]').click()
+    const verdict = p.locator('[data-test=verdict]')
+    await verdict.waitFor()
+    const background = await verdict.evaluate((el) => getComputedStyle(el).backgroundColor)
+    const green = await p.evaluate(() => {
+      const probe = document.createElement('div')
+      probe.style.background = 'var(--jw-pass)'
+      document.body.append(probe)
+      const colour = getComputedStyle(probe).backgroundColor
+      probe.remove()
+      return colour
+    })
+    check('in without an exit: amber 请核实, not green', (await verdict.getAttribute('data-code')) === 'gate.in_without_exit' &&
+      (await verdict.getAttribute('data-kind')) === 'verify' && (await p.locator('[data-test=verdict-word]').textContent()) === '请核实' &&
+      background !== green && background !== 'rgba(0, 0, 0, 0)', `${await verdict.getAttribute('data-kind')} ${background}`)
+    check('the verdict shows 进门 large', await bigText(p.locator('[data-test=verdict-direction]'), '进门'))
+    await shot(p, 'phone-gate-verify')
+    await p.locator('[data-test=next]').click()
+    const sent = checks.length
+    const wrong = id.slice(0, 17) + (id[17] === '0' ? '1' : '0')
+    await p.locator('[data-test=typed] input').fill(wrong)
+    await p.locator('[data-test=check-typed]').click()
+    const error = p.locator('[data-test=typed] .van-field__error-message')
+    const caught = await error.filter({ hasText: '号码有误，请核对' }).waitFor({ timeout: 5000 }).then(() => true, () => false)
+    await p.waitForTimeout(300)
+    check('a bad check digit: 号码有误，请核对, nothing sent', caught && checks.length === sent && !(await verdict.count()),
+      `${await error.textContent().catch(() => '')}; ${checks.length - sent} sent`)
+    await shot(p, 'phone-gate-bad-id')
+    await ctx.close()
+  })
+
   // 6. The emergency exit, two taps from anywhere, on a phone and on a desktop.
   const emergencies = []
   for (const [label, options] of [['phone', phone], ['desktop', desktop]]) {
@@ -392,7 +569,10 @@ async function story(browser, base, logins) {
       const p = await ctx.newPage()
       await login(p, base, 'staff', logins.staff)
       await p.goto(`${base}/desk/registry`)
-      await p.locator('[data-test=emergency-fab]').click()
+      await p.getByRole('link', { name: '紧急出门', exact: true }).click()
+      await p.waitForURL(/\/desk\/emergency$/)
+      check(`no emergency button on the emergency page (${label})`,
+        (await p.getByRole('link', { name: '紧急出门', exact: true }).count()) === 0)
       const who = found.body.items.filter((r) => r.gender === 'female' && r.id !== nurse.id)[emergencies.length]
       await p.locator('[data-test=resident-search] input').fill(who.name)
       await p.locator(`[data-test=resident-option-${who.id}]`).click()
@@ -669,6 +849,13 @@ async function story(browser, base, logins) {
     check('login route initial JS ≤ 250 KB gzipped', figures.login_js.gzip <= 250 * 1024, JSON.stringify(figures.login_js))
     check('gate route initial JS ≤ 250 KB gzipped', figures.gate_js.gzip <= 250 * 1024, JSON.stringify(figures.gate_js))
   })
+}
+
+// Whether `locator` reads `text` in letters at least 36 px high.
+async function bigText(locator, text) {
+  const [content, size] = await locator.evaluate((el) => [el.textContent.trim(), parseFloat(getComputedStyle(el).fontSize)])
+    .catch(() => ['', 0])
+  return content === text && size >= 36
 }
 
 // ISO-8601 with the +08:00 offset, to the second.
