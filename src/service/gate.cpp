@@ -599,6 +599,14 @@ Result<std::vector<store::GateEvent>> Exits::gate_events(std::string_view day,
     const store::PassExit& e = v.pass.exits.back();
     wanted.emplace(v.pass.id, back ? e.returned_at : e.exited_at);
   }
+  if (wanted.empty()) return std::vector<store::GateEvent>{};
+  // The register is read only from the earliest listed exit (or return) on, not whole: on a
+  // register of months, an empty or short list costs next to nothing.
+  const std::string& earliest =
+      std::min_element(wanted.begin(), wanted.end(), [](const auto& a, const auto& b) {
+        return a.second < b.second;
+      })->second;
+  if (q.from < earliest) q.from = earliest;
   q.direction = back ? "in" : "out";
   q.decision = "allow";
   const std::size_t limit = q.limit;
