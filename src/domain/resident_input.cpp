@@ -41,14 +41,6 @@ std::vector<std::string_view> split_list(std::string_view text) {
   return parts;
 }
 
-bool is_valid_utf8_text(std::string_view s) {
-  // Control characters other than tab and newline are rejected: they come from broken files.
-  for (unsigned char c : s) {
-    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 std::optional<NameProblem> check_name(std::string_view text, std::size_t max_bytes) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "support/juwei_process.hpp"
+#include "text/encoding.hpp"
 
 namespace juwei::testing {
 
@@ -97,23 +98,7 @@ inline bool spec_proxy_carries(const std::string& body, const std::string& conte
     if (h.starts_with("Origin:") || h.starts_with("Sec-Fetch-Site:")) return false;
   }
   if (body.empty()) return true;
-  if (content_type == "text/csv") {
-    // UTF-8 only: every byte sequence well formed.
-    for (std::size_t i = 0; i < body.size();) {
-      const auto c = static_cast<unsigned char>(body[i]);
-      const std::size_t n = c < 0x80         ? 1
-                            : (c >> 5) == 6  ? 2
-                            : (c >> 4) == 14 ? 3
-                            : (c >> 3) == 30 ? 4
-                                             : 0;
-      if (n == 0 || i + n > body.size()) return false;
-      for (std::size_t k = 1; k < n; ++k) {
-        if ((static_cast<unsigned char>(body[i + k]) >> 6) != 2) return false;
-      }
-      i += n;
-    }
-    return true;
-  }
+  if (content_type == "text/csv") return text::is_valid_utf8(body);
   if (content_type != "application/json") return false;
   boost::system::error_code ec;
   boost::json::parse(body, ec);
