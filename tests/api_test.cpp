@@ -31,21 +31,8 @@ using juwei::testing::slurp;
 // A PNG's signature and a little more: enough for the content check.
 const std::string kPng = std::string("\x89PNG\r\n\x1A\n", 8) + "not really pixels";
 
-std::string url_encode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
-
 using juwei::testing::Reply;
+using juwei::testing::url_encode;
 
 class Api : public ::testing::Test {
  protected:
@@ -226,7 +213,10 @@ TEST_F(Api, RolesAreCheckedOnEveryRoute) {
     if (roles.empty() || route == "DELETE /api/v1/session") continue;  // public; logout below
     const std::string method = route.substr(0, route.find(' '));
     std::string path = route.substr(method.size() + 1);
-    if (const auto at = path.find("{id}"); at != std::string::npos) path.replace(at, 4, "1");
+    // Every path parameter ({id}, {household_id}) names record 1.
+    for (auto at = path.find('{'); at != std::string::npos; at = path.find('{')) {
+      path.replace(at, path.find('}', at) - at + 1, "1");
+    }
     SCOPED_TRACE(route);
     EXPECT_EQ(call(method, path).status, 401);
     for (const auto& [user, role] : users) {

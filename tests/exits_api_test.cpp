@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/short_code.hpp"
 #include "support/http_call.hpp"
 #include "support/juwei_process.hpp"
 
@@ -33,6 +34,7 @@ constexpr const char* kOtherAccount = "res80";   // resident 80's account: anoth
 constexpr const char* kPregnantResident = "79";  // the emergency: another household
 
 using juwei::testing::Reply;
+using juwei::testing::url_encode;
 
 // Now + `seconds` in Shanghai time with its offset: "2022-04-05T10:00:00+08:00".
 std::string shanghai_in(long seconds) {
@@ -491,18 +493,99 @@ TEST_F(ExitsApi, TheGateLetsAPassHolderOutAndInAndKeepsARegister) {
   EXPECT_NE(r.body.find("gate.out"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("放行"), std::string::npos) << r.body;
   // Readable without the database (issue 17 item 7): the time with its year, the resident by
-  // name, building and room, and masked ID number, the pass by title, number, holder, reason.
+  // name, building and room, and masked ID number, the pass by title, short code, holder, reason.
   const json::value holder = call("GET", "/api/v1/residents/40", "", staff).json();
   const std::string name(holder.at("name").as_string());
   const std::string resident_text = name + "（" + std::string(holder.at("building").as_string()) +
                                     std::string(holder.at("room").as_string()) + "室，";
   EXPECT_NE(r.body.find("\n" + shanghai_today() + " "), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("," + resident_text), std::string::npos) << r.body;
-  EXPECT_NE(r.body.find(",出入证（绿色通道） #" + pass_id + "：" + name + "，就医急诊,"),
+  const std::string code(
+      call("GET", "/api/v1/passes/" + pass_id, "", staff).json().at("short_code").as_string());
+  ASSERT_EQ(code.size(), 8u);
+  EXPECT_NE(r.body.find(",出入证（绿色通道） " + code.substr(0, 4) + "-" + code.substr(4) + "：" +
+                        name + "，就医急诊,"),
             std::string::npos)
       << r.body;
   EXPECT_EQ(r.body.find(std::string(holder.at("id_number").as_string())), std::string::npos);
   EXPECT_EQ(call("GET", "/api/v1/gate/events", "", gate).status, 403);
+}
+
+// A pass's short code (issue 17 item 5), typed by the guard when the QR code will not scan:
+// read forgivingly, checked as the pass's token would be, a typo caught by its check character;
+// the offline bundle carries it with the token, and the paper pass prints it.
+TEST_F(ExitsApi, TheGateTakesAPassShortCodeTypedByHand) {
+  const std::string staff = login("staff1");
+  const std::string gate = login("gate1");
+  const json::object release{{"resident_id", "41"},
+                             {"reason", "medical_emergency"},
+                             {"destination", "仁济医院"},
+                             {"note", "临产"}};
+  Reply r = call("POST", "/api/v1/emergency-exits", json::serialize(release), staff);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string pass_id(r.json().at("pass").at("id").as_string());
+  const std::string code(r.json().at("pass").at("short_code").as_string());
+  ASSERT_EQ(code.size(), 8u) << r.body;
+  for (char c : code)
+    EXPECT_NE(juwei::domain::kShortCodeAlphabet.find(c), std::string_view::npos) << code;
+  ASSERT_TRUE(juwei::domain::parse_short_code(code)) << code;
+  const auto gate_check = [&](const json::object& body) {
+    return call("POST", "/api/v1/gate/check", json::serialize(body), gate);
+  };
+
+  // Typed as people type: lower case, with the dash the paper shows.
+  std::string typed = code.substr(0, 4) + "-" + code.substr(4);
+  for (char& c : typed)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  r = gate_check({{"code", typed}, {"direction", "out"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("decision"), "allow") << r.body;
+  EXPECT_EQ(r.json().at("code"), "gate.out") << r.body;
+  EXPECT_EQ(r.json().at("pass_id").as_string(), pass_id) << r.body;
+  // The same pass again, by its code: refused as the token would be.
+  r = gate_check({{"code", code}, {"direction", "out"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("decision"), "deny") << r.body;
+  EXPECT_EQ(r.json().at("code"), "gate.already_out") << r.body;
+
+  // One character mistyped: a 400 naming the field, never a stranger's 禁止.
+  std::string typo = code;
+  typo[2] = typo[2] == 'A' ? 'B' : 'A';
+  r = gate_check({{"code", typo}, {"direction", "in"}});
+  ASSERT_EQ(r.status, 400) << r.body;
+  const json::value problem = r.json();
+  ASSERT_FALSE(problem.at("errors").as_array().empty()) << r.body;
+  EXPECT_EQ(problem.at("errors").at(0).at("field"), "code") << r.body;
+  EXPECT_EQ(problem.at("errors").at(0).at("code"), "code.check") << r.body;
+  r = gate_check({{"code", "K7QM2X9"}, {"direction", "in"}});
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.json().at("errors").at(0).at("code"), "code.length") << r.body;
+  // A well-formed code no pass has.
+  std::string unknown;
+  for (std::uint64_t bits = 1;; ++bits) {
+    unknown = juwei::domain::make_short_code(bits);
+    if (unknown != code) break;
+  }
+  r = gate_check({{"code", unknown}, {"direction", "out"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("decision"), "deny") << r.body;
+  EXPECT_EQ(r.json().at("code"), "pass.unknown") << r.body;
+  // One of token, code and ID number.
+  r = gate_check({{"code", code}, {"id_number", "310101199001011234"}, {"direction", "out"}});
+  EXPECT_EQ(r.status, 400) << r.body;
+
+  // The offline bundle lists the pass with its code and token.
+  r = call("GET", "/api/v1/gate/offline-bundle", "", gate);
+  ASSERT_EQ(r.status, 200) << r.body;
+  bool listed = false;
+  const json::value bundle = r.json();
+  for (const auto& p : bundle.at("passes").as_array()) {
+    if (p.at("id").as_string() != pass_id) continue;
+    listed = true;
+    EXPECT_EQ(p.at("short_code").as_string(), code) << r.body;
+    EXPECT_TRUE(p.at("token").as_string().starts_with("JW1.")) << r.body;
+  }
+  EXPECT_TRUE(listed) << r.body;
 }
 
 // Offline: the gate fetches its bundle, checks while the network is down, and syncs later;
@@ -634,11 +717,12 @@ TEST_F(ExitsApi, TheAuditTrailIsReadOnlyAndVerifiable) {
   EXPECT_TRUE(v.at("intact").as_bool());
   EXPECT_GE(v.at("records").as_int64(), 2);
   EXPECT_EQ(v.at("head").as_string().size(), 64u);
+  // Newest first: the first record of the first page is the chain's head.
   const Reply page = call("GET", "/api/v1/audit?limit=500", "", secretary);
   ASSERT_EQ(page.status, 200);
   const auto records = page.json().at("items").as_array();
   ASSERT_FALSE(records.empty());
-  EXPECT_EQ(records.back().at("hash").as_string(), v.at("head").as_string());
+  EXPECT_EQ(records.front().at("hash").as_string(), v.at("head").as_string());
   bool released = false;
   for (const auto& r : records) {
     released = released || r.at("action").as_string() == "decision.emergency_release";
@@ -648,6 +732,201 @@ TEST_F(ExitsApi, TheAuditTrailIsReadOnlyAndVerifiable) {
   // No route changes a record.
   EXPECT_EQ(call("DELETE", "/api/v1/audit", "", secretary).status, 405);
   EXPECT_EQ(call("PATCH", "/api/v1/audit", "{}", secretary).status, 405);
+}
+
+// rule: the desk prints the pledge for a resident who signs on paper (an elderly caller
+// without a phone), and a decision says who made it.
+TEST_F(ExitsApi, TheDeskPrintsThePledgeAndADecisionNamesItsDecider) {
+  const std::string staff = login("staff1");
+  const std::string secretary = login("liumiao");
+  const json::object body{{"resident_id", "50"},
+                          {"reason", "medical_staff_return"},
+                          {"destination", "瑞金医院"},
+                          {"planned_exit", shanghai_in(600)},
+                          {"planned_return", shanghai_in(12 * 3600)}};
+  Reply r = call("POST", "/api/v1/exit-requests", json::serialize(body), staff);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string path = "/api/v1/exit-requests/" + std::string(r.json().at("id").as_string());
+
+  // The pledge to print, unsigned, from the desk: both desk roles.
+  for (const std::string& desk : {staff, secretary}) {
+    r = call("GET", path + "/pledge/pdf", "", desk);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_TRUE(juwei::testing::has_header(r, "Content-Type", "application/pdf")) << r.headers;
+    EXPECT_TRUE(r.body.starts_with("%PDF-"));
+  }
+  // Nobody else: the gate, a volunteer and the admin are refused; another household's
+  // resident does not learn the request exists.
+  for (const char* other : {"gate1", "vol1", "admin2"}) {
+    EXPECT_EQ(call("GET", path + "/pledge/pdf", "", login(other)).status, 403) << other;
+  }
+  EXPECT_EQ(call("GET", path + "/pledge/pdf", "", login(kOtherAccount)).status, 404);
+  EXPECT_EQ(call("GET", path + "/pledge/pdf").status, 401);
+
+  // The secretary approves by override: the decision names her.
+  r = call("POST", path + "/decision",
+           R"({"decision":"approve","override":true,"reason":"医院急召，纸质承诺书已签"})",
+           secretary);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value view = r.json();
+  const json::array& decisions = view.at("decisions").as_array();
+  ASSERT_EQ(decisions.size(), 1u) << r.body;
+  EXPECT_EQ(decisions[0].at("decided_by_name"), "liumiao") << r.body;
+  const json::value me = call("GET", "/api/v1/me", "", secretary).json();
+  EXPECT_EQ(decisions[0].at("decided_by"), me.at("id"));
+  // And so does the request as anyone reads it later.
+  r = call("GET", path, "", staff);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("decisions").at(0).at("decided_by_name"), "liumiao") << r.body;
+}
+
+// rule: the audit trail answers "who approved 李龙?": newest first, filtered by actor,
+// action, object, resident and day, each record naming its actor and object, pages that
+// follow the order and the filters, and the chain still verifies.
+TEST_F(ExitsApi, TheAuditTrailAnswersWhoApprovedAResident) {
+  const std::string staff = login("staff1");
+  const std::string secretary = login("liumiao");
+  const std::string admin = login("admin2");
+  const auto file = [&](const char* resident) {
+    const json::object body{{"resident_id", resident},
+                            {"reason", "medical_staff_return"},
+                            {"destination", "瑞金医院"},
+                            {"planned_exit", shanghai_in(600)},
+                            {"planned_return", shanghai_in(12 * 3600)}};
+    const Reply r = call("POST", "/api/v1/exit-requests", json::serialize(body), staff);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return std::string(r.json().at("id").as_string());
+  };
+  const auto page = [&](const std::string& query, const std::string& as) {
+    const Reply r = call("GET", "/api/v1/audit" + query, "", as);
+    EXPECT_EQ(r.status, 200) << query << ": " << r.body;
+    return r.status == 200 ? r.json() : json::value(json::object{{"items", json::array{}}});
+  };
+  const auto items = [](const json::value& p) -> const json::array& {
+    return p.at("items").as_array();
+  };
+  const json::value resident = call("GET", "/api/v1/residents/60", "", staff).json();
+  const std::string name(resident.at("name").as_string());
+
+  // Resident 60 is approved by override, resident 61 denied.
+  const std::string approved = file("60");
+  Reply r = call("POST", "/api/v1/exit-requests/" + approved + "/decision",
+                 R"({"decision":"approve","override":true,"reason":"单位急召"})", secretary);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string denied = file("61");
+  r = call("POST", "/api/v1/exit-requests/" + denied + "/decision",
+           R"({"decision":"deny","reason":"无证明"})", secretary);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string secretary_id(
+      call("GET", "/api/v1/me", "", secretary).json().at("id").as_string());
+
+  // Who approved resident 60? The secretary, by name, about the resident by name and home.
+  json::value found = page("?action=decision.override&resident=" + url_encode(name), secretary);
+  const auto about = std::ranges::find_if(
+      items(found), [&](const json::value& i) { return i.at("entity_id") == approved.c_str(); });
+  ASSERT_NE(about, items(found).end()) << json::serialize(found);
+  EXPECT_EQ(about->at("actor"), secretary_id.c_str());
+  EXPECT_EQ(about->at("actor_name"), "liumiao");
+  EXPECT_EQ(about->at("role"), "secretary");
+  EXPECT_EQ(about->at("entity"), "exit_request");
+  EXPECT_EQ(about->at("object_name"), name.c_str());
+  EXPECT_EQ(about->at("resident").at("id"), "60");
+  EXPECT_EQ(about->at("resident").at("building"), resident.at("building"));
+  EXPECT_EQ(about->at("resident").at("room"), resident.at("room"));
+  for (const json::value& i : items(found)) {
+    EXPECT_EQ(i.at("action"), "decision.override");
+    EXPECT_NE(i.at("object_name").as_string().find(name), std::string::npos) << i;
+  }
+  // The resident's filter finds everything about them: the filing, the decision, the pass.
+  std::set<std::string> actions;
+  const json::value everything = page("?resident=" + url_encode(name) + "&limit=500", admin);
+  for (const json::value& i : items(everything)) {
+    if (i.at("resident").is_object() && i.at("resident").at("id") == "60") {
+      actions.insert(std::string(i.at("action").as_string()));
+    } else {
+      EXPECT_NE(i.at("object_name").as_string().find(name), std::string::npos) << i;
+    }
+  }
+  EXPECT_TRUE(actions.contains("exit_request.file")) << json::serialize(everything);
+  EXPECT_TRUE(actions.contains("decision.override"));
+  EXPECT_TRUE(actions.contains("pass.issue"));
+  // Resident 61's denial is not about resident 60; a name nobody has finds nothing.
+  for (const json::value& i : items(everything)) {
+    EXPECT_NE(i.at("entity_id"), denied.c_str()) << i;
+  }
+  EXPECT_TRUE(page("?resident=" + url_encode("查无此人"), admin).at("items").as_array().empty());
+
+  // By object: the denied request's records, newest first, by type and id.
+  found = page("?entity=exit_request&entity_id=" + denied, secretary);
+  ASSERT_EQ(items(found).size(), 2u) << json::serialize(found);
+  EXPECT_EQ(items(found)[0].at("action"), "decision.denied");
+  EXPECT_EQ(items(found)[1].at("action"), "exit_request.file");
+  EXPECT_EQ(items(found)[1].at("actor_name"), "staff1");
+  // By actor: only the secretary's records.
+  found = page("?actor=" + secretary_id + "&limit=500", admin);
+  EXPECT_GE(items(found).size(), 2u);
+  for (const json::value& i : items(found))
+    EXPECT_EQ(i.at("actor"), secretary_id.c_str()) << i;
+  // By day, in the community's time: today holds them, a day long past nothing.
+  found = page("?action=decision.denied&day=" + shanghai_today(), admin);
+  EXPECT_TRUE(std::ranges::any_of(items(found), [&](const json::value& i) {
+    return i.at("entity_id") == denied.c_str();
+  })) << json::serialize(found);
+  EXPECT_TRUE(page("?day=2000-01-01", admin).at("items").as_array().empty());
+
+  // Other objects by their names: a building created as people write it.
+  r = call("POST", "/api/v1/buildings", R"({"name":"九号楼"})", staff);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string building(r.json().at("id").as_string());
+  found = page("?entity=building&entity_id=" + building, admin);
+  ASSERT_EQ(items(found).size(), 1u) << json::serialize(found);
+  EXPECT_EQ(items(found)[0].at("action"), "building.create");
+  EXPECT_EQ(items(found)[0].at("object_name"), "9号楼");
+  EXPECT_TRUE(items(found)[0].at("resident").is_null());
+  // An account by its username, and the operator (the command line) with none.
+  found = page("?action=user.create&limit=500", admin);
+  EXPECT_TRUE(std::ranges::any_of(items(found), [](const json::value& i) {
+    return i.at("object_name") == "liumiao" && i.at("role") == "operator" &&
+           i.at("actor_name").is_null();
+  })) << json::serialize(found);
+
+  // Newest first, page after page, without gaps or repeats; oldest first on request.
+  std::vector<std::int64_t> seqs;
+  std::string cursor;
+  for (int pages = 0; pages < 1000; ++pages) {
+    const json::value p = page("?limit=7" + (cursor.empty() ? "" : "&cursor=" + cursor), admin);
+    for (const json::value& i : items(p))
+      seqs.push_back(std::stoll(std::string(i.at("seq").as_string())));
+    if (p.at("next_cursor").is_null()) break;
+    cursor = p.at("next_cursor").as_string().c_str();
+  }
+  ASSERT_FALSE(seqs.empty());
+  EXPECT_EQ(seqs.back(), 1);
+  for (std::size_t i = 1; i < seqs.size(); ++i)
+    ASSERT_EQ(seqs[i], seqs[i - 1] - 1) << "at " << i;
+  found = page("?order=oldest&limit=3", admin);
+  ASSERT_EQ(items(found).size(), 3u);
+  EXPECT_EQ(items(found)[0].at("seq"), "1");
+  EXPECT_EQ(items(found)[2].at("seq"), "3");
+  EXPECT_EQ(page("?order=oldest&limit=3&cursor=3", admin).at("items").at(0).at("seq"), "4");
+  // A filtered page continues the filter: the secretary's records one at a time.
+  const json::value first = page("?actor=" + secretary_id + "&limit=1", admin);
+  ASSERT_EQ(items(first).size(), 1u);
+  const std::string next(first.at("next_cursor").as_string());
+  const json::value second = page("?actor=" + secretary_id + "&limit=1&cursor=" + next, admin);
+  ASSERT_EQ(items(second).size(), 1u);
+  EXPECT_EQ(items(second)[0].at("actor"), secretary_id.c_str());
+  EXPECT_LT(std::stoll(std::string(items(second)[0].at("seq").as_string())), std::stoll(next));
+
+  // Bad filters are named; the staff do not read the trail; the chain still holds.
+  for (const char* bad : {"?day=07/12/2026", "?actor=liumiao", "?order=sideways"}) {
+    r = call("GET", std::string("/api/v1/audit") + bad, "", admin);
+    EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
+  }
+  EXPECT_EQ(call("GET", "/api/v1/audit?resident=" + url_encode(name), "", staff).status, 403);
+  r = call("GET", "/api/v1/audit/verification", "", admin);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(r.json().at("intact").as_bool()) << r.body;
 }
 
 }  // namespace

@@ -10,8 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "domain/id_number.hpp"
 #include "domain/offline_gate.hpp"
 #include "domain/pass.hpp"
+#include "domain/short_code.hpp"
 #include "http/offline_json.hpp"
 #include "service/clock.hpp"
 
@@ -99,6 +101,33 @@ TEST_F(OfflineVectors, ClaimsEncodeToTheirBytesAndMalformedBytesAreRefused) {
     const auto bytes = domain::from_base64url(m.at("bytes").as_string());
     ASSERT_TRUE(bytes) << m.at("name").as_string();
     EXPECT_EQ(domain::decode_claims(*bytes), std::nullopt) << m.at("name").as_string();
+  }
+}
+
+// What a guard types at the gate is read alike on the phone (web/src/lib/short-code.js,
+// id-number.js) and here: a pass's short code and an ID number's check character.
+TEST_F(OfflineVectors, TypedCodesAndIdNumbersReadAlike) {
+  const auto& codes = m_doc.at("short_codes").as_array();
+  ASSERT_FALSE(codes.empty());
+  for (const js::value& v : codes) {
+    const js::object& c = v.as_object();
+    const std::string typed(c.at("typed").as_string());
+    const auto read = domain::parse_short_code(typed);
+    if (const auto* code = c.if_contains("code")) {
+      ASSERT_TRUE(read) << typed;
+      EXPECT_EQ(*read, code->as_string()) << typed;
+    } else {
+      ASSERT_FALSE(read) << typed;
+      EXPECT_EQ(domain::to_code(read.error()), c.at("problem").as_string()) << typed;
+    }
+  }
+  const auto& ids = m_doc.at("id_numbers").as_array();
+  ASSERT_FALSE(ids.empty());
+  for (const js::value& v : ids) {
+    const std::string number(v.at("number").as_string());
+    const char last = number.back() == 'x' ? 'X' : number.back();
+    EXPECT_EQ(domain::id_check_character(number.substr(0, 17)) == last, v.at("valid").as_bool())
+        << number;
   }
 }
 

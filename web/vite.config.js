@@ -2,8 +2,25 @@
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
 
+// The app makes no request outside its own server: Vant's icon font is inlined (woff2), and the
+// copy its CSS names on a CDN as a fallback is dropped from every @font-face, so no browser
+// ever asks that host (the gate's phones may have no route to it, and residents' data stays
+// with us).
+function localFontsOnly() {
+  const remote = /,?\s*url\((?:["']?)(?:https?:)?\/\/[^)]*\)\s*format\([^)]*\)/g
+  const strip = (css) => css.replace(/@font-face\s*{[^}]*}/g, (face) => face.replace(remote, ''))
+  return {
+    name: 'juwei-local-fonts-only',
+    generateBundle(_, bundle) {
+      for (const file of Object.values(bundle)) {
+        if (file.type === 'asset' && file.fileName.endsWith('.css')) file.source = strip(String(file.source))
+      }
+    },
+  }
+}
+
 export default defineConfig({
-  plugins: [vue()],
+  plugins: [vue(), localFontsOnly()],
   build: {
     // Hashed file names under assets/: the server caches them for a year.
     assetsDir: 'assets',

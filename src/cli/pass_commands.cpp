@@ -550,6 +550,7 @@ void add_gate(CLI::App& app, Globals& g) {
   struct Args {
     std::string token;
     std::string id_number;
+    std::string code;
     std::string direction = "out";
     std::string day;
     std::string decision;
@@ -569,11 +570,14 @@ void add_gate(CLI::App& app, Globals& g) {
       ->required()
       ->check(CLI::IsMember({"out", "in"}));
   check_cmd->add_option("--token", args->token, "The pass token (JW1.…) the QR code holds");
+  check_cmd->add_option("--code", args->code,
+                        "Or the pass's short code printed under the QR code (K7QM-2X9C)");
   check_cmd->add_option("--id-number", args->id_number, "Or the resident's ID number, typed");
   check_cmd->callback([&g, args] {
     Desk desk(g);
     const auto v = check(desk.exits.gate_check(
-        desk.community.id, {args->token, args->id_number, args->direction}, desk.user));
+        desk.community.id, {args->token, args->id_number, args->direction, "", "", args->code},
+        desk.user));
     const std::string who = v.name.empty() ? ""
                                            : fmt::format(" — {} {} {}{}", v.name,
                                                          v.masked_id_number, v.building, v.room);

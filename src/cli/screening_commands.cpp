@@ -34,6 +34,7 @@ void add_rounds(CLI::App& app, Globals& g) {
     std::string day;
     std::vector<std::string> buildings;
     std::int64_t round = 0;
+    bool another_that_day = false;
     std::string tube;
     std::vector<std::int64_t> residents;
     bool single = false;
@@ -46,12 +47,13 @@ void add_rounds(CLI::App& app, Globals& g) {
     auto db = open_db(g);
     const auto community = community_of(*db, g);
     service::Screening screening(*db, service::system_clock());
-    Table table({"id", "day", "buildings", "created_at"});
+    Table table({"id", "day", "of_day", "buildings", "created_at"});
     for (const auto& r : check(screening.rounds(community.id))) {
       std::string scope = r.buildings.empty() ? "all" : "";
       for (auto b : r.buildings)
         scope += (scope.empty() ? "" : ",") + std::to_string(b);
-      table.add({std::to_string(r.id), r.day, scope, local(r.created_at)});
+      table.add({std::to_string(r.id), r.day, std::to_string(r.number_in_day), scope,
+                 local(r.created_at)});
     }
     table.print(std::cout);
   });
@@ -60,6 +62,8 @@ void add_rounds(CLI::App& app, Globals& g) {
   create->add_option("--day", args->day, "YYYY-MM-DD")->required();
   create->add_option("--building", args->buildings,
                      "A building's name (repeat for several; default: the whole community)");
+  create->add_flag("--another", args->another_that_day,
+                   "Open another round for a day that has one (rule screening.one_round_a_day)");
   create->callback([&g, args] {
     auto db = open_db(g);
     service::Registry registry(*db, service::system_clock());
@@ -69,9 +73,10 @@ void add_rounds(CLI::App& app, Globals& g) {
       ids.push_back(check(registry.building(community.id, name)).id);
     }
     service::Screening screening(*db, service::system_clock());
-    const auto round = check(screening.create_round(community.id, args->day, ids, kOperator));
+    const auto round = check(
+        screening.create_round(community.id, args->day, ids, kOperator, args->another_that_day));
     std::cout << fmt::format(
-        "round {} for {} ({})\n", round.id, round.day,
+        "round {} for {}, the day's round {} ({})\n", round.id, round.day, round.number_in_day,
         ids.empty() ? "the whole community" : fmt::format("{} buildings", ids.size()));
   });
 

@@ -66,11 +66,19 @@ RuleCheck negative_within(const ExitRequestFacts& request, const ResidentFacts& 
   const bool sealed = resident.building == ZoneStatus::sealed;
   const std::string when = from_sampling ? "采样" : "出结果";
   const std::string when_en = from_sampling ? "taken" : "reported";
-  return check(kRuleNeedsNegativeWithin, false,
-               "需" + window + "小时内阴性：" + since + " 后" + when + "的核酸阴性——" +
-                   (sealed ? "安排上门采样" : "参加今天的核酸筛查"),
-               "needs a negative swab " + when_en + " after " + since + " — " +
-                   (sealed ? "arrange a home swab" : "join today's screening"));
+  // The next step: a home swab in a sealed building; today's screening when there is one for
+  // their building; else a swab of its own (no round to join).
+  const std::string_view step_zh = sealed                 ? "安排上门采样"
+                                   : resident.round_today ? "参加今天的核酸筛查"
+                                                          : "今天没有本楼的筛查，请安排单独采样";
+  const std::string_view step_en = sealed                 ? "arrange a home swab"
+                                   : resident.round_today ? "join today's screening"
+                                                          : "no screening of their building "
+                                                            "today: arrange a swab";
+  return check(
+      kRuleNeedsNegativeWithin, false,
+      "需" + window + "小时内阴性：" + since + " 后" + when + "的核酸阴性——" + std::string(step_zh),
+      "needs a negative swab " + when_en + " after " + since + " — " + std::string(step_en));
 }
 
 // rule: exit.return_planned

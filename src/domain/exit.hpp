@@ -30,6 +30,7 @@ struct ExitRequestFacts {
 struct ResidentFacts {
   bool live = true;                    // not removed from the register
   std::optional<ZoneStatus> building;  // none: never set (treated as precaution)
+  bool round_today = true;             // a screening round covers their building today
 };
 
 struct RuleCheck {

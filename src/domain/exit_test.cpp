@@ -216,6 +216,22 @@ TEST(ExitAid, SaysWhatIsMetAndWhatIsMissing) {
 
 // Every combination of proof, pledge, a fresh negative and a planned return: eligible exactly
 // when all four are present, and each absent one is reported missing.
+// Issue 17 item 11: with no round for their building today, "join today's screening" would
+// send them to nothing: the step is a swab of its own.
+TEST(ExitAid, WithoutARoundTodayTheNextStepIsASwabOfItsOwn) {
+  const ExitPolicy policy = test_policy();
+  const ExitRequestFacts request{"medical_staff_return", kNow + hours{2}, kNow + hours{12}, true,
+                                 true};
+  const auto advice = [&](bool round_today) {
+    const ExitAssessment a = assess_exit(request, {true, ZoneStatus::controlled, round_today}, {},
+                                         policy, kNow, kOffset);
+    return rule(a, kRuleNeedsNegativeWithin)->note_zh;
+  };
+  EXPECT_NE(advice(true).find("参加今天的核酸筛查"), std::string::npos) << advice(true);
+  EXPECT_EQ(advice(false).find("参加今天的核酸筛查"), std::string::npos) << advice(false);
+  EXPECT_NE(advice(false).find("请安排单独采样"), std::string::npos) << advice(false);
+}
+
 TEST(ExitAid, PlannedTimesAreForLeavingAndComeBackAfter) {
   using enum PlanProblem;
   EXPECT_TRUE(check_planned_times(kNow + hours{1}, kNow + hours{13}, kNow).empty());

@@ -9,6 +9,12 @@ const OfflinePass* OfflineBundle::find(std::int64_t pass_id) const {
   return it != passes.end() && it->id == pass_id ? &*it : nullptr;
 }
 
+const OfflinePass* OfflineBundle::find_by_short_code(std::string_view code) const {
+  if (code.empty()) return nullptr;
+  const auto it = std::ranges::find(passes, code, &OfflinePass::short_code);
+  return it != passes.end() ? &*it : nullptr;
+}
+
 std::string_view to_code(OfflineRefusal r) {
   switch (r) {
     case OfflineRefusal::stale:

@@ -40,6 +40,10 @@ struct OfflinePass {
   std::string building;
   std::string room;
   std::string masked_id_number;
+  // For a code typed at the gate (domain::short_code): the pass's code and its signed token,
+  // checked as if scanned. Empty in a bundle from before short codes.
+  std::string short_code;
+  std::string token;
 };
 
 struct OfflineBundle {
@@ -49,6 +53,8 @@ struct OfflineBundle {
   std::vector<std::pair<std::uint32_t, std::string>> keys;  // key id, 32-byte public key
   std::vector<OfflinePass> passes;                          // sorted by id
   const OfflinePass* find(std::int64_t pass_id) const;
+  // The pass whose short code is `code` (its one spelling), or nullptr.
+  const OfflinePass* find_by_short_code(std::string_view code) const;
 };
 
 // A check the gate made while offline, kept until it syncs.

@@ -16,6 +16,28 @@
 namespace juwei::http {
 namespace {
 
+// An XLSX workbook to save as `filename` (UTF-8; RFC 6266's filename* carries it, with an
+// ASCII `fallback` for clients that read only filename).
+Response xlsx_download(std::string bytes, std::string_view filename, std::string_view fallback) {
+  std::string encoded;
+  for (unsigned char c : filename) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
+      encoded += static_cast<char>(c);
+    } else {
+      encoded += fmt::format("%{:02X}", c);
+    }
+  }
+  Response r{200,
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             std::move(bytes),
+             {}};
+  r.headers.emplace_back(
+      "Content-Disposition",
+      fmt::format("attachment; filename=\"{}\"; filename*=UTF-8''{}", fallback, encoded));
+  r.headers.emplace_back("Cache-Control", "private, no-store");  // residents' personal data
+  return r;
+}
+
 js::object user_json(const domain::User& u) {
   return js::object{{"id", std::to_string(u.id)},
                     {"username", u.username},
@@ -150,6 +172,20 @@ void add_building_routes(Router& router, const ApiServices& s,
     if (!b) return from_error(b.error());
     return json(200, building_json(*b));
   });
+  // The building's households and their residents, by room, as a workbook.
+  router.add("GET", "/api/v1/buildings/{id}/households/export", kDesk, [&registry](Request& req) {
+    const auto id = path_id(req);
+    if (!id) return not_found();
+    auto b = registry.get_building(req.principal->community_id, *id);
+    if (!b) return from_error(b.error());
+    store::ResidentQuery q;
+    q.community_id = req.principal->community_id;
+    q.building = b->id;
+    auto book = registry.residents_xlsx(role_of(req), q, b->name + " 住户");
+    if (!book) return from_error(book.error());
+    return xlsx_download(std::move(*book), b->name + "住户.xlsx",
+                         fmt::format("building-{}-households.xlsx", b->id));
+  });
   router.add("PATCH", "/api/v1/buildings/{id}", kDesk, [&registry](Request& req) {
     const auto id = path_id(req);
     if (!id) return not_found();
@@ -274,6 +310,24 @@ void add_resident_routes(Router& router, const ApiServices& s,
     if (!rows) return from_error(rows.error());
     return page_json(*rows, q.limit, resident_json,
                      [](const store::ResidentRow& r) { return r.resident.id; });
+  });
+  // The residents the same search finds (q, building), every page, as a workbook.
+  router.add("GET", "/api/v1/residents/export", kRegistryReaders, [&registry](Request& req) {
+    store::ResidentQuery q;
+    q.community_id = req.principal->community_id;
+    if (auto it = req.query.find("q"); it != req.query.end()) q.text = it->second;
+    std::string title = "居民名单";
+    if (auto it = req.query.find("building"); it != req.query.end() && !it->second.empty()) {
+      auto building = registry.building(q.community_id, it->second);
+      if (!building) return from_error(building.error());
+      q.building = building->id;
+      title = building->name + " 居民名单";
+    }
+    auto book = registry.residents_xlsx(role_of(req), q, title);
+    if (!book) return from_error(book.error());
+    std::string filename = title + ".xlsx";
+    std::erase(filename, ' ');
+    return xlsx_download(std::move(*book), filename, "residents.xlsx");
   });
   router.add("POST", "/api/v1/residents", kDesk, idempotent(keys, [&registry](Request& req) {
                auto body = json_body(req, kResidentFields);
@@ -404,7 +458,8 @@ js::object round_json(const store::ScreeningRound& r) {
                     {"day", r.day},
                     {"buildings", std::move(buildings)},
                     {"created_at", r.created_at},
-                    {"created_by", std::to_string(r.created_by)}};
+                    {"created_by", std::to_string(r.created_by)},
+                    {"number_in_day", r.number_in_day}};
 }
 
 js::object sample_json(const store::Sample& s) {
@@ -425,8 +480,9 @@ void add_screening_routes(Router& router, std::shared_ptr<service::Screening> sc
     return json(200, js::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
   });
   router.add("POST", "/api/v1/rounds", kDesk, idempotent(keys, [screening](Request& req) {
-               auto body = json_body(
-                   req, {{"day", JsonType::string, true}, {"buildings", JsonType::strings}});
+               auto body = json_body(req, {{"day", JsonType::string, true},
+                                           {"buildings", JsonType::strings},
+                                           {"another_that_day", JsonType::boolean}});
                if (!body) return body.error();
                std::vector<domain::BuildingId> buildings;
                if (const auto* list = body->if_contains("buildings"); list && list->is_array()) {
@@ -439,9 +495,10 @@ void add_screening_routes(Router& router, std::shared_ptr<service::Screening> sc
                    buildings.push_back(*id);
                  }
                }
-               auto round =
-                   screening->create_round(req.principal->community_id, *string_field(*body, "day"),
-                                           buildings, req.principal->user_id);
+               const auto* another = body->if_contains("another_that_day");
+               auto round = screening->create_round(
+                   req.principal->community_id, *string_field(*body, "day"), buildings,
+                   req.principal->user_id, another != nullptr && another->as_bool());
                if (!round) return from_error(round.error());
                return created(false, "rounds", round->id, round_json(*round));
              }));
@@ -499,6 +556,27 @@ void add_screening_routes(Router& router, std::shared_ptr<service::Screening> sc
                                 {"missing", total},
                                 {"buildings", std::move(buildings)}});
   });
+  router.add(
+      "GET", "/api/v1/rounds/{id}/households/{household_id}", kSamplers, [screening](Request& req) {
+        const auto id = path_id(req);
+        const auto household = to_int(req.params["household_id"]);
+        if (!id || !household) return not_found();
+        auto members = screening->household_for_sampling(req.principal->community_id, *id,
+                                                         *household, role_of(req));
+        if (!members) return from_error(members.error());
+        js::array items;
+        for (const auto& m : *members) {
+          js::object o{{"resident", resident_json(m.row)}, {"skip", nullptr}};
+          if (!m.skip.empty()) {
+            o["skip"] =
+                js::object{{"code", m.skip}, {"message", m.skip_en}, {"message_zh", m.skip_zh}};
+          }
+          items.push_back(std::move(o));
+        }
+        return json(200, js::object{{"round_id", std::to_string(*id)},
+                                    {"household_id", std::to_string(*household)},
+                                    {"members", std::move(items)}});
+      });
   router.add("GET", "/api/v1/rounds/{id}/coverage", kDesk, [screening](Request& req) {
     const auto id = path_id(req);
     if (!id) return not_found();

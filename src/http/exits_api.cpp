@@ -123,7 +123,8 @@ js::object pledge_json(const store::Pledge& p) {
                     {"recorded_by", std::to_string(p.recorded_by)}};
 }
 
-js::object decision_json(const store::Decision& d) {
+// `decider`: the decider's username (empty: the machine's operator).
+js::object decision_json(const store::Decision& d, const std::string& decider) {
   return js::object{{"id", std::to_string(d.id)},
                     {"outcome", d.outcome},
                     {"override", d.override_rules},
@@ -132,6 +133,7 @@ js::object decision_json(const store::Decision& d) {
                     {"rules_applied", strings(d.rules_applied)},
                     {"rules_unmet", strings(d.rules_unmet)},
                     {"decided_by", std::to_string(d.decided_by)},
+                    {"decided_by_name", nullable(decider)},
                     {"decided_at", d.decided_at}};
 }
 
@@ -161,6 +163,7 @@ js::object pass_row_json(const store::PassRow& p) {
                {"policy_version", p.policy_version},
                {"key_id", p.key_id},
                {"token", p.token},
+               {"short_code", p.short_code},
                {"approved_at", p.approved_at},
                {"approved_by", std::to_string(p.approved_by)},
                {"revoked_at", nullable(p.revoked_at)},
@@ -202,7 +205,8 @@ js::object request_view_json(const service::RequestView& v) {
   for (const auto& p : v.proofs)
     proofs.push_back(proof_json(p));
   for (const auto& d : v.decisions)
-    decisions.push_back(decision_json(d));
+    decisions.push_back(decision_json(
+        d, v.deciders.contains(d.decided_by) ? v.deciders.at(d.decided_by) : std::string()));
   o["proofs"] = std::move(proofs);
   o["pledge"] = v.pledge ? js::value(pledge_json(*v.pledge)) : js::value(nullptr);
   o["decisions"] = std::move(decisions);
@@ -235,9 +239,46 @@ std::string query_param(const Request& req, const char* name) {
   return it == req.query.end() ? std::string() : it->second;
 }
 
+// The optional building_id filter of a list (nullopt: every building).
+std::expected<std::optional<domain::BuildingId>, Response> building_filter(const Request& req) {
+  const auto it = req.query.find("building_id");
+  if (it == req.query.end() || it->second.empty()) return std::optional<domain::BuildingId>();
+  const auto id = to_int(it->second);
+  if (!id) {
+    return std::unexpected(problem(400, "Bad Request", "invalid query parameters",
+                                   {{"building_id", "a building id"}}));
+  }
+  return std::optional<domain::BuildingId>(*id);
+}
+
 bool is_upload(const Request& req) {
   const auto type = media_type(req.content_type);
   return type == "application/pdf" || type == "image/jpeg" || type == "image/png";
+}
+
+// A record of the audit trail with the names of who acted and what it is about.
+js::object audit_listing_json(const store::AuditListing& l) {
+  const store::AuditRecord& r = l.record;
+  return js::object{
+      {"seq", std::to_string(r.seq)},
+      {"at", r.at},
+      {"actor", std::to_string(r.actor)},
+      {"actor_name", nullable(l.actor_name)},
+      {"role", r.role},
+      {"action", r.action},
+      {"entity", r.entity},
+      {"entity_id", r.entity_id},
+      {"object_name", nullable(l.object_name)},
+      {"resident", l.resident == 0 ? js::value(nullptr)
+                                   : js::value(js::object{{"id", std::to_string(l.resident)},
+                                                          {"name", l.object_name},
+                                                          {"building", l.building},
+                                                          {"room", l.room}})},
+      {"before_digest", nullable(r.before_digest)},
+      {"after_digest", nullable(r.after_digest)},
+      {"policy_version", nullable(r.policy_version)},
+      {"prev_hash", nullable(r.prev_hash)},
+      {"hash", r.hash}};
 }
 
 // A row of the register; `follow_up` is how the desk followed up its conflict (null: not yet).
@@ -329,11 +370,28 @@ void add_exit_routes(Router& router, const ApiServices& s,
   router.add("GET", "/api/v1/exit-requests", kDeskAndResidents, [exits](Request& req) {
     auto page = page_of(req);
     if (!page) return page.error();
+    auto building = building_filter(req);
+    if (!building) return building.error();
     auto list = exits->request_list(req.principal->community_id, query_param(req, "status"),
-                                    user_of(req), page->after, page->limit);
+                                    user_of(req), page->after, page->limit, *building);
     if (!list) return from_error(list.error());
     return page_json(*list, page->limit, request_list_item_json,
                      [](const auto& item) { return item.request.id; });
+  });
+  router.add("GET", "/api/v1/exit-requests/counts", kDesk, [exits](Request& req) {
+    auto building = building_filter(req);
+    if (!building) return building.error();
+    auto counts = exits->request_counts(req.principal->community_id, user_of(req), *building);
+    if (!counts) return from_error(counts.error());
+    // Every status is named, with 0 where none has it; "all" is their sum.
+    js::object o{{"open", 0}, {"approved", 0}, {"released", 0}, {"denied", 0}, {"withdrawn", 0}};
+    std::int64_t all = 0;
+    for (const auto& [status, n] : *counts) {
+      o[status] = n;
+      all += n;
+    }
+    o["all"] = all;
+    return json(200, o);
   });
   router.add("POST", "/api/v1/exit-requests", kDeskAndResidents,
              idempotent(keys, [exits](Request& req) {
@@ -580,6 +638,7 @@ void add_exit_routes(Router& router, const ApiServices& s,
   router.add("POST", "/api/v1/gate/check", kGateCheckers, [exits](Request& req) {
     auto body = json_body(req, {{"token", JsonType::string},
                                 {"id_number", JsonType::string},
+                                {"code", JsonType::string},
                                 {"direction", JsonType::string, true},
                                 {"check_id", JsonType::string},
                                 {"device", JsonType::string}});
@@ -588,7 +647,7 @@ void add_exit_routes(Router& router, const ApiServices& s,
         req.principal->community_id,
         {string_field(*body, "token").value_or(""), string_field(*body, "id_number").value_or(""),
          *string_field(*body, "direction"), string_field(*body, "check_id").value_or(""),
-         string_field(*body, "device").value_or("")},
+         string_field(*body, "device").value_or(""), string_field(*body, "code").value_or("")},
         user_of(req));
     if (!v) return from_error(v.error());
     Response r = json(
@@ -691,30 +750,39 @@ void add_exit_routes(Router& router, const ApiServices& s,
     if (!e) return from_error(e.error());
     return json(200, gate_event_json(*e));
   });
-  // The audit trail: read only; there is no route that changes it.
+  // The audit trail: read only; there is no route that changes it. Newest first unless
+  // order=oldest, filtered by actor, action, object, resident and day.
   router.add("GET", "/api/v1/audit", kAuditReaders, [&store = s.store](Request& req) {
     auto page = page_of(req);
     if (!page) return page.error();
-    auto records =
-        service::audit_records(store, req.principal->community_id, page->after, page->limit);
+    service::AuditFilter filter{.action = query_param(req, "action"),
+                                .entity = query_param(req, "entity"),
+                                .entity_id = query_param(req, "entity_id"),
+                                .resident = query_param(req, "resident"),
+                                .day = query_param(req, "day"),
+                                .after = page->after,
+                                .limit = page->limit};
+    std::vector<FieldError> errors;
+    if (const std::string actor = query_param(req, "actor"); !actor.empty()) {
+      const auto id = to_int(actor);
+      if (!id || *id < 0) {
+        errors.push_back({"actor", "a user id"});
+      } else {
+        filter.actor = *id;
+      }
+    }
+    if (const std::string order = query_param(req, "order"); order == "oldest") {
+      filter.newest_first = false;
+    } else if (!order.empty() && order != "newest") {
+      errors.push_back({"order", "newest or oldest"});
+    }
+    if (!errors.empty()) {
+      return problem(400, "Bad Request", "invalid query parameters", std::move(errors));
+    }
+    auto records = service::find_audit(store, req.principal->community_id, filter);
     if (!records) return from_error(records.error());
-    return page_json(
-        *records, page->limit,
-        [](const store::AuditRecord& r) {
-          return js::object{{"seq", std::to_string(r.seq)},
-                            {"at", r.at},
-                            {"actor", std::to_string(r.actor)},
-                            {"role", r.role},
-                            {"action", r.action},
-                            {"entity", r.entity},
-                            {"entity_id", r.entity_id},
-                            {"before_digest", nullable(r.before_digest)},
-                            {"after_digest", nullable(r.after_digest)},
-                            {"policy_version", nullable(r.policy_version)},
-                            {"prev_hash", nullable(r.prev_hash)},
-                            {"hash", r.hash}};
-        },
-        [](const store::AuditRecord& r) { return r.seq; });
+    return page_json(*records, page->limit, audit_listing_json,
+                     [](const store::AuditListing& l) { return l.record.seq; });
   });
   router.add("GET", "/api/v1/audit/verification", kAuditReaders, [&store = s.store](Request& req) {
     auto check = service::verify_audit(store, req.principal->community_id);

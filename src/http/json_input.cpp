@@ -94,7 +94,8 @@ std::expected<js::object, Response> json_body(const Request& request,
   }
   for (const FieldSpec& spec : fields) {
     if (spec.required && present(body.as_object(), spec.name) == nullptr) {
-      errors.push_back({std::string(spec.name), "is required"});
+      errors.push_back(
+          {std::string(spec.name), "is required", std::string(spec.name) + ".missing", "必填"});
     }
   }
   if (!errors.empty()) {

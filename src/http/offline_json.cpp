@@ -110,6 +110,8 @@ js::object offline_bundle_json(const domain::OfflineBundle& bundle) {
         {"building", p.building},
         {"room", p.room},
         {"id_number", p.masked_id_number},
+        {"short_code", p.short_code},
+        {"token", p.token},
     });
   }
   return js::object{{"community_id", id_text(bundle.community_id)},
@@ -170,6 +172,8 @@ std::expected<domain::OfflineBundle, std::string> offline_bundle_from_json(std::
       p.building = pr.text(po, "building");
       p.room = pr.text(po, "room");
       p.masked_id_number = pr.text(po, "id_number");
+      if (po.contains("short_code")) p.short_code = pr.text(po, "short_code");
+      if (po.contains("token")) p.token = pr.text(po, "token");
       b.passes.push_back(std::move(p));
     }
     std::ranges::sort(b.passes, {}, &domain::OfflinePass::id);

@@ -47,6 +47,8 @@ constexpr Style kSignature{.size = 14, .align = PANGO_ALIGN_RIGHT, .line_spacing
 constexpr Style kPassTitle{.size = 28, .weight = PANGO_WEIGHT_BOLD, .align = PANGO_ALIGN_CENTER};
 constexpr Style kPassLabel{.size = 16, .weight = PANGO_WEIGHT_BOLD, .line_spacing = 1.4};
 constexpr Style kPassValue{.size = 16, .line_spacing = 1.4};
+constexpr Style kPassCode{.size = 26, .weight = PANGO_WEIGHT_BOLD, .align = PANGO_ALIGN_CENTER};
+constexpr Style kPassCodeLabel{.size = 11, .align = PANGO_ALIGN_CENTER, .grey = 0.35};
 
 // Documents are made one at a time, with one font map. Pango's default font map is one per
 // thread and not safe to share, and on Debian 12 (Pango 1.50, cairo 1.16, fontconfig 2.14) PDFs
@@ -294,6 +296,11 @@ std::string pass_pdf(const PassDoc& doc) {
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_fill(cr);
   });
+  if (!doc.code.empty()) {
+    pages.lines(pages.text(doc.code, kPassCode));
+    pages.lines(pages.text(doc.code_label, kPassCodeLabel));
+    pages.skip(4 * kMm);
+  }
 
   // The labels make a column as wide as the widest of them (at most 40% of the line).
   std::vector<Text> labels;

@@ -10,6 +10,8 @@ namespace juwei::service {
 
 namespace {
 
+constexpr std::size_t kMaxAuditResidents = 200;
+
 std::string digest_or_empty(std::string_view text) {
   return text.empty() ? std::string() : blake2b_hex(text);
 }
@@ -95,6 +97,40 @@ Result<std::vector<store::AuditRecord>> audit_records(store::Store& store, domai
                           }));
                           if (!walked) return std::unexpected(walked.error());
                           return page;
+                        });
+}
+
+Result<std::vector<store::AuditListing>> find_audit(store::Store& store, domain::CommunityId c,
+                                                    const AuditFilter& filter) {
+  store::AuditQuery q{.community_id = c,
+                      .actor = filter.actor,
+                      .action = filter.action,
+                      .entity = filter.entity,
+                      .entity_id = filter.entity_id,
+                      .newest_first = filter.newest_first,
+                      .after = filter.after,
+                      .limit = filter.limit};
+  if (!filter.day.empty()) {
+    const auto start = day_start(filter.day);
+    if (!start) return std::unexpected(start.error());
+    q.from = iso_utc(*start);
+    q.to = iso_utc(*start + std::chrono::days{1});
+  }
+  return in_transaction(store, store::TxMode::read,
+                        [&](store::Transaction& tx) -> Result<std::vector<store::AuditListing>> {
+                          if (!filter.resident.empty()) {
+                            // Enough for every namesake; a search that finds more is not a name.
+                            auto found =
+                                lift(tx.search_residents({.community_id = c,
+                                                          .text = std::string(filter.resident),
+                                                          .limit = kMaxAuditResidents}));
+                            if (!found) return std::unexpected(found.error());
+                            if (found->empty()) return std::vector<store::AuditListing>();
+                            q.residents.emplace();
+                            for (const store::ResidentRow& row : *found)
+                              q.residents->push_back(row.resident.id);
+                          }
+                          return lift(tx.list_audit(q));
                         });
 }
 

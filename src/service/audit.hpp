@@ -55,6 +55,24 @@ Result<AuditCheck> verify_audit(store::Store& store, domain::CommunityId c);
 Result<std::vector<store::AuditRecord>> audit_records(store::Store& store, domain::CommunityId c,
                                                       std::int64_t after, std::size_t limit);
 
+// What the desk asks of the trail ("who approved 李龙?"). Empty fields match every record.
+struct AuditFilter {
+  std::optional<domain::UserId> actor;
+  std::string action;  // "decision.approved"
+  std::string entity;  // "exit_request"
+  std::string entity_id;
+  // Records about the residents this finds as the register's search does (a name, a room...).
+  std::string resident;
+  std::string day;  // YYYY-MM-DD, community time
+  bool newest_first = true;
+  std::int64_t after = 0;  // the previous page's last seq
+  std::size_t limit = 50;
+};
+
+// A page of the records `filter` matches, with the names of their actors and objects.
+Result<std::vector<store::AuditListing>> find_audit(store::Store& store, domain::CommunityId c,
+                                                    const AuditFilter& filter);
+
 // The last record of a community day (YYYY-MM-DD, community time) or before it: its hash is the
 // day's head, printed so a paper copy can later prove the log unchanged.
 Result<std::optional<store::AuditRecord>> audit_head(store::Store& store, domain::CommunityId c,

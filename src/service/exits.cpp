@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sodium.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <sstream>
 
 #include "domain/id_number.hpp"
+#include "domain/short_code.hpp"
 #include "render/pdf.hpp"
 #include "render/qr.hpp"
 #include "service/audit.hpp"
@@ -84,6 +86,22 @@ Result<store::ResidentRow> resident_of(store::Transaction& tx, CommunityId c,
 }
 
 // The decision aid for `request`, whose resident (`row`) the caller has read already.
+// Whether a screening round of today (community time) covers the household's building: the
+// decision aid says to join it, or, without one, to arrange a swab.
+Result<bool> has_round_today(store::Transaction& tx, CommunityId c, domain::HouseholdId household,
+                             TimePoint now) {
+  auto h = lift(tx.get_household(c, household));
+  if (!h) return std::unexpected(h.error());
+  auto rounds = lift(tx.list_rounds(c));
+  if (!rounds) return std::unexpected(rounds.error());
+  const std::string today = domain::format_date(local_date(now));
+  return std::ranges::any_of(*rounds, [&](const store::ScreeningRound& r) {
+    return r.day == today &&
+           (r.buildings.empty() ||
+            (*h && std::ranges::find(r.buildings, (*h)->building_id) != r.buildings.end()));
+  });
+}
+
 Result<domain::ExitAssessment> assess(store::Transaction& tx, CommunityId c,
                                       const store::ExitRequest& request,
                                       const store::ResidentRow& row,
@@ -101,8 +119,10 @@ Result<domain::ExitAssessment> assess(store::Transaction& tx, CommunityId c,
   const domain::ExitRequestFacts facts{request.reason, time_of(request.planned_exit).value_or(now),
                                        time_of(request.planned_return), has_proof,
                                        pledge->has_value()};
-  return domain::assess_exit(facts, {!row.resident.removal.removed(), *status}, *history, policy,
-                             now, kShanghaiOffset);
+  auto round_today = has_round_today(tx, c, row.resident.household_id, now);
+  if (!round_today) return std::unexpected(round_today.error());
+  return domain::assess_exit(facts, {!row.resident.removal.removed(), *status, *round_today},
+                             *history, policy, now, kShanghaiOffset);
 }
 
 Result<RequestView> view_of(store::Transaction& tx, CommunityId c, store::ExitRequest request,
@@ -122,6 +142,12 @@ Result<RequestView> view_of(store::Transaction& tx, CommunityId c, store::ExitRe
   auto decisions = lift(tx.list_decisions(c, request.id));
   if (!decisions) return std::unexpected(decisions.error());
   v.decisions = std::move(*decisions);
+  for (const store::Decision& d : v.decisions) {
+    if (d.decided_by == kOperator || v.deciders.contains(d.decided_by)) continue;
+    auto user = lift(tx.get_user(c, d.decided_by));
+    if (!user) return std::unexpected(user.error());
+    if (*user) v.deciders.emplace(d.decided_by, (*user)->user.username);
+  }
   auto pass = lift(tx.find_pass_of_request(c, request.id));
   if (!pass) return std::unexpected(pass.error());
   v.pass = std::move(*pass);
@@ -233,7 +259,6 @@ std::string fill_template(std::string_view text, const store::ExitRequest& reque
   return out;
 }
 
-// Signs a new pass and stores its token.
 // Stores a request's pledge with its audit record: the first one only, a signed pledge is final.
 Result<store::Pledge> keep_pledge(store::Transaction& tx, const store::Pledge& p,
                                   const domain::User& by, const std::string& policy_version,
@@ -258,14 +283,30 @@ Result<store::Pledge> keep_pledge(store::Transaction& tx, const store::Pledge& p
 
 // A pass as the audit trail digests it.
 std::string pass_text(const store::PassRow& p) {
-  return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", p.id, domain::to_code(p.kind),
+  return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", p.id, domain::to_code(p.kind),
                      p.request_id, p.holder, p.valid_from, p.valid_until, p.return_by, p.emergency,
-                     p.override_rules, p.token, p.revoked_at, p.revoke_reason);
+                     p.override_rules, p.token, p.revoked_at, p.revoke_reason, p.short_code);
 }
 
-// Signs a new pass and stores its token.
+// A short code no pass of the community has: 35 random bits, drawn again on the rare clash.
+Result<std::string> new_short_code(store::Transaction& tx, CommunityId c) {
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    std::uint64_t bits = 0;
+    randombytes_buf(&bits, sizeof bits);
+    std::string code = domain::make_short_code(bits);
+    auto taken = lift(tx.find_pass_by_short_code(c, code));
+    if (!taken) return std::unexpected(taken.error());
+    if (!*taken) return code;
+  }
+  return std::unexpected(Error::internal("no free pass short code after 8 draws"));
+}
+
+// Signs a new pass and stores its token, with a short code of its own.
 Result<store::PassRow> issue_pass(store::Transaction& tx, PassKeys& keys, store::PassRow pass,
                                   const domain::User& by, TimePoint now) {
+  auto code = new_short_code(tx, pass.community_id);
+  if (!code) return std::unexpected(code.error());
+  pass.short_code = std::move(*code);
   auto id = lift(tx.insert_pass(pass));
   if (!id) return std::unexpected(id.error());
   pass.id = *id;
@@ -440,17 +481,29 @@ Result<RequestView> Exits::request(CommunityId c, std::int64_t id, const domain:
 namespace {
 
 // The page of requests `viewer` may see: the desk all, a resident their household's.
-Result<std::vector<store::ExitRequest>> visible_requests(store::Transaction& tx, CommunityId c,
-                                                         std::string_view status,
-                                                         const domain::User& viewer,
-                                                         std::int64_t after, std::size_t limit) {
-  store::ExitRequestQuery q{c, std::string(status), std::nullopt, std::nullopt, after, limit};
+// The query of the requests `viewer` may see: the desk all, a resident their household's
+// (nullopt: a resident with no live record, who sees none).
+Result<std::optional<store::ExitRequestQuery>> visible_query(
+    store::Transaction& tx, CommunityId c, std::string_view status, const domain::User& viewer,
+    std::int64_t after, std::size_t limit, std::optional<domain::BuildingId> building) {
+  store::ExitRequestQuery q{c,       std::string(status), std::nullopt, std::nullopt, after, limit,
+                            building};
   if (!is_desk(viewer.role)) {
     auto own = live_resident(tx, c, viewer.resident_id);
-    if (!own) return std::vector<store::ExitRequest>{};
+    if (!own) return std::optional<store::ExitRequestQuery>();
     q.household = own->resident.household_id;
   }
-  return lift(tx.list_exit_requests(q));
+  return q;
+}
+
+Result<std::vector<store::ExitRequest>> visible_requests(
+    store::Transaction& tx, CommunityId c, std::string_view status, const domain::User& viewer,
+    std::int64_t after, std::size_t limit,
+    std::optional<domain::BuildingId> building = std::nullopt) {
+  auto q = visible_query(tx, c, status, viewer, after, limit, building);
+  if (!q) return std::unexpected(q.error());
+  if (!*q) return std::vector<store::ExitRequest>{};
+  return lift(tx.list_exit_requests(**q));
 }
 
 }  // namespace
@@ -463,14 +516,25 @@ Result<std::vector<store::ExitRequest>> Exits::requests(CommunityId c, std::stri
   });
 }
 
-Result<std::vector<RequestListItem>> Exits::request_list(CommunityId c, std::string_view status,
-                                                         const domain::User& viewer,
-                                                         std::int64_t after, std::size_t limit) {
+Result<store::ExitRequestCounts> Exits::request_counts(CommunityId c, const domain::User& viewer,
+                                                       std::optional<domain::BuildingId> building) {
+  return in_transaction(m_store, store::TxMode::read,
+                        [&](store::Transaction& tx) -> Result<store::ExitRequestCounts> {
+                          auto q = visible_query(tx, c, "", viewer, 0, 0, building);
+                          if (!q) return std::unexpected(q.error());
+                          if (!*q) return store::ExitRequestCounts{};
+                          return lift(tx.count_exit_requests(**q));
+                        });
+}
+
+Result<std::vector<RequestListItem>> Exits::request_list(
+    CommunityId c, std::string_view status, const domain::User& viewer, std::int64_t after,
+    std::size_t limit, std::optional<domain::BuildingId> building) {
   const TimePoint now = m_clock();
   return in_transaction(
       m_store, store::TxMode::read,
       [&](store::Transaction& tx) -> Result<std::vector<RequestListItem>> {
-        auto requests = visible_requests(tx, c, status, viewer, after, limit);
+        auto requests = visible_requests(tx, c, status, viewer, after, limit, building);
         if (!requests) return std::unexpected(requests.error());
         auto policy = load_policy(tx, c);
         if (!policy) return std::unexpected(policy.error());
@@ -1230,6 +1294,10 @@ Result<std::string> Exits::pass_pdf(CommunityId c, std::int64_t id, const domain
   render::PassDoc doc;
   doc.title = pass_title_zh(p);
   doc.token = p.token;
+  if (!p.short_code.empty()) {
+    doc.code = domain::format_short_code(p.short_code);
+    doc.code_label = "出入证编码：扫码不成功时，门岗可输入此编码";
+  }
   const domain::ExitReason* reason = policy->policy.reason(p.reason);
   doc.fields = {
       {"持证人", view->holder.resident.name},

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -54,6 +55,8 @@ struct RequestView {
   std::vector<store::Proof> proofs;
   std::optional<store::Pledge> pledge;
   std::vector<store::Decision> decisions;
+  // The deciders' usernames by their ids (the machine's operator, id 0, has none).
+  std::map<domain::UserId, std::string> deciders;
   std::optional<store::PassRow> pass;
   domain::ExitAssessment assessment;  // now, under the policy in force
 };
@@ -115,6 +118,7 @@ struct GateInput {
   std::string direction;  // "out" or "in"
   std::string check_id;   // empty: not named (not idempotent)
   std::string device;
+  std::string code;  // a pass's short code, typed (domain::short_code); or token, or id_number
 };
 
 // The gate's answer, as the gate may see it: the holder's name, room and masked ID number.
@@ -190,10 +194,15 @@ class Exits {
   Result<std::vector<store::ExitRequest>> requests(domain::CommunityId c, std::string_view status,
                                                    const domain::User& viewer,
                                                    std::int64_t after = 0, std::size_t limit = 50);
-  // The same page, each request with its resident and its assessment, in one read.
-  Result<std::vector<RequestListItem>> request_list(domain::CommunityId c, std::string_view status,
-                                                    const domain::User& viewer,
-                                                    std::int64_t after = 0, std::size_t limit = 50);
+  // The same page, each request with its resident and its assessment, in one read; `building`:
+  // only its residents' requests.
+  Result<std::vector<RequestListItem>> request_list(
+      domain::CommunityId c, std::string_view status, const domain::User& viewer,
+      std::int64_t after = 0, std::size_t limit = 50,
+      std::optional<domain::BuildingId> building = std::nullopt);
+  // How many of the requests `viewer` may see have each status (in `building` only, if given).
+  Result<store::ExitRequestCounts> request_counts(domain::CommunityId c, const domain::User& viewer,
+                                                  std::optional<domain::BuildingId> building);
   Result<store::Proof> add_proof(domain::CommunityId c, std::int64_t request_id,
                                  const ProofInput& in, const domain::User& by);
   struct File {

@@ -10,6 +10,7 @@
 #include <list>
 
 #include "domain/id_number.hpp"
+#include "domain/short_code.hpp"
 #include "service/audit.hpp"
 #include "service/lab_results.hpp"
 #include "service/policy_file.hpp"
@@ -53,9 +54,9 @@ class ExitsTest : public ScreeningTest {
 
   void swab_and_report(int resident, const std::string& tube, const char* result) {
     Screening screening(*m_store, clock());
-    const auto round = screening.create_round(m_community, "2022-04-04", {}, 1);
+    // A round for each swab (the day's rounds count as one screening; each may swab anyone).
     const std::int64_t round_id =
-        round ? round->id : screening.rounds(m_community).value().back().id;
+        screening.create_round(m_community, "2022-04-04", {}, 1, true).value().id;
     ASSERT_TRUE(screening.record_sample(m_community, round_id, swab(resident, tube), 1));
     m_now += hours{4};
     m_files.push_back("tube_code,result,reported_at,lab\n" + tube + "," + result + "," +
@@ -661,6 +662,25 @@ TEST_F(ExitsTest, TheGateLetsOutOnAValidPassAndLogsEveryCheck) {
   EXPECT_FALSE(v.allow);
   EXPECT_EQ(v.code, "gate.already_out");  // rule: gate.one_open_exit
   EXPECT_EQ(v.pass_id, pass.pass.id);     // a denial names the pass the register records
+  // Out on her pass, she is on no door-knock list (rule screening.out_is_excused).
+  {
+    Screening screening(*m_store, clock());
+    const auto round = screening.create_round(m_community, "2022-04-05", {}, 1, true).value();
+    bool listed = false;
+    const auto list = screening.door_knock_list(m_community, round.id, Role::staff).value();
+    for (const auto& b : list) {
+      for (const auto& f : b.floors) {
+        for (const auto& r : f.residents)
+          listed = listed || r.resident.name == "居民7";
+      }
+    }
+    EXPECT_FALSE(listed);
+    std::int64_t excused = 0;
+    const auto coverage = screening.coverage(m_community, round.id).value();
+    for (const auto& b : coverage)
+      excused += b.excused;
+    EXPECT_GE(excused, 1);
+  }
   // The pass shows her out; coming back by the same code closes it.
   EXPECT_EQ(m_exits->pass(m_community, pass.pass.id, m_staff)->return_state,
             domain::ReturnState::out);
@@ -725,11 +745,13 @@ TEST_F(ExitsTest, TheGateLetsOutOnAValidPassAndLogsEveryCheck) {
   EXPECT_NE(csv.find("放行"), std::string::npos);
   EXPECT_NE(csv.find("已外出未返回"), std::string::npos);
   // A file read without the database (issue 17 item 7): the resident is 姓名（楼号室号，masked
-  // ID number）, the pass its title, number, holder and reason, the time local with the year.
+  // ID number）, the pass its title, short code, holder and reason, the time local with the year.
   EXPECT_NE(csv.find(",居民7（12号楼102室，" + domain::mask_id_number(id_numbers[7]) + "）,"),
             std::string::npos)
       << csv;
-  EXPECT_NE(csv.find(",出入证 #" + std::to_string(pass.pass.id) + "：居民7，医护人员返岗,"),
+  ASSERT_EQ(pass.pass.short_code.size(), domain::kShortCodeLength);
+  EXPECT_NE(csv.find(",出入证 " + domain::format_short_code(pass.pass.short_code) +
+                     "：居民7，医护人员返岗,"),
             std::string::npos)
       << csv;
   const std::string first_at = domain::local_date_time(*parse_iso_utc(all[0].at), kShanghaiOffset);

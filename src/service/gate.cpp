@@ -9,6 +9,7 @@
 
 #include "domain/id_number.hpp"
 #include "domain/place.hpp"
+#include "domain/short_code.hpp"
 #include "service/audit.hpp"
 #include "service/exits.hpp"
 #include "service/input.hpp"
@@ -57,12 +58,30 @@ Result<void> checked_direction(std::string_view direction, std::string_view fiel
                                  "方向应为 out（出）或 in（进）"}}));
 }
 
-Result<void> checked_one_of(std::string_view token, std::string_view id_number) {
-  if (token.empty() != id_number.empty()) return {};
+Result<void> checked_one_of(std::string_view token, std::string_view id_number,
+                            std::string_view code) {
+  if (int{!token.empty()} + int{!id_number.empty()} + int{!code.empty()} == 1) return {};
+  return std::unexpected(
+      Error::invalid("give a pass token, a pass's short code or an ID number",
+                     {FieldIssue{"token", "token.missing",
+                                 "scan the pass, or type its code or the ID number (one of them)",
+                                 "请扫码，或输入出入证编码或身份证号（三选一）"}}));
+}
+
+// A typed short code in its one spelling, or why it cannot be one (checked before any lookup).
+Result<std::string> checked_short_code(std::string_view typed) {
+  auto code = domain::parse_short_code(typed);
+  if (code) return std::move(*code);
+  const auto problem = code.error();
+  const std::string_view zh = problem == domain::ShortCodeProblem::check ? "出入证编码有误，请核对"
+                              : problem == domain::ShortCodeProblem::length
+                                  ? "出入证编码应为 8 位（如 K7QM-2X9C）"
+                                  : "出入证编码只含数字和字母（不含 I、L、O、U）";
   return std::unexpected(Error::invalid(
-      "give a pass token or an ID number",
-      {FieldIssue{"token", "token.missing", "scan the pass, or type the ID number (one of them)",
-                  "请扫码或输入身份证号（二选一）"}}));
+      "code: 8 characters of 0-9 and A-Z but I, L, O, U, the last a check character",
+      {FieldIssue{"code", std::string(domain::to_code(problem)),
+                  "8 characters of 0-9 and A-Z but I, L, O, U, the last a check character",
+                  std::string(zh)}}));
 }
 
 Result<void> invalid_check(std::size_t i, std::string_view field, std::string_view code,
@@ -150,14 +169,31 @@ Result<GateVerdict> replayed_check(store::Transaction& tx, const store::GateEven
 
 Result<GateVerdict> check_offline(const domain::OfflineBundle& bundle, const GateInput& in,
                                   std::span<const domain::OfflineCheck> queued, TimePoint now) {
-  const std::string_view token = text::trim(in.token);
+  std::string_view token = text::trim(in.token);
   const std::string_view id_number = text::trim(in.id_number);
+  const std::string_view typed_code = text::trim(in.code);
   if (auto r = checked_direction(in.direction, "direction"); !r) return std::unexpected(r.error());
-  if (auto r = checked_one_of(token, id_number); !r) return std::unexpected(r.error());
+  if (auto r = checked_one_of(token, id_number, typed_code); !r) {
+    return std::unexpected(r.error());
+  }
   domain::OfflineVerdict verdict;
   std::int64_t pass_id = 0;
   domain::ResidentId holder = 0;
-  if (token.empty()) {
+  bool unknown_code = false;
+  if (!typed_code.empty()) {
+    // A typed code is the token it stands for in the bundle, checked as if scanned.
+    auto code = checked_short_code(typed_code);
+    if (!code) return std::unexpected(code.error());
+    const domain::OfflinePass* listed = bundle.find_by_short_code(*code);
+    if (listed != nullptr && !listed->token.empty()) {
+      token = listed->token;
+    } else {
+      unknown_code = true;
+    }
+  }
+  if (unknown_code) {
+    verdict = domain::refuse_offline(domain::OfflineRefusal::unknown_offline);
+  } else if (token.empty()) {
     verdict = domain::refuse_offline(domain::OfflineRefusal::needs_network);
   } else {
     const auto claims = verify_token(token, bundle);
@@ -225,6 +261,8 @@ Result<domain::OfflineBundle> Exits::offline_bundle(CommunityId c) {
           o.building = view->holder.building;
           o.room = view->holder.room;
           o.masked_id_number = domain::mask_id_number(view->holder.resident.id_number);
+          o.short_code = p.short_code;
+          o.token = p.token;
           bundle.passes.push_back(std::move(o));
           return {};
         });
@@ -378,10 +416,19 @@ Result<std::vector<SyncedGateCheck>> Exits::sync_gate_checks(CommunityId c, std:
 
 Result<GateVerdict> Exits::gate_check(CommunityId c, const GateInput& in, const domain::User& by) {
   const TimePoint now = m_clock();
-  const std::string token(text::trim(in.token));
+  std::string token(text::trim(in.token));
   const std::string id_number(text::trim(in.id_number));
+  const std::string typed_code(text::trim(in.code));
   if (auto r = checked_direction(in.direction, "direction"); !r) return std::unexpected(r.error());
-  if (auto r = checked_one_of(token, id_number); !r) return std::unexpected(r.error());
+  if (auto r = checked_one_of(token, id_number, typed_code); !r) {
+    return std::unexpected(r.error());
+  }
+  std::string code;
+  if (!typed_code.empty()) {
+    auto checked = checked_short_code(typed_code);
+    if (!checked) return std::unexpected(checked.error());
+    code = std::move(*checked);
+  }
   if (in.check_id.size() > kMaxClientIdBytes || in.device.size() > kMaxClientIdBytes ||
       (in.check_id.empty() && !in.device.empty())) {
     return std::unexpected(Error::invalid(
@@ -418,7 +465,19 @@ Result<GateVerdict> Exits::gate_check(CommunityId c, const GateInput& in, const 
           passes = std::move(*listed);
           return {};
         };
-        if (!token.empty()) {
+        if (!code.empty()) {
+          // A typed code stands for its pass's token: checked as if scanned.
+          auto found = lift(tx.find_pass_by_short_code(c, code));
+          if (!found) return std::unexpected(found.error());
+          if (*found) {
+            token = std::move((*found)->token);
+          } else {
+            decision = domain::decision_of(domain::PassRefusal::unknown_pass);
+          }
+        }
+        if (decision) {
+          // A code no pass has: nobody to name.
+        } else if (!token.empty()) {
           auto claims = verified_claims(tx, c, token);
           if (!claims) return std::unexpected(claims.error());
           if (!*claims) {

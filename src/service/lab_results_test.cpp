@@ -293,7 +293,7 @@ TEST_F(LabResultsTest, LatestNegativeAgreesWithTheWholeHistory) {
   LabResults results(*m_store, clock());
   const domain::User staff{m_community, 51, "s", domain::Role::staff, false, 0};
   const auto sample = [&](std::string_view day, const std::string& tube) {
-    const auto round = screening.create_round(m_community, day, {}, 1).value().id;
+    const auto round = screening.create_round(m_community, day, {}, 1, true).value().id;
     ASSERT_TRUE(screening.record_sample(m_community, round, swab(0, tube), 1));
   };
   const auto self_test = [&](const std::string& result, const std::string& tested_at) {

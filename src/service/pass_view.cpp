@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "domain/id_number.hpp"
+#include "domain/short_code.hpp"
 #include "service/input.hpp"
 #include "service/policy_file.hpp"
 #include "service/resident_access.hpp"
@@ -34,7 +35,11 @@ std::string_view pass_title_zh(const store::PassRow& p) {
 
 std::string pass_name_zh(const store::PassRow& p, std::string_view holder,
                          const domain::ExitPolicy& policy) {
-  std::string name = fmt::format("{} #{}：{}", pass_title_zh(p), p.id, holder);
+  // The code the pass shows (K7QM-2X9C) names it on paper; the id before passes had codes.
+  std::string name = p.short_code.empty()
+                         ? fmt::format("{} #{}：{}", pass_title_zh(p), p.id, holder)
+                         : fmt::format("{} {}：{}", pass_title_zh(p),
+                                       domain::format_short_code(p.short_code), holder);
   if (p.kind != domain::PassKind::household) {
     const domain::ExitReason* reason = policy.reason(p.reason);
     name += fmt::format("，{}", reason ? std::string_view(reason->label_zh) : p.reason);

@@ -138,6 +138,13 @@ class Registry {
   Result<void> remove_resident(domain::CommunityId c, domain::ResidentId id,
                                std::string_view reason, domain::UserId by);
 
+  // The residents `query` finds (every page; `limit` and `after` are ignored) as an XLSX
+  // workbook with one sheet named `sheet`, by building, room and household: import's columns
+  // with their Chinese headers and 年龄 after 出生日期, ID numbers masked for the roles that
+  // see them masked (registry_xlsx.cpp).
+  Result<std::string> residents_xlsx(domain::Role viewer, const store::ResidentQuery& query,
+                                     std::string_view sheet);
+
   // Writes the community's register as CSV (import's format, Chinese headers); returns the
   // number of residents written.
   Result<std::int64_t> export_residents(domain::CommunityId community, std::ostream& out,

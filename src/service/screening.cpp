@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "domain/exit.hpp"
 #include "domain/id_number.hpp"
 #include "service/audit.hpp"
 #include "service/input.hpp"
@@ -33,7 +34,7 @@ Screening::Screening(store::Store& store, Clock clock, domain::PoolingRules rule
 
 Result<store::ScreeningRound> Screening::create_round(
     domain::CommunityId c, std::string_view day, const std::vector<domain::BuildingId>& buildings,
-    domain::UserId by) {
+    domain::UserId by, bool another_that_day) {
   if (!domain::parse_iso_date(day)) {
     return std::unexpected(Error::invalid(
         "invalid day",
@@ -51,11 +52,32 @@ Result<store::ScreeningRound> Screening::create_round(
                                                 fmt::format("no building {}", b), "没有这幢楼"}}));
           }
         }
+        // rule: screening.one_round_a_day — two rounds of a day look alike, split the day's
+        // samples, and are easily made by mistake: the second is made only when asked for.
+        auto existing = lift(tx.list_rounds(c));
+        if (!existing) return std::unexpected(existing.error());
+        const auto same_day = std::ranges::count(*existing, day, &store::ScreeningRound::day);
+        if (same_day > 0 && !another_that_day) {
+          const auto first = std::ranges::find(*existing, day, &store::ScreeningRound::day);
+          const auto at = parse_iso_utc(first->created_at);
+          const std::string made =
+              at ? domain::local_minute(*at, kShanghaiOffset).substr(11) : first->created_at;
+          return std::unexpected(Error{
+              Error::Kind::conflict,
+              fmt::format("{} has {} round(s) already (round {}, made at {}); ask for another "
+                          "that day to open round {} (rule screening.one_round_a_day)",
+                          day, same_day, first->id, made, same_day + 1),
+              {FieldIssue{"day", "round.same_day",
+                          fmt::format("{} has {} round(s) already", day, same_day),
+                          fmt::format("这一天已有 {} 轮筛查（第1轮 {} 建）；确定再建第{}轮吗？",
+                                      same_day, made, same_day + 1)}}});
+        }
         store::ScreeningRound round{c, 0, std::string(day), buildings, iso_utc(now), by};
         std::ranges::sort(round.buildings);
         auto id = lift(tx.insert_round(round));
         if (!id) return std::unexpected(id.error());
         round.id = *id;
+        round.number_in_day = static_cast<int>(same_day) + 1;
         if (auto a =
                 audit(tx, c, by,
                       {"round.create", "round", std::to_string(round.id), "", round.day, ""}, now);
@@ -251,6 +273,74 @@ Result<std::vector<store::BuildingCoverage>> Screening::coverage(domain::Communi
         if (!all) return std::unexpected(all.error());
         std::erase_if(*all, [&](const auto& b) { return !in_scope(*round, b.building_id); });
         return std::move(*all);
+      });
+}
+
+Result<std::vector<HouseholdMemberForSampling>> Screening::household_for_sampling(
+    domain::CommunityId c, std::int64_t round_id, domain::HouseholdId household_id,
+    domain::Role viewer) {
+  return in_transaction(
+      m_store, store::TxMode::read,
+      [&](store::Transaction& tx) -> Result<std::vector<HouseholdMemberForSampling>> {
+        auto round = round_in(tx, c, round_id);
+        if (!round) return std::unexpected(round.error());
+        auto household = lift(tx.get_household(c, household_id));
+        if (!household) return std::unexpected(household.error());
+        if (!*household || (*household)->removal.removed()) {
+          return std::unexpected(Error::not_found(fmt::format("no household {}", household_id)));
+        }
+        auto members = lift(
+            tx.search_residents(store::ResidentQuery{c, "", std::nullopt, household_id, 50, 0}));
+        if (!members) return std::unexpected(members.error());
+        // The day's rounds: a swab in any of them is today's.
+        auto rounds = lift(tx.list_rounds(c));
+        if (!rounds) return std::unexpected(rounds.error());
+        std::erase_if(*rounds, [&](const auto& r) { return r.day != round->day; });
+        // Who the register has out: an exit on an open pass of the household not yet back.
+        auto passes =
+            lift(tx.list_passes(store::PassQuery{c, true, household_id, std::nullopt, 0, 200}));
+        if (!passes) return std::unexpected(passes.error());
+        const bool covered = in_scope(*round, (*household)->building_id);
+        std::vector<HouseholdMemberForSampling> out;
+        for (store::ResidentRow& row : *members) {
+          HouseholdMemberForSampling m;
+          const domain::ResidentId id = row.resident.id;
+          const auto skip = [&m](std::string code, std::string zh, std::string en) {
+            m.skip = std::move(code);
+            m.skip_zh = std::move(zh);
+            m.skip_en = std::move(en);
+          };
+          std::int64_t sampled = 0;
+          for (const auto& r : *rounds) {
+            auto n = lift(tx.count_samples_of(c, r.id, id));
+            if (!n) return std::unexpected(n.error());
+            sampled += *n;
+          }
+          const auto out_on = std::ranges::find_if(*passes, [&](const store::PassRow& p) {
+            return p.holder == id && !p.exits.empty() && p.exits.back().returned_at.empty();
+          });
+          auto mark = lift(tx.get_screening_mark(c, id));
+          if (!mark) return std::unexpected(mark.error());
+          if (!covered) {
+            skip("sample.out_of_round", "本轮筛查不含" + row.building,
+                 "this round does not cover " + row.building);
+          } else if (sampled > 0) {
+            skip("sample.already_sampled_today", "今天已采样", "already swabbed today");
+          } else if (out_on != passes->end()) {
+            skip("sample.out_on_exit", "外出未归", "out on an exit, not back yet");
+          } else if (*mark) {
+            const std::string why = (*mark)->reason.empty() ? "" : "：" + (*mark)->reason;
+            skip(fmt::format("mark.{}", domain::to_code((*mark)->mark)),
+                 fmt::format("已标记{}{}", domain::to_label_zh((*mark)->mark), why),
+                 fmt::format("marked {}", domain::to_code((*mark)->mark)));
+          }
+          if (domain::sees_masked_id_numbers(viewer)) {
+            row.resident.id_number = domain::mask_id_number(row.resident.id_number);
+          }
+          m.row = std::move(row);
+          out.push_back(std::move(m));
+        }
+        return out;
       });
 }
 

@@ -42,6 +42,50 @@ TEST_F(ScreeningTest, ASamplingPointFillsTubesAndCoverageCountsThem) {
   EXPECT_EQ(reused.error().fields.at(0).code, "sample.tube_reused");
 }
 
+// Issue 17 item 2 (rule screening.one_round_a_day): a day's second round is made only when
+// asked for, numbered 第2轮; its door-knock list and coverage count the swabs of the day's
+// first round, so volunteers knock on no door already swabbed.
+TEST_F(ScreeningTest, ADaysSecondRoundIsConfirmedAndCountsTheFirstRoundsSwabs) {
+  Screening screening(*m_store, clock());
+  const auto first = screening.create_round(m_community, "2022-04-04", {}, 1).value();
+  EXPECT_EQ(first.number_in_day, 1);
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(screening.record_sample(m_community, first.id, swab(i, "T1"), 1));
+  }
+  const auto refused = screening.create_round(m_community, "2022-04-04", {m_b13}, 1);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().kind, Error::Kind::conflict);
+  EXPECT_EQ(refused.error().fields.at(0).code, "round.same_day");
+  EXPECT_NE(refused.error().message.find("screening.one_round_a_day"), std::string::npos);
+  EXPECT_EQ(screening.rounds(m_community).value().size(), 1u);
+
+  const auto second = screening.create_round(m_community, "2022-04-04", {}, 1, true).value();
+  EXPECT_EQ(second.number_in_day, 2);
+  const auto listed = screening.rounds(m_community).value();
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].number_in_day, 1);
+  EXPECT_EQ(listed[1].number_in_day, 2);
+  // The second round's list: only the three nobody swabbed that day.
+  const auto list = screening.door_knock_list(m_community, second.id, domain::Role::staff).value();
+  std::vector<domain::ResidentId> missing;
+  for (const auto& b : list) {
+    for (const auto& f : b.floors) {
+      for (const auto& r : f.residents)
+        missing.push_back(r.resident.id);
+    }
+  }
+  EXPECT_EQ(missing,
+            (std::vector<domain::ResidentId>{m_residents[10], m_residents[11], m_residents[12]}));
+  // A swab in the second round counts for the first too; coverage is the day's.
+  ASSERT_TRUE(screening.record_sample(m_community, second.id, swab(10, "T2"), 1));
+  const auto coverage = screening.coverage(m_community, first.id).value();
+  ASSERT_EQ(coverage.size(), 2u);
+  EXPECT_EQ(coverage[0].sampled, 11);
+  EXPECT_EQ(screening.coverage(m_community, second.id).value()[0].sampled, 11);
+  // Another day is a day of its own.
+  EXPECT_EQ(screening.create_round(m_community, "2022-04-05", {}, 1).value().number_in_day, 1);
+}
+
 TEST_F(ScreeningTest, TheDoorKnockListNamesWhoIsMissingByBuildingAndFloor) {
   Screening screening(*m_store, clock());
   const auto round = screening.create_round(m_community, "2022-04-04", {}, 1).value();

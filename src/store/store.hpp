@@ -53,7 +53,8 @@ struct ResidentRow {
 
 struct ResidentQuery {
   domain::CommunityId community_id = 0;
-  // Matches a name fragment, a room ("301" or "12号楼 301"), a phone fragment or the last
+  // Matches a name fragment, the start of the name's pinyin or initials ("maoqi", "mao qi",
+  // "mq": domain::name_pinyin), a room ("301" or "12号楼 301"), a phone fragment or the last
   // four characters of the ID number. Empty matches everyone.
   std::string text;
   std::optional<domain::BuildingId> building;
@@ -136,6 +137,7 @@ struct ScreeningRound {
   std::vector<domain::BuildingId> buildings;  // empty: the whole community
   std::string created_at;
   domain::UserId created_by = 0;
+  int number_in_day = 0;  // 1 for its day's first round, 2 for the second... (read, not stored)
 };
 
 struct Sample {
@@ -151,7 +153,8 @@ struct Sample {
 };
 
 // One building's share of a round: its live residents not marked away or exempt (expected),
-// how many of them have a sample, and how many are marked away or exempt (excused).
+// how many of them have a sample, and how many are excused: marked away or exempt, or out on an
+// open exit.
 struct BuildingCoverage {
   domain::BuildingId building_id = 0;
   std::string building;
@@ -284,7 +287,11 @@ struct ExitRequestQuery {
   std::optional<domain::ResidentId> resident;
   std::int64_t after = 0;  // cursor: the last id of the previous page
   std::size_t limit = 50;
+  std::optional<domain::BuildingId> building;  // the resident's household's building
 };
+
+// How many requests have each status ("open", "approved", …; a status none has is left out).
+using ExitRequestCounts = std::vector<std::pair<std::string, std::int64_t>>;
 
 // An uploaded file: a proof (证明) for a request, or the photo of a paper pledge. The bytes are
 // stored content-addressed by the service; this is their metadata.
@@ -359,6 +366,7 @@ struct PassRow {
   std::string policy_version;
   std::uint32_t key_id = 0;
   std::string token;
+  std::string short_code;  // domain::short_code, unique in the community; set when inserted
   std::string approved_at;
   domain::UserId approved_by = 0;
   std::string revoked_at;
@@ -443,6 +451,37 @@ struct AuditRecord {
   std::string policy_version;
   std::string prev_hash;
   std::string hash;
+};
+
+// Which records of the trail to list, in which order. An empty field matches every record.
+struct AuditQuery {
+  domain::CommunityId community_id = 0;
+  std::optional<domain::UserId> actor;
+  std::string action;  // "decision.approved"
+  std::string entity;  // "exit_request"
+  std::string entity_id;
+  // Records about one of these residents: their own record and marks, their exit requests,
+  // proofs and pledges, the passes they hold, their gate checks, swabs and antigen self-tests.
+  std::optional<std::vector<domain::ResidentId>> residents;
+  std::string from;  // ISO-8601 UTC, inclusive; empty: no bound
+  std::string to;    // exclusive
+  bool newest_first = true;
+  std::int64_t after = 0;  // cursor: the previous page's last seq; 0 starts at the newest/oldest
+  std::size_t limit = 50;
+};
+
+// A record as people read it: who acted and what it is about, by name.
+struct AuditListing {
+  AuditRecord record;
+  std::string actor_name;  // the account's username; empty for the operator (actor 0)
+  // The object's name: a resident's (also for a request, proof, pledge, pass, gate check, swab
+  // or self-test about them), a building's ("3号楼"), a household's ("3号楼 202"), an
+  // account's username, a community's, a round's day, a policy's version, an import's file,
+  // a result conflict's tube; empty when the object has none (a signing key).
+  std::string object_name;
+  domain::ResidentId resident = 0;  // the resident the record is about; 0: none
+  std::string building;             // and where they live
+  std::string room;
 };
 
 class Transaction {
@@ -549,11 +588,14 @@ class Transaction {
                                                 domain::ResidentId resident) = 0;
   virtual Result<std::vector<Sample>> list_samples_of(domain::CommunityId c, std::int64_t round_id,
                                                       domain::ResidentId resident) = 0;
-  // Live residents without a sample in the round and not marked away or exempt, by
-  // building, room and id.
+  // Live residents without a sample in any round of the round's day (rule
+  // screening.day_counts_every_round: two rounds of a day are one screening), not marked away
+  // or exempt, and not out on an open exit (rule screening.out_is_excused), by building, room
+  // and id.
   virtual Result<std::vector<ResidentRow>> unsampled_residents(domain::CommunityId c,
                                                                std::int64_t round_id) = 0;
-  // Every live building with its live residents and those sampled in the round.
+  // Every live building with its live residents, those sampled in any round of the round's
+  // day, and those excused (marked away or exempt, or out on an open exit), as above.
   virtual Result<std::vector<BuildingCoverage>> round_coverage(domain::CommunityId c,
                                                                std::int64_t round_id) = 0;
 
@@ -631,6 +673,8 @@ class Transaction {
                                                               std::int64_t id) = 0;
   // By id; the household filter goes through the resident.
   virtual Result<std::vector<ExitRequest>> list_exit_requests(const ExitRequestQuery& q) = 0;
+  // Of the requests list_exit_requests(q) would page through with any status.
+  virtual Result<ExitRequestCounts> count_exit_requests(const ExitRequestQuery& q) = 0;
   virtual Result<void> set_exit_request_status(domain::CommunityId c, std::int64_t id,
                                                std::string_view status) = 0;
   virtual Result<std::int64_t> insert_proof(const Proof& p) = 0;
@@ -651,6 +695,9 @@ class Transaction {
   virtual Result<void> set_pass_token(domain::CommunityId c, std::int64_t id, std::uint32_t key_id,
                                       std::string_view token) = 0;
   virtual Result<std::optional<PassRow>> get_pass(domain::CommunityId c, std::int64_t id) = 0;
+  // The pass whose short code is `code` (its one spelling, domain::parse_short_code).
+  virtual Result<std::optional<PassRow>> find_pass_by_short_code(domain::CommunityId c,
+                                                                 std::string_view code) = 0;
   virtual Result<std::optional<PassRow>> find_pass_of_request(domain::CommunityId c,
                                                               std::int64_t request_id) = 0;
   virtual Result<std::vector<PassRow>> list_passes(const PassQuery& q) = 0;
@@ -680,6 +727,8 @@ class Transaction {
   // Records by seq from `after` + 1, one at a time until `f` returns false.
   virtual Result<void> for_each_audit(domain::CommunityId c, std::int64_t after,
                                       const std::function<bool(const AuditRecord&)>& f) = 0;
+  // One page of the records `q` matches, with their names, in seq order (newest first or not).
+  virtual Result<std::vector<AuditListing>> list_audit(const AuditQuery& q) = 0;
 
   // Idempotency keys: insert fails with conflict when the user has used the key already.
   virtual Result<void> insert_idempotency_key(const IdempotencyRecord& r) = 0;

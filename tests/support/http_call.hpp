@@ -6,11 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "support/juwei_process.hpp"
@@ -128,6 +131,21 @@ inline Reply curl(const std::filesystem::path& scratch, const ServerProcess& ser
 }
 
 // Whether `r` has the header `name` (any case, as HTTP has it) with exactly `value`.
+// `s` as a query parameter's value: every byte but letters, digits and -_. percent-encoded.
+inline std::string url_encode(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
 inline bool has_header(const Reply& r, const std::string& name, const std::string& value) {
   const std::regex line("(^|\n)" + name + ": *" + value + "\r?\n", std::regex::icase);
   return std::regex_search(r.headers, line);

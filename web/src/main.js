@@ -11,6 +11,7 @@ import App from './App.vue'
 import { router } from './router.js'
 import { i18n } from './i18n/index.js'
 import { bindRouter } from './lib/session.js'
+import { installA11y } from './lib/a11y.js'
 
 const app = createApp(App)
 for (const c of [Button, Cell, CellGroup, Empty, Field, Form, Loading, NavBar, Tag, Toast, Dialog, Popup, Icon, Search, List, Radio, RadioGroup, Checkbox]) {
@@ -19,6 +20,7 @@ for (const c of [Button, Cell, CellGroup, Empty, Field, Form, Loading, NavBar, T
 app.use(i18n)
 app.use(router)
 bindRouter(router)
+installA11y(router)
 app.mount('#app')
 
 // The app shell stays on the phone, so a gate that loses the network can still reload its page

@@ -6,6 +6,8 @@
 
 import { readFileSync } from 'node:fs'
 import { checkOffline, decodeClaims, fromBase64url } from '../src/views/gate/offline.js'
+import { parseShortCode } from '../src/lib/short-code.js'
+import { checkCharacterMatches, idNumberPattern } from '../src/lib/id-number.js'
 
 const file = process.argv[2]
 if (!file) {
@@ -67,8 +69,21 @@ for (const m of doc.malformed) {
     `decoded to ${JSON.stringify(bytes && decodeClaims(bytes))}`)
 }
 
+// What a guard types: a pass's short code, an ID number's check character.
+for (const c of doc.short_codes) {
+  const read = parseShortCode(c.typed)
+  const want = c.code ? { code: c.code } : { problem: c.problem }
+  check(`reads the code "${c.typed}"`, JSON.stringify(read) === JSON.stringify(want),
+    `expected ${JSON.stringify(want)}, got ${JSON.stringify(read)}`)
+}
+for (const n of doc.id_numbers) {
+  const ok = idNumberPattern.test(n.number) && checkCharacterMatches(n.number)
+  check(`checks the ID number ${n.number}`, ok === n.valid, `expected ${n.valid}, got ${ok}`)
+}
+
 for (const f of failures) console.log(`FAILED ${f}`)
 console.log(`offline vectors: ${passed} passed, ${failures.length} failed, ` +
   `${passed + failures.length} in all (${doc.cases.length} cases, ${doc.encodings.length} ` +
-  `encodings, ${doc.malformed.length} malformed)`)
+  `encodings, ${doc.malformed.length} malformed, ${doc.short_codes.length} short codes, ` +
+  `${doc.id_numbers.length} ID numbers)`)
 process.exit(failures.length ? 1 : 0)

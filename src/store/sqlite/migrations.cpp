@@ -1,8 +1,14 @@
 // The schema, as a list of forward-only steps. Every table leads its primary key with
 // community_id, so a server backend can shard by it; ids are allocated per community.
 #include <array>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
+#include "domain/pinyin.hpp"
 #include "domain/place.hpp"
+#include "domain/short_code.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -561,6 +567,87 @@ Result<void> normalize_building_names(sqlite3* db) {
   return done;
 }
 
+// Every pass gets a short code a guard can type (domain::short_code), unique in its community;
+// the passes issued before this step get theirs in `give_passes_short_codes`.
+constexpr std::string_view kPassShortCodes = R"sql(
+ALTER TABLE passes ADD COLUMN short_code TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX passes_by_short_code ON passes (community_id, short_code)
+  WHERE short_code <> '';
+)sql";
+
+// A random code for each pass without one, drawn again when the community has it already.
+Result<void> give_passes_short_codes(sqlite3* db) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> passes;
+  {
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v2(
+        db, "SELECT community_id, pass_id FROM passes WHERE short_code = ''", -1, &raw, nullptr);
+    std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> list(raw, sqlite3_finalize);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(raw)) == SQLITE_ROW) {
+      passes.emplace_back(sqlite3_column_int64(raw, 0), sqlite3_column_int64(raw, 1));
+      rc = SQLITE_OK;
+    }
+    if (rc != SQLITE_DONE) return std::unexpected(make_error(db, rc, "list passes without a code"));
+  }
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(
+      db, "UPDATE passes SET short_code = ?3 WHERE community_id = ?1 AND pass_id = ?2", -1, &raw,
+      nullptr);
+  std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> set(raw, sqlite3_finalize);
+  if (rc != SQLITE_OK) return std::unexpected(make_error(db, rc, "give passes short codes"));
+  for (const auto& [community, pass] : passes) {
+    for (int attempt = 0;; ++attempt) {
+      std::uint64_t bits = 0;
+      sqlite3_randomness(sizeof bits, &bits);
+      const std::string code = domain::make_short_code(bits);
+      sqlite3_reset(raw);
+      sqlite3_bind_int64(raw, 1, community);
+      sqlite3_bind_int64(raw, 2, pass);
+      sqlite3_bind_text(raw, 3, code.data(), static_cast<int>(code.size()), SQLITE_TRANSIENT);
+      rc = sqlite3_step(raw);
+      if (rc == SQLITE_DONE) break;
+      // A code the community has already: draw again (35 bits: all but never).
+      if ((rc & 0xff) != SQLITE_CONSTRAINT || attempt == 8) {
+        return std::unexpected(make_error(db, rc, "give a pass its short code"));
+      }
+    }
+  }
+  return {};
+}
+
+// Residents are found by the pinyin of their names ("maoqi", "mq" for 毛琪): each keeps its
+// keys (domain::name_pinyin), written with the name from now on and computed here for the rows
+// already there.
+constexpr std::string_view kNamePinyin = R"sql(
+ALTER TABLE residents ADD COLUMN name_pinyin TEXT NOT NULL DEFAULT '';
+ALTER TABLE residents ADD COLUMN name_initials TEXT NOT NULL DEFAULT '';
+CREATE INDEX residents_by_pinyin ON residents (community_id, name_pinyin);
+CREATE INDEX residents_by_initials ON residents (community_id, name_initials);
+)sql";
+
+// Fills kNamePinyin's columns with domain::name_pinyin, defined for this step only as the SQL
+// function juwei_name_pinyin(name, initials).
+Result<void> give_residents_pinyin(sqlite3* db) {
+  constexpr auto keys = [](sqlite3_context* context, int, sqlite3_value** args) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(args[0]));
+    const domain::NamePinyin pinyin = domain::name_pinyin(
+        text != nullptr ? std::string_view(text, sqlite3_value_bytes(args[0])) : "");
+    const std::string& out = sqlite3_value_int(args[1]) != 0 ? pinyin.initials : pinyin.full;
+    sqlite3_result_text(context, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
+  };
+  const int rc =
+      sqlite3_create_function(db, "juwei_name_pinyin", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                              nullptr, keys, nullptr, nullptr);
+  if (rc != SQLITE_OK) return std::unexpected(make_error(db, rc, "define juwei_name_pinyin"));
+  auto done = exec(db,
+                   "UPDATE residents SET name_pinyin = juwei_name_pinyin(name, 0), "
+                   "name_initials = juwei_name_pinyin(name, 1)",
+                   "give residents the pinyin of their names");
+  sqlite3_create_function(db, "juwei_name_pinyin", 2, SQLITE_UTF8, nullptr, nullptr, nullptr,
+                          nullptr);
+  return done;
+}
+
 constexpr std::array kMigrations = {
     Migration{1, "registry: streets, communities, buildings, households, residents", kRegistry},
     Migration{2, "import history", kImports},
@@ -583,6 +670,10 @@ constexpr std::array kMigrations = {
     Migration{14, "failed logins and account locks", kLoginLocks},
     Migration{15, "building names as people write them take one spelling", "",
               normalize_building_names},
+    Migration{16, "passes carry a short code a guard can type", kPassShortCodes,
+              give_passes_short_codes},
+    Migration{17, "residents are found by the pinyin of their names", kNamePinyin,
+              give_residents_pinyin},
 };
 
 }  // namespace

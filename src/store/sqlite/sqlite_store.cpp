@@ -8,6 +8,7 @@
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -15,6 +16,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "domain/pinyin.hpp"
 #include "store/sqlite/db.hpp"
 
 namespace juwei::store::sqlite {
@@ -506,6 +508,7 @@ class SqliteTransaction final : public Transaction {
   Result<std::int64_t> insert_exit_request(const ExitRequest& r) override;
   Result<std::optional<ExitRequest>> get_exit_request(CommunityId c, std::int64_t id) override;
   Result<std::vector<ExitRequest>> list_exit_requests(const ExitRequestQuery& q) override;
+  Result<ExitRequestCounts> count_exit_requests(const ExitRequestQuery& q) override;
   Result<void> set_exit_request_status(CommunityId c, std::int64_t id,
                                        std::string_view status) override;
   Result<std::int64_t> insert_proof(const Proof& p) override;
@@ -519,6 +522,8 @@ class SqliteTransaction final : public Transaction {
   Result<void> set_pass_token(CommunityId c, std::int64_t id, std::uint32_t key_id,
                               std::string_view token) override;
   Result<std::optional<PassRow>> get_pass(CommunityId c, std::int64_t id) override;
+  Result<std::optional<PassRow>> find_pass_by_short_code(CommunityId c,
+                                                         std::string_view code) override;
   Result<std::optional<PassRow>> find_pass_of_request(CommunityId c,
                                                       std::int64_t request_id) override;
   Result<std::vector<PassRow>> list_passes(const PassQuery& q) override;
@@ -532,6 +537,7 @@ class SqliteTransaction final : public Transaction {
   Result<std::optional<AuditRecord>> last_audit(CommunityId c) override;
   Result<void> for_each_audit(CommunityId c, std::int64_t after,
                               const std::function<bool(const AuditRecord&)>& f) override;
+  Result<std::vector<AuditListing>> list_audit(const AuditQuery& q) override;
   Result<std::vector<GateEvent>> list_gate_events(const GateEventQuery& q) override;
   Result<std::optional<GateEvent>> get_gate_event(CommunityId c, std::int64_t id) override;
   Result<void> follow_up_gate_event(const GateEvent& e) override;
@@ -980,8 +986,11 @@ Result<ResidentId> SqliteTransaction::insert_resident(const domain::Resident& r,
   auto s = prepare(
       "INSERT INTO residents (community_id, resident_id, household_id, name, gender, "
       "birth_date, id_number, phone, relation, vulnerabilities, volunteer, notes, created_at, "
-      "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)");
+      "updated_at, name_pinyin, name_initials) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15)");
   if (!s) return std::unexpected(s.error());
+  const domain::NamePinyin pinyin = domain::name_pinyin(r.name);
+  s->bind(14, pinyin.full).bind(15, pinyin.initials);
   s->bind(1, r.community_id)
       .bind(2, *id)
       .bind(3, r.household_id)
@@ -1006,9 +1015,11 @@ Result<void> SqliteTransaction::update_resident(const domain::Resident& r, std::
   auto s = prepare(
       "UPDATE residents SET household_id = ?3, name = ?4, gender = ?5, birth_date = ?6, "
       "id_number = ?7, phone = ?8, relation = ?9, vulnerabilities = ?10, volunteer = ?11, "
-      "notes = ?12, updated_at = ?13, deleted_at = ?14, deleted_reason = ?15 "
-      "WHERE community_id = ?1 AND resident_id = ?2");
+      "notes = ?12, updated_at = ?13, deleted_at = ?14, deleted_reason = ?15, "
+      "name_pinyin = ?16, name_initials = ?17 WHERE community_id = ?1 AND resident_id = ?2");
   if (!s) return std::unexpected(s.error());
+  const domain::NamePinyin pinyin = domain::name_pinyin(r.name);
+  s->bind(16, pinyin.full).bind(17, pinyin.initials);
   s->bind(1, r.community_id)
       .bind(2, r.id)
       .bind(3, r.household_id)
@@ -1038,8 +1049,9 @@ bool all_digits(std::string_view text) {
 // resident) and CROSS JOIN fixes the join order: households by room first, then their
 // residents. Every match comes from an index: a room (alone or after its building's name), the last
 // four characters of an ID number or a phone, a whole phone number, a name fragment (a scan
-// of the narrow name index, only when the text is not all digits) or a middle part of a
-// phone (a scan of the phone index, only for 5 to 10 digits).
+// of the narrow name index, only when the text is not all digits), a middle part of a
+// phone (a scan of the phone index, only for 5 to 10 digits) or the start of the name's
+// pinyin or initials (scans of their indexes, only when the text reads as pinyin).
 Result<std::vector<ResidentRow>> SqliteTransaction::search_residents(const ResidentQuery& q) {
   static const std::string every =
       std::string("SELECT ") + kResidentColumns + kResidentJoin +
@@ -1053,9 +1065,9 @@ Result<std::vector<ResidentRow>> SqliteTransaction::search_residents(const Resid
   // The text decides which lookups can match; each combination is its own statement, as a
   // bound "?n AND ..." guard does not stop SQLite from scanning an index. UNION ALL: the IN
   // list removes duplicates itself.
-  enum Lookup : unsigned { kLast4 = 1, kName = 2, kPhoneMiddle = 4 };
-  static const std::array<std::string, 8> matching = [] {
-    std::array<std::string, 8> out;
+  enum Lookup : unsigned { kLast4 = 1, kName = 2, kPhoneMiddle = 4, kPinyin = 8 };
+  static const std::array<std::string, 16> matching = [] {
+    std::array<std::string, 16> out;
     for (unsigned flags = 0; flags < out.size(); ++flags) {
       std::string sql = std::string("SELECT ") + kResidentColumns + kResidentJoin +
                         " WHERE r.community_id = ?1 AND +r.resident_id > ?2"
@@ -1090,14 +1102,23 @@ Result<std::vector<ResidentRow>> SqliteTransaction::search_residents(const Resid
             "  UNION ALL SELECT resident_id FROM residents INDEXED BY residents_by_phone"
             "   WHERE community_id = ?1 AND phone LIKE ?6 ESCAPE '\\'";
       }
+      if (flags & kPinyin) {  // ?7: a key's start, "% maoq%" (domain::name_pinyin)
+        sql +=
+            "  UNION ALL SELECT resident_id FROM residents INDEXED BY residents_by_pinyin"
+            "   WHERE community_id = ?1 AND name_pinyin LIKE ?7"
+            "  UNION ALL SELECT resident_id FROM residents INDEXED BY residents_by_initials"
+            "   WHERE community_id = ?1 AND name_initials LIKE ?7";
+      }
       out[flags] = sql + ") ORDER BY r.resident_id LIMIT ?4";
     }
     return out;
   }();
   const bool digits = all_digits(q.text);
   const std::size_t length = q.text.size();
+  const std::optional<std::string> pinyin = domain::pinyin_query(q.text);
   const unsigned lookups = (length == 4 ? kLast4 : 0U) | (!digits ? kName : 0U) |
-                           (digits && length >= 5 && length <= 10 ? kPhoneMiddle : 0U);
+                           (digits && length >= 5 && length <= 10 ? kPhoneMiddle : 0U) |
+                           (pinyin ? kPinyin : 0U);
   const std::string& sql = !q.text.empty() ? matching[lookups] : q.household ? members : every;
   auto s = prepare(sql.c_str());
   if (!s) return std::unexpected(s.error());
@@ -1109,6 +1130,7 @@ Result<std::vector<ResidentRow>> SqliteTransaction::search_residents(const Resid
   }
   if (q.household) s->bind(10, *q.household);  // unbound parameters are NULL
   if (!q.text.empty()) s->bind(5, q.text).bind(6, like_pattern(q.text));
+  if (pinyin) s->bind(7, "% " + *pinyin + "%");  // letters only: nothing to escape
   return collect(*s, "search residents", [&](const Stmt& row) { return read_resident_row(row); });
 }
 
@@ -1453,13 +1475,21 @@ Result<std::int64_t> SqliteTransaction::insert_round(const ScreeningRound& round
 }
 
 ScreeningRound read_round(CommunityId c, const Stmt& s) {
-  return ScreeningRound{c, s.integer(0), s.text(1), split_ids(s.text(2)), s.text(3), s.integer(4)};
+  return ScreeningRound{c,
+                        s.integer(0),
+                        s.text(1),
+                        split_ids(s.text(2)),
+                        s.text(3),
+                        s.integer(4),
+                        static_cast<int>(s.integer(5))};
 }
 
 Result<std::optional<ScreeningRound>> SqliteTransaction::get_round(CommunityId c, std::int64_t id) {
   auto s = prepare(
-      "SELECT round_id, day, buildings, created_at, created_by FROM screening_rounds "
-      "WHERE community_id = ?1 AND round_id = ?2");
+      "SELECT round_id, day, buildings, created_at, created_by, (SELECT count(*) FROM "
+      "screening_rounds o WHERE o.community_id = r.community_id AND o.day = r.day AND "
+      "o.round_id <= r.round_id) FROM screening_rounds r WHERE community_id = ?1 AND round_id = "
+      "?2");
   if (!s) return std::unexpected(s.error());
   s->bind(1, c).bind(2, id);
   auto row = s->step("get round");
@@ -1470,8 +1500,10 @@ Result<std::optional<ScreeningRound>> SqliteTransaction::get_round(CommunityId c
 
 Result<std::vector<ScreeningRound>> SqliteTransaction::list_rounds(CommunityId c) {
   auto s = prepare(
-      "SELECT round_id, day, buildings, created_at, created_by FROM screening_rounds "
-      "WHERE community_id = ?1 ORDER BY round_id");
+      "SELECT round_id, day, buildings, created_at, created_by, (SELECT count(*) FROM "
+      "screening_rounds o WHERE o.community_id = r.community_id AND o.day = r.day AND "
+      "o.round_id <= r.round_id) FROM screening_rounds r WHERE community_id = ?1 ORDER BY "
+      "round_id");
   if (!s) return std::unexpected(s.error());
   s->bind(1, c);
   return collect(*s, "list rounds", [&](const Stmt& row) { return read_round(c, row); });
@@ -1557,9 +1589,14 @@ Result<std::vector<ResidentRow>> SqliteTransaction::unsampled_residents(Communit
       std::string("SELECT ") + kResidentColumns + kResidentJoin +
       " WHERE r.community_id = ?1 AND r.deleted_at IS NULL AND h.deleted_at IS NULL"
       " AND b.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM samples x WHERE"
-      " x.community_id = r.community_id AND x.round_id = ?2 AND x.resident_id = r.resident_id)"
+      " x.community_id = r.community_id AND x.resident_id = r.resident_id AND x.round_id IN"
+      " (SELECT d.round_id FROM screening_rounds d WHERE d.community_id = ?1 AND d.day ="
+      " (SELECT day FROM screening_rounds WHERE community_id = ?1 AND round_id = ?2)))"
       " AND NOT EXISTS (SELECT 1 FROM screening_marks m WHERE m.community_id = r.community_id"
       " AND m.resident_id = r.resident_id AND m.mark IN ('away', 'exempt'))"
+      " AND NOT EXISTS (SELECT 1 FROM passes p JOIN pass_exits e ON e.community_id ="
+      " p.community_id AND e.pass_id = p.pass_id WHERE p.community_id = r.community_id AND"
+      " p.holder = r.resident_id AND e.returned_at = '')"
       " ORDER BY h.building_id, h.room, r.resident_id";
   auto s = prepare(sql.c_str());
   if (!s) return std::unexpected(s.error());
@@ -1574,9 +1611,14 @@ Result<std::vector<BuildingCoverage>> SqliteTransaction::round_coverage(Communit
       "SELECT b.building_id, b.name, count(*) - sum(t.excused AND NOT t.sampled), "
       "sum(t.sampled), sum(t.excused AND NOT t.sampled) FROM (SELECT h.building_id, "
       "EXISTS (SELECT 1 FROM samples x WHERE x.community_id = r.community_id AND "
-      "x.round_id = ?2 AND x.resident_id = r.resident_id) AS sampled, "
-      "EXISTS (SELECT 1 FROM screening_marks m WHERE m.community_id = r.community_id AND "
-      "m.resident_id = r.resident_id AND m.mark IN ('away', 'exempt')) AS excused "
+      "x.resident_id = r.resident_id AND x.round_id IN (SELECT d.round_id FROM "
+      "screening_rounds d WHERE d.community_id = ?1 AND d.day = (SELECT day FROM "
+      "screening_rounds WHERE community_id = ?1 AND round_id = ?2))) AS sampled, "
+      "(EXISTS (SELECT 1 FROM screening_marks m WHERE m.community_id = r.community_id AND "
+      "m.resident_id = r.resident_id AND m.mark IN ('away', 'exempt')) OR EXISTS (SELECT 1 "
+      "FROM passes p JOIN pass_exits e ON e.community_id = p.community_id AND e.pass_id = "
+      "p.pass_id WHERE p.community_id = r.community_id AND p.holder = r.resident_id AND "
+      "e.returned_at = '')) AS excused "
       "FROM residents r JOIN households h ON h.community_id = r.community_id AND "
       "h.household_id = r.household_id AND h.deleted_at IS NULL "
       "WHERE r.community_id = ?1 AND r.deleted_at IS NULL) t "
@@ -2163,7 +2205,8 @@ constexpr const char* kPassColumns =
     "community_id, pass_id, kind, request_id, holder, household_id, reason, destination, "
     "valid_from, valid_until, return_required, return_by, emergency, override_rules, "
     "paperwork_due_at, policy_version, key_id, token, approved_at, approved_by, revoked_at, "
-    "revoked_by, revoke_reason, quota, period_days, slots, negative_within_hours, test_age_from";
+    "revoked_by, revoke_reason, quota, period_days, slots, negative_within_hours, test_age_from, "
+    "short_code";
 
 }  // namespace
 
@@ -2282,29 +2325,63 @@ Result<std::optional<ExitRequest>> SqliteTransaction::get_exit_request(Community
   return read_request(*s);
 }
 
+namespace {
+
+// The building filter of ExitRequestQuery, on the resident r joined to the request q.
+constexpr const char* kRequestInBuilding =
+    "AND (?7 IS NULL OR r.household_id IN (SELECT household_id FROM households "
+    "WHERE community_id = ?1 AND building_id = ?7))";
+
+// Binds ExitRequestQuery's community (?1), household (?3), resident (?4) and building (?7).
+void bind_request_filters(Stmt& s, const ExitRequestQuery& q) {
+  s.bind(1, q.community_id);
+  if (q.household) {
+    s.bind(3, *q.household);
+  } else {
+    s.bind_null(3);
+  }
+  if (q.resident) {
+    s.bind(4, *q.resident);
+  } else {
+    s.bind_null(4);
+  }
+  if (q.building) {
+    s.bind(7, *q.building);
+  } else {
+    s.bind_null(7);
+  }
+}
+
+}  // namespace
+
 Result<std::vector<ExitRequest>> SqliteTransaction::list_exit_requests(const ExitRequestQuery& q) {
   static const std::string sql =
       std::string("SELECT ") + kRequestColumns +
       " FROM exit_requests q JOIN residents r ON r.community_id = q.community_id "
       "AND r.resident_id = q.resident_id WHERE q.community_id = ?1 "
       "AND (?2 = '' OR q.status = ?2) AND (?3 IS NULL OR r.household_id = ?3) "
-      "AND (?4 IS NULL OR q.resident_id = ?4) AND q.request_id > ?5 "
-      "ORDER BY q.request_id LIMIT ?6";
+      "AND (?4 IS NULL OR q.resident_id = ?4) AND q.request_id > ?5 " +
+      kRequestInBuilding + " ORDER BY q.request_id LIMIT ?6";
   auto s = prepare(sql.c_str());
   if (!s) return std::unexpected(s.error());
-  s->bind(1, q.community_id).bind(2, q.status);
-  if (q.household) {
-    s->bind(3, *q.household);
-  } else {
-    s->bind_null(3);
-  }
-  if (q.resident) {
-    s->bind(4, *q.resident);
-  } else {
-    s->bind_null(4);
-  }
-  s->bind(5, q.after).bind(6, static_cast<std::int64_t>(q.limit));
+  bind_request_filters(*s, q);
+  s->bind(2, q.status).bind(5, q.after).bind(6, static_cast<std::int64_t>(q.limit));
   return collect(*s, "list exit requests", read_request);
+}
+
+Result<ExitRequestCounts> SqliteTransaction::count_exit_requests(const ExitRequestQuery& q) {
+  static const std::string sql =
+      std::string("SELECT q.status, count(*) FROM exit_requests q JOIN residents r ") +
+      "ON r.community_id = q.community_id AND r.resident_id = q.resident_id "
+      "WHERE q.community_id = ?1 AND (?3 IS NULL OR r.household_id = ?3) "
+      "AND (?4 IS NULL OR q.resident_id = ?4) " +
+      kRequestInBuilding + " GROUP BY q.status ORDER BY q.status";
+  auto s = prepare(sql.c_str());
+  if (!s) return std::unexpected(s.error());
+  bind_request_filters(*s, q);
+  return collect(*s, "count exit requests", [](const Stmt& row) {
+    return std::pair<std::string, std::int64_t>(row.text(0), row.integer(1));
+  });
 }
 
 Result<void> SqliteTransaction::set_exit_request_status(CommunityId c, std::int64_t id,
@@ -2441,7 +2518,7 @@ Result<std::int64_t> SqliteTransaction::insert_pass(const PassRow& p) {
   static const std::string sql =
       std::string("INSERT INTO passes (") + kPassColumns +
       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-      "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)";
+      "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)";
   auto s = prepare(sql.c_str());
   if (!s) return std::unexpected(s.error());
   s->bind(1, p.community_id)
@@ -2471,7 +2548,8 @@ Result<std::int64_t> SqliteTransaction::insert_pass(const PassRow& p) {
       .bind(25, std::int64_t{p.period_days})
       .bind(26, p.slots)
       .bind(27, std::int64_t{p.negative_within_hours})
-      .bind(28, p.test_age_from.empty() ? std::string("sampled") : p.test_age_from);
+      .bind(28, p.test_age_from.empty() ? std::string("sampled") : p.test_age_from)
+      .bind(29, p.short_code);
   if (auto r = s->run("insert pass"); !r) return std::unexpected(r.error());
   return *id;
 }
@@ -2515,6 +2593,7 @@ Result<PassRow> SqliteTransaction::read_pass(const Stmt& row) {
   p.slots = row.text(25);
   p.negative_within_hours = static_cast<int>(row.integer(26));
   p.test_age_from = row.text(27);
+  p.short_code = row.text(28);
   auto s = prepare(
       "SELECT exit_id, exited_at, exited_by, exited_via, returned_at, returned_by, returned_via "
       "FROM pass_exits WHERE community_id = ?1 AND pass_id = ?2 ORDER BY exited_at, exit_id");
@@ -2538,6 +2617,21 @@ Result<std::optional<PassRow>> SqliteTransaction::get_pass(CommunityId c, std::i
   auto row = s->step("get pass");
   if (!row) return std::unexpected(row.error());
   if (!*row) return std::optional<PassRow>();
+  auto pass = read_pass(*s);
+  if (!pass) return std::unexpected(pass.error());
+  return std::optional<PassRow>(std::move(*pass));
+}
+
+Result<std::optional<PassRow>> SqliteTransaction::find_pass_by_short_code(CommunityId c,
+                                                                          std::string_view code) {
+  static const std::string sql = std::string("SELECT ") + kPassColumns +
+                                 " FROM passes WHERE community_id = ?1 AND short_code = ?2";
+  auto s = prepare(sql.c_str());
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, code);
+  auto row = s->step("find pass by short code");
+  if (!row) return std::unexpected(row.error());
+  if (!*row || code.empty()) return std::optional<PassRow>();
   auto pass = read_pass(*s);
   if (!pass) return std::unexpected(pass.error());
   return std::optional<PassRow>(std::move(*pass));
@@ -2819,6 +2913,140 @@ Result<void> SqliteTransaction::for_each_audit(CommunityId c, std::int64_t after
     if (!row) return std::unexpected(row.error());
     if (!*row || !f(read_audit(*s))) return {};
   }
+}
+
+namespace {
+
+// The resident a record of the trail is about, from its object (`p` is the record): a
+// request's, a proof's or a pledge's resident, a pass's holder, a gate check's, a swab's (a
+// sample's id is per round: the swab is the one its record wrote, at the record's time) or an
+// antigen self-test's resident. NULL when it names none.
+constexpr const char* kAuditSubject =
+    "CASE p.entity WHEN 'resident' THEN CAST(p.entity_id AS INTEGER)"
+    " WHEN 'exit_request' THEN (SELECT x.resident_id FROM exit_requests x"
+    "  WHERE x.community_id = p.community_id AND x.request_id = CAST(p.entity_id AS INTEGER))"
+    " WHEN 'pledge' THEN (SELECT x.resident_id FROM exit_requests x"
+    "  WHERE x.community_id = p.community_id AND x.request_id = CAST(p.entity_id AS INTEGER))"
+    " WHEN 'proof' THEN (SELECT x.resident_id FROM proofs y JOIN exit_requests x"
+    "  ON x.community_id = y.community_id AND x.request_id = y.request_id"
+    "  WHERE y.community_id = p.community_id AND y.proof_id = CAST(p.entity_id AS INTEGER))"
+    " WHEN 'pass' THEN (SELECT x.holder FROM passes x"
+    "  WHERE x.community_id = p.community_id AND x.pass_id = CAST(p.entity_id AS INTEGER))"
+    " WHEN 'gate_event' THEN (SELECT nullif(x.resident_id, 0) FROM gate_events x"
+    "  WHERE x.community_id = p.community_id AND x.event_id = CAST(p.entity_id AS INTEGER))"
+    " WHEN 'sample' THEN (SELECT x.resident_id FROM samples x"
+    "  WHERE x.community_id = p.community_id AND x.round_id IN (SELECT y.round_id"
+    "  FROM screening_rounds y WHERE y.community_id = p.community_id)"
+    "  AND x.sample_id = CAST(p.entity_id AS INTEGER) AND x.sampled_at = p.at)"
+    " WHEN 'antigen_test' THEN (SELECT x.resident_id FROM antigen_tests x"
+    "  WHERE x.community_id = p.community_id AND x.test_id = CAST(p.entity_id AS INTEGER))"
+    " END";
+
+// The name of a record's object that is not about a resident (`p` is the record).
+constexpr const char* kAuditObjectName =
+    "CASE p.entity WHEN 'building' THEN (SELECT x.name FROM buildings x"
+    "  WHERE x.community_id = p.community_id AND x.building_id = CAST(p.entity_id AS INTEGER))"
+    " WHEN 'household' THEN (SELECT y.name || ' ' || x.room FROM households x JOIN buildings y"
+    "  ON y.community_id = x.community_id AND y.building_id = x.building_id"
+    "  WHERE x.community_id = p.community_id AND x.household_id = CAST(p.entity_id AS INTEGER))"
+    " WHEN 'user' THEN (SELECT x.username FROM users x"
+    "  WHERE x.community_id = p.community_id AND x.user_id = CAST(p.entity_id AS INTEGER))"
+    " WHEN 'community' THEN (SELECT x.name FROM communities x"
+    "  WHERE x.community_id = CAST(p.entity_id AS INTEGER))"
+    " WHEN 'round' THEN (SELECT x.day FROM screening_rounds x"
+    "  WHERE x.community_id = p.community_id AND x.round_id = CAST(p.entity_id AS INTEGER))"
+    " WHEN 'policy' THEN (SELECT x.version FROM policies x"
+    "  WHERE x.community_id = p.community_id AND x.policy_id = CAST(p.entity_id AS INTEGER))"
+    " WHEN 'import' THEN (SELECT x.source FROM imports x"
+    "  WHERE x.community_id = p.community_id AND x.import_id = CAST(p.entity_id AS INTEGER))"
+    " WHEN 'result_conflict' THEN (SELECT x.tube_code FROM result_conflicts x"
+    "  WHERE x.community_id = p.community_id AND x.conflict_id = CAST(p.entity_id AS INTEGER))"
+    " END";
+
+// Records about the residents of the JSON array ?9, as kAuditSubject finds them, written as
+// one IN list per kind of object (each list is built once per query, not per record).
+constexpr const char* kAuditAboutResidents =
+    " AND ((a.entity = 'resident' AND a.entity_id IN (SELECT CAST(value AS TEXT)"
+    "  FROM json_each(?9)))"
+    " OR (a.entity IN ('exit_request', 'pledge') AND a.entity_id IN (SELECT"
+    "  CAST(x.request_id AS TEXT) FROM exit_requests x WHERE x.community_id = ?1"
+    "  AND x.resident_id IN (SELECT value FROM json_each(?9))))"
+    " OR (a.entity = 'proof' AND a.entity_id IN (SELECT CAST(y.proof_id AS TEXT)"
+    "  FROM exit_requests x JOIN proofs y ON y.community_id = x.community_id"
+    "  AND y.request_id = x.request_id WHERE x.community_id = ?1"
+    "  AND x.resident_id IN (SELECT value FROM json_each(?9))))"
+    " OR (a.entity = 'pass' AND a.entity_id IN (SELECT CAST(x.pass_id AS TEXT) FROM passes x"
+    "  WHERE x.community_id = ?1 AND x.holder IN (SELECT value FROM json_each(?9))))"
+    " OR (a.entity = 'gate_event' AND a.entity_id IN (SELECT CAST(x.event_id AS TEXT)"
+    "  FROM gate_events x WHERE x.community_id = ?1"
+    "  AND x.resident_id IN (SELECT value FROM json_each(?9))))"
+    " OR (a.entity = 'sample' AND (a.entity_id, a.at) IN (SELECT CAST(x.sample_id AS TEXT),"
+    "  x.sampled_at FROM samples x WHERE x.community_id = ?1"
+    "  AND x.resident_id IN (SELECT value FROM json_each(?9))))"
+    " OR (a.entity = 'antigen_test' AND a.entity_id IN (SELECT CAST(x.test_id AS TEXT)"
+    "  FROM antigen_tests x WHERE x.community_id = ?1"
+    "  AND x.resident_id IN (SELECT value FROM json_each(?9)))))";
+
+}  // namespace
+
+Result<std::vector<AuditListing>> SqliteTransaction::list_audit(const AuditQuery& q) {
+  // One statement per order and with or without the residents' filter: the page is read by
+  // seq (the primary key) from the cursor on, and only its records are named.
+  static const std::array<std::string, 4> statements = [] {
+    std::array<std::string, 4> out;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      const bool newest = (i & 1U) != 0;
+      const bool about = (i & 2U) != 0;
+      out[i] = std::string("WITH page AS (SELECT a.* FROM audit_log a") +
+               " WHERE a.community_id = ?1 AND a.seq " + (newest ? "<" : ">") +
+               " ?2 AND (?3 IS NULL OR a.actor = ?3) AND (?4 = '' OR a.action = ?4)"
+               " AND (?5 = '' OR a.entity = ?5) AND (?6 = '' OR a.entity_id = ?6)"
+               " AND (?7 = '' OR a.at >= ?7) AND (?8 = '' OR a.at < ?8)" +
+               (about ? kAuditAboutResidents : "") + " ORDER BY a.seq" + (newest ? " DESC" : "") +
+               " LIMIT ?10), named AS (SELECT p.*, " + kAuditSubject +
+               " AS resident FROM page p)"
+               " SELECT p.community_id, p.seq, p.at, p.actor, p.role, p.action, p.entity,"
+               " p.entity_id, p.before_digest, p.after_digest, p.policy_version, p.prev_hash,"
+               " p.hash, coalesce(u.username, ''), coalesce(r.resident_id, 0),"
+               " coalesce(r.name, " +
+               kAuditObjectName +
+               ", ''), coalesce(b.name, ''), coalesce(h.room, '') FROM named p"
+               " LEFT JOIN users u ON u.community_id = p.community_id AND u.user_id = p.actor"
+               " LEFT JOIN residents r ON r.community_id = p.community_id"
+               " AND r.resident_id = p.resident"
+               " LEFT JOIN households h ON h.community_id = r.community_id"
+               " AND h.household_id = r.household_id"
+               " LEFT JOIN buildings b ON b.community_id = h.community_id"
+               " AND b.building_id = h.building_id ORDER BY p.seq" +
+               (newest ? " DESC" : "");
+    }
+    return out;
+  }();
+  const std::string& sql = statements[(q.newest_first ? 1U : 0U) | (q.residents ? 2U : 0U)];
+  auto s = prepare(sql.c_str());
+  if (!s) return std::unexpected(s.error());
+  std::string residents = "[";
+  if (q.residents) {
+    for (const ResidentId id : *q.residents)
+      residents += (residents.size() > 1 ? "," : "") + std::to_string(id);
+  }
+  residents += "]";
+  const std::int64_t after =
+      q.after == 0 && q.newest_first ? std::numeric_limits<std::int64_t>::max() : q.after;
+  s->bind(1, q.community_id)
+      .bind(2, after)
+      .bind(4, q.action)
+      .bind(5, q.entity)
+      .bind(6, q.entity_id)
+      .bind(7, q.from)
+      .bind(8, q.to)
+      .bind(9, residents)
+      .bind(10, static_cast<std::int64_t>(q.limit));
+  if (q.actor) s->bind(3, *q.actor);  // unbound parameters are NULL
+  return collect(*s, "list audit records", [](const Stmt& row) {
+    return AuditListing{read_audit(row), row.text(13), row.text(15),
+                        row.integer(14), row.text(16), row.text(17)};
+  });
 }
 
 Result<std::unique_ptr<Store>> open(const std::filesystem::path& path) {

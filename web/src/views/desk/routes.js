@@ -7,6 +7,7 @@ export default [
   { path: '', name: 'dashboard', component: () => import('./Dashboard.vue'), meta: { roles: ['admin', 'secretary', 'staff', 'street'] } },
   { path: 'registry', name: 'registry', component: () => import('./Registry.vue'), meta: { roles: desk } },
   { path: 'buildings/:id(\\d+)', name: 'building', component: () => import('./Building.vue'), meta: { roles: desk } },
+  { path: 'print/residents', name: 'print-residents', component: () => import('./PrintResidents.vue'), meta: { roles: desk } },
   { path: 'register', name: 'register', component: () => import('./Register.vue'), meta: { roles: desk } },
   { path: 'audit', name: 'audit', component: () => import('./Audit.vue'), meta: { roles: ['admin', 'secretary'] } },
 ]
