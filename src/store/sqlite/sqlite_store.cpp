@@ -1583,20 +1583,32 @@ Result<std::vector<Sample>> SqliteTransaction::list_samples_of(CommunityId c, st
   });
 }
 
+namespace {
+
+// The rules the door-knock list and coverage share, as SQL on a resident `r` and the round ?2
+// of community ?1. Rule screening.day_counts_every_round: a swab in any round of the round's day.
+constexpr std::string_view kSampledThatDay =
+    "EXISTS (SELECT 1 FROM samples x WHERE x.community_id = r.community_id AND x.resident_id ="
+    " r.resident_id AND x.round_id IN (SELECT d.round_id FROM screening_rounds d WHERE"
+    " d.community_id = ?1 AND d.day = (SELECT day FROM screening_rounds WHERE community_id = ?1"
+    " AND round_id = ?2)))";
+// Excused: marked away or exempt, or out on an open exit (rule screening.out_is_excused).
+constexpr std::string_view kExcused =
+    "(EXISTS (SELECT 1 FROM screening_marks m WHERE m.community_id = r.community_id AND"
+    " m.resident_id = r.resident_id AND m.mark IN ('away', 'exempt')) OR EXISTS (SELECT 1 FROM"
+    " passes p JOIN pass_exits e ON e.community_id = p.community_id AND e.pass_id = p.pass_id"
+    " WHERE p.community_id = r.community_id AND p.holder = r.resident_id AND"
+    " e.returned_at = ''))";
+
+}  // namespace
+
 Result<std::vector<ResidentRow>> SqliteTransaction::unsampled_residents(CommunityId c,
                                                                         std::int64_t round_id) {
   static const std::string sql =
       std::string("SELECT ") + kResidentColumns + kResidentJoin +
       " WHERE r.community_id = ?1 AND r.deleted_at IS NULL AND h.deleted_at IS NULL"
-      " AND b.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM samples x WHERE"
-      " x.community_id = r.community_id AND x.resident_id = r.resident_id AND x.round_id IN"
-      " (SELECT d.round_id FROM screening_rounds d WHERE d.community_id = ?1 AND d.day ="
-      " (SELECT day FROM screening_rounds WHERE community_id = ?1 AND round_id = ?2)))"
-      " AND NOT EXISTS (SELECT 1 FROM screening_marks m WHERE m.community_id = r.community_id"
-      " AND m.resident_id = r.resident_id AND m.mark IN ('away', 'exempt'))"
-      " AND NOT EXISTS (SELECT 1 FROM passes p JOIN pass_exits e ON e.community_id ="
-      " p.community_id AND e.pass_id = p.pass_id WHERE p.community_id = r.community_id AND"
-      " p.holder = r.resident_id AND e.returned_at = '')"
+      " AND b.deleted_at IS NULL AND NOT " +
+      std::string(kSampledThatDay) + " AND NOT " + std::string(kExcused) +
       " ORDER BY h.building_id, h.room, r.resident_id";
   auto s = prepare(sql.c_str());
   if (!s) return std::unexpected(s.error());
@@ -1607,23 +1619,17 @@ Result<std::vector<ResidentRow>> SqliteTransaction::unsampled_residents(Communit
 
 Result<std::vector<BuildingCoverage>> SqliteTransaction::round_coverage(CommunityId c,
                                                                         std::int64_t round_id) {
-  auto s = prepare(
+  static const std::string sql =
       "SELECT b.building_id, b.name, count(*) - sum(t.excused AND NOT t.sampled), "
-      "sum(t.sampled), sum(t.excused AND NOT t.sampled) FROM (SELECT h.building_id, "
-      "EXISTS (SELECT 1 FROM samples x WHERE x.community_id = r.community_id AND "
-      "x.resident_id = r.resident_id AND x.round_id IN (SELECT d.round_id FROM "
-      "screening_rounds d WHERE d.community_id = ?1 AND d.day = (SELECT day FROM "
-      "screening_rounds WHERE community_id = ?1 AND round_id = ?2))) AS sampled, "
-      "(EXISTS (SELECT 1 FROM screening_marks m WHERE m.community_id = r.community_id AND "
-      "m.resident_id = r.resident_id AND m.mark IN ('away', 'exempt')) OR EXISTS (SELECT 1 "
-      "FROM passes p JOIN pass_exits e ON e.community_id = p.community_id AND e.pass_id = "
-      "p.pass_id WHERE p.community_id = r.community_id AND p.holder = r.resident_id AND "
-      "e.returned_at = '')) AS excused "
+      "sum(t.sampled), sum(t.excused AND NOT t.sampled) FROM (SELECT h.building_id, " +
+      std::string(kSampledThatDay) + " AS sampled, " + std::string(kExcused) +
+      " AS excused "
       "FROM residents r JOIN households h ON h.community_id = r.community_id AND "
       "h.household_id = r.household_id AND h.deleted_at IS NULL "
       "WHERE r.community_id = ?1 AND r.deleted_at IS NULL) t "
       "JOIN buildings b ON b.community_id = ?1 AND b.building_id = t.building_id AND "
-      "b.deleted_at IS NULL GROUP BY b.building_id ORDER BY b.building_id");
+      "b.deleted_at IS NULL GROUP BY b.building_id ORDER BY b.building_id";
+  auto s = prepare(sql.c_str());
   if (!s) return std::unexpected(s.error());
   s->bind(1, c).bind(2, round_id);
   return collect(*s, "round coverage", [&](const Stmt& row) {
