@@ -6,7 +6,7 @@
 #
 # Layer names are the folder paths under src/ ("domain", "store/sqlite"); the target is
 # juwei_<path with / as _>. Tests (*_test.cpp) are collected into juwei_<name>_tests.
-set(JUWEI_LAYERS text domain render store store/sqlite service http cli)
+set(JUWEI_LAYERS text domain render store store/sql store/sqlite store/postgres store/backends service http cli)
 
 function(juwei_target_name layer out)
   string(REPLACE "/" "_" name "${layer}")

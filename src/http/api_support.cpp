@@ -23,6 +23,13 @@ Response from_error(const service::Error& e) {
       return problem(404, "Not Found", e.message);
     case service::Error::Kind::conflict:
       return problem(409, "Conflict", e.message, std::move(fields));
+    case service::Error::Kind::unavailable: {
+      // Busy with other writers or the database out of reach: the request changed nothing
+      // and may be sent again.
+      Response r = problem(503, "Service Unavailable", e.message);
+      r.headers.emplace_back("Retry-After", "1");
+      return r;
+    }
     case service::Error::Kind::internal:
       break;
   }

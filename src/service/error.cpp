@@ -10,7 +10,9 @@ Error from_store(const store::Error& e) {
     case K::conflict:
       return Error{Error::Kind::conflict, e.message};
     case K::busy:
-      return Error::invalid("the database is in use by another juwei process: " + e.message);
+      return Error::unavailable("the database is busy; try again: " + e.message);
+    case K::unavailable:
+      return Error::unavailable("the database cannot be reached; try again: " + e.message);
     case K::corrupt:
     case K::too_new:
       return Error::invalid(e.message);

@@ -20,7 +20,9 @@ struct FieldIssue {
 };
 
 struct Error {
-  enum class Kind { invalid, not_found, conflict, internal };
+  // unavailable: the database is busy with other writers or out of reach for now; the same
+  // request may succeed when tried again (HTTP 503 with Retry-After, exit code 1).
+  enum class Kind { invalid, not_found, conflict, internal, unavailable };
   Kind kind;
   std::string message;             // one line, saying what to fix
   std::vector<FieldIssue> fields;  // for invalid input: every field at fault
@@ -32,14 +34,15 @@ struct Error {
   static Error not_found(std::string m) { return {Kind::not_found, std::move(m)}; }
   static Error conflict(std::string m) { return {Kind::conflict, std::move(m)}; }
   static Error internal(std::string m) { return {Kind::internal, std::move(m)}; }
+  static Error unavailable(std::string m) { return {Kind::unavailable, std::move(m)}; }
   bool is_user_error() const { return kind != Kind::internal; }
 };
 
 template <typename T>
 using Result = std::expected<T, Error>;
 
-// Maps a storage failure: a locked, foreign or too-new database is the user's to resolve;
-// anything else is internal.
+// Maps a storage failure: a foreign or too-new database is the user's to resolve; a busy or
+// unreachable one is unavailable (try again); anything else is internal.
 Error from_store(const store::Error& e);
 
 }  // namespace juwei::service

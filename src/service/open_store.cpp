@@ -1,45 +1,33 @@
 #include "service/open_store.hpp"
 
-#include <filesystem>
-#include <system_error>
-
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/backends/open.hpp"
 
 namespace juwei::service {
 
 std::filesystem::path data_folder(std::string_view url) {
-  if (url.starts_with("sqlite:")) url.remove_prefix(7);
-  const std::filesystem::path parent = std::filesystem::path(url).parent_path();
+  auto target = store::backends::parse_url(url);
+  // A server database has no file to sit beside: its keys and proofs live in ./juwei-data.
+  if (!target || target->kind != store::backends::Kind::sqlite) return "juwei-data";
+  const std::filesystem::path parent = target->file.parent_path();
   return parent.empty() ? std::filesystem::path(".") : parent;
 }
 
 Result<std::filesystem::path> sqlite_file(std::string_view url) {
-  std::string_view path = url;
-  if (path.starts_with("sqlite:")) {
-    path.remove_prefix(7);
-  } else if (const auto colon = path.find("://"); colon != std::string_view::npos) {
-    return std::unexpected(
-        Error::invalid("unsupported database URL '" + std::string(url) + "': use sqlite:PATH"));
+  auto target = store::backends::parse_url(url);
+  if (!target) return std::unexpected(Error::invalid(target.error().message));
+  if (target->kind != store::backends::Kind::sqlite) {
+    return std::unexpected(Error::invalid(
+        "this works on a SQLite database; a PostgreSQL database is backed up with PostgreSQL's "
+        "own tools (pg_dump, pg_basebackup)"));
   }
-  if (path.empty()) return std::unexpected(Error::invalid("--db needs a path: sqlite:PATH"));
-  return std::filesystem::path(path);
+  return target->file;
 }
 
 Result<std::unique_ptr<store::Store>> open_store(std::string_view url) {
-  auto path = sqlite_file(url);
-  if (!path) return std::unexpected(path.error());
-  const std::filesystem::path& file = *path;
-  if (file.has_parent_path()) {
-    std::error_code ec;
-    std::filesystem::create_directories(file.parent_path(), ec);
-    if (ec) {
-      return std::unexpected(Error::invalid("cannot create folder " + file.parent_path().string() +
-                                            ": " + ec.message()));
-    }
-  }
-  auto store = store::sqlite::open(file);
+  auto store = store::backends::open(url);
   if (!store) {
     Error e = from_store(store.error());
+    // A file that cannot be opened, a folder that cannot be made: the user's to fix.
     if (store.error().kind == store::Error::Kind::io) e.kind = Error::Kind::invalid;
     return std::unexpected(std::move(e));
   }

@@ -1,6 +1,6 @@
-// Opens the database a --db URL names: "sqlite:PATH" (or a bare PATH) for the embedded store.
-// The folder of a SQLite file is created if missing. This and backup.cpp are the places that
-// know the backends; everything else in service sees only store::Store.
+// Opens the database a --db URL names: "sqlite:PATH" (or a bare PATH) for the embedded store,
+// "postgresql://user@host:port/dbname" for a server; store/backends chooses the backend.
+// backup.cpp, which copies SQLite files, is the one place in service that knows a backend.
 #pragma once
 
 #include <filesystem>

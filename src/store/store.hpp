@@ -5,6 +5,22 @@
 //
 // Thread safety: a Store may be shared between threads; a Transaction belongs to the thread
 // that began it. Backends may serialize transactions (SQLite does: one writer at a time).
+//
+// Concurrency contract (every backend keeps it; tests/store_conformance checks it with
+// concurrent writers):
+// - Ids are allocated per community by the store (buildings, residents, passes, gate events,
+//   audit seq, ...): the highest id plus one. A write transaction that allocates one, or reads
+//   the audit chain's head (last_audit), first takes its community's write lock and holds it
+//   until it ends. So the writers of one community run one after another from that point on,
+//   and two of them never get the same id or append to the chain after the same record: two
+//   gate checks at the same moment both succeed and the chain stays one line. Writers of
+//   different communities do not wait for each other (PostgreSQL: an advisory transaction
+//   lock per community; SQLite: its single writer holds every lock).
+// - Reads see committed data only, as of their transaction's start, and take no lock.
+// - A write that cannot go on because of another (a serialization failure, a deadlock, a lock
+//   or connection not had in time) fails with Error::Kind::busy and changes nothing: the
+//   caller may run it again (HTTP: 503 with Retry-After). It is never reported as a conflict
+//   or bad input, and an acknowledged commit is never lost.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +50,9 @@ struct Error {
     io,         // disk, permissions, full disk
     corrupt,    // not a Juwei database, or damaged
     too_new,    // written by a newer Juwei (schema version above ours)
+    // The database server cannot be reached (gone, restarting, refusing connections); the
+    // work may be tried again once it is back. Never for bad input.
+    unavailable,
   };
   Kind kind;
   std::string message;
