@@ -19,6 +19,7 @@
 #include "support/http_call.hpp"
 #include "support/juwei_process.hpp"
 #include "support/openapi_routes.hpp"
+#include "support/pg_test_database.hpp"
 
 namespace {
 
@@ -40,7 +41,7 @@ class Api : public ::testing::Test {
     std::random_device rd;
     s_dir = new fs::path(fs::temp_directory_path() / ("juwei-api-" + std::to_string(rd())));
     fs::create_directories(*s_dir);
-    s_db = new std::string("sqlite:" + (*s_dir / "juwei.db").string());
+    s_db = new std::string(juwei::testing::test_database_url(s_dir->string()));
     run("init --community 春晖居民区 --db " + *s_db);
     run("gen --households 30 --residents 80 --volunteers 4 --csv " + (*s_dir / "r.csv").string());
     run("import residents " + (*s_dir / "r.csv").string() + " --db " + *s_db);

@@ -15,6 +15,7 @@
 
 #include "support/http_call.hpp"
 #include "support/juwei_process.hpp"
+#include "support/pg_test_database.hpp"
 
 namespace {
 
@@ -47,7 +48,7 @@ class DeskApi : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     s_dir = new fs::path(juwei::testing::scratch_dir("juwei-desk-api-"));
-    s_db = new std::string("sqlite:" + (*s_dir / "juwei.db").string());
+    s_db = new std::string(juwei::testing::test_database_url(s_dir->string()));
     run("init --community 春晖居民区 --db " + *s_db);
     run("gen --households 30 --residents 80 --volunteers 4 --csv " + (*s_dir / "r.csv").string());
     run("import residents " + (*s_dir / "r.csv").string() + " --db " + *s_db);

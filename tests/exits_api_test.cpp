@@ -20,6 +20,7 @@
 #include "domain/short_code.hpp"
 #include "support/http_call.hpp"
 #include "support/juwei_process.hpp"
+#include "support/pg_test_database.hpp"
 
 namespace {
 
@@ -92,7 +93,7 @@ class ExitsApi : public ::testing::Test {
     std::random_device rd;
     s_dir = new fs::path(fs::temp_directory_path() / ("juwei-exits-api-" + std::to_string(rd())));
     fs::create_directories(*s_dir);
-    s_db = new std::string("sqlite:" + (*s_dir / "juwei.db").string());
+    s_db = new std::string(juwei::testing::test_database_url(s_dir->string()));
     run("init --community 春晖居民区 --db " + *s_db);
     run("gen --households 30 --residents 80 --volunteers 4 --csv " + (*s_dir / "r.csv").string());
     run("import residents " + (*s_dir / "r.csv").string() + " --db " + *s_db);

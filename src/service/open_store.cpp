@@ -6,8 +6,15 @@ namespace juwei::service {
 
 std::filesystem::path data_folder(std::string_view url) {
   auto target = store::backends::parse_url(url);
-  // A server database has no file to sit beside: its keys and proofs live in ./juwei-data.
-  if (!target || target->kind != store::backends::Kind::sqlite) return "juwei-data";
+  if (!target) return "juwei-data";
+  if (target->kind != store::backends::Kind::sqlite) {
+    // A server database has no file to sit beside: its keys and proofs live in
+    // ./juwei-data/<database name>, one folder per database.
+    std::string_view name = target->url;
+    name = name.substr(name.rfind('/') + 1);
+    name = name.substr(0, name.find('?'));
+    return std::filesystem::path("juwei-data") / std::string(name.empty() ? "postgres" : name);
+  }
   const std::filesystem::path parent = target->file.parent_path();
   return parent.empty() ? std::filesystem::path(".") : parent;
 }

@@ -19,8 +19,8 @@ Result<std::unique_ptr<store::Store>> open_store(std::string_view url);
 // The file of a sqlite: URL (or a bare PATH); invalid for any other URL.
 Result<std::filesystem::path> sqlite_file(std::string_view url);
 
-// The data folder of a --db URL: the folder of the SQLite file ("juwei-data"), where the pass
-// signing keys and uploaded proofs live beside the database.
+// The data folder of a --db URL, where the pass signing keys and uploaded proofs live: the
+// folder of the SQLite file ("juwei-data"), or juwei-data/DBNAME for a PostgreSQL database.
 std::filesystem::path data_folder(std::string_view url);
 
 }  // namespace juwei::service

@@ -2,6 +2,7 @@
 
 #include <system_error>
 
+#include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace juwei::store::backends {
@@ -15,6 +16,9 @@ Error invalid(std::string message) {
 }  // namespace
 
 Result<Target> parse_url(std::string_view url) {
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    return Target{Kind::postgresql, {}, std::string(url)};
+  }
   std::string_view path = url;
   if (path.starts_with("sqlite:")) {
     path.remove_prefix(7);
@@ -29,6 +33,7 @@ Result<Target> parse_url(std::string_view url) {
 Result<std::unique_ptr<Store>> open(std::string_view url) {
   auto target = parse_url(url);
   if (!target) return std::unexpected(target.error());
+  if (target->kind == Kind::postgresql) return postgres::open(target->url);
   const std::filesystem::path& file = target->file;
   if (file.has_parent_path()) {
     std::error_code ec;

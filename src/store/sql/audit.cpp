@@ -155,7 +155,7 @@ Result<std::vector<AuditListing>> SqlTransaction::list_audit(const AuditQuery& q
       const bool about = (i & 2U) != 0;
       out[i] = std::string("WITH page AS (SELECT a.* FROM audit_log a") +
                " WHERE a.community_id = ?1 AND a.seq " + (newest ? "<" : ">") +
-               " ?2 AND (?3 IS NULL OR a.actor = ?3) AND (?4 = '' OR a.action = ?4)"
+               " ?2 AND (CAST(?3 AS BIGINT) IS NULL OR a.actor = ?3) AND (?4 = '' OR a.action = ?4)"
                " AND (?5 = '' OR a.entity = ?5) AND (?6 = '' OR a.entity_id = ?6)"
                " AND (?7 = '' OR a.at >= ?7) AND (?8 = '' OR a.at < ?8)" +
                (about ? kAuditAboutResidents : "") + " ORDER BY a.seq" + (newest ? " DESC" : "") +

@@ -89,7 +89,7 @@ namespace {
 
 // The building filter of ExitRequestQuery, on the resident r joined to the request q.
 constexpr const char* kRequestInBuilding =
-    "AND (?7 IS NULL OR r.household_id IN (SELECT household_id FROM households "
+    "AND (CAST(?7 AS BIGINT) IS NULL OR r.household_id IN (SELECT household_id FROM households "
     "WHERE community_id = ?1 AND building_id = ?7))";
 
 // Binds ExitRequestQuery's community (?1), household (?3), resident (?4) and building (?7).
@@ -119,8 +119,8 @@ Result<std::vector<ExitRequest>> SqlTransaction::list_exit_requests(const ExitRe
       std::string("SELECT ") + kRequestColumns +
       " FROM exit_requests q JOIN residents r ON r.community_id = q.community_id "
       "AND r.resident_id = q.resident_id WHERE q.community_id = ?1 "
-      "AND (?2 = '' OR q.status = ?2) AND (?3 IS NULL OR r.household_id = ?3) "
-      "AND (?4 IS NULL OR q.resident_id = ?4) AND q.request_id > ?5 " +
+      "AND (?2 = '' OR q.status = ?2) AND (CAST(?3 AS BIGINT) IS NULL OR r.household_id = ?3) "
+      "AND (CAST(?4 AS BIGINT) IS NULL OR q.resident_id = ?4) AND q.request_id > ?5 " +
       kRequestInBuilding + " ORDER BY q.request_id LIMIT ?6";
   auto s = prepare("exits.list_exit_requests", sql);
   if (!s) return std::unexpected(s.error());
@@ -133,8 +133,8 @@ Result<ExitRequestCounts> SqlTransaction::count_exit_requests(const ExitRequestQ
   static const std::string sql =
       std::string("SELECT q.status, count(*) FROM exit_requests q JOIN residents r ") +
       "ON r.community_id = q.community_id AND r.resident_id = q.resident_id "
-      "WHERE q.community_id = ?1 AND (?3 IS NULL OR r.household_id = ?3) "
-      "AND (?4 IS NULL OR q.resident_id = ?4) " +
+      "WHERE q.community_id = ?1 AND (CAST(?3 AS BIGINT) IS NULL OR r.household_id = ?3) "
+      "AND (CAST(?4 AS BIGINT) IS NULL OR q.resident_id = ?4) " +
       kRequestInBuilding + " GROUP BY q.status ORDER BY q.status";
   auto s = prepare("exits.count_exit_requests", sql);
   if (!s) return std::unexpected(s.error());

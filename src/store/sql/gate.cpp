@@ -56,7 +56,8 @@ Result<std::vector<GateEvent>> SqlTransaction::list_gate_events(const GateEventQ
       "AND (?3 = '' OR at >= ?3) AND (?4 = '' OR at < ?4) AND (?5 = '' OR direction = ?5) "
       "AND (?6 = '' OR decision = ?6) AND (?7 = '' OR building = ?7) "
       "AND (?8 = 0 OR pass_id = ?8) AND (?9 = 0 OR conflict <> '') "
-      "AND (?11 IS NULL OR (followed_up_at <> '') = ?11) ORDER BY event_id LIMIT ?10";
+      "AND (CAST(?11 AS BIGINT) IS NULL OR (CASE WHEN followed_up_at <> '' THEN 1 ELSE 0 END) = "
+      "?11) ORDER BY event_id LIMIT ?10";
   auto s = prepare("gate.list_gate_events", sql);
   if (!s) return std::unexpected(s.error());
   s->bind(1, q.community_id)

@@ -168,14 +168,15 @@ Result<std::vector<PassRow>> SqlTransaction::list_passes(const PassQuery& q) {
       "p.pass_id) OR EXISTS (SELECT 1 FROM pass_exits e WHERE e.community_id = p.community_id "
       "AND e.pass_id = p.pass_id AND e.returned_at = '' AND p.return_required = 1)))) "
       "ORDER BY pass_id LIMIT ?6";
-  static const std::string kAny = std::string("SELECT ") + kPassColumns +
-                                  " FROM passes p WHERE community_id = ?1 AND pass_id > ?2 "
-                                  "AND (?3 IS NULL OR household_id = ?3) AND ?4 IS NULL " +
-                                  kOpen;
+  static const std::string kAny =
+      std::string("SELECT ") + kPassColumns +
+      " FROM passes p WHERE community_id = ?1 AND pass_id > ?2 "
+      "AND (CAST(?3 AS BIGINT) IS NULL OR household_id = ?3) AND CAST(?4 AS BIGINT) IS NULL " +
+      kOpen;
   static const std::string kOfHolder =
       std::string("SELECT ") + kPassColumns +
       " FROM passes p INDEXED BY passes_by_holder WHERE community_id = ?1 AND holder = ?4 "
-      "AND pass_id > ?2 AND (?3 IS NULL OR household_id = ?3) " +
+      "AND pass_id > ?2 AND (CAST(?3 AS BIGINT) IS NULL OR household_id = ?3) " +
       kOpen;
   auto s = prepare(q.holder ? "passes.list_passes.of_holder" : "passes.list_passes",
                    q.holder ? kOfHolder : kAny);

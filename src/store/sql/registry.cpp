@@ -131,7 +131,7 @@ Result<std::vector<domain::Household>> SqlTransaction::list_households(
   static const std::string sql =
       std::string("SELECT ") + kHouseholdColumns +
       "WHERE community_id = ?1 AND household_id > ?2 AND deleted_at IS NULL "
-      "AND (?3 IS NULL OR building_id = ?3) ORDER BY household_id LIMIT ?4";
+      "AND (CAST(?3 AS BIGINT) IS NULL OR building_id = ?3) ORDER BY household_id LIMIT ?4";
   auto s = prepare("registry.list_households", sql);
   if (!s) return std::unexpected(s.error());
   s->bind(1, c).bind(2, after).bind(4, static_cast<std::int64_t>(limit));
@@ -290,11 +290,11 @@ Result<std::vector<ResidentRow>> SqlTransaction::search_residents(const Resident
   static const std::string every =
       std::string("SELECT ") + kResidentColumns + kResidentJoin +
       " WHERE r.community_id = ?1 AND r.resident_id > ?2 AND r.deleted_at IS NULL"
-      " AND (?3 IS NULL OR h.building_id = ?3) ORDER BY r.resident_id LIMIT ?4";
+      " AND (CAST(?3 AS BIGINT) IS NULL OR h.building_id = ?3) ORDER BY r.resident_id LIMIT ?4";
   static const std::string members =
       std::string("SELECT ") + kResidentColumns + kResidentJoin +
       " WHERE r.community_id = ?1 AND r.household_id = ?10 AND +r.resident_id > ?2"
-      " AND r.deleted_at IS NULL AND (?3 IS NULL OR h.building_id = ?3)"
+      " AND r.deleted_at IS NULL AND (CAST(?3 AS BIGINT) IS NULL OR h.building_id = ?3)"
       " ORDER BY r.resident_id LIMIT ?4";
   // The text decides which lookups can match; each combination is its own statement, as a
   // bound "?n AND ..." guard does not stop SQLite from scanning an index. UNION ALL: the IN
@@ -303,22 +303,23 @@ Result<std::vector<ResidentRow>> SqlTransaction::search_residents(const Resident
   static const std::array<std::string, 16> matching = [] {
     std::array<std::string, 16> out;
     for (unsigned flags = 0; flags < out.size(); ++flags) {
-      std::string sql = std::string("SELECT ") + kResidentColumns + kResidentJoin +
-                        " WHERE r.community_id = ?1 AND +r.resident_id > ?2"
-                        " AND r.deleted_at IS NULL AND (?3 IS NULL OR h.building_id = ?3)"
-                        " AND (?10 IS NULL OR r.household_id = ?10) AND r.resident_id IN ("
-                        "  SELECT x.resident_id FROM households y CROSS JOIN residents x"
-                        "   ON x.community_id = y.community_id AND x.household_id = y.household_id"
-                        "   WHERE y.community_id = ?1 AND y.room = ?5"
-                        "  UNION ALL SELECT x.resident_id FROM buildings z CROSS JOIN households y"
-                        "   ON y.community_id = z.community_id AND y.building_id = z.building_id"
-                        "   CROSS JOIN residents x"
-                        "   ON x.community_id = y.community_id AND x.household_id = y.household_id"
-                        "   WHERE z.community_id = ?1 AND length(?5) > length(z.name)"
-                        "   AND substr(?5, 1, length(z.name)) = z.name"
-                        "   AND y.room = ltrim(substr(?5, length(z.name) + 1), ' -')"
-                        "  UNION ALL SELECT resident_id FROM residents"
-                        "   WHERE community_id = ?1 AND phone = ?5";
+      std::string sql =
+          std::string("SELECT ") + kResidentColumns + kResidentJoin +
+          " WHERE r.community_id = ?1 AND +r.resident_id > ?2"
+          " AND r.deleted_at IS NULL AND (CAST(?3 AS BIGINT) IS NULL OR h.building_id = ?3)"
+          " AND (CAST(?10 AS BIGINT) IS NULL OR r.household_id = ?10) AND r.resident_id IN ("
+          "  SELECT x.resident_id FROM households y CROSS JOIN residents x"
+          "   ON x.community_id = y.community_id AND x.household_id = y.household_id"
+          "   WHERE y.community_id = ?1 AND y.room = ?5"
+          "  UNION ALL SELECT x.resident_id FROM buildings z CROSS JOIN households y"
+          "   ON y.community_id = z.community_id AND y.building_id = z.building_id"
+          "   CROSS JOIN residents x"
+          "   ON x.community_id = y.community_id AND x.household_id = y.household_id"
+          "   WHERE z.community_id = ?1 AND length(?5) > length(z.name)"
+          "   AND substr(?5, 1, length(z.name)) = z.name"
+          "   AND y.room = ltrim(substr(?5, length(z.name) + 1), ' -')"
+          "  UNION ALL SELECT resident_id FROM residents"
+          "   WHERE community_id = ?1 AND phone = ?5";
       if (flags & kLast4) {
         sql +=
             "  UNION ALL SELECT resident_id FROM residents INDEXED BY residents_by_id_last4"
@@ -407,10 +408,14 @@ Result<RegistryCounts> SqlTransaction::count_registry(CommunityId c) {
     counts.households = s->integer(1);
   }
   auto s = prepare("registry.count_registry.2",
-                   "SELECT count(*), total(volunteer), total((vulnerabilities & 1) != 0), "
-                   "total((vulnerabilities & 2) != 0), total((vulnerabilities & 4) != 0), "
-                   "total((vulnerabilities & 8) != 0), total((vulnerabilities & 16) != 0), "
-                   "total((vulnerabilities & 32) != 0), total((vulnerabilities & 64) != 0) "
+                   "SELECT count(*), coalesce(sum(volunteer), 0), coalesce(sum(CASE WHEN "
+                   "(vulnerabilities & 1) <> 0 THEN 1 ELSE 0 END), 0), "
+                   "coalesce(sum(CASE WHEN (vulnerabilities & 2) <> 0 THEN 1 ELSE 0 END), 0), "
+                   "coalesce(sum(CASE WHEN (vulnerabilities & 4) <> 0 THEN 1 ELSE 0 END), 0), "
+                   "coalesce(sum(CASE WHEN (vulnerabilities & 8) <> 0 THEN 1 ELSE 0 END), 0), "
+                   "coalesce(sum(CASE WHEN (vulnerabilities & 16) <> 0 THEN 1 ELSE 0 END), 0), "
+                   "coalesce(sum(CASE WHEN (vulnerabilities & 32) <> 0 THEN 1 ELSE 0 END), 0), "
+                   "coalesce(sum(CASE WHEN (vulnerabilities & 64) <> 0 THEN 1 ELSE 0 END), 0) "
                    "FROM residents WHERE community_id = ?1 AND deleted_at IS NULL");
   if (!s) return std::unexpected(s.error());
   s->bind(1, c);

@@ -197,15 +197,17 @@ Result<std::vector<ResidentRow>> SqlTransaction::unsampled_residents(CommunityId
 Result<std::vector<BuildingCoverage>> SqlTransaction::round_coverage(CommunityId c,
                                                                      std::int64_t round_id) {
   static const std::string sql =
-      "SELECT b.building_id, b.name, count(*) - sum(t.excused AND NOT t.sampled), "
-      "sum(t.sampled), sum(t.excused AND NOT t.sampled) FROM (SELECT h.building_id, " +
-      std::string(kSampledThatDay) + " AS sampled, " + std::string(kExcused) +
-      " AS excused "
+      "SELECT b.building_id, b.name, count(*) - sum(t.excused * (1 - t.sampled)), "
+      "sum(t.sampled), sum(t.excused * (1 - t.sampled)) FROM (SELECT h.building_id, "
+      "CASE WHEN " +
+      std::string(kSampledThatDay) + " THEN 1 ELSE 0 END AS sampled, CASE WHEN " +
+      std::string(kExcused) +
+      " THEN 1 ELSE 0 END AS excused "
       "FROM residents r JOIN households h ON h.community_id = r.community_id AND "
       "h.household_id = r.household_id AND h.deleted_at IS NULL "
       "WHERE r.community_id = ?1 AND r.deleted_at IS NULL) t "
       "JOIN buildings b ON b.community_id = ?1 AND b.building_id = t.building_id AND "
-      "b.deleted_at IS NULL GROUP BY b.building_id ORDER BY b.building_id";
+      "b.deleted_at IS NULL GROUP BY b.building_id, b.name ORDER BY b.building_id";
   auto s = prepare("screening.round_coverage", sql);
   if (!s) return std::unexpected(s.error());
   s->bind(1, c).bind(2, round_id);
