@@ -628,7 +628,9 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "juwei 0.1.0");
   Globals g;
-  app.add_option("--db", g.db, "Database: sqlite:PATH (default sqlite:juwei-data/juwei.db)");
+  app.add_option("--db", g.db,
+                 "Database: sqlite:PATH (default sqlite:juwei-data/juwei.db) or "
+                 "postgresql://user@host:port/dbname");
   app.add_option("--community", g.community,
                  "Community name or id (default: the only one; for init: the name to create)");
   add_init(app, g);
