@@ -7,6 +7,7 @@
 #include <fstream>
 #include <functional>
 #include <random>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -1048,6 +1049,136 @@ TEST_P(StoreConformance, ConcurrentWritersGetTheirOwnIdsAndTheChainStaysOneLine)
     EXPECT_EQ(expected - 1, kEach * kThreads / 2);
   }
   RecordProperty("busy_retries", retries.load());
+}
+
+// The calls the other tests leave out, so that every method of the interface runs on every
+// backend.
+TEST_P(StoreConformance, RoundsTubesSamplesAndFirstResultsAreReadBack) {
+  const auto c = seed("A", 2);
+  using domain::TestResult;
+  auto tx = write();
+  ASSERT_EQ(tx->insert_round(ScreeningRound{c, 0, "2022-04-04", {1}, kNow.data(), 1}).value(), 1);
+  const auto round = tx->get_round(c, 1).value().value();
+  EXPECT_EQ(round.day, "2022-04-04");
+  EXPECT_EQ(round.buildings, std::vector<domain::BuildingId>{1});
+  EXPECT_FALSE(tx->get_round(c, 9).value());
+  EXPECT_EQ(tx->list_rounds(c).value().size(), 1u);
+
+  EXPECT_FALSE(tx->find_tube(c, "P1").value().exists);
+  ASSERT_TRUE(tx->insert_tube(c, "P1", 1, domain::TubeKind::pooled, kNow));
+  for (domain::ResidentId r : {1, 2})
+    ASSERT_TRUE(tx->insert_sample(Sample{c, 1, 0, "P1", r, kNow.data(), 1, false, ""}));
+  const auto tube = tx->find_tube(c, "P1").value();
+  EXPECT_TRUE(tube.exists);
+  EXPECT_EQ(tube.round_id, 1);
+  EXPECT_EQ(tube.swabs, 2);
+  EXPECT_EQ(tx->count_samples_of(c, 1, 1).value(), 1);
+  EXPECT_EQ(tx->count_samples_of(c, 1, 3).value(), 0);
+  EXPECT_EQ(tx->list_samples_of(c, 1, 2).value().at(0).tube_code, "P1");
+
+  // A result dated before its tube's first swab, or for a tube never scanned, is not taken; the
+  // first one that fits is, once.
+  EXPECT_FALSE(tx->insert_first_tube_result(
+                     TubeResult{c, "P1", TestResult::negative, "2022-04-04T01:00:00Z", "华大", "x"})
+                   .value());
+  EXPECT_FALSE(tx->insert_first_tube_result(
+                     TubeResult{c, "Z9", TestResult::negative, "2022-04-04T08:00:00Z", "华大", "x"})
+                   .value());
+  const TubeResult first{
+      c, "P1", TestResult::negative, "2022-04-04T08:00:00Z", "华大", "2022-04-04T09:00:00Z"};
+  EXPECT_TRUE(tx->insert_first_tube_result(first).value());
+  EXPECT_FALSE(tx->insert_first_tube_result(first).value());
+  EXPECT_EQ(tx->get_tube_result(c, "P1").value().value().received_at, "2022-04-04T09:00:00Z");
+  EXPECT_FALSE(tx->get_tube_result(c, "Z9").value());
+
+  ASSERT_TRUE(tx->insert_antigen_test(AntigenTest{
+      c, 0, 1, TestResult::negative, "2022-04-05T00:00:00Z", "2022-04-05T00:05:00Z", 5, "", ""}));
+  int seen = 0;
+  ASSERT_TRUE(tx->for_each_resident_test(c, 1, [&](const ResidentTest& t) {
+    EXPECT_EQ(t.kind, domain::TestKind::antigen);  // newest first
+    ++seen;
+    return false;  // and no further
+  }));
+  EXPECT_EQ(seen, 1);
+  ASSERT_TRUE(tx->commit());
+}
+
+TEST_P(StoreConformance, RequestsAreCountedProofsFoundAndPassesFoundByShortCode) {
+  const auto c = seed("A", 2);
+  auto tx = write();
+  ExitRequest r{c,           0,
+                1,           "medical_staff_return",
+                "医院",      "2022-04-05T00:00:00Z",
+                "",          "",
+                1,           "staff",
+                kNow.data(), "open"};
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(tx->insert_exit_request(r));
+  ASSERT_TRUE(tx->set_exit_request_status(c, 3, "approved"));
+  const auto counts = tx->count_exit_requests({c}).value();
+  EXPECT_EQ(counts, (ExitRequestCounts{{"approved", 1}, {"open", 2}}));
+
+  ASSERT_EQ(tx->insert_proof(
+                  Proof{c, 0, 1, "proof", "abc", "application/pdf", 10, "a.pdf", 1, kNow.data()})
+                .value(),
+            1);
+  EXPECT_EQ(tx->get_proof(c, 1).value().value().filename, "a.pdf");
+  EXPECT_FALSE(tx->get_proof(c, 2).value());
+
+  PassRow p;
+  p.community_id = c;
+  p.request_id = 3;
+  p.holder = 1;
+  p.household_id = 1;
+  p.reason = "medical_staff_return";
+  p.valid_from = "2022-04-05T00:00:00Z";
+  p.valid_until = "2022-04-06T00:00:00Z";
+  p.policy_version = "v1";
+  p.short_code = "7QK2M9XA";
+  p.approved_at = kNow.data();
+  p.approved_by = 1;
+  ASSERT_EQ(tx->insert_pass(p).value(), 1);
+  EXPECT_EQ(tx->find_pass_by_short_code(c, "7QK2M9XA").value().value().id, 1);
+  EXPECT_FALSE(tx->find_pass_by_short_code(c, "7QK2M9XB").value());
+  ASSERT_TRUE(tx->commit());
+}
+
+TEST_P(StoreConformance, FailedLoginsAndTheirLockAreKept) {
+  const auto c = seed("A", 0);
+  {
+    auto tx = write();
+    const auto id =
+        tx->insert_user(domain::User{c, 0, "gate1", domain::Role::gate, false}, "h", kNow).value();
+    ASSERT_TRUE(tx->set_login_failures(c, id, 5, "2022-04-04T02:15:00Z"));
+    EXPECT_EQ(tx->set_login_failures(c, id + 1, 1, "").error().kind, Error::Kind::not_found);
+    ASSERT_TRUE(tx->commit());
+  }
+  reopen();  // a restart does not lift a lock
+  const auto user = read()->find_user("gate1").value().value();
+  EXPECT_EQ(user.failed_logins, 5);
+  EXPECT_EQ(user.locked_until, "2022-04-04T02:15:00Z");
+}
+
+// Every method of the Transaction interface is called by a test above, so the suite checks every
+// one on every backend: a method added to store.hpp without a test here fails this.
+TEST(StoreConformanceCoverage, EveryMethodOfTheInterfaceIsExercised) {
+  const auto slurp = [](const std::filesystem::path& p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string header = slurp(std::filesystem::path(JUWEI_SOURCE_DIR) / "src/store/store.hpp");
+  const std::string suite =
+      slurp(std::filesystem::path(JUWEI_SOURCE_DIR) / "tests/store_conformance_test.cpp");
+  ASSERT_FALSE(header.empty());
+  const std::regex method(R"(virtual\s+Result<[^;{]*?>\s+(\w+)\()");
+  int methods = 0;
+  for (std::sregex_iterator it(header.begin(), header.end(), method), end; it != end; ++it) {
+    ++methods;
+    const std::string name = (*it)[1];
+    EXPECT_TRUE(std::regex_search(suite, std::regex("(->|\\.)" + name + "\\(")))
+        << "no conformance test calls Transaction::" << name;
+  }
+  EXPECT_GT(methods, 100);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::ValuesIn(kBackends),
