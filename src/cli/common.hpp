@@ -56,6 +56,8 @@ void add_screening_commands(CLI::App& app, Globals& g);
 void add_pass_commands(CLI::App& app, Globals& g);
 // juwei backup, restore (backup_commands.cpp).
 void add_backup_commands(CLI::App& app, Globals& g);
+// juwei community: the communities of the database (community_commands.cpp).
+void add_community_commands(CLI::App& app, Globals& g);
 // juwei zones: building status (zone_commands.cpp).
 void add_zone_commands(CLI::App& app, Globals& g);
 

@@ -8,6 +8,7 @@
 
 #include "http/api_support.hpp"
 #include "http/json_input.hpp"
+#include "service/communities.hpp"
 #include "service/idempotency.hpp"
 #include "service/resident_import.hpp"
 #include "service/screening.hpp"
@@ -683,6 +684,44 @@ void add_api_routes(Router& router, const ApiServices& services) {
                }
                return json(200, js::object{{"items", std::move(items)}});
              });
+
+  // The communities this server serves. The admin adds one with its street office and its
+  // first admin account, whose password the answer carries once.
+  router.add("GET", "/api/v1/communities", {"admin"}, [&registry = services.registry](Request&) {
+    auto list = registry.communities();
+    if (!list) return from_error(list.error());
+    js::array items;
+    for (const domain::Community& c : *list) {
+      items.push_back(
+          js::object{{"id", std::to_string(c.id)},
+                     {"name", c.name},
+                     {"street_id", c.street_id == 0 ? js::value(nullptr)
+                                                    : js::value(std::to_string(c.street_id))},
+                     {"time_zone", c.time_zone}});
+    }
+    return json(200, js::object{{"items", std::move(items)}});
+  });
+  router.add("POST", "/api/v1/communities", {"admin"}, [services](Request& req) {
+    auto body = json_body(req, {{"name", JsonType::string, true},
+                                {"street", JsonType::string},
+                                {"admin_username", JsonType::string}});
+    if (!body) return body.error();
+    auto made =
+        service::create_community(services.store, services.clock, *string_field(*body, "name"),
+                                  string_field(*body, "street").value_or(""),
+                                  string_field(*body, "admin_username").value_or(""),
+                                  req.principal->community_id, req.principal->user_id);
+    if (!made) return from_error(made.error());
+    const domain::Community& c = made->community;
+    return json(201,
+                js::object{{"id", std::to_string(c.id)},
+                           {"name", c.name},
+                           {"street_id", c.street_id == 0 ? js::value(nullptr)
+                                                          : js::value(std::to_string(c.street_id))},
+                           {"time_zone", c.time_zone},
+                           {"admin", js::object{{"username", made->admin.username},
+                                                {"password", made->password}}}});
+  });
 
   router.add(
       "GET", "/api/v1/me/household", {"resident"}, [&registry = services.registry](Request& req) {
