@@ -1,10 +1,11 @@
 // The gate and the audit trail (issue 6). Figures:
 // - gate_check_rps: wrk (64 connections, 10 s) against the real `juwei serve` on the demo
 //   community, a gate account POSTing /api/v1/gate/check {"token": T, "direction": "in"}
-//   rotating through the tokens of 256 emergency passes issued beforehand through the service.
-//   Each check is a write: a gate event and an audit record. Against healthz_rps: GET /healthz on
-//   the same server in the same run. Target ratio >= 0.5, gate_check_p99_ms < 5 ms, and
-//   gate_check_errors (non-2xx answers and socket errors) zero.
+//   rotating through the tokens of 256 emergency passes issued beforehand through the service
+//   (serve_setup.hpp: the same load runs on PostgreSQL in postgres_bench.cpp). Each check is a
+//   write: a gate event and an audit record. Against healthz_rps: GET /healthz on the same server
+//   in the same run. Target ratio >= 0.5, gate_check_p99_ms < 5 ms, and gate_check_errors (non-2xx
+//   answers and socket errors) zero.
 // - audit_verify_records_per_s: `service::verify_audit` over N records of one community's chain
 //   (N = 1,000,000, or JUWEI_BENCH_AUDIT_RECORDS), against audit_raw_scan_records_per_s: a
 //   prepared SELECT of every column of audit_log stepping every row; the ratio is what reading
@@ -16,15 +17,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <regex>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "report.hpp"
+#include "serve_setup.hpp"
 #include "service/audit.hpp"
-#include "service/exits.hpp"
 #include "service/open_store.hpp"
 #include "support/juwei_process.hpp"
 #include "wrk.hpp"
@@ -33,8 +32,6 @@ namespace juwei::bench {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr int kPasses = 256;
 
 // Raw SQLite on the benchmark's own files: fails the benchmark loudly.
 void check_sqlite(int rc, sqlite3* db, const char* what) {
@@ -68,100 +65,24 @@ struct Stmt {
   Stmt& operator=(const Stmt&) = delete;
 };
 
-// Issues an emergency pass (绿色通道) to each of the first kPasses live residents the demo made,
-// through the service as the command line does; returns the passes' tokens.
-std::vector<std::string> issue_passes(const std::string& url, const fs::path& file) {
-  std::vector<std::pair<std::int64_t, std::int64_t>> residents;  // community, resident
-  {
-    Db raw(file);
-    Stmt q(raw, "SELECT community_id, resident_id FROM residents ORDER BY resident_id LIMIT 2000");
-    while (sqlite3_step(q.s) == SQLITE_ROW) {
-      residents.emplace_back(sqlite3_column_int64(q.s, 0), sqlite3_column_int64(q.s, 1));
-    }
-  }
-  auto store = service::open_store(url);
-  if (!store) throw std::runtime_error("cannot open " + url);
-  service::Exits exits(**store, service::system_clock(), service::data_folder(url));
-  std::vector<std::string> tokens;
-  std::string last_problem;
-  for (const auto& [community, resident] : residents) {
-    if (tokens.size() == kPasses) break;
-    const domain::User desk{community, 0, "cli", domain::Role::secretary};
-    const service::EmergencyInput in{resident, "medical_emergency", "瑞金医院",
-                                     "benchmark: chest pain"};
-    auto v = exits.release_emergency(community, in, desk);
-    if (v && v->pass) {
-      tokens.push_back(v->pass->token);
-    } else if (!v) {
-      last_problem = v.error().message;
-    }
-  }
-  if (tokens.size() < kPasses) {
-    throw std::runtime_error(fmt::format("only {} emergency passes issued; last problem: {}",
-                                         tokens.size(), last_problem));
-  }
-  return tokens;
-}
-
 void BM_gate_check_wrk(benchmark::State& state) {
   for (auto _ : state) {
     const fs::path dir = scratch_dir() / "gate";
     fs::create_directories(dir);
-    const fs::path file = dir / "juwei.db";
-    const std::string db = "sqlite:" + file.string();
-    const std::string bin = JUWEI_BIN;
-    shell(bin + " demo --no-serve --db " + db + " > /dev/null");
-    std::ofstream(dir / "pw") << "gate-password-1\n";
-    shell(bin + " user add gate1 --role gate --password-stdin --db " + db + " < " +
-          (dir / "pw").string() + " > /dev/null");
-    const std::vector<std::string> tokens = issue_passes(db, file);
+    const std::string db = "sqlite:" + (dir / "juwei.db").string();
+    seed_demo(db, dir, {kGateAccount});
+    const std::vector<std::string> tokens = issue_passes(db);
 
-    testing::ServerProcess server(bin, db, {}, /*quiet=*/true);
+    testing::ServerProcess server(JUWEI_BIN, db, {}, /*quiet=*/true);
     const std::string& base = server.base_url();
-    const std::string login = shell(
-        "curl -s -X POST -H 'Content-Type: application/json' "
-        "-d '{\"username\":\"gate1\",\"password\":\"gate-password-1\"}' " +
-        base + "/api/v1/session");
-    std::smatch t;
-    if (!std::regex_search(login, t, std::regex("\"token\":\"([^\"]+)\""))) {
-      state.SkipWithError(("gate login failed: " + login).c_str());
+    const auto script = gate_check_script(base, dir, tokens);
+    if (!script) {
+      state.SkipWithError(script.error().c_str());
       return;
-    }
-    const std::string bearer = t[1];
-
-    // One check by hand first: the script must get 200 and "allow" (in without exit).
-    const std::string probe = shell(
-        "curl -s -w ' %{http_code}' -X POST -H 'Content-Type: application/json' -H "
-        "'Authorization: Bearer " +
-        bearer + "' -d '{\"token\":\"" + tokens.front() + "\",\"direction\":\"in\"}' " + base +
-        "/api/v1/gate/check");
-    if (!probe.ends_with(" 200") || probe.find("\"decision\":\"allow\"") == std::string::npos) {
-      state.SkipWithError(("gate check probe: " + probe).c_str());
-      return;
-    }
-
-    const fs::path script = dir / "gate.lua";
-    {
-      std::ofstream lua(script);
-      lua << "local tokens = {\n";
-      for (const std::string& token : tokens)
-        lua << "  \"" << token << "\",\n";
-      lua << "}\n"
-             "local i = math.random(#tokens)\n"
-             "wrk.method = \"POST\"\n"
-             "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
-             "wrk.headers[\"Authorization\"] = \"Bearer "
-          << bearer
-          << "\"\n"
-             "request = function()\n"
-             "  i = i % #tokens + 1\n"
-             "  return wrk.format(nil, nil, nil,\n"
-             "    '{\"token\":\"' .. tokens[i] .. '\",\"direction\":\"in\"}')\n"
-             "end\n";
     }
 
     const WrkResult health = wrk(base + "/healthz", "");
-    const WrkResult gate = wrk(base + "/api/v1/gate/check", "", script.string());
+    const WrkResult gate = wrk(base + std::string(kGateCheckPath), "", script->string());
     if (gate.requests_per_s == 0) {
       state.SkipWithError(("wrk gave no figures: " + gate.output).c_str());
       return;

@@ -1,17 +1,15 @@
 // The API under load (issue: HTTP API): wrk against the real `juwei serve` on the seed
 // community, 64 connections for 10 s each: GET /healthz (the baseline) and an authenticated
-// resident search by room. Figures: throughput and p99 of both, non-2xx answers of the search,
+// resident search by room (serve_setup.hpp: the same load runs on PostgreSQL in
+// postgres_bench.cpp). Figures: throughput and p99 of both, non-2xx answers of the search,
 // and the server's peak RSS.
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
-#include <cstdio>
 #include <fstream>
-#include <regex>
-#include <sstream>
-#include <stdexcept>
 
 #include "report.hpp"
+#include "serve_setup.hpp"
 #include "support/juwei_process.hpp"
 #include "wrk.hpp"
 
@@ -34,25 +32,19 @@ void BM_http_wrk(benchmark::State& state) {
     const fs::path dir = scratch_dir() / "http";
     fs::create_directories(dir);
     const std::string db = "sqlite:" + (dir / "juwei.db").string();
-    const std::string bin = JUWEI_BIN;
-    shell(bin + " demo --no-serve --db " + db + " > /dev/null");
-    std::ofstream(dir / "pw") << "bench-password\n";
-    shell(bin + " user add bench --role staff --password-stdin --db " + db + " < " +
-          (dir / "pw").string() + " > /dev/null");
+    seed_demo(db, dir, {kDeskAccount});
 
-    testing::ServerProcess server(bin, db, {}, /*quiet=*/true);
+    testing::ServerProcess server(JUWEI_BIN, db, {}, /*quiet=*/true);
     const std::string& base = server.base_url();
-    const std::string login = shell(
-        "curl -s -X POST -H 'Content-Type: application/json' "
-        "-d '{\"username\":\"bench\",\"password\":\"bench-password\"}' " +
-        base + "/api/v1/session");
-    std::smatch t;
-    std::regex_search(login, t, std::regex("\"token\":\"([^\"]+)\""));
-    const std::string token = t[1];
+    const auto token = login(base, kDeskAccount);
+    if (!token) {
+      state.SkipWithError(token.error().c_str());
+      return;
+    }
 
     const WrkResult health = wrk(base + "/healthz", "");
     const WrkResult search =
-        wrk(base + "/api/v1/residents?q=301&limit=20", "Authorization: Bearer " + token);
+        wrk(base + std::string(kSearchPath), "Authorization: Bearer " + *token);
     const long rss = peak_rss_kib(server.pid());
 
     state.counters["healthz_rps"] = health.requests_per_s;
