@@ -71,6 +71,16 @@ bench:
 	cmake --build $(BUILD) -j $(JOBS)
 	$(BUILD)/bench/juwei_bench --out $(BUILD)/bench-results.json
 
+# The sharded layout (docs/scale.md) against one plain PostgreSQL, not part of `make bench` nor of
+# `make test`: it starts a coordinator, two shards and a plain server in $(BUILD)/bench-shards and
+# loads 300 communities (1.1 M residents) into both, a few minutes.
+.PHONY: bench-shards
+bench-shards:
+	@scripts/install-deps bench
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DJUWEI_BENCH=ON
+	cmake --build $(BUILD) -j $(JOBS) --target juwei_shard_bench
+	$(BUILD)/bench/juwei_shard_bench --out $(BUILD)/shard-bench-results.json
+
 # libFuzzer targets (fuzz/) in their own instrumented build, build-fuzz/: FUZZ_SECONDS in all.
 fuzz:
 	@scripts/install-deps fuzz

@@ -120,6 +120,7 @@ void fill_audit(const fs::path& file, std::int64_t n) {
            "before_digest, after_digest, policy_version, prev_hash, hash) "
            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
   store::AuditRecord r{1, 0, "", 7, "gate", "gate.in", "gate_event", "", "", "", "", "", ""};
+  r.chain_id = 1;  // community 1 began its chain here
   const auto start = std::chrono::sys_seconds{std::chrono::sys_days{std::chrono::April / 1 / 2022}};
   for (std::int64_t seq = 1; seq <= n; ++seq) {
     r.seq = seq;

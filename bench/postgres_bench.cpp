@@ -17,6 +17,14 @@
 //   on the demo community. Against the same loads on SQLite (http_search_by_room,
 //   gate_check_rps: run BM_http_wrk and BM_gate_check_wrk in the same run), and, as
 //   *_vs_healthz, against GET /healthz on the same PostgreSQL-backed server.
+// - pg_import_results: `import_results` (decode, parse, validate, add through the store) of a
+//   lab's N-row results file (N = 1,000,000 or JUWEI_BENCH_RESULT_ROWS) for as many pooled tubes
+//   of one round, against pg_raw_copy_results: the same rows, parsed and in memory, sent with
+//   COPY into tube_results of another database prepared the same way, COMMIT included. Target
+//   >= 50%. From it, pg_city_day_results_minutes: a city's screening day (2.4 M tubes, one
+//   result each; the 25.7 M swabs are scanned during the day, not in the lab's files) at that
+//   rate. pg_import_results_vs_sqlite: against screening_bench.cpp's import_results, when it
+//   ran in the same run.
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -28,6 +36,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -38,6 +47,9 @@
 #include "domain/pinyin.hpp"
 #include "report.hpp"
 #include "serve_setup.hpp"
+#include "service/clock.hpp"
+#include "service/lab_results.hpp"
+#include "service/open_store.hpp"
 #include "service/synth.hpp"
 #include "support/juwei_process.hpp"
 #include "support/pg_test_database.hpp"
@@ -459,6 +471,142 @@ void BM_pg_roster_import(benchmark::State& state) {
   }
 }
 
+// ---- Lab result ingestion --------------------------------------------------------------------
+
+int result_rows() {
+  const char* env = std::getenv("JUWEI_BENCH_RESULT_ROWS");
+  return env != nullptr ? std::atoi(env) : 1'000'000;
+}
+
+constexpr std::string_view kTubesMade = "2022-04-04T00:00:00Z";
+constexpr std::string_view kResultsLab = "Lab A";
+// The results come in on the 5th; the clock reads the 6th.
+constexpr service::TimePoint kResultsNow =
+    std::chrono::sys_days{std::chrono::year{2022} / 4 / 6};
+
+std::string results_tube(int i) {
+  return fmt::format("T{:07d}", i);
+}
+
+// Row i's report time: as the lab writes it (Shanghai time) and as Juwei stores it (UTC).
+std::string lab_report_time(int i) {
+  const int minute = i % 720;
+  return fmt::format("2022-04-05 {:02d}:{:02d}", 8 + minute / 60, minute % 60);
+}
+std::string stored_report_time(int i) {
+  const int minute = i % 720;
+  return fmt::format("2022-04-05T{:02d}:{:02d}:00Z", minute / 60, minute % 60);
+}
+
+// A fresh database `name` as a lab's file meets it: `juwei init`'s community, one round, and
+// `rows` pooled tubes (sent with COPY). Its URL and the community's id.
+std::pair<std::string, std::int64_t> results_database(const std::string& server,
+                                                      const std::string& name, int rows) {
+  const std::string url = fresh_database(server, name);
+  if (auto init = juwei_init(url); !init) throw std::runtime_error(init.error());
+  std::int64_t community = 0;
+  std::int64_t round = 0;
+  {
+    auto store = service::open_store(url);
+    if (!store) throw std::runtime_error(store.error().message);
+    auto tx = (*store)->begin(store::TxMode::write);
+    if (!tx) throw std::runtime_error(tx.error().message);
+    community = (*tx)->list_communities().value().at(0).id;
+    round = (*tx)
+                ->insert_round(store::ScreeningRound{
+                    community, 0, "2022-04-04", {}, std::string(kTubesMade), 0})
+                .value();
+    if (!(*tx)->commit()) throw std::runtime_error("commit the round");
+  }
+  const Connection conn(url);
+  conn.exec("BEGIN");
+  {
+    Copy tubes(conn, "COPY tubes (community_id, tube_code, round_id, kind, created_at) FROM STDIN");
+    for (int i = 1; i <= rows; ++i) {
+      tubes.field(community).field(results_tube(i)).field(round).field("pooled");
+      tubes.field(kTubesMade).end_row();
+    }
+    tubes.finish();
+  }
+  conn.exec("COMMIT");
+  conn.exec("ANALYZE");
+  return {url, community};
+}
+
+// The lab's file for those tubes, all negative; written once per size.
+fs::path lab_results_file(int rows) {
+  const fs::path file = scratch_dir() / fmt::format("pg-results-{}.csv", rows);
+  if (fs::exists(file)) return file;
+  std::ofstream out(file, std::ios::binary);
+  out << "tube_code,result,reported_at,lab\n";
+  for (int i = 1; i <= rows; ++i)
+    out << fmt::format("{},negative,{},{}\n", results_tube(i), lab_report_time(i), kResultsLab);
+  return file;
+}
+
+struct ResultTimes {
+  double raw_copy = 0;
+  double juwei = 0;
+};
+
+std::expected<ResultTimes, std::string> time_results(const std::string& server, int rows) {
+  ResultTimes t;
+  {
+    // The floor's rows, parsed and in memory before the clock starts.
+    std::vector<std::pair<std::string, std::string>> data;
+    data.reserve(static_cast<std::size_t>(rows));
+    for (int i = 1; i <= rows; ++i)
+      data.emplace_back(results_tube(i), stored_report_time(i));
+    const std::string received = service::iso_utc(kResultsNow);
+    const auto [url, community] = results_database(server, "juwei_bench_raw_results", rows);
+    const Connection conn(url);
+    const auto start = std::chrono::steady_clock::now();
+    conn.exec("BEGIN");
+    Copy copy(conn,
+              "COPY tube_results (community_id, tube_code, result, reported_at, lab, "
+              "received_at) FROM STDIN");
+    for (const auto& [code, reported] : data) {
+      copy.field(community).field(code).field("negative").field(reported);
+      copy.field(kResultsLab).field(received).end_row();
+    }
+    copy.finish();
+    conn.exec("COMMIT");
+    t.raw_copy = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  const fs::path csv = lab_results_file(rows);
+  const auto [url, community] = results_database(server, "juwei_bench_import_results", rows);
+  auto store = service::open_store(url);
+  if (!store) return std::unexpected(store.error().message);
+  const auto start = std::chrono::steady_clock::now();
+  const auto report = service::import_results(**store, service::fixed_clock(kResultsNow),
+                                              community, service::file_source(csv), {});
+  t.juwei = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!report) return std::unexpected(report.error().message);
+  if (!report->committed || report->added != rows) {
+    return std::unexpected(fmt::format("import_results added {} of {} rows", report->added, rows));
+  }
+  return t;
+}
+
+void BM_pg_import_results(benchmark::State& state) {
+  for (auto _ : state) {
+    const int rows = result_rows();
+    const auto t = on_postgres(state, "pg-results", [rows](const std::string& server) {
+      return time_results(server, rows);
+    });
+    if (!t) return;
+    state.SetIterationTime(t->juwei);
+    const double rate = rows / t->juwei;
+    state.counters["rows"] = rows;
+    state.counters["pg_rows_per_s"] = rate;
+    state.counters["raw_copy_rows_per_s"] = rows / t->raw_copy;
+    record("pg_raw_copy_results", rows / t->raw_copy, "rows/s");
+    record("pg_import_results", rate, "rows/s", "pg_raw_copy_results");
+    record("pg_import_results_vs_sqlite", rate, "rows/s", "import_results");
+    record("pg_city_day_results_minutes", 2'400'000 / rate / 60, "min");
+  }
+}
+
 // ---- The HTTP loads --------------------------------------------------------------------------
 
 struct ServeLoads {
@@ -515,6 +663,7 @@ void BM_pg_serve_wrk(benchmark::State& state) {
 }
 
 BENCHMARK(BM_pg_roster_import)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_pg_import_results)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_pg_serve_wrk)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -92,6 +92,27 @@ TEST_F(PostgresCli, ADatabaseOfANewerJuweiIsRefused) {
   EXPECT_EQ(lines(o.err), 1) << said(o);
 }
 
+TEST_F(PostgresCli, AWrongPasswordIsOneLineAndExitOneAndIsNeverShown) {
+  // The one role the test server asks a password of (scripts/pg-test-server's pg_hba.conf).
+  const std::string url = fresh_database();
+  juwei::testing::pg_admin(url,
+                           "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = "
+                           "'juwei_password_test') THEN CREATE ROLE juwei_password_test LOGIN; "
+                           "END IF; END $$; ALTER ROLE juwei_password_test PASSWORD 'right-one'");
+  const std::string host = url.substr(url.find('@') + 1);  // 127.0.0.1:PORT/NAME
+  const Output wrong =
+      juwei("init --db " + quote("postgresql://juwei_password_test:wrong-7f3a@" + host));
+  EXPECT_EQ(wrong.code, 1) << said(wrong);
+  EXPECT_NE(wrong.err.find("password"), std::string::npos) << said(wrong);
+  EXPECT_EQ(wrong.err.find("wrong-7f3a"), std::string::npos) << said(wrong);
+  EXPECT_EQ(lines(wrong.err), 1) << said(wrong);
+  // The right password gets in: it was the password that was refused.
+  juwei::testing::pg_admin(url, "GRANT ALL ON SCHEMA public TO juwei_password_test");
+  const Output right =
+      juwei("init --db " + quote("postgresql://juwei_password_test:right-one@" + host));
+  EXPECT_EQ(right.code, 0) << said(right);
+}
+
 // Its own PostgreSQL, stopped and started again under a running `juwei serve`.
 TEST_F(PostgresCli, TheServerAnswers503WhilePostgresIsAwayAndCarriesOnWhenItIsBack) {
   const fs::path pg = m_dir / "pg";

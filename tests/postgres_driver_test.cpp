@@ -670,13 +670,18 @@ TEST_F(PgDriver, AConnectionLostMidTransactionFailsThenIsReplaced) {
 // ---------------------------------------------------------------------------------------------
 // open(): checks and migrations.
 
+// The version the migrations end at.
+int latest_version() {
+  return migrations().back().version;
+}
+
 TEST_F(Pg, OpenCreatesTheSchemaInAnEmptyDatabase) {
   auto store = open(m_url);
   ASSERT_TRUE(store) << store.error().message;
-  EXPECT_EQ((*store)->schema_version(), kBaselineVersion);
+  EXPECT_EQ((*store)->schema_version(), latest_version());
   EXPECT_EQ(psql(m_url, "SELECT value FROM juwei_meta WHERE key = 'application'"), "juwei");
   EXPECT_EQ(psql(m_url, "SELECT value FROM juwei_meta WHERE key = 'schema_version'"),
-            std::to_string(kBaselineVersion));
+            std::to_string(latest_version()));
   const std::string tables = psql(m_url,
                                   "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN "
                                   "('pg_catalog', 'information_schema')");
@@ -684,7 +689,7 @@ TEST_F(Pg, OpenCreatesTheSchemaInAnEmptyDatabase) {
   store->reset();
   auto again = open(m_url);  // an existing Juwei database opens as it is
   ASSERT_TRUE(again) << again.error().message;
-  EXPECT_EQ((*again)->schema_version(), kBaselineVersion);
+  EXPECT_EQ((*again)->schema_version(), latest_version());
   EXPECT_EQ(psql(m_url,
                  "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN "
                  "('pg_catalog', 'information_schema')"),
@@ -698,8 +703,25 @@ TEST_F(Pg, TwoProcessesOpeningAnEmptyDatabaseCreateItOnce) {
   auto b = second.get();
   ASSERT_TRUE(a) << a.error().message;
   ASSERT_TRUE(b) << b.error().message;
-  EXPECT_EQ((*a)->schema_version(), kBaselineVersion);
-  EXPECT_EQ((*b)->schema_version(), kBaselineVersion);
+  EXPECT_EQ((*a)->schema_version(), latest_version());
+  EXPECT_EQ((*b)->schema_version(), latest_version());
+}
+
+// A district database made by the release before version 18 (the baseline alone) takes the
+// later steps when it opens: each community's chain id becomes its own id.
+TEST_F(Pg, ADatabaseAtTheBaselineTakesTheLaterSteps) {
+  psql(m_url, std::string(schema_sql()));
+  psql(m_url,
+       "INSERT INTO communities (name, time_zone, created_at) VALUES "
+       "('春晖', 'Asia/Shanghai', '2022-04-01T00:00:00Z'), "
+       "('秋实', 'Asia/Shanghai', '2022-04-01T00:00:00Z')");
+  ASSERT_EQ(psql(m_url, "SELECT value FROM juwei_meta WHERE key = 'schema_version'"),
+            std::to_string(kBaselineVersion));
+  auto store = open(m_url);
+  ASSERT_TRUE(store) << store.error().message;
+  EXPECT_EQ((*store)->schema_version(), latest_version());
+  EXPECT_GT(latest_version(), kBaselineVersion);
+  EXPECT_EQ(psql(m_url, "SELECT count(*) FROM communities WHERE chain_id = community_id"), "2");
 }
 
 TEST_F(Pg, OpenRefusesADatabaseOfAnotherProgram) {

@@ -53,8 +53,8 @@ std::string data_at(int v) {
   std::string sql;
   if (v >= 1) {
     sql +=
-        "INSERT INTO communities VALUES (1, NULL, '春晖居民区', 'Asia/Shanghai', "
-        "'2022-03-28T00:00:00Z');"
+        "INSERT INTO communities (community_id, street_id, name, time_zone, created_at) "
+        "VALUES (1, NULL, '春晖居民区', 'Asia/Shanghai', '2022-03-28T00:00:00Z');"
         "INSERT INTO buildings (community_id, building_id, name, floors) "
         "VALUES (1, 1, '12号楼', 6);"
         "INSERT INTO households (community_id, household_id, building_id, room) "
@@ -130,6 +130,9 @@ std::string data_at(int v) {
         "gate_user, source, device, client_event_id, synced_at, conflict) VALUES (1, 2, "
         "'2022-04-05T02:00:00Z', 'out', 'allow', 'gate.out', 1, 'offline', 'east', 'e-1', "
         "'2022-04-05T03:00:00Z', 'pass.used');";
+  }
+  if (v >= 18) {
+    sql += "UPDATE communities SET chain_id = community_id;";
   }
   return sql;
 }
@@ -211,6 +214,10 @@ TEST_F(SqliteMigration, EveryPastVersionMigratesToTheLatestKeepingItsData) {
     }
     if (from >= 3) {
       EXPECT_EQ(scalar(file, "SELECT resident_id FROM users"), 0);  // staff, not a resident
+    }
+    if (from >= 1) {
+      // Its audit chain began in this database: the chain id is the community's own id.
+      EXPECT_EQ(scalar(file, "SELECT chain_id FROM communities WHERE community_id = 1"), 1);
     }
   }
 }

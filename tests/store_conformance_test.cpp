@@ -13,6 +13,7 @@
 
 #include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "support/pg_shards.hpp"
 #include "support/pg_test_database.hpp"
 
 namespace juwei::store {
@@ -24,10 +25,16 @@ struct Backend {
   std::string name;
   // Opens (creating or reopening) the database kept in the given scratch folder.
   std::function<Result<std::unique_ptr<Store>>(const std::filesystem::path&)> open;
-  // Whether the backend can run here (PostgreSQL: the test server's URL is known).
+  // Whether the backend can run here (PostgreSQL: the test server's URL is known), and what it
+  // needs when it cannot.
   std::function<bool()> available = [] { return true; };
+  std::string needs;
   // Drops what open() made outside the folder.
   std::function<void(const std::filesystem::path&)> drop = [](const std::filesystem::path&) {};
+  // Why a test (by its name) does not run on this backend; empty when it does.
+  std::function<std::string(std::string_view test)> skip = [](std::string_view) {
+    return std::string();
+  };
 };
 
 // The scratch folder's own PostgreSQL database: made on the first open, found again by name.
@@ -49,6 +56,28 @@ Result<std::unique_ptr<Store>> open_postgres(const std::filesystem::path& dir) {
   return postgres::open(testing::pg_url_of(server, name));
 }
 
+// The sharded layout (docs/scale.md, support/pg_shards.hpp): a coordinator over two shard
+// servers; each scratch folder gets a sharded database of its own.
+Result<std::unique_ptr<Store>> open_sharded(const std::filesystem::path& dir) {
+  const std::filesystem::path made = dir / "pg-shards-database";
+  if (!std::filesystem::exists(made)) {
+    std::ofstream(made) << testing::pg_shards("newdb", pg_database_of(dir));
+  }
+  std::string url;
+  std::getline(std::ifstream(made), url);
+  return postgres::open(url);
+}
+
+// The tests of the tables the coordinator keeps whole (juwei_meta, streets, communities, users):
+// on the sharded layout they would run on plain PostgreSQL tables again.
+std::string skip_global_only(std::string_view test) {
+  static const std::set<std::string_view> kGlobalOnly = {
+      "OpensAtTheLatestSchemaVersion", "CommunitiesAndStreets",
+      "UsersAreUniqueByNameAndCanBeDisabled", "FailedLoginsAndTheirLockAreKept"};
+  if (!kGlobalOnly.contains(test.substr(0, test.find('/')))) return "";
+  return "only tables the coordinator keeps whole: the postgresql backend runs it";
+}
+
 void PrintTo(const Backend& b, std::ostream* os) {
   *os << b.name;
 }
@@ -56,11 +85,20 @@ void PrintTo(const Backend& b, std::ostream* os) {
 const Backend kBackends[] = {
     {"sqlite", [](const std::filesystem::path& dir) { return sqlite::open(dir / "juwei.db"); }},
     {"postgresql", open_postgres, [] { return testing::pg_server_url().has_value(); },
+     "a test PostgreSQL (JUWEI_TEST_PG_URL_FILE)",
      [](const std::filesystem::path& dir) {
        if (std::filesystem::exists(dir / "pg-database")) {
          testing::pg_drop_database(testing::pg_server_url().value(), pg_database_of(dir));
        }
      }},
+    {"sharded", open_sharded, [] { return testing::shards_dir().has_value(); },
+     "a coordinator and its shards (JUWEI_TEST_SHARDED_URL_FILE)",
+     [](const std::filesystem::path& dir) {
+       if (std::filesystem::exists(dir / "pg-shards-database")) {
+         testing::pg_shards("dropdb", pg_database_of(dir));
+       }
+     },
+     skip_global_only},
 };
 
 constexpr std::string_view kNow = "2022-04-04T02:00:00Z";
@@ -68,7 +106,10 @@ constexpr std::string_view kNow = "2022-04-04T02:00:00Z";
 class StoreConformance : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    if (!GetParam().available()) GTEST_SKIP() << "no test PostgreSQL (JUWEI_TEST_PG_URL_FILE)";
+    if (!GetParam().available()) GTEST_SKIP() << "needs " << GetParam().needs;
+    const std::string why =
+        GetParam().skip(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    if (!why.empty()) GTEST_SKIP() << why;
     std::random_device rd;
     m_dir = std::filesystem::temp_directory_path() /
             ("juwei-store-" + std::to_string(rd()) + "-" + std::to_string(rd()));
@@ -948,6 +989,41 @@ TEST_P(StoreConformance, TheAuditTrailIsAppendedAndReadInOrder) {
   EXPECT_EQ(seen, std::vector<std::int64_t>{1});
 }
 
+// A community's chain id (the id its audit chain's hashes carry) is its own id, unless it came
+// from another database with one (juwei migrate); every read of the trail returns it.
+TEST_P(StoreConformance, ACommunityKeepsTheChainIdItCameWith) {
+  auto tx = write();
+  const auto own = tx->insert_community(domain::Community{0, 0, "东园"}, kNow).value();
+  const auto moved =
+      tx->insert_community(domain::Community{0, 0, "西园", "Asia/Shanghai", own}, kNow).value();
+  ASSERT_NE(moved, own);
+  // Each records its creation, by the id it was made with where its chain began.
+  for (const domain::CommunityId c : {own, moved}) {
+    ASSERT_TRUE(
+        tx->insert_audit(AuditRecord{c, 1, kNow.data(), 0, "operator", "community.create",
+                                     "community", std::to_string(own), "", "a", "", "", "h1"}));
+  }
+  const auto communities = tx->list_communities().value();
+  ASSERT_EQ(communities.size(), 2u);
+  EXPECT_EQ(communities[0].chain_id, own);
+  EXPECT_EQ(communities[1].chain_id, own);
+  EXPECT_EQ(tx->last_audit(own).value()->chain_id, own);
+  EXPECT_EQ(tx->last_audit(moved).value()->chain_id, own);
+  int seen = 0;
+  ASSERT_TRUE(tx->for_each_audit(moved, 0, [&](const AuditRecord& r) {
+    EXPECT_EQ(r.chain_id, own);
+    ++seen;
+    return true;
+  }));
+  EXPECT_EQ(seen, 1);
+  const auto listed = tx->list_audit({.community_id = moved}).value();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].record.chain_id, own);
+  // A moved chain's community ids are of the database it came from: its own is itself here.
+  EXPECT_EQ(listed[0].object_name, "西园");
+  EXPECT_EQ(tx->list_audit({.community_id = own}).value().at(0).object_name, "东园");
+}
+
 TEST_P(StoreConformance, TheAuditTrailIsListedNewestFirstByItsFilters) {
   const auto c = seed("A", 1);
   auto tx = write();
@@ -1161,6 +1237,89 @@ TEST_P(StoreConformance, FailedLoginsAndTheirLockAreKept) {
 
 // Every method of the Transaction interface is called by a test above, so the suite checks every
 // one on every backend: a method added to store.hpp without a test here fails this.
+// A roster import's batch: new buildings and households in order of first appearance, removed
+// ones restored, new residents in row order, registered ID numbers left to the caller; the ids
+// go on from there in the same transaction, and text with tabs and newlines survives the load.
+TEST_P(StoreConformance, ARosterBatchAddsWhatIsNewAndLeavesWhatIsKnown) {
+  const auto c = seed("A", 1);  // 12号楼 (1), its 301 (1), resident 1
+  auto tx = write();
+  const auto old = tx->insert_building(domain::Building{c, 0, "3号楼", 6}).value();
+  const auto old_room = tx->insert_household(domain::Household{c, 0, old, "201"}).value();
+  ASSERT_TRUE(tx->update_household(domain::Household{
+      c, old_room, old, "201", domain::Removal{std::string(kNow), "拆除"}}));
+  ASSERT_TRUE(tx->update_building(
+      domain::Building{c, old, "3号楼", 6, domain::Removal{std::string(kNow), "拆除"}}));
+
+  std::vector<domain::Resident> people;
+  for (int i = 0; i < 5; ++i)
+    people.push_back(resident(c, 0, i));
+  // COPY's own escapes in the text: a tab, a newline, a carriage return, a backslash before t.
+  people[1].notes = "制表\t符，换行\n，回车\r，反斜杠 \\t";
+  const std::vector<RosterRow> rows{{"12号楼", "301", &people[0]},
+                                    {"5号楼", "101", &people[1]},
+                                    {"3号楼", "202", &people[2]},
+                                    {"5号楼", "101", &people[3]},
+                                    {"3号楼", "201", &people[4]}};
+  auto added = tx->add_roster(c, rows, kNow).value();
+  EXPECT_EQ(added.buildings_added, 1);  // 5号楼; 3号楼 restored
+  EXPECT_EQ(added.households_added, 2);
+  const std::vector<domain::HouseholdId> households{1, old_room + 1, old_room + 2, old_room + 1,
+                                                    old_room};
+  EXPECT_EQ(added.households, households);
+  const std::vector<std::optional<domain::ResidentId>> ids{std::nullopt, 2, 3, 4, 5};
+  EXPECT_EQ(added.residents, ids);
+  EXPECT_FALSE(tx->get_building(c, old).value()->removal.removed());
+  EXPECT_FALSE(tx->get_household(c, old_room).value()->removal.removed());
+  EXPECT_EQ(tx->find_building(c, "5号楼").value()->id, old + 1);
+
+  const auto back = tx->get_resident(c, 2).value().value();
+  EXPECT_EQ(back.resident.name, people[1].name);
+  EXPECT_EQ(back.resident.id_number, people[1].id_number);
+  EXPECT_EQ(back.resident.notes, people[1].notes);
+  EXPECT_EQ(back.resident.household_id, old_room + 1);
+  EXPECT_TRUE(back.resident.same_details(people[1]));
+
+  // The transaction's next ids count on from the batch's.
+  EXPECT_EQ(tx->insert_resident(resident(c, 1, 7), kNow).value(), 6);
+  EXPECT_EQ(tx->insert_building(domain::Building{c, 0, "9号楼", 6}).value(), old + 2);
+
+  // Everything known now: nothing added, the same households found.
+  auto again = tx->add_roster(c, rows, kNow).value();
+  EXPECT_EQ(again.buildings_added, 0);
+  EXPECT_EQ(again.households_added, 0);
+  EXPECT_EQ(again.households, households);
+  EXPECT_EQ(again.residents, std::vector<std::optional<domain::ResidentId>>(5));
+  EXPECT_TRUE(tx->add_roster(c, {}, kNow).value().residents.empty());
+  ASSERT_TRUE(tx->commit());
+  EXPECT_EQ(read()->count_registry(c).value().residents, 6);
+}
+
+// A lab file's batch of first results: each added when its tube is known, swabbed before the
+// report and without a result; once.
+TEST_P(StoreConformance, ABatchOfFirstResultsAddsEachFittingTubeOnce) {
+  const auto c = seed("A", 2);
+  using domain::TestResult;
+  auto tx = write();
+  ASSERT_TRUE(tx->insert_round(ScreeningRound{c, 0, "2022-04-04", {1}, kNow.data(), 1}));
+  ASSERT_TRUE(tx->insert_tube(c, "P1", 1, domain::TubeKind::pooled, kNow));
+  ASSERT_TRUE(tx->insert_tube(c, "S2", 1, domain::TubeKind::single, kNow));
+  const std::vector<TubeResult> batch{
+      {c, "P1", TestResult::negative, "2022-04-04T01:00:00Z", "华大", "r"},  // before the swab
+      {c, "Z9", TestResult::negative, "2022-04-04T08:00:00Z", "华大", "r"},  // never scanned
+      {c, "S2", TestResult::positive, "2022-04-04T08:00:00Z", "华大\t检测", "r"}};
+  EXPECT_EQ(tx->add_first_tube_results(c, batch).value(), (std::vector<bool>{false, false, true}));
+  EXPECT_EQ(tx->get_tube_result(c, "S2").value().value().result, TestResult::positive);
+  EXPECT_EQ(tx->get_tube_result(c, "S2").value().value().lab, "华大\t检测");
+  EXPECT_FALSE(tx->get_tube_result(c, "P1").value());
+  const std::vector<TubeResult> later{
+      {c, "S2", TestResult::negative, "2022-04-04T09:00:00Z", "华大", "r"},
+      {c, "P1", TestResult::negative, "2022-04-04T09:00:00Z", "华大", "r"}};
+  EXPECT_EQ(tx->add_first_tube_results(c, later).value(), (std::vector<bool>{false, true}));
+  EXPECT_EQ(tx->get_tube_result(c, "S2").value().value().result, TestResult::positive);
+  EXPECT_TRUE(tx->add_first_tube_results(c, {}).value().empty());
+  ASSERT_TRUE(tx->commit());
+}
+
 TEST(StoreConformanceCoverage, EveryMethodOfTheInterfaceIsExercised) {
   const auto slurp = [](const std::filesystem::path& p) {
     std::ifstream in(p);

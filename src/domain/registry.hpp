@@ -81,6 +81,10 @@ struct Community {
   StreetId street_id = 0;
   std::string name;
   std::string time_zone = "Asia/Shanghai";
+  // The id its audit chain's hashes carry: its own id, or the id it had in the database where
+  // its chain began, when `juwei migrate` moved it to a database where that id was taken.
+  // 0 when creating a community: its own id.
+  CommunityId chain_id = 0;
 };
 
 struct Building {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "service/digest.hpp"
 #include "service/input.hpp"
 #include "service/transaction.hpp"
@@ -19,25 +21,40 @@ std::string digest_or_empty(std::string_view text) {
 }  // namespace
 
 std::string audit_hash(const store::AuditRecord& r) {
-  // Unit separators cannot occur in the columns (ISO times, codes, ids, hex digests).
+  // Unit separators cannot occur in the columns (ISO times, codes, ids, hex digests). The chain
+  // id stands where the community id stood before communities could move: for a chain that began
+  // in its database it is that id, so every chain hashed before verifies as it was.
   const std::string canonical =
       fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}",
-                  r.community_id, r.seq, r.at, r.actor, r.role, r.action, r.entity, r.entity_id,
+                  r.chain_id, r.seq, r.at, r.actor, r.role, r.action, r.entity, r.entity_id,
                   r.before_digest, r.after_digest, r.policy_version, r.prev_hash);
   return blake2b_hex(canonical);
+}
+
+Result<domain::CommunityId> chain_id_of(store::Transaction& tx, domain::CommunityId c) {
+  auto communities = lift(tx.list_communities());
+  if (!communities) return std::unexpected(communities.error());
+  const auto it = std::ranges::find(*communities, c, &domain::Community::id);
+  if (it == communities->end()) {
+    return std::unexpected(Error::not_found(fmt::format("no community {}", c)));
+  }
+  return it->chain_id;
 }
 
 Result<void> audit(store::Transaction& tx, domain::CommunityId c, const domain::User& actor,
                    const AuditEntry& entry, TimePoint now) {
   auto last = lift(tx.last_audit(c));
   if (!last) return std::unexpected(last.error());
+  // The head brings its chain id along; only a chain's first record (once per community) asks.
+  auto chain = *last ? Result<domain::CommunityId>((*last)->chain_id) : chain_id_of(tx, c);
+  if (!chain) return std::unexpected(chain.error());
   store::AuditRecord r{
       c, *last ? (*last)->seq + 1 : 1, iso_utc(now), actor.id,
       // The machine's operator acts with whatever powers the command needs.
       actor.id == kOperator ? std::string(kOperatorRole) : std::string(domain::to_code(actor.role)),
       entry.action, entry.entity, entry.entity_id, digest_or_empty(entry.before),
-      digest_or_empty(entry.after), entry.policy_version, *last ? (*last)->hash : std::string(),
-      ""};
+      digest_or_empty(entry.after), entry.policy_version, *last ? (*last)->hash : std::string(), "",
+      *chain};
   r.hash = audit_hash(r);
   return lift(tx.insert_audit(r));
 }

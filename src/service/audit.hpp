@@ -38,8 +38,13 @@ inline constexpr std::string_view kOperatorRole = "operator";
 Result<void> audit(store::Transaction& tx, domain::CommunityId c, domain::UserId actor,
                    const AuditEntry& entry, TimePoint now);
 
-// BLAKE2b (hex) over every column of `r` but its hash, prev_hash included.
+// BLAKE2b (hex) over every column of `r` but its hash, prev_hash included, with its chain id
+// in the place of its community id: a chain verifies in any database its community moves to.
 std::string audit_hash(const store::AuditRecord& r);
+
+// The chain id of community c (domain::Community::chain_id): the id its chain's hashes and the
+// passes signed before a move (juwei migrate) carry. not_found when there is no community c.
+Result<domain::CommunityId> chain_id_of(store::Transaction& tx, domain::CommunityId c);
 
 struct AuditCheck {
   std::int64_t records = 0;

@@ -33,6 +33,10 @@ using domain::CommunityId;
 using domain::ResidentId;
 using domain::Role;
 
+std::filesystem::path proof_path(const std::filesystem::path& folder, std::string_view digest) {
+  return folder / "proofs" / std::string(digest.substr(0, 2)) / std::string(digest);
+}
+
 namespace {
 
 constexpr std::size_t kMaxDestinationBytes = 200;
@@ -158,16 +162,11 @@ Result<RequestView> view_of(store::Transaction& tx, CommunityId c, store::ExitRe
   return v;
 }
 
-// Writes `bytes` under `folder` by their digest, atomically (a temporary file renamed), once.
-std::filesystem::path content_path(const std::filesystem::path& folder, std::string_view digest) {
-  return folder / "proofs" / std::string(digest.substr(0, 2)) / std::string(digest);
-}
-
 // Writes `bytes` under their digest, durably; true when this call wrote them (false: they were
 // there already, for another proof).
 Result<bool> store_content(const std::filesystem::path& folder, std::string_view digest,
                            std::string_view bytes) {
-  const std::filesystem::path path = content_path(folder, digest);
+  const std::filesystem::path path = proof_path(folder, digest);
   const std::filesystem::path dir = path.parent_path();
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) return false;
@@ -218,7 +217,7 @@ Result<T> with_content(store::Store& store, const std::filesystem::path& folder,
                      [&](store::Transaction& tx) -> Result<T> { return use_case(tx, keep); });
   if (!result && written) {
     std::error_code ec;
-    std::filesystem::remove(content_path(folder, digest), ec);
+    std::filesystem::remove(proof_path(folder, digest), ec);
   }
   return result;
 }
@@ -611,7 +610,7 @@ Result<Exits::File> Exits::proof_file(CommunityId c, std::int64_t proof_id,
         return std::move(**p);
       });
   if (!proof) return std::unexpected(proof.error());
-  std::string bytes = read_file(content_path(m_folder, proof->digest));
+  std::string bytes = read_file(proof_path(m_folder, proof->digest));
   if (blake2b_hex(bytes) != proof->digest) {
     return std::unexpected(Error::internal(
         fmt::format("proof {} is missing or damaged in the data folder", proof_id)));

@@ -176,6 +176,10 @@ inline constexpr std::chrono::hours kOfflineBundleLife{12};
 Result<GateVerdict> check_offline(const domain::OfflineBundle& bundle, const GateInput& in,
                                   std::span<const domain::OfflineCheck> queued, TimePoint now);
 
+// Where an uploaded file of digest `digest` (hex BLAKE2b-256) is kept under `data_folder`: by
+// its content, once for every proof that has it.
+std::filesystem::path proof_path(const std::filesystem::path& data_folder, std::string_view digest);
+
 class Exits {
  public:
   Exits(store::Store& store, Clock clock, std::filesystem::path data_folder);

@@ -6,6 +6,7 @@
 #include <array>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "domain/id_number.hpp"
 #include "service/audit.hpp"
@@ -23,6 +24,9 @@ using domain::CommunityId;
 using domain::ResidentId;
 
 inline constexpr std::size_t kMaxLabBytes = 100;
+// Rows a batch of valid results holds (import_results): enough that the batch's few statements
+// cost little per row, few enough that it stays small in memory.
+inline constexpr std::size_t kResultBatch = 10000;
 // A lab's clock may run a little ahead of ours; more than this is a wrong date.
 inline constexpr std::chrono::minutes kClockSkew{10};
 
@@ -171,11 +175,103 @@ Result<ResultsReport> import_results(store::Store& store, const Clock& clock, Co
     };
     std::vector<NewPositive> positives;
     std::vector<RowProblem> row_problems;
-    // The result to add, reused row to row so that its strings keep their buffers.
-    store::TubeResult adding{community, {}, domain::TestResult::negative, {}, {}, received_at};
-    // Rows come in runs of new results (a first import) and of known ones (a file sent again):
-    // while they are new, each is added in one statement before its tube is looked up.
-    bool adding_first = true;
+    // Valid rows wait in a batch: the store adds the results of tubes that have none yet in
+    // a few statements for the whole batch (add_first_tube_results, the common case of a
+    // first import); the other rows (a file sent again, a conflict, an unknown tube) are then
+    // looked at one by one, in the file's order.
+    struct Pending {
+      std::size_t line;
+      TimePoint reported;
+    };
+    std::vector<store::TubeResult> batch;
+    std::vector<Pending> pending;
+    // Views into batch's codes: batch is flushed before it grows past the room reserved, so
+    // its strings never move.
+    std::unordered_set<std::string_view> batch_codes;
+    batch.reserve(kResultBatch);
+    pending.reserve(kResultBatch);
+    // A row the batch did not add: its tube looked up, then added, kept as it is or kept as a
+    // conflict, or the row rejected.
+    auto ingest_one = [&](const store::TubeResult& row, const Pending& at) -> Result<void> {
+      const std::string_view code = row.tube_code;
+      auto found = lift((*tx)->find_tube_for_result(community, code));
+      if (!found) return std::unexpected(found.error());
+      const std::optional<store::TubeForResult>& tube = *found;
+      if (!tube) {
+        ++report.unknown;
+        report.problems.push_back(
+            problem(at.line, header->header_of(ResultColumn::tube_code), "tube_code",
+                    "tube_code.unknown", fmt::format("本小区没有扫描过试管 {}", code),
+                    fmt::format("no tube {} was scanned in this community", code)));
+        return {};
+      }
+      if (at.reported < time_or_epoch(tube->created_at)) {
+        ++report.rejected;
+        report.problems.push_back(problem(at.line, header->header_of(ResultColumn::reported_at),
+                                          "reported_at", "reported_at.before_sampling",
+                                          "报告时间早于采样时间",
+                                          "the report time is before the tube was swabbed"));
+        return {};
+      }
+      bool known = false;
+      if (tube->stored && *tube->stored != row.result) {
+        auto k = lift((*tx)->result_known_for(community, code, row.result));
+        if (!k) return std::unexpected(k.error());
+        known = *k;
+      }
+      switch (domain::classify_result(tube->stored, row.result, known)) {
+        case domain::ResultIngest::add: {
+          if (auto r = lift((*tx)->insert_tube_result(row)); !r) return r;
+          ++report.added;
+          if (row.result == domain::TestResult::positive) {
+            positives.push_back(NewPositive{row.tube_code, tube->kind, at.reported});
+          }
+          break;
+        }
+        case domain::ResultIngest::unchanged:
+          ++report.unchanged;
+          break;
+        case domain::ResultIngest::conflict: {
+          store::ResultConflict k;
+          k.community_id = community;
+          k.tube_code = row.tube_code;
+          k.result = row.result;
+          k.reported_at = row.reported_at;
+          k.lab = row.lab;
+          k.received_at = received_at;
+          k.source = fmt::format("{} line {}", source.name, at.line);
+          k.stored_result = *tube->stored;
+          if (auto id = lift((*tx)->insert_result_conflict(k)); !id) {
+            return std::unexpected(id.error());
+          }
+          ++report.conflicts;
+          break;
+        }
+      }
+      return {};
+    };
+    auto flush = [&]() -> Result<void> {
+      auto added = lift((*tx)->add_first_tube_results(community, batch));
+      if (!added) return std::unexpected(added.error());
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (!(*added)[i]) {
+          if (auto r = ingest_one(batch[i], pending[i]); !r) return r;
+          continue;
+        }
+        ++report.added;
+        if (batch[i].result == domain::TestResult::positive) {
+          // Positives are few: look up their tube's kind.
+          auto found = lift((*tx)->find_tube_for_result(community, batch[i].tube_code));
+          if (!found) return std::unexpected(found.error());
+          if (!*found) return std::unexpected(Error::internal("a result without its tube"));
+          positives.push_back(NewPositive{batch[i].tube_code, (*found)->kind, pending[i].reported});
+        }
+      }
+      batch.clear();
+      pending.clear();
+      batch_codes.clear();
+      return {};
+    };
     while (csv.next(row)) {
       if (text::all_blank(row)) continue;
       ++report.rows;
@@ -223,94 +319,31 @@ Result<ResultsReport> import_results(store::Store& store, const Clock& clock, Co
                                          "the lab's name is longer than 100 bytes"));
         }
       }
-      if (row_problems.empty()) {
-        adding.tube_code.assign(code);
-        adding.result = *result;
-        assign_iso_utc(adding.reported_at, *reported);
-        adding.lab.assign(lab);
-      }
-      if (row_problems.empty() && adding_first) {
-        // Added when the tube is known, was swabbed before the report and has no result yet;
-        // any other row takes the lookup below, which tells the cases apart.
-        auto added = (*tx)->insert_first_tube_result(adding);
-        if (!added) return std::unexpected(from_store(added.error()));
-        if (*added) {
-          ++report.added;
-          if (*result == domain::TestResult::positive) {
-            // Positives are few: look up their tube's kind.
-            auto found = (*tx)->find_tube_for_result(community, code);
-            if (!found) return std::unexpected(from_store(found.error()));
-            if (!*found) return std::unexpected(Error::internal("a result without its tube"));
-            positives.push_back(NewPositive{std::string(code), (*found)->kind, *reported});
-          }
-          continue;
-        }
-        adding_first = false;
-      }
-      std::optional<store::TubeForResult> tube;
-      if (row_problems.empty()) {
-        auto found = (*tx)->find_tube_for_result(community, code);
-        if (!found) return std::unexpected(from_store(found.error()));
-        tube = std::move(*found);
-        if (!tube) {
-          ++report.unknown;
-          report.problems.push_back(
-              problem(line, header->header_of(ResultColumn::tube_code), "tube_code",
-                      "tube_code.unknown", fmt::format("本小区没有扫描过试管 {}", code),
-                      fmt::format("no tube {} was scanned in this community", code)));
-          continue;
-        }
-        if (*reported < time_or_epoch(tube->created_at)) {
-          row_problems.push_back(problem(line, header->header_of(ResultColumn::reported_at),
-                                         "reported_at", "reported_at.before_sampling",
-                                         "报告时间早于采样时间",
-                                         "the report time is before the tube was swabbed"));
-        }
-      }
       if (!row_problems.empty()) {
         ++report.rejected;
         report.problems.insert(report.problems.end(), row_problems.begin(), row_problems.end());
         continue;
       }
-      bool known = false;
-      if (tube->stored && *tube->stored != *result) {
-        auto k = (*tx)->result_known_for(community, code, *result);
-        if (!k) return std::unexpected(from_store(k.error()));
-        known = *k;
+      // A tube twice in one batch: the batch goes first, so the second row sees the first.
+      if (batch_codes.contains(code)) {
+        if (auto r = flush(); !r) return std::unexpected(r.error());
       }
-      switch (domain::classify_result(tube->stored, *result, known)) {
-        case domain::ResultIngest::add: {
-          if (auto r = (*tx)->insert_tube_result(adding); !r) {
-            return std::unexpected(from_store(r.error()));
-          }
-          adding_first = true;
-          ++report.added;
-          if (*result == domain::TestResult::positive) {
-            positives.push_back(NewPositive{std::string(code), tube->kind, *reported});
-          }
-          break;
-        }
-        case domain::ResultIngest::unchanged:
-          ++report.unchanged;
-          break;
-        case domain::ResultIngest::conflict: {
-          store::ResultConflict k;
-          k.community_id = community;
-          k.tube_code = std::string(code);
-          k.result = *result;
-          k.reported_at = iso_utc(*reported);
-          k.lab = std::string(lab);
-          k.received_at = received_at;
-          k.source = fmt::format("{} line {}", source.name, line);
-          k.stored_result = *tube->stored;
-          if (auto id = (*tx)->insert_result_conflict(k); !id) {
-            return std::unexpected(from_store(id.error()));
-          }
-          ++report.conflicts;
-          break;
-        }
+      store::TubeResult& adding = batch.emplace_back();
+      adding.community_id = community;
+      adding.tube_code.assign(code);
+      adding.result = *result;
+      assign_iso_utc(adding.reported_at, *reported);
+      adding.lab.assign(lab);
+      adding.received_at = received_at;
+      pending.push_back(Pending{line, *reported});
+      batch_codes.insert(batch.back().tube_code);
+      if (batch.size() >= kResultBatch) {
+        if (auto r = flush(); !r) return std::unexpected(r.error());
       }
     }
+    if (auto r = flush(); !r) return std::unexpected(r.error());
+    // Rows the batches looked at one by one report their problems after the rows read since.
+    std::ranges::stable_sort(report.problems, {}, &RowProblem::line);
     for (const NewPositive& p : positives) {
       auto notice = notice_for(**tx, community, p.code, p.kind, p.reported);
       if (!notice) return std::unexpected(notice.error());

@@ -61,9 +61,9 @@ std::expected<domain::PassClaims, domain::PassRefusal> verify_with(std::string_v
 std::expected<domain::PassClaims, domain::PassRefusal> verify_token(
     std::string_view token, std::span<const store::SigningKey> keys) {
   return verify_with(token, [&](const domain::PassClaims& c) -> const std::string* {
-    const auto key = std::ranges::find_if(keys, [&](const store::SigningKey& k) {
-      return k.community_id == c.community_id && k.key_id == c.key_id;
-    });
+    // Not matched on the claims' community: a community moved from another database (juwei
+    // migrate) keeps verifying the passes it signed there, under the id it had there.
+    const auto key = std::ranges::find(keys, c.key_id, &store::SigningKey::key_id);
     return key == keys.end() ? nullptr : &key->public_key;
   });
 }
@@ -82,8 +82,13 @@ PassKeys::PassKeys(std::filesystem::path folder) : m_folder(std::move(folder)) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
 }
 
+std::filesystem::path pass_key_file(const std::filesystem::path& folder, domain::CommunityId c,
+                                    std::uint32_t key_id) {
+  return folder / fmt::format("community-{}-pass-key-{}.ed25519", c, key_id);
+}
+
 std::filesystem::path PassKeys::file_of(domain::CommunityId c, std::uint32_t id) const {
-  return m_folder / fmt::format("community-{}-pass-key-{}.ed25519", c, id);
+  return pass_key_file(m_folder, c, id);
 }
 
 Result<PassKeys::Key> PassKeys::make_key(store::Transaction& tx, domain::CommunityId c,

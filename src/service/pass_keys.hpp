@@ -24,14 +24,19 @@ namespace juwei::service {
 // "JW1." + base64url(claims || Ed25519 signature of claims) with a 64-byte secret key.
 std::string sign_token(const domain::PassClaims& claims, std::string_view secret_key);
 
-// The claims of a token whose signature one of `keys` (the community's, retired ones too)
-// verifies; malformed or bad_signature otherwise. Checks the signature only: whether the pass
+// The claims of a token whose signature one of `keys` (one community's, retired ones too: the
+// claims' key id picks it) verifies; malformed or bad_signature otherwise. Checks the signature
+// only: whose pass it is (the claims' community) is the caller's to check, and whether the pass
 // still lets its holder out is domain::check_pass_exit's.
 std::expected<domain::PassClaims, domain::PassRefusal> verify_token(
     std::string_view token, std::span<const store::SigningKey> keys);
 // The same against an offline bundle's keys, as a gate without the network checks.
 std::expected<domain::PassClaims, domain::PassRefusal> verify_token(
     std::string_view token, const domain::OfflineBundle& bundle);
+
+// The file of community c's private key `key_id` in the keys folder `folder`.
+std::filesystem::path pass_key_file(const std::filesystem::path& folder, domain::CommunityId c,
+                                    std::uint32_t key_id);
 
 class PassKeys {
  public:

@@ -4,14 +4,15 @@
 
 #include <array>
 #include <fstream>
-#include <limits>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 #include "domain/resident_input.hpp"
 #include "service/audit.hpp"
 #include "service/digest.hpp"
-#include "service/placement.hpp"
+#include "service/transaction.hpp"
 #include "service/resident_csv.hpp"
 #include "text/csv.hpp"
 #include "text/reader.hpp"
@@ -131,99 +132,80 @@ class RejectWriter {
   std::unique_ptr<text::CsvWriter> m_writer;
 };
 
-// Applies valid rows to the registry inside the import's transaction.
+// Applies valid rows to the registry inside the import's transaction, in batches: the store
+// adds a batch's new buildings, households and residents in a few statements (add_roster),
+// and only the rows whose resident is registered already take statements of their own.
 class Applier {
  public:
   Applier(store::Transaction& tx, CommunityId community, std::string now, ImportReport& report)
       : m_tx(tx), m_community(community), m_now(std::move(now)), m_report(report) {}
 
-  // Returns the problem that keeps the row out (a duplicate), or nullopt when applied.
+  // Takes a valid row, to be applied by the next flush; returns the problem that keeps it out
+  // instead: "duplicate", when an earlier row of the file has its ID number.
   Result<std::optional<std::string>> apply(domain::ValidResident& row) {
-    auto household = place(row.building, row.room);
-    if (!household) return std::unexpected(household.error());
-    domain::Resident& r = row.resident;
-    r.community_id = m_community;
-    r.household_id = *household;
-
-    auto inserted = m_tx.insert_resident(r, m_now);
-    if (inserted) {
-      if (m_first_new == kNoneYet) m_first_new = *inserted;
-      ++m_report.added;
-      return std::optional<std::string>();
-    }
-    if (inserted.error().kind != store::Error::Kind::conflict) {
-      return std::unexpected(from_store(inserted.error()));
-    }
-    // The ID number is registered already: by this file (a duplicate row) or before it.
-    auto existing = m_tx.find_resident_by_id_number(m_community, r.id_number);
-    if (!existing) return std::unexpected(from_store(existing.error()));
-    if (!*existing) return std::unexpected(Error::internal("resident vanished during import"));
-    const domain::Resident& old = **existing;
-    if (old.id >= m_first_new || already_matched(old.id)) {
+    if (!m_seen.insert(row.resident.id_number).second) {
       return std::optional<std::string>("duplicate");
     }
-    mark_matched(old.id);
-    if (old.household_id == r.household_id && old.same_details(r) && !old.removal.removed()) {
-      ++m_report.unchanged;
-      return std::optional<std::string>();
+    row.resident.community_id = m_community;
+    m_pending.push_back(std::move(row));
+    if (m_pending.size() >= kBatch) {
+      if (auto done = flush(); !done) return std::unexpected(done.error());
     }
-    r.id = old.id;
-    if (auto updated = m_tx.update_resident(r, m_now); !updated) {
-      return std::unexpected(from_store(updated.error()));
-    }
-    ++m_report.updated;
     return std::optional<std::string>();
   }
 
+  // Applies the rows taken since the last flush; call once more after the last row.
+  Result<void> flush() {
+    if (m_pending.empty()) return {};
+    m_rows.clear();
+    for (const domain::ValidResident& row : m_pending) {
+      m_rows.push_back(store::RosterRow{row.building, row.room, &row.resident});
+    }
+    auto added = lift(m_tx.add_roster(m_community, m_rows, m_now));
+    if (!added) return std::unexpected(added.error());
+    m_report.buildings_added += added->buildings_added;
+    m_report.households_added += added->households_added;
+    for (std::size_t i = 0; i < m_pending.size(); ++i) {
+      if (added->residents[i]) {
+        ++m_report.added;
+        continue;
+      }
+      domain::Resident& r = m_pending[i].resident;
+      r.household_id = added->households[i];
+      if (auto updated = update(r); !updated) return updated;
+    }
+    m_pending.clear();
+    return {};
+  }
+
  private:
-  static constexpr ResidentId kNoneYet = std::numeric_limits<ResidentId>::max();
+  // Rows a batch holds: enough that its few statements cost little per row, few enough that
+  // the batch stays small in memory.
+  static constexpr std::size_t kBatch = 5000;
 
-  Result<HouseholdId> place(const std::string& building_name, const std::string& room) {
-    BuildingId building = 0;
-    if (auto it = m_buildings.find(building_name); it != m_buildings.end()) {
-      building = it->second;
-    } else {
-      auto found = ensure_building(m_tx, m_community, building_name);
-      if (!found) return std::unexpected(found.error());
-      building = found->id;
-      if (found->added) ++m_report.buildings_added;
-      m_buildings.emplace(building_name, building);
+  // A row whose ID number was registered before this import: the same resident, changed or not.
+  Result<void> update(domain::Resident& r) {
+    auto existing = lift(m_tx.find_resident_by_id_number(m_community, r.id_number));
+    if (!existing) return std::unexpected(existing.error());
+    if (!*existing) return std::unexpected(Error::internal("resident vanished during import"));
+    const domain::Resident& old = **existing;
+    if (old.household_id == r.household_id && old.same_details(r) && !old.removal.removed()) {
+      ++m_report.unchanged;
+      return {};
     }
-    // Registers list a household's members together, so the last household is the usual hit.
-    if (m_last_household != 0 && m_last_building == building && m_last_room == room) {
-      return m_last_household;
-    }
-    auto found = ensure_household(m_tx, m_community, building, room);
-    if (!found) return std::unexpected(found.error());
-    const HouseholdId household = found->id;
-    if (found->added) ++m_report.households_added;
-    m_last_building = building;
-    m_last_room = room;
-    m_last_household = household;
-    return household;
-  }
-
-  // Residents registered before this import that a row has matched already: one bit each.
-  bool already_matched(ResidentId id) const {
-    const auto i = static_cast<std::size_t>(id);
-    return i < m_matched.size() && m_matched[i];
-  }
-  void mark_matched(ResidentId id) {
-    const auto i = static_cast<std::size_t>(id);
-    if (i >= m_matched.size()) m_matched.resize(i + 1 + i / 2);
-    m_matched[i] = true;
+    r.id = old.id;
+    if (auto updated = lift(m_tx.update_resident(r, m_now)); !updated) return updated;
+    ++m_report.updated;
+    return {};
   }
 
   store::Transaction& m_tx;
   CommunityId m_community;
   std::string m_now;
   ImportReport& m_report;
-  std::unordered_map<std::string, BuildingId> m_buildings;  // bounded by the buildings
-  BuildingId m_last_building = 0;
-  std::string m_last_room;
-  HouseholdId m_last_household = 0;
-  ResidentId m_first_new = kNoneYet;  // ids from here on were inserted by this import
-  std::vector<bool> m_matched;
+  std::unordered_set<std::string> m_seen;  // the ID numbers of the rows taken so far
+  std::vector<domain::ValidResident> m_pending;
+  std::vector<store::RosterRow> m_rows;
 };
 
 RowProblem problem_for(const HeaderMap& header, std::size_t line, const domain::FieldProblem& p) {
@@ -358,6 +340,7 @@ Result<ImportReport> import_residents(store::Store& store, const Clock& clock,
         report.problems.insert(report.problems.end(), row_problems.begin(), row_problems.end());
       }
     }
+    if (auto flushed = applier.flush(); !flushed) return std::unexpected(flushed.error());
     if (rejects) {
       if (auto closed = rejects->close(); !closed) return std::unexpected(closed.error());
     }

@@ -28,6 +28,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -88,6 +89,22 @@ struct RegistryCounts {
   std::int64_t residents = 0;
   std::int64_t volunteers = 0;
   std::int64_t by_vulnerability[domain::kVulnerabilityCount] = {};
+};
+
+// A row of a roster import: a resident and where they live, by the register's names.
+struct RosterRow {
+  std::string_view building;
+  std::string_view room;
+  const domain::Resident* resident = nullptr;  // its household_id and id are not read
+};
+
+// What add_roster did, row by row in the order given.
+struct RosterAdded {
+  std::int64_t buildings_added = 0;
+  std::int64_t households_added = 0;
+  std::vector<domain::HouseholdId> households;  // each row's household
+  // Each row's new resident; nullopt when its ID number was registered already.
+  std::vector<std::optional<domain::ResidentId>> residents;
 };
 
 // One run of an import, kept as history ("who loaded what, when").
@@ -453,9 +470,9 @@ struct GateEventQuery {
   std::size_t limit = 200;
 };
 
-// One state change in the audit trail. `hash` is BLAKE2b over every other column and
-// `prev_hash` (the previous record's hash; empty for the first), so an edited, deleted or
-// reordered record breaks the chain.
+// One state change in the audit trail. `hash` is BLAKE2b over every other column (with
+// `chain_id` in the place of `community_id`) and `prev_hash` (the previous record's hash; empty
+// for the first), so an edited, deleted or reordered record breaks the chain.
 struct AuditRecord {
   domain::CommunityId community_id = 0;
   std::int64_t seq = 0;  // 1, 2, ... per community
@@ -470,6 +487,9 @@ struct AuditRecord {
   std::string policy_version;
   std::string prev_hash;
   std::string hash;
+  // Its community's chain id (domain::Community::chain_id), which the hash covers: filled by
+  // every read of the trail; not a column of the record, and not written by insert_audit.
+  domain::CommunityId chain_id = 0;
 };
 
 // Which records of the trail to list, in which order. An empty field matches every record.
@@ -508,7 +528,8 @@ class Transaction {
   virtual ~Transaction() = default;
   virtual Result<void> commit() = 0;
 
-  // Streets and communities.
+  // Streets and communities. A community's chain_id is its own id unless c.chain_id names
+  // another (a community moved from another database keeps its chain's).
   virtual Result<domain::StreetId> ensure_street(std::string_view name) = 0;
   virtual Result<domain::CommunityId> insert_community(const domain::Community& c,
                                                        std::string_view created_at) = 0;
@@ -556,6 +577,13 @@ class Transaction {
   virtual Result<void> for_each_resident(domain::CommunityId c,
                                          const std::function<bool(const ResidentRow&)>& f) = 0;
   virtual Result<RegistryCounts> count_registry(domain::CommunityId c) = 0;
+  // A roster import's rows in a few statements whatever their number, where one row at a time
+  // would cost a round trip to the server per statement. Registers each building and household
+  // the rows name that is not registered yet (ids in order of first appearance; a removed one
+  // is restored), then each resident whose ID number is not registered in the community (ids
+  // in row order). The rows' ID numbers must be distinct. Takes the community's write lock.
+  virtual Result<RosterAdded> add_roster(domain::CommunityId c, std::span<const RosterRow> rows,
+                                         std::string_view now) = 0;
 
   virtual Result<std::int64_t> insert_import(const ImportRecord& record) = 0;
   virtual Result<std::vector<ImportRecord>> list_imports(domain::CommunityId c) = 0;
@@ -630,6 +658,10 @@ class Transaction {
   // nothing, otherwise. Ingestion's common case in one statement instead of a lookup and an
   // insert.
   virtual Result<bool> insert_first_tube_result(const TubeResult& r) = 0;
+  // insert_first_tube_result for many results of community c in a few statements: per result,
+  // whether it was added. The results' tube codes must be distinct.
+  virtual Result<std::vector<bool>> add_first_tube_results(domain::CommunityId c,
+                                                           std::span<const TubeResult> results) = 0;
   virtual Result<void> replace_tube_result(const TubeResult& r) = 0;
   // Whether `result` is kept for the tube as a conflict, or was the stored result a conflict
   // replaced: such a row changes nothing when it comes again.

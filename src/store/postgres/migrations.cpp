@@ -141,11 +141,22 @@ Result<int> migrate_locked(Connection& conn, std::string_view where) {
   return latest;
 }
 
+// The steps after the baseline, each SQLite's step of the same version translated
+// (tests/postgres/check-schema replays them after schema.sql and compares).
+
+// Version 18: a community's audit chain is hashed with its chain id, its own id unless
+// `juwei migrate` moved it here from a database where it had another.
+constexpr std::string_view kChainIds = R"sql(
+ALTER TABLE communities ADD COLUMN chain_id BIGINT NOT NULL DEFAULT 0;
+UPDATE communities SET chain_id = community_id;
+)sql";
+
 }  // namespace
 
 std::span<const Migration> migrations() {
   static const Migration kAll[] = {
       {kBaselineVersion, "baseline: the schema of Juwei's first PostgreSQL release", schema_sql()},
+      {18, "communities keep the id their audit chain began with", kChainIds},
   };
   return kAll;
 }

@@ -3,8 +3,13 @@
 
 #include <fmt/format.h>
 
+#include "store/postgres/copy_in.hpp"
+
+#include <algorithm>
 #include <limits>
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace juwei::store::postgres {
 
@@ -37,6 +42,53 @@ Result<void> Session::ended(std::string_view what) const {
 Result<sql::Statement*> Session::prepare(const sql::Query& q) {
   if (auto r = ended(q.id); !r) return std::unexpected(r.error());
   return m_lease.conn().statement(q);
+}
+
+Result<void> Session::load_scratch(const sql::ScratchTable& t,
+                                   std::span<const std::string_view> cells) {
+  const std::string what = fmt::format("load {}", t.name);
+  if (auto r = ended(what); !r) return r;
+  Connection& conn = m_lease.conn();
+  if (auto r = conn.check_not_failed(what); !r) return r;
+  // Made by the first load of the connection's life (or again after the transaction that made
+  // it rolled back); emptied by TRUNCATE rather than DELETE, which would leave a dead row per
+  // row loaded for every later statement of the transaction to step over.
+  auto made = conn.run(fmt::format("CREATE TEMP TABLE IF NOT EXISTS {} ({}) ON COMMIT DELETE ROWS; "
+                                   "TRUNCATE {}",
+                                   t.name, t.columns, t.name),
+                       what);
+  if (!made) return std::unexpected(made.error());
+  // The column names: the first word of each of the definition's comma-separated columns.
+  std::vector<std::string> columns;
+  for (std::string_view rest = t.columns; !rest.empty();) {
+    const std::size_t comma = rest.find(',');
+    std::string_view column = rest.substr(0, comma);
+    column.remove_prefix(std::min(column.find_first_not_of(' '), column.size()));
+    columns.emplace_back(column.substr(0, column.find(' ')));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  auto copy = CopyIn::start(conn, t.name, columns);
+  if (!copy) return std::unexpected(copy.error());
+  const auto width = static_cast<std::size_t>(t.width);
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    copy->text(cells[i]);
+    if ((i + 1) % width == 0) {
+      if (auto r = copy->end_row(); !r) return r;
+    }
+  }
+  auto copied = copy->finish();
+  if (!copied) return std::unexpected(copied.error());
+  return {};
+}
+
+Result<void> Session::refresh_statistics(std::string_view table) {
+  const std::string what = fmt::format("analyze {}", table);
+  if (auto r = ended(what); !r) return r;
+  Connection& conn = m_lease.conn();
+  if (auto r = conn.check_not_failed(what); !r) return r;
+  auto r = conn.run(fmt::format("ANALYZE {}", table), what);
+  if (!r) return std::unexpected(r.error());
+  return {};
 }
 
 Result<void> Session::lock_community(domain::CommunityId c) {

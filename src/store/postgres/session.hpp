@@ -34,6 +34,10 @@ class Session final : public sql::Session {
   ~Session() override;
 
   Result<sql::Statement*> prepare(const sql::Query& q) override;
+  // A temporary table (emptied at commit) filled by COPY: one round trip for the rows.
+  Result<void> load_scratch(const sql::ScratchTable& t,
+                            std::span<const std::string_view> cells) override;
+  Result<void> refresh_statistics(std::string_view table) override;
   // Waits for the lock (up to the pool's lock_timeout: busy) until this transaction ends.
   Result<void> lock_community(domain::CommunityId c) override;
   // An error means the write did not commit, with one exception stated in the message: a

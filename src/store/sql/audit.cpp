@@ -10,9 +10,18 @@ constexpr const char* kAuditColumns =
     "community_id, seq, at, actor, role, action, entity, entity_id, before_digest, "
     "after_digest, policy_version, prev_hash, hash";
 
-AuditRecord read_audit(const Stmt& s) {
-  return {s.integer(0), s.integer(1), s.text(2), s.integer(3), s.text(4),  s.text(5), s.text(6),
-          s.text(7),    s.text(8),    s.text(9), s.text(10),   s.text(11), s.text(12)};
+// The chain id of community ?1, which every read of the trail returns with its records (the
+// hash covers it): a subquery of no outer column, so it is read once per statement, not per row.
+constexpr const char* kChainIdOfCommunity =
+    "(SELECT k.chain_id FROM communities k WHERE k.community_id = ?1)";
+
+// A record of kAuditColumns, then its chain id in column `chain`.
+AuditRecord read_audit(const Stmt& s, int chain) {
+  AuditRecord r{s.integer(0), s.integer(1), s.text(2), s.integer(3), s.text(4),
+                s.text(5),    s.text(6),    s.text(7), s.text(8),    s.text(9),
+                s.text(10),   s.text(11),   s.text(12)};
+  r.chain_id = s.integer(chain);
+  return r;
 }
 
 }  // namespace
@@ -42,9 +51,9 @@ Result<void> SqlTransaction::insert_audit(const AuditRecord& r) {
 Result<std::optional<AuditRecord>> SqlTransaction::last_audit(CommunityId c) {
   // The head is read to append after it: no other writer of the community may append first
   // (the contract in store.hpp).
-  if (auto r = m_session->lock_community(c); !r) return std::unexpected(r.error());
+  if (auto r = lock_community(c); !r) return std::unexpected(r.error());
   static const std::string sql =
-      std::string("SELECT ") + kAuditColumns +
+      std::string("SELECT ") + kAuditColumns + ", " + kChainIdOfCommunity +
       " FROM audit_log WHERE community_id = ?1 ORDER BY seq DESC LIMIT 1";
   auto s = prepare("audit.last_audit", sql);
   if (!s) return std::unexpected(s.error());
@@ -52,13 +61,13 @@ Result<std::optional<AuditRecord>> SqlTransaction::last_audit(CommunityId c) {
   auto row = s->step("last audit record");
   if (!row) return std::unexpected(row.error());
   if (!*row) return std::optional<AuditRecord>();
-  return read_audit(*s);
+  return read_audit(*s, 13);
 }
 
 Result<void> SqlTransaction::for_each_audit(CommunityId c, std::int64_t after,
                                             const std::function<bool(const AuditRecord&)>& f) {
   static const std::string sql =
-      std::string("SELECT ") + kAuditColumns +
+      std::string("SELECT ") + kAuditColumns + ", " + kChainIdOfCommunity +
       " FROM audit_log WHERE community_id = ?1 AND seq > ?2 ORDER BY seq";
   auto s = prepare("audit.for_each_audit", sql);
   if (!s) return std::unexpected(s.error());
@@ -66,7 +75,7 @@ Result<void> SqlTransaction::for_each_audit(CommunityId c, std::int64_t after,
   while (true) {
     auto row = s->step("audit records");
     if (!row) return std::unexpected(row.error());
-    if (!*row || !f(read_audit(*s))) return {};
+    if (!*row || !f(read_audit(*s, 13))) return {};
   }
 }
 
@@ -106,8 +115,13 @@ constexpr const char* kAuditObjectName =
     "  WHERE x.community_id = p.community_id AND x.household_id = CAST(p.entity_id AS INTEGER))"
     " WHEN 'user' THEN (SELECT x.username FROM users x"
     "  WHERE x.community_id = p.community_id AND x.user_id = CAST(p.entity_id AS INTEGER))"
+    // A community by the id the record was written with: in a chain that began in another
+    // database (juwei migrate), ids of that database, of which only its own is known here.
     " WHEN 'community' THEN (SELECT x.name FROM communities x"
-    "  WHERE x.community_id = CAST(p.entity_id AS INTEGER))"
+    "  WHERE (x.community_id = CAST(p.entity_id AS INTEGER) AND EXISTS (SELECT 1 FROM"
+    "  communities k WHERE k.community_id = p.community_id AND k.chain_id = k.community_id))"
+    "  OR (x.community_id = p.community_id AND x.chain_id <> x.community_id"
+    "  AND x.chain_id = CAST(p.entity_id AS INTEGER)))"
     " WHEN 'round' THEN (SELECT x.day FROM screening_rounds x"
     "  WHERE x.community_id = p.community_id AND x.round_id = CAST(p.entity_id AS INTEGER))"
     " WHEN 'policy' THEN (SELECT x.version FROM policies x"
@@ -165,8 +179,9 @@ Result<std::vector<AuditListing>> SqlTransaction::list_audit(const AuditQuery& q
                " p.entity_id, p.before_digest, p.after_digest, p.policy_version, p.prev_hash,"
                " p.hash, coalesce(u.username, ''), coalesce(r.resident_id, 0),"
                " coalesce(r.name, " +
-               kAuditObjectName +
-               ", ''), coalesce(b.name, ''), coalesce(h.room, '') FROM named p"
+               kAuditObjectName + ", ''), coalesce(b.name, ''), coalesce(h.room, ''), " +
+               kChainIdOfCommunity +
+               " FROM named p"
                " LEFT JOIN users u ON u.community_id = p.community_id AND u.user_id = p.actor"
                " LEFT JOIN residents r ON r.community_id = p.community_id"
                " AND r.resident_id = p.resident"
@@ -203,8 +218,8 @@ Result<std::vector<AuditListing>> SqlTransaction::list_audit(const AuditQuery& q
       .bind(10, static_cast<std::int64_t>(q.limit));
   if (q.actor) s->bind(3, *q.actor);  // unbound parameters are NULL
   return collect(*s, "list audit records", [](const Stmt& row) {
-    return AuditListing{read_audit(row), row.text(13), row.text(15),
-                        row.integer(14), row.text(16), row.text(17)};
+    return AuditListing{read_audit(row, 18), row.text(13), row.text(15),
+                        row.integer(14),     row.text(16), row.text(17)};
   });
 }
 

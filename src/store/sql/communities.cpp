@@ -22,31 +22,44 @@ Result<domain::StreetId> SqlTransaction::ensure_street(std::string_view name) {
 
 Result<CommunityId> SqlTransaction::insert_community(const domain::Community& c,
                                                      std::string_view created_at) {
-  auto s = prepare(
-      "communities.insert_community",
-      "INSERT INTO communities (street_id, name, time_zone, created_at) VALUES (?1, ?2, ?3, ?4) "
-      "RETURNING community_id");
-  if (!s) return std::unexpected(s.error());
-  if (c.street_id != 0) {
-    s->bind(1, c.street_id);
-  } else {
-    s->bind_null(1);
+  CommunityId id = 0;
+  {
+    auto s = prepare("communities.insert_community",
+                     "INSERT INTO communities (street_id, name, time_zone, created_at, chain_id) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING community_id");
+    if (!s) return std::unexpected(s.error());
+    if (c.street_id != 0) {
+      s->bind(1, c.street_id);
+    } else {
+      s->bind_null(1);
+    }
+    s->bind(2, c.name).bind(3, c.time_zone).bind(4, created_at).bind(5, c.chain_id);
+    auto made = returned_id(*s, "insert community");
+    if (!made) return made;
+    id = *made;
   }
-  s->bind(2, c.name).bind(3, c.time_zone).bind(4, created_at);
-  return returned_id(*s, "insert community");
+  if (c.chain_id != 0) return id;
+  // A new chain: its id is the community's own, known only once the row is in.
+  auto s = prepare("communities.insert_community.chain",
+                   "UPDATE communities SET chain_id = community_id WHERE community_id = ?1");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, id);
+  if (auto r = s->run("set the community's chain id"); !r) return std::unexpected(r.error());
+  return id;
 }
 
 Result<std::vector<domain::Community>> SqlTransaction::list_communities() {
   auto s = prepare("communities.list_communities",
-                   "SELECT community_id, coalesce(street_id, 0), name, time_zone FROM communities "
-                   "ORDER BY community_id");
+                   "SELECT community_id, coalesce(street_id, 0), name, time_zone, chain_id "
+                   "FROM communities ORDER BY community_id");
   if (!s) return std::unexpected(s.error());
   std::vector<domain::Community> out;
   while (true) {
     auto row = s->step("list communities");
     if (!row) return std::unexpected(row.error());
     if (!*row) break;
-    out.push_back(domain::Community{s->integer(0), s->integer(1), s->text(2), s->text(3)});
+    out.push_back(
+        domain::Community{s->integer(0), s->integer(1), s->text(2), s->text(3), s->integer(4)});
   }
   return out;
 }

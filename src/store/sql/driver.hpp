@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -60,12 +61,32 @@ class Statement {
   virtual void reset() = 0;
 };
 
+// A temporary table of the session that a bulk write loads rows into, for one set-based
+// statement to read (INSERT ... SELECT ... FROM it) instead of one statement per row. `columns`
+// is its column list in the portable dialect ("ord BIGINT, tube_code TEXT"); `width` counts them.
+struct ScratchTable {
+  std::string_view name;
+  std::string_view columns;
+  int width = 0;
+};
+
 // One transaction on one connection: what SqlTransaction runs on.
 class Session {
  public:
   virtual ~Session() = default;
   // The statement `q.id` names, prepared on first use and kept by the connection.
   virtual Result<Statement*> prepare(const Query& q) = 0;
+  // Empties the scratch table `t` (made on first use, gone with the connection) and loads
+  // `cells` into it: row after row, `t.width` text cells each, converted to the columns' types.
+  // Only in a write transaction. This default inserts row by row through prepared statements
+  // (right for SQLite, where a statement costs no round trip); PostgreSQL streams the rows with
+  // COPY.
+  virtual Result<void> load_scratch(const ScratchTable& t, std::span<const std::string_view> cells);
+  // Brings the planner's statistics of `table` up to date, so that the statements after a bulk
+  // load that grew it are planned for the rows it holds now, not those it held before the
+  // transaction (PostgreSQL: ANALYZE, which counts this transaction's own rows). SQLite needs
+  // nothing: its planner goes by the schema's indexes.
+  virtual Result<void> refresh_statistics(std::string_view /*table*/) { return {}; }
   // Takes community c's write lock until the transaction ends (the concurrency contract in
   // store.hpp). SQLite has one writer, so it holds every lock already.
   virtual Result<void> lock_community(domain::CommunityId c) = 0;

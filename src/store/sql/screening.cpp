@@ -217,21 +217,36 @@ Result<std::vector<BuildingCoverage>> SqlTransaction::round_coverage(CommunityId
   });
 }
 
+// An update, and an insert when the resident had no mark. Not one upsert (INSERT ... ON CONFLICT
+// DO UPDATE): on a sharded layout (docs/scale.md) the table is partitioned over foreign tables,
+// which keeps no unique index to arbitrate and whose postgres_fdw refuses DO UPDATE. The
+// community's write lock keeps another writer from adding the same mark between the two.
 Result<void> SqlTransaction::set_screening_mark(const ScreeningMarkRow& m) {
-  auto s = prepare(
-      "screening.set_screening_mark",
-      "INSERT INTO screening_marks (community_id, resident_id, mark, reason, set_at, set_by) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (community_id, resident_id) DO UPDATE SET "
-      "mark = excluded.mark, reason = excluded.reason, set_at = excluded.set_at, "
-      "set_by = excluded.set_by");
-  if (!s) return std::unexpected(s.error());
-  s->bind(1, m.community_id)
+  if (auto r = m_session->lock_community(m.community_id); !r) return r;
+  auto update = prepare("screening.update_screening_mark",
+                        "UPDATE screening_marks SET mark = ?3, reason = ?4, set_at = ?5, "
+                        "set_by = ?6 WHERE community_id = ?1 AND resident_id = ?2");
+  if (!update) return std::unexpected(update.error());
+  update->bind(1, m.community_id)
       .bind(2, m.resident_id)
       .bind(3, domain::to_code(m.mark))
       .bind(4, m.reason)
       .bind(5, m.set_at)
       .bind(6, m.set_by);
-  return s->run("set screening mark");
+  if (auto r = update->run("set screening mark"); !r) return r;
+  if (update->changes() > 0) return {};
+  auto insert = prepare(
+      "screening.insert_screening_mark",
+      "INSERT INTO screening_marks (community_id, resident_id, mark, reason, set_at, set_by) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!insert) return std::unexpected(insert.error());
+  insert->bind(1, m.community_id)
+      .bind(2, m.resident_id)
+      .bind(3, domain::to_code(m.mark))
+      .bind(4, m.reason)
+      .bind(5, m.set_at)
+      .bind(6, m.set_by);
+  return insert->run("set screening mark");
 }
 
 Result<void> SqlTransaction::clear_screening_mark(CommunityId c, ResidentId resident) {

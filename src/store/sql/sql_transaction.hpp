@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <memory>
 #include <utility>
 
@@ -55,6 +56,8 @@ class SqlTransaction final : public Transaction {
   Result<void> for_each_resident(CommunityId c,
                                  const std::function<bool(const ResidentRow&)>& f) override;
   Result<RegistryCounts> count_registry(CommunityId c) override;
+  Result<RosterAdded> add_roster(CommunityId c, std::span<const RosterRow> rows,
+                                 std::string_view now) override;
 
   Result<std::int64_t> insert_import(const ImportRecord& record) override;
   Result<std::vector<ImportRecord>> list_imports(CommunityId c) override;
@@ -101,6 +104,8 @@ class SqlTransaction final : public Transaction {
   Result<std::optional<TubeResult>> get_tube_result(CommunityId c, std::string_view code) override;
   Result<void> insert_tube_result(const TubeResult& r) override;
   Result<bool> insert_first_tube_result(const TubeResult& r) override;
+  Result<std::vector<bool>> add_first_tube_results(CommunityId c,
+                                                   std::span<const TubeResult> results) override;
   Result<void> replace_tube_result(const TubeResult& r) override;
   Result<bool> result_known_for(CommunityId c, std::string_view code,
                                 domain::TestResult result) override;
@@ -204,12 +209,28 @@ class SqlTransaction final : public Transaction {
   // a transaction takes the community's write lock, then reads the highest id; later calls count
   // on from there, since no other writer of the community can run until this one ends.
   Result<std::int64_t> next_id(Sequence seq, CommunityId c);
+  // The same without using it up: ids first_free_id(seq, c) ... + count - 1 are taken by the
+  // caller's statement, which tells use_ids how many it took.
+  Result<std::int64_t> first_free_id(Sequence seq, CommunityId c);
+  void use_ids(Sequence seq, CommunityId c, std::int64_t count);
+  // Takes community c's write lock (Session::lock_community) unless this transaction holds it.
+  Result<void> lock_community(CommunityId c);
+  // Loads the cells into scratch table t (Session::load_scratch).
+  Result<void> load_scratch(const ScratchTable& t, std::span<const std::string_view> cells) {
+    return m_session->load_scratch(t, cells);
+  }
   // The statement `id` names, whose text is `text` (sql::Query).
   Result<Stmt> prepare(std::string_view id, std::string_view text);
 
   std::unique_ptr<Session> m_session;
   bool m_done = false;
   std::map<std::pair<Sequence, CommunityId>, std::int64_t> m_next_ids;
+  std::set<CommunityId> m_locked;
+  // Roster rows add_roster has taken in this transaction, and the count at which it next
+  // refreshes the registry's statistics: each time the rows double, so a load of N rows pays
+  // for about log2(N) refreshes.
+  std::int64_t m_roster_rows = 0;
+  std::int64_t m_next_refresh = 1;  // the communities whose write lock this transaction holds
 };
 
 }  // namespace juwei::store::sql

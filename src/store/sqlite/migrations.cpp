@@ -648,6 +648,15 @@ Result<void> give_residents_pinyin(sqlite3* db) {
   return done;
 }
 
+// A community's audit chain is hashed with its chain id (AuditRecord::chain_id), which is its
+// community id, except for a community `juwei migrate` moved to a database where its id was
+// taken: it keeps the id its chain began with, so the chain still verifies. Every community
+// until now began its chain here.
+constexpr std::string_view kChainIds = R"sql(
+ALTER TABLE communities ADD COLUMN chain_id INTEGER NOT NULL DEFAULT 0;
+UPDATE communities SET chain_id = community_id;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "registry: streets, communities, buildings, households, residents", kRegistry},
     Migration{2, "import history", kImports},
@@ -674,6 +683,7 @@ constexpr std::array kMigrations = {
               give_passes_short_codes},
     Migration{17, "residents are found by the pinyin of their names", kNamePinyin,
               give_residents_pinyin},
+    Migration{18, "communities keep the id their audit chain began with", kChainIds},
 };
 
 }  // namespace
