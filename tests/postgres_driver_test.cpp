@@ -500,13 +500,20 @@ TEST_F(PgDriver, ADeadlockIsBusy) {
   auto b = begin();
   ASSERT_TRUE(stmt(*a, touch).bind(1, std::int64_t{1}).run("a locks 1"));
   ASSERT_TRUE(stmt(*b, touch).bind(1, std::int64_t{2}).run("b locks 2"));
+  // The victim's statement is undone to its savepoint; its transaction, and the lock it holds,
+  // go when the caller gives up on it, as a use case does on an error: then the other goes on.
   auto a_waits = std::async(std::launch::async, [&] {
-    return stmt(*a, touch).bind(1, std::int64_t{2}).run("a wants 2");
+    auto r = stmt(*a, touch).bind(1, std::int64_t{2}).run("a wants 2");
+    if (!r) a->rollback();
+    return r;
   });
   const Result<void> b_wants = stmt(*b, touch).bind(1, std::int64_t{1}).run("b wants 1");
-  if (!b_wants) b->rollback();  // the victim's locks go, so the other one goes on
+  if (!b_wants) b->rollback();
   const Result<void> a_wanted = a_waits.get();
-  ASSERT_NE(a_wanted.has_value(), b_wants.has_value()) << "exactly one is the deadlock's victim";
+  ASSERT_NE(a_wanted.has_value(), b_wants.has_value())
+      << "exactly one is the deadlock's victim; a: "
+      << (a_wanted ? "done" : a_wanted.error().message)
+      << "; b: " << (b_wants ? "done" : b_wants.error().message);
   const Error& victim = a_wanted ? b_wants.error() : a_wanted.error();
   EXPECT_EQ(victim.kind, Error::Kind::busy) << victim.message;
   EXPECT_NE(victim.message.find("40P01"), std::string::npos) << victim.message;

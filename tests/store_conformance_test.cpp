@@ -1237,6 +1237,19 @@ TEST_P(StoreConformance, FailedLoginsAndTheirLockAreKept) {
 
 // Every method of the Transaction interface is called by a test above, so the suite checks every
 // one on every backend: a method added to store.hpp without a test here fails this.
+// A write takes its community's lock before its first statement (the contract in store.hpp);
+// taking it again in the same transaction is free, and a lock does not stop the transaction's
+// own reads and writes.
+TEST_P(StoreConformance, AWriteTakesItsCommunitysLockFirstAndOnce) {
+  const auto c = seed("A", 1);
+  auto tx = write();
+  ASSERT_TRUE(tx->lock_community(c));
+  ASSERT_TRUE(tx->lock_community(c));
+  EXPECT_TRUE(tx->find_building(c, "12号楼").value());
+  EXPECT_EQ(tx->insert_building(domain::Building{c, 0, "5号楼", 6}).value(), 2);
+  ASSERT_TRUE(tx->commit());
+}
+
 // A roster import's batch: new buildings and households in order of first appearance, removed
 // ones restored, new residents in row order, registered ID numbers left to the caller; the ids
 // go on from there in the same transaction, and text with tabs and newlines survives the load.

@@ -202,7 +202,7 @@ Result<bool> store_content(const std::filesystem::path& folder, std::string_view
 std::mutex g_uploads;  // one upload's write-and-cleanup at a time, whatever it uploads
 
 template <typename T, typename UseCase>
-Result<T> with_content(store::Store& store, const std::filesystem::path& folder,
+Result<T> with_content(store::Store& store, CommunityId c, const std::filesystem::path& folder,
                        std::string_view digest, std::string_view bytes, UseCase use_case) {
   std::lock_guard lock(g_uploads);
   bool written = false;
@@ -213,8 +213,7 @@ Result<T> with_content(store::Store& store, const std::filesystem::path& folder,
     return {};
   };
   auto result =
-      in_transaction(store, store::TxMode::write,
-                     [&](store::Transaction& tx) -> Result<T> { return use_case(tx, keep); });
+      in_community(store, c, [&](store::Transaction& tx) -> Result<T> { return use_case(tx, keep); });
   if (!result && written) {
     std::error_code ec;
     std::filesystem::remove(proof_path(folder, digest), ec);
@@ -358,8 +357,7 @@ Result<store::PolicyVersion> Exits::set_policy(CommunityId c, std::string_view t
                                                const domain::User& by) {
   auto parsed = parse_policy(toml);
   if (!parsed) return std::unexpected(parsed.error());
-  return in_transaction(
-      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<store::PolicyVersion> {
+  return in_community(m_store, c, [&](store::Transaction& tx) -> Result<store::PolicyVersion> {
         store::PolicyVersion v{
             c, 0, parsed->version, std::string(toml), iso_utc(m_clock()), by.id, blake2b_hex(toml)};
         auto id = lift(tx.insert_policy(v));
@@ -425,8 +423,7 @@ Result<store::ExitRequest> Exits::file_request(CommunityId c, const RequestInput
       }
     }
   }
-  return in_transaction(
-      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<store::ExitRequest> {
+  return in_community(m_store, c, [&](store::Transaction& tx) -> Result<store::ExitRequest> {
         if (auto seen = may_see(tx, c, in.resident_id, by); !seen) {
           return std::unexpected(seen.error());
         }
@@ -563,7 +560,7 @@ Result<store::Proof> Exits::add_proof(CommunityId c, std::int64_t request_id, co
   if (!filename) return std::unexpected(filename.error());
   const std::string digest = blake2b_hex(in.bytes);
   return with_content<store::Proof>(
-      m_store, m_folder, digest, in.bytes,
+      m_store, c, m_folder, digest, in.bytes,
       [&](store::Transaction& tx, const auto& keep) -> Result<store::Proof> {
         auto request = visible_request(tx, c, request_id, by);
         if (!request) return std::unexpected(request.error());
@@ -650,8 +647,7 @@ Result<store::Pledge> Exits::sign_pledge(CommunityId c, std::int64_t request_id,
         {FieldIssue{"consent", "consent.missing", "tick that you have read and agree",
                     "请勾选已阅读并同意承诺书"}}));
   }
-  return in_transaction(
-      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<store::Pledge> {
+  return in_community(m_store, c, [&](store::Transaction& tx) -> Result<store::Pledge> {
         auto request = visible_request(tx, c, request_id, by);
         if (!request) return std::unexpected(request.error());
         auto resident = lift(tx.get_resident(c, request->resident_id));
@@ -692,7 +688,7 @@ Result<store::Pledge> Exits::record_paper_pledge(CommunityId c, std::int64_t req
   }
   const std::string digest = blake2b_hex(photo.bytes);
   return with_content<store::Pledge>(
-      m_store, m_folder, digest, photo.bytes,
+      m_store, c, m_folder, digest, photo.bytes,
       [&](store::Transaction& tx, const auto& keep) -> Result<store::Pledge> {
         auto request = visible_request(tx, c, request_id, by);
         if (!request) return std::unexpected(request.error());
@@ -780,8 +776,7 @@ Result<RequestView> Exits::decide(CommunityId c, std::int64_t request_id, const 
         "the reason is too long",
         {FieldIssue{"reason", "reason.too_long", "at most 500 bytes", "理由最多 500 字节"}}));
   }
-  return in_transaction(
-      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<RequestView> {
+  return in_community(m_store, c, [&](store::Transaction& tx) -> Result<RequestView> {
         auto request = visible_request(tx, c, request_id, by);
         if (!request) return std::unexpected(request.error());
         if (request->status != kStatusOpen) {
@@ -885,8 +880,7 @@ Result<RequestView> Exits::release_emergency(CommunityId c, const EmergencyInput
   if (!note) return std::unexpected(note.error());
   auto destination = checked_text("destination", in.destination, kMaxDestinationBytes, true);
   if (!destination) return std::unexpected(destination.error());
-  return in_transaction(
-      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<RequestView> {
+  return in_community(m_store, c, [&](store::Transaction& tx) -> Result<RequestView> {
         auto resident = live_resident(tx, c, in.resident_id);
         if (!resident) return std::unexpected(resident.error());
         auto policy = load_policy(tx, c);
@@ -964,8 +958,7 @@ Result<PassView> Exits::issue_household_pass(CommunityId c, ResidentId member,
   if (!is_desk(by.role)) {
     return std::unexpected(Error::invalid("only the committee's staff issue household passes"));
   }
-  return in_transaction(
-      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<PassView> {
+  return in_community(m_store, c, [&](store::Transaction& tx) -> Result<PassView> {
         auto resident = live_resident(tx, c, member);
         if (!resident) return std::unexpected(resident.error());
         auto policy = load_policy(tx, c);
@@ -1064,8 +1057,7 @@ Result<PassView> Exits::revoke(CommunityId c, std::int64_t id, std::string_view 
   if (!is_desk(by.role)) return std::unexpected(Error::invalid("only the desk revokes passes"));
   auto why = required_reason(reason);
   if (!why) return std::unexpected(why.error());
-  return in_transaction(
-      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<PassView> {
+  return in_community(m_store, c, [&](store::Transaction& tx) -> Result<PassView> {
         auto pass = lift(tx.get_pass(c, id));
         if (!pass) return std::unexpected(pass.error());
         if (!*pass) return std::unexpected(hidden_pass(id));
@@ -1092,8 +1084,7 @@ Result<PassView> Exits::revoke(CommunityId c, std::int64_t id, std::string_view 
 Result<PassView> Exits::record_exit(CommunityId c, std::int64_t id, const domain::User& by,
                                     std::string_view via) {
   const TimePoint now = m_clock();
-  return in_transaction(
-      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<PassView> {
+  return in_community(m_store, c, [&](store::Transaction& tx) -> Result<PassView> {
         auto view = visible_pass(tx, c, id, by, now);
         if (!view) return std::unexpected(view.error());
         // rule: gate.one_open_exit
@@ -1141,8 +1132,7 @@ Result<PassView> Exits::check_in(CommunityId c, std::int64_t id, const domain::U
         "the reason is too long",
         {FieldIssue{"reason", "reason.too_long", "at most 500 bytes", "理由最多 500 字节"}}));
   }
-  return in_transaction(
-      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<PassView> {
+  return in_community(m_store, c, [&](store::Transaction& tx) -> Result<PassView> {
         auto view = visible_pass(tx, c, id, by, now);
         if (!view) return std::unexpected(view.error());
         if (view->pass.exits.empty() || !view->pass.exits.back().returned_at.empty()) {
@@ -1256,7 +1246,7 @@ Result<TokenCheck> Exits::check_token(CommunityId c, std::string_view token) {
 
 Result<std::uint32_t> Exits::rotate_key(CommunityId c, const domain::User& by) {
   const TimePoint now = m_clock();
-  return in_transaction(m_store, store::TxMode::write,
+  return in_community(m_store, c,
                         [&](store::Transaction& tx) -> Result<std::uint32_t> {
                           auto id = m_keys.rotate(tx, c, now);
                           if (!id) return id;

@@ -283,8 +283,7 @@ Result<std::vector<SyncedGateCheck>> Exits::sync_gate_checks(CommunityId c, std:
     order[i] = i;
   // In the order they happened (ISO-8601 UTC texts sort as times).
   std::ranges::stable_sort(order, {}, [&](std::size_t i) { return *parse_iso_utc(checks[i].at); });
-  return in_transaction(
-      m_store, store::TxMode::write,
+  return in_community(m_store, c,
       [&](store::Transaction& tx) -> Result<std::vector<SyncedGateCheck>> {
         std::vector<SyncedGateCheck> synced(checks.size());
         auto keys = lift(tx.list_signing_keys(c));
@@ -437,8 +436,7 @@ Result<GateVerdict> Exits::gate_check(CommunityId c, const GateInput& in, const 
                     "核验编号应为 1–64 字节"}}));
   }
   const bool out = in.direction == "out";
-  return in_transaction(
-      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<GateVerdict> {
+  return in_community(m_store, c, [&](store::Transaction& tx) -> Result<GateVerdict> {
         if (!in.check_id.empty()) {
           // The same check sent again (its reply was lost): the first answer, applied once.
           auto before = lift(tx.find_gate_event(c, in.device, in.check_id));
@@ -594,8 +592,7 @@ Result<store::GateEvent> Exits::follow_up_gate_conflict(CommunityId c, std::int6
   auto text = checked_text("note", note, kMaxReasonBytes, true);
   if (!text) return std::unexpected(text.error());
   const TimePoint now = m_clock();
-  return in_transaction(
-      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<store::GateEvent> {
+  return in_community(m_store, c, [&](store::Transaction& tx) -> Result<store::GateEvent> {
         auto found = lift(tx.get_gate_event(c, event_id));
         if (!found) return std::unexpected(found.error());
         if (!*found) {

@@ -168,6 +168,9 @@ Result<ResultsReport> import_results(store::Store& store, const Clock& clock, Co
 
     auto tx = store.begin(store::TxMode::write);
     if (!tx) return std::unexpected(from_store(tx.error()));
+    if (auto locked = (*tx)->lock_community(community); !locked) {
+      return std::unexpected(from_store(locked.error()));
+    }
     struct NewPositive {
       std::string code;
       domain::TubeKind kind;
@@ -432,8 +435,7 @@ Result<store::ResultConflict> LabResults::resolve_conflict(CommunityId c, std::i
   auto why = required_reason(reason);
   if (!why) return std::unexpected(why.error());
   const TimePoint now = m_clock();
-  return in_transaction(
-      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<store::ResultConflict> {
+  return in_community(m_store, c, [&](store::Transaction& tx) -> Result<store::ResultConflict> {
         auto found = lift(tx.get_result_conflict(c, id));
         if (!found) return std::unexpected(found.error());
         if (!*found) return std::unexpected(Error::not_found(fmt::format("no conflict {}", id)));
@@ -659,8 +661,7 @@ Result<store::AntigenTest> LabResults::report_antigen(CommunityId c, const Antig
                                 "照片应为 JPEG 或 PNG，不超过 10 MiB"});
   }
   if (!issues.empty()) return std::unexpected(Error::invalid("invalid antigen test", issues));
-  return in_transaction(
-      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<store::AntigenTest> {
+  return in_community(m_store, c, [&](store::Transaction& tx) -> Result<store::AntigenTest> {
         if (auto ok = may_see(tx, c, in.resident_id, by); !ok) return std::unexpected(ok.error());
         store::AntigenTest t{c,
                              0,

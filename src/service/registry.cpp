@@ -193,6 +193,9 @@ Result<store::RegistryCounts> Registry::add_synthetic(domain::CommunityId commun
   auto tx = m_store.begin(store::TxMode::write);
   if (!tx) return std::unexpected(from_store(tx.error()));
   store::Transaction& t = **tx;
+  if (auto locked = t.lock_community(community); !locked) {
+    return std::unexpected(from_store(locked.error()));
+  }
   const TimePoint started = m_clock();
   const std::string now = iso_utc(started);
   std::map<std::string, domain::BuildingId, std::less<>> buildings;

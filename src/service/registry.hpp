@@ -163,7 +163,7 @@ class Registry {
   // depends on it (a non-empty message: conflict), and audits "<entity>.remove". Removing a
   // removed record changes nothing.
   template <typename Get, typename InUse, typename Update>
-  Result<void> remove_unless_used(std::string_view entity, std::string_view reason,
+  Result<void> remove_unless_used(domain::CommunityId c, std::string_view entity, std::string_view reason,
                                   domain::UserId by, Get get, InUse in_use, Update update);
 
   store::Store& m_store;

@@ -287,12 +287,13 @@ Result<Placed> ensure_household(store::Transaction& tx, CommunityId c, BuildingI
 }
 
 template <typename Get, typename InUse, typename Update>
-Result<void> Registry::remove_unless_used(std::string_view entity, std::string_view reason,
+Result<void> Registry::remove_unless_used(CommunityId c, std::string_view entity,
+                                          std::string_view reason,
                                           domain::UserId by, Get get, InUse in_use, Update update) {
   auto why = required_reason(reason);
   if (!why) return std::unexpected(why.error());
   const TimePoint now = m_clock();
-  return in_transaction(m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<void> {
+  return in_community(m_store, c, [&](store::Transaction& tx) -> Result<void> {
     auto record = get(tx);
     if (!record) return std::unexpected(record.error());
     if (record->removal.removed()) return {};
@@ -315,8 +316,7 @@ Result<domain::Building> Registry::get_building(CommunityId c, BuildingId id) {
 Result<Created<domain::Building>> Registry::create_building(CommunityId c, const BuildingChange& in,
                                                             domain::UserId by) {
   const TimePoint now = m_clock();
-  return in_transaction(
-      m_store, store::TxMode::write,
+  return in_community(m_store, c,
       [&](store::Transaction& tx) -> Result<Created<domain::Building>> {
         auto b = validate_building(domain::Building{c, 0, "", 0}, in);
         if (!b) return std::unexpected(b.error());
@@ -351,8 +351,7 @@ Result<Created<domain::Building>> Registry::create_building(CommunityId c, const
 Result<domain::Building> Registry::update_building(CommunityId c, BuildingId id,
                                                    const BuildingChange& in, domain::UserId by) {
   const TimePoint now = m_clock();
-  return in_transaction(
-      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<domain::Building> {
+  return in_community(m_store, c, [&](store::Transaction& tx) -> Result<domain::Building> {
         auto old = building_in(tx, c, id);
         if (!old) return old;
         auto b = validate_building(*old, in);
@@ -379,7 +378,7 @@ Result<domain::Building> Registry::update_building(CommunityId c, BuildingId id,
 Result<void> Registry::remove_building(CommunityId c, BuildingId id, std::string_view reason,
                                        domain::UserId by) {
   return remove_unless_used(
-      "building", reason, by, [&](store::Transaction& tx) { return building_in(tx, c, id); },
+      c, "building", reason, by, [&](store::Transaction& tx) { return building_in(tx, c, id); },
       [&](store::Transaction& tx, const domain::Building& b) -> Result<std::string> {
         auto live = lift(tx.count_households(c, b.id));
         if (!live) return std::unexpected(live.error());
@@ -406,8 +405,7 @@ Result<Created<domain::Household>> Registry::create_household(CommunityId c,
                                                               const HouseholdChange& in,
                                                               domain::UserId by) {
   const TimePoint now = m_clock();
-  return in_transaction(
-      m_store, store::TxMode::write,
+  return in_community(m_store, c,
       [&](store::Transaction& tx) -> Result<Created<domain::Household>> {
         std::vector<FieldIssue> issues;
         if (!in.building_id) {
@@ -456,8 +454,7 @@ Result<Created<domain::Household>> Registry::create_household(CommunityId c,
 Result<domain::Household> Registry::update_household(CommunityId c, HouseholdId id,
                                                      const HouseholdChange& in, domain::UserId by) {
   const TimePoint now = m_clock();
-  return in_transaction(
-      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<domain::Household> {
+  return in_community(m_store, c, [&](store::Transaction& tx) -> Result<domain::Household> {
         auto h = household_in(tx, c, id);
         if (!h) return h;
         const std::string before = audit_text(*h);
@@ -496,7 +493,7 @@ Result<domain::Household> Registry::update_household(CommunityId c, HouseholdId 
 Result<void> Registry::remove_household(CommunityId c, HouseholdId id, std::string_view reason,
                                         domain::UserId by) {
   return remove_unless_used(
-      "household", reason, by, [&](store::Transaction& tx) { return household_in(tx, c, id); },
+      c, "household", reason, by, [&](store::Transaction& tx) { return household_in(tx, c, id); },
       [&](store::Transaction& tx, const domain::Household& h) -> Result<std::string> {
         auto live = lift(tx.count_residents(c, h.id));
         if (!live) return std::unexpected(live.error());
@@ -548,8 +545,7 @@ Result<Created<store::ResidentRow>> Registry::create_resident(CommunityId c,
                                                               const ResidentChange& in,
                                                               domain::UserId by) {
   const auto now = m_clock();
-  return in_transaction(
-      m_store, store::TxMode::write,
+  return in_community(m_store, c,
       [&](store::Transaction& tx) -> Result<Created<store::ResidentRow>> {
         auto valid = validate_change(tx, c, ResidentChange{}, in, local_date(now));
         if (!valid) return std::unexpected(valid.error());
@@ -589,8 +585,7 @@ Result<Created<store::ResidentRow>> Registry::create_resident(CommunityId c,
 Result<store::ResidentRow> Registry::update_resident(CommunityId c, ResidentId id,
                                                      const ResidentChange& in, domain::UserId by) {
   const auto now = m_clock();
-  return in_transaction(
-      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<store::ResidentRow> {
+  return in_community(m_store, c, [&](store::Transaction& tx) -> Result<store::ResidentRow> {
         auto old = resident_in(tx, c, id);
         if (!old) return old;
         auto valid = validate_change(tx, c, as_change(*old), in, local_date(now));
@@ -625,7 +620,7 @@ Result<void> Registry::remove_resident(CommunityId c, ResidentId id, std::string
   auto why = required_reason(reason);
   if (!why) return std::unexpected(why.error());
   const auto now = m_clock();
-  return in_transaction(m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<void> {
+  return in_community(m_store, c, [&](store::Transaction& tx) -> Result<void> {
     auto row = resident_in(tx, c, id);
     if (!row) return std::unexpected(row.error());
     if (row->resident.removal.removed()) return {};

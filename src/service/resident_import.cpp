@@ -282,6 +282,9 @@ Result<ImportReport> import_residents(store::Store& store, const Clock& clock,
 
     auto tx = store.begin(store::TxMode::write);
     if (!tx) return std::unexpected(from_store(tx.error()));
+    if (auto locked = (*tx)->lock_community(community); !locked) {
+      return std::unexpected(from_store(locked.error()));
+    }
     Applier applier(**tx, community, iso_utc(started), report);
     std::optional<RejectWriter> rejects;
     if (options.skip_invalid && !options.dry_run && !options.rejects_path.empty()) {

@@ -41,8 +41,7 @@ Result<store::ScreeningRound> Screening::create_round(
         {FieldIssue{"day", "day.invalid", "a date, YYYY-MM-DD", "日期格式应为 YYYY-MM-DD"}}));
   }
   const TimePoint now = m_clock();
-  return in_transaction(
-      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<store::ScreeningRound> {
+  return in_community(m_store, c, [&](store::Transaction& tx) -> Result<store::ScreeningRound> {
         for (domain::BuildingId b : buildings) {
           auto found = lift(tx.get_building(c, b));
           if (!found) return std::unexpected(found.error());
@@ -104,8 +103,7 @@ Result<store::Sample> Screening::record_sample(domain::CommunityId c, std::int64
   }
   const std::string reason(text::trim(in.resample_reason));
   const TimePoint now = m_clock();
-  return in_transaction(
-      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<store::Sample> {
+  return in_community(m_store, c, [&](store::Transaction& tx) -> Result<store::Sample> {
         auto round = round_in(tx, c, round_id);
         if (!round) return std::unexpected(round.error());
         auto resident = lift(tx.get_resident(c, in.resident_id));
@@ -165,8 +163,7 @@ Result<store::ScreeningMarkRow> Screening::set_mark(domain::CommunityId c,
   auto why = required_reason(reason);
   if (!why) return std::unexpected(why.error());
   const TimePoint now = m_clock();
-  return in_transaction(
-      m_store, store::TxMode::write,
+  return in_community(m_store, c,
       [&](store::Transaction& tx) -> Result<store::ScreeningMarkRow> {
         auto row = lift(tx.get_resident(c, resident));
         if (!row) return std::unexpected(row.error());
@@ -189,7 +186,7 @@ Result<store::ScreeningMarkRow> Screening::set_mark(domain::CommunityId c,
 Result<void> Screening::clear_mark(domain::CommunityId c, domain::ResidentId resident,
                                    domain::UserId by) {
   const TimePoint now = m_clock();
-  return in_transaction(m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<void> {
+  return in_community(m_store, c, [&](store::Transaction& tx) -> Result<void> {
     auto r = tx.clear_screening_mark(c, resident);
     if (!r && r.error().kind == store::Error::Kind::not_found) {
       return std::unexpected(Error::not_found(fmt::format("resident {} has no mark", resident)));

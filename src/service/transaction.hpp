@@ -21,6 +21,21 @@ auto in_transaction(store::Store& store, store::TxMode mode, Work&& work)
   return result;
 }
 
+// A write of community c: in_transaction(write), with c's write lock taken before `work`'s
+// first statement (the concurrency contract in store.hpp: what the write reads is then what
+// it writes after, on every layout).
+template <typename Work>
+auto in_community(store::Store& store, domain::CommunityId c, Work&& work)
+    -> std::invoke_result_t<Work, store::Transaction&> {
+  return in_transaction(store, store::TxMode::write,
+                        [&](store::Transaction& tx) -> std::invoke_result_t<Work, store::Transaction&> {
+                          if (auto locked = tx.lock_community(c); !locked) {
+                            return std::unexpected(from_store(locked.error()));
+                          }
+                          return std::forward<Work>(work)(tx);
+                        });
+}
+
 // Unwraps a store result into a service result: `auto x = lift(tx.get_building(c, id));`
 template <typename T>
 Result<T> lift(store::Result<T> r) {

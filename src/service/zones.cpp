@@ -101,8 +101,7 @@ Result<store::StatusChange> Zones::set_status(domain::CommunityId c, domain::Bui
   if (!why) return std::unexpected(why.error());
   const std::string_view rule_id = rule.empty() ? domain::kRuleManual : rule;
   const TimePoint now = m_clock();
-  return in_transaction(
-      m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<store::StatusChange> {
+  return in_community(m_store, c, [&](store::Transaction& tx) -> Result<store::StatusChange> {
         auto building = lift(tx.get_building(c, b));
         if (!building) return std::unexpected(building.error());
         if (!*building || (*building)->removal.removed()) {

@@ -16,6 +16,11 @@
 //   gate checks at the same moment both succeed and the chain stays one line. Writers of
 //   different communities do not wait for each other (PostgreSQL: an advisory transaction
 //   lock per community; SQLite: its single writer holds every lock).
+// - A write transaction of one community takes that lock before its first statement
+//   (lock_community; the service's in_community does), so that what it reads before it writes
+//   is what it writes after: on a sharded layout (docs/scale.md) a shard's snapshot is taken by
+//   the first statement that reaches it, and a read before the lock would see the data as it
+//   was before the writer ahead of it committed.
 // - Reads see committed data only, as of their transaction's start, and take no lock.
 // - A write that cannot go on because of another (a serialization failure, a deadlock, a lock
 //   or connection not had in time) fails with Error::Kind::busy and changes nothing: the
@@ -527,6 +532,9 @@ class Transaction {
  public:
   virtual ~Transaction() = default;
   virtual Result<void> commit() = 0;
+  // Takes community c's write lock until the transaction ends (the concurrency contract above);
+  // taking it again is free. Only in a write transaction.
+  virtual Result<void> lock_community(domain::CommunityId c) = 0;
 
   // Streets and communities. A community's chain_id is its own id unless c.chain_id names
   // another (a community moved from another database keeps its chain's).

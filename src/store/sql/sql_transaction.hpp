@@ -23,6 +23,8 @@ class SqlTransaction final : public Transaction {
   ~SqlTransaction() override;
 
   Result<void> commit() override;
+  // Session::lock_community, once per community and transaction.
+  Result<void> lock_community(CommunityId c) override;
 
   Result<domain::StreetId> ensure_street(std::string_view name) override;
   Result<CommunityId> insert_community(const domain::Community& c,
@@ -213,8 +215,6 @@ class SqlTransaction final : public Transaction {
   // caller's statement, which tells use_ids how many it took.
   Result<std::int64_t> first_free_id(Sequence seq, CommunityId c);
   void use_ids(Sequence seq, CommunityId c, std::int64_t count);
-  // Takes community c's write lock (Session::lock_community) unless this transaction holds it.
-  Result<void> lock_community(CommunityId c);
   // Loads the cells into scratch table t (Session::load_scratch).
   Result<void> load_scratch(const ScratchTable& t, std::span<const std::string_view> cells) {
     return m_session->load_scratch(t, cells);
