@@ -175,7 +175,8 @@ OfflineVerdict check_offline(const OfflineBundle& bundle, const PassClaims& clai
                              std::chrono::minutes utc_offset) {
   const OfflinePass* pass = bundle.find(claims.pass_id);
   if (pass && pass->holder != claims.holder) return refuse_offline(PassRefusal::unknown_pass);
-  if (claims.community_id != bundle.community_id) {
+  if (claims.community_id != bundle.community_id &&
+      (bundle.chain_id == 0 || claims.community_id != bundle.chain_id)) {
     return refuse_offline(PassRefusal::wrong_community);
   }
   GateFacts facts;

@@ -48,6 +48,9 @@ struct OfflinePass {
 
 struct OfflineBundle {
   CommunityId community_id = 0;
+  // The community's chain id (Community::chain_id): passes signed before the community moved to
+  // this server (juwei migrate) name it instead of community_id. 0: the same as community_id.
+  CommunityId chain_id = 0;
   Instant issued_at{};
   Instant stale_after{};  // past it the gate refuses everything until it fetches a new one
   std::vector<std::pair<std::uint32_t, std::string>> keys;  // key id, 32-byte public key

@@ -115,6 +115,8 @@ js::object offline_bundle_json(const domain::OfflineBundle& bundle) {
     });
   }
   return js::object{{"community_id", id_text(bundle.community_id)},
+                    {"chain_id", id_text(bundle.chain_id == 0 ? bundle.community_id
+                                                              : bundle.chain_id)},
                     {"issued_at", service::iso_utc(bundle.issued_at)},
                     {"stale_after", service::iso_utc(bundle.stale_after)},
                     {"keys", std::move(keys)},
@@ -130,6 +132,8 @@ std::expected<domain::OfflineBundle, std::string> offline_bundle_from_json(std::
     const js::object& o = r.object(doc, "bundle");
     domain::OfflineBundle b;
     b.community_id = r.integer(o, "community_id");
+    // A bundle from before juwei migrate has no chain id: its passes name community_id.
+    if (o.contains("chain_id")) b.chain_id = r.integer(o, "chain_id");
     b.issued_at = r.time(o, "issued_at");
     b.stale_after = r.time(o, "stale_after");
     const js::array& keys = r.array(o, "keys");

@@ -228,6 +228,9 @@ Result<domain::OfflineBundle> Exits::offline_bundle(CommunityId c) {
       m_store, store::TxMode::read, [&](store::Transaction& tx) -> Result<domain::OfflineBundle> {
         domain::OfflineBundle bundle;
         bundle.community_id = c;
+        auto chain = chain_id_of(tx, c);
+        if (!chain) return std::unexpected(chain.error());
+        bundle.chain_id = *chain;
         bundle.issued_at = now;
         bundle.stale_after = now + kOfflineBundleLife;
         auto keys = lift(tx.list_signing_keys(c));

@@ -157,7 +157,9 @@ function decideGate(out, holderOut, refusal, pass) {
 export function checkOffline(bundle, claims, out, queued, now) {
   const pass = bundle.passes.find((p) => p.id === claims.passId) || null
   if (pass && pass.holder !== claims.holder) return deny('pass.unknown')
-  if (claims.communityId !== String(bundle.community_id)) return deny('pass.wrong_community')
+  // A pass signed before the community moved here (juwei migrate) names its chain id.
+  const ours = [String(bundle.community_id), ...(bundle.chain_id ? [String(bundle.chain_id)] : [])]
+  if (!ours.includes(claims.communityId)) return deny('pass.wrong_community')
   const holderOut = holderIsOut(bundle, claims.holder, queued)
   if (!out) return decideGate(false, holderOut, null, pass)
   if (now > Date.parse(bundle.stale_after)) return deny('offline.stale')
