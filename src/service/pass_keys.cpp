@@ -71,7 +71,9 @@ std::expected<domain::PassClaims, domain::PassRefusal> verify_token(
 std::expected<domain::PassClaims, domain::PassRefusal> verify_token(
     std::string_view token, const domain::OfflineBundle& bundle) {
   return verify_with(token, [&](const domain::PassClaims& c) -> const std::string* {
-    if (c.community_id != bundle.community_id) return nullptr;
+    // The bundle's keys are its community's; as above, not matched on the claims' community:
+    // domain::check_offline then takes the community's id or its chain id (a pass signed before
+    // the community moved here) and refuses any other as another community's.
     const auto key =
         std::ranges::find(bundle.keys, c.key_id, &std::pair<std::uint32_t, std::string>::first);
     return key == bundle.keys.end() ? nullptr : &key->second;
