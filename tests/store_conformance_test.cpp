@@ -190,6 +190,11 @@ TEST_P(StoreConformance, CommunitiesAndStreets) {
   EXPECT_EQ(list[0].street_id, street);
   EXPECT_EQ(list[0].name, "春晖居民区");
   EXPECT_EQ(list[0].time_zone, "Asia/Shanghai");
+  const auto one = read()->get_community(id).value();
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->name, "春晖居民区");
+  EXPECT_EQ(one->chain_id, id);
+  EXPECT_FALSE(read()->get_community(id + 1).value());
 }
 
 TEST_P(StoreConformance, BuildingsAndHouseholdsAreUniqueByName) {

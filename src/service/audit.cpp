@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-
 #include "service/digest.hpp"
 #include "service/input.hpp"
 #include "service/transaction.hpp"
@@ -32,13 +30,10 @@ std::string audit_hash(const store::AuditRecord& r) {
 }
 
 Result<domain::CommunityId> chain_id_of(store::Transaction& tx, domain::CommunityId c) {
-  auto communities = lift(tx.list_communities());
-  if (!communities) return std::unexpected(communities.error());
-  const auto it = std::ranges::find(*communities, c, &domain::Community::id);
-  if (it == communities->end()) {
-    return std::unexpected(Error::not_found(fmt::format("no community {}", c)));
-  }
-  return it->chain_id;
+  auto community = lift(tx.get_community(c));
+  if (!community) return std::unexpected(community.error());
+  if (!*community) return std::unexpected(Error::not_found(fmt::format("no community {}", c)));
+  return (*community)->chain_id;
 }
 
 Result<void> audit(store::Transaction& tx, domain::CommunityId c, const domain::User& actor,

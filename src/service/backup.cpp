@@ -56,19 +56,6 @@ class Scratch {
   fs::path m_path;
 };
 
-// Creates `folder` and any missing parents, each its owner's only.
-Result<void> make_private_folder(const fs::path& folder) {
-  std::error_code ec;
-  if (fs::is_directory(folder, ec)) return {};
-  if (auto r = make_private_folder(folder_of(folder)); !r) return r;
-  fs::create_directory(folder, ec);
-  if (!ec) fs::permissions(folder, fs::perms::owner_all, ec);
-  if (ec)
-    return std::unexpected(
-        Error::invalid("cannot create " + folder.string() + ": " + ec.message()));
-  return {};
-}
-
 // Copies the files under `from` to the same names under `to`, each written whole beside its
 // target and renamed over it, 0600 in 0700 folders, fsynced with its folder. Files still being
 // written (*.part) and files that vanish meanwhile are skipped. Returns how many were copied.
@@ -89,15 +76,7 @@ Result<std::size_t> copy_private_tree(const fs::path& from, const fs::path& to) 
     }
     const fs::path target = to / it->path().lexically_relative(from);
     if (auto r = make_private_folder(target.parent_path()); !r) return std::unexpected(r.error());
-    fs::path part = target;
-    part += ".part";
-    fs::remove(part, ec);
-    if (!write_private_file(part, bytes)) {
-      return std::unexpected(
-          Error::invalid(fmt::format("cannot write {}: {}", part.string(), std::strerror(errno))));
-    }
-    fs::rename(part, target, ec);
-    if (ec) return std::unexpected(Error::invalid("cannot write " + target.string()));
+    if (auto r = write_private_file_whole(target, bytes); !r) return std::unexpected(r.error());
     folders.insert(target.parent_path());
     ++copied;
   }

@@ -1,12 +1,48 @@
 #include "service/files.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 
 namespace juwei::service {
+
+namespace fs = std::filesystem;
+
+Result<void> make_private_folder(const fs::path& folder) {
+  std::error_code ec;
+  if (fs::is_directory(folder, ec)) return {};
+  const fs::path parent = folder.has_parent_path() ? folder.parent_path() : fs::path(".");
+  if (auto r = make_private_folder(parent); !r) return r;
+  fs::create_directory(folder, ec);
+  if (!ec) fs::permissions(folder, fs::perms::owner_all, ec);
+  if (ec) {
+    return std::unexpected(
+        Error::invalid("cannot create " + folder.string() + ": " + ec.message()));
+  }
+  return {};
+}
+
+Result<void> write_private_file_whole(const fs::path& to, std::string_view bytes) {
+  fs::path part = to;
+  part += ".part";
+  std::error_code ec;
+  fs::remove(part, ec);  // a copy an earlier run left half-written
+  if (!write_private_file(part, bytes)) {
+    return std::unexpected(
+        Error::invalid(fmt::format("cannot write {}: {}", part.string(), std::strerror(errno))));
+  }
+  fs::rename(part, to, ec);
+  if (ec) {
+    fs::remove(part, ec);
+    return std::unexpected(Error::invalid("cannot write " + to.string()));
+  }
+  return {};
+}
 
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -6,7 +6,15 @@
 #include <string>
 #include <string_view>
 
+#include "service/error.hpp"
+
 namespace juwei::service {
+
+// Creates `folder` and any missing parents, each its owner's only (0700).
+Result<void> make_private_folder(const std::filesystem::path& folder);
+// Writes `to` whole or not at all: `bytes` into `to`.part (write_private_file), renamed over
+// `to`. The folder is not synced: the caller syncs it once for all the files it wrote.
+Result<void> write_private_file_whole(const std::filesystem::path& to, std::string_view bytes);
 
 // The whole file; empty when it cannot be read.
 std::string read_file(const std::filesystem::path& path);

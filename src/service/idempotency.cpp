@@ -23,7 +23,7 @@ Result<std::optional<StoredAnswer>> Idempotency::claim(domain::CommunityId c, do
   const TimePoint now = m_clock();
   const std::string fingerprint = blake2b_hex(request);
   using Answer = std::optional<StoredAnswer>;
-  return in_community(m_store, c, [&](store::Transaction& tx) -> Result<Answer> {
+  return in_transaction(m_store, store::TxMode::write, [&](store::Transaction& tx) -> Result<Answer> {
         if (auto purged = lift(tx.purge_idempotency_keys(iso_utc(now - kIdempotencyKeyLifetime)));
             !purged) {
           return std::unexpected(purged.error());
@@ -54,7 +54,7 @@ Result<std::optional<StoredAnswer>> Idempotency::claim(domain::CommunityId c, do
 
 Result<void> Idempotency::remember(domain::CommunityId c, domain::UserId user, std::string_view key,
                                    const StoredAnswer& answer) {
-  return in_community(m_store, c, [&](store::Transaction& tx) {
+  return in_transaction(m_store, store::TxMode::write, [&](store::Transaction& tx) {
     auto found = lift(tx.find_idempotency_key(c, user, key));
     if (!found) return Result<void>(std::unexpected(found.error()));
     if (!*found) return Result<void>();  // purged meanwhile: nothing to remember it by
@@ -67,7 +67,7 @@ Result<void> Idempotency::remember(domain::CommunityId c, domain::UserId user, s
 }
 
 Result<void> Idempotency::forget(domain::CommunityId c, domain::UserId user, std::string_view key) {
-  return in_community(m_store, c, [&](store::Transaction& tx) {
+  return in_transaction(m_store, store::TxMode::write, [&](store::Transaction& tx) {
     return lift(tx.delete_idempotency_key(c, user, key));
   });
 }

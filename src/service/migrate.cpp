@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -75,16 +73,6 @@ class WrittenFiles {
   std::vector<fs::path> m_paths;
 };
 
-Result<void> make_private_folder(const fs::path& folder) {
-  std::error_code ec;
-  fs::create_directories(folder, ec);
-  if (!ec) fs::permissions(folder, fs::perms::owner_all, ec);
-  if (ec)
-    return std::unexpected(
-        Error::invalid("cannot create " + folder.string() + ": " + ec.message()));
-  return {};
-}
-
 // Writes `bytes` as the new file `to` (0600, durable, whole or not at all: written beside it,
 // then renamed). A file already there is refused, never overwritten.
 Result<void> write_new_file(const fs::path& to, const std::string& bytes, WrittenFiles& written) {
@@ -95,18 +83,7 @@ Result<void> write_new_file(const fs::path& to, const std::string& bytes, Writte
         fmt::format("{} exists already on the server's side: it is not overwritten; nothing moved",
                     to.string())));
   }
-  fs::path part = to;
-  part += ".part";
-  fs::remove(part, ec);
-  if (!write_private_file(part, bytes)) {
-    return std::unexpected(
-        Error::invalid(fmt::format("cannot write {}: {}", part.string(), std::strerror(errno))));
-  }
-  fs::rename(part, to, ec);
-  if (ec) {
-    fs::remove(part, ec);
-    return std::unexpected(Error::invalid(fmt::format("cannot write {}", to.string())));
-  }
+  if (auto r = write_private_file_whole(to, bytes); !r) return r;
   written.add(to);
   if (!sync_folder(to.parent_path())) {
     return std::unexpected(Error::invalid("cannot sync " + to.parent_path().string()));

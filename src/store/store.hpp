@@ -16,8 +16,9 @@
 //   gate checks at the same moment both succeed and the chain stays one line. Writers of
 //   different communities do not wait for each other (PostgreSQL: an advisory transaction
 //   lock per community; SQLite: its single writer holds every lock).
-// - A write transaction of one community takes that lock before its first statement
-//   (lock_community; the service's in_community does), so that what it reads before it writes
+// - A write transaction of one community that allocates an id or appends to the chain takes
+//   that lock before its first statement (lock_community; the service's in_community does), so
+//   that what it reads before it writes
 //   is what it writes after: on a sharded layout (docs/scale.md) a shard's snapshot is taken by
 //   the first statement that reaches it, and a read before the lock would see the data as it
 //   was before the writer ahead of it committed.
@@ -542,6 +543,7 @@ class Transaction {
   virtual Result<domain::CommunityId> insert_community(const domain::Community& c,
                                                        std::string_view created_at) = 0;
   virtual Result<std::vector<domain::Community>> list_communities() = 0;
+  virtual Result<std::optional<domain::Community>> get_community(domain::CommunityId c) = 0;
 
   // Buildings and households; names are unique within their parent, removed ones included
   // (find_* and get_* return removed records too; list_* leaves them out). update_* writes

@@ -29,12 +29,12 @@ Result<CopyIn> CopyIn::start(Connection& conn, std::string_view table,
                              std::span<const std::string> columns) {
   const std::string what = fmt::format("copy rows into {}", table);
   if (auto r = conn.check_not_failed(what); !r) return std::unexpected(r.error());
-  std::string sql = "COPY " + quoted(conn.raw(), table) + " (";
+  std::string sql = "COPY " + quoted(conn.raw(), table);
   for (std::size_t i = 0; i < columns.size(); ++i) {
-    if (i > 0) sql += ", ";
+    sql += i == 0 ? " (" : ", ";
     sql += quoted(conn.raw(), columns[i]);
   }
-  sql += ") FROM STDIN";
+  sql += columns.empty() ? " FROM STDIN" : ") FROM STDIN";
   PgResult r(PQexec(conn.raw(), sql.c_str()));
   if (!r || PQresultStatus(r.get()) != PGRES_COPY_IN)
     return std::unexpected(conn.fail(r.get(), what));

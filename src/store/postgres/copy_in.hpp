@@ -20,7 +20,8 @@ namespace juwei::store::postgres {
 
 class CopyIn {
  public:
-  // Starts COPY `table` (`columns`) FROM STDIN on `conn`. The names are quoted as identifiers.
+  // Starts COPY `table` (`columns`) FROM STDIN on `conn`; no columns: all of them, in order.
+  // The names are quoted as identifiers.
   static Result<CopyIn> start(Connection& conn, std::string_view table,
                               std::span<const std::string> columns);
 

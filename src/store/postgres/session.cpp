@@ -5,11 +5,9 @@
 
 #include "store/postgres/copy_in.hpp"
 
-#include <algorithm>
 #include <limits>
 #include <string>
 #include <utility>
-#include <vector>
 
 namespace juwei::store::postgres {
 
@@ -58,16 +56,7 @@ Result<void> Session::load_scratch(const sql::ScratchTable& t,
                                    t.name, t.columns, t.name),
                        what);
   if (!made) return std::unexpected(made.error());
-  // The column names: the first word of each of the definition's comma-separated columns.
-  std::vector<std::string> columns;
-  for (std::string_view rest = t.columns; !rest.empty();) {
-    const std::size_t comma = rest.find(',');
-    std::string_view column = rest.substr(0, comma);
-    column.remove_prefix(std::min(column.find_first_not_of(' '), column.size()));
-    columns.emplace_back(column.substr(0, column.find(' ')));
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-  }
-  auto copy = CopyIn::start(conn, t.name, columns);
+  auto copy = CopyIn::start(conn, t.name, {});  // every column, in the table's order
   if (!copy) return std::unexpected(copy.error());
   const auto width = static_cast<std::size_t>(t.width);
   for (std::size_t i = 0; i < cells.size(); ++i) {

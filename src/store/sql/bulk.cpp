@@ -33,6 +33,29 @@ class Cells {
 // statistics still describe the tables as they were before it, and a join planned on them
 // hashes every row of the community for each batch, which makes an import's time grow with
 // the square of its size.
+// The rows of a batch by their key (an ID number, a tube code): the rows' index, so that what
+// an INSERT ... RETURNING gives back in no particular order finds its row.
+using RowOf = std::unordered_map<std::string_view, std::size_t>;
+
+// Steps `s`, an INSERT ... RETURNING whose column `key` is a row's key in `row_of`, calling
+// found(row index) for each row it added; how many it added.
+template <typename Found>
+Result<std::int64_t> each_added(Stmt& s, int key, const RowOf& row_of, std::string_view what,
+                                Found found) {
+  std::int64_t count = 0;
+  while (true) {
+    auto row = s.step(what);
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return count;
+    const auto it = row_of.find(s.view(key));
+    if (it == row_of.end()) {
+      return std::unexpected(Error{Error::Kind::io, std::string(what) + ": an unknown row came back"});
+    }
+    found(it->second);
+    ++count;
+  }
+}
+
 constexpr ScratchTable kRoster{
     "juwei_scratch_roster",
     "ord BIGINT, building TEXT, room TEXT, name TEXT, gender TEXT, birth_date TEXT, "
@@ -59,7 +82,7 @@ Result<RosterAdded> SqlTransaction::add_roster(CommunityId c, std::span<const Ro
   if (rows.empty()) return added;
 
   Cells cells(rows.size() * static_cast<std::size_t>(kRoster.width));
-  std::unordered_map<std::string_view, std::size_t> row_of;  // by ID number
+  RowOf row_of;  // by ID number
   row_of.reserve(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const domain::Resident& r = *rows[i].resident;
@@ -178,19 +201,11 @@ Result<RosterAdded> SqlTransaction::add_roster(CommunityId c, std::span<const Ro
       "RETURNING resident_id, id_number");
   if (!residents) return std::unexpected(residents.error());
   residents->bind(1, c).bind(2, *first_resident).bind(3, now);
-  std::int64_t count = 0;
-  while (true) {
-    auto row = residents->step("add residents");
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    const auto it = row_of.find(residents->view(1));
-    if (it == row_of.end()) {
-      return std::unexpected(Error{Error::Kind::io, "add residents: an unknown row came back"});
-    }
-    added.residents[it->second] = residents->integer(0);
-    ++count;
-  }
-  use_ids(Sequence::resident, c, count);
+  auto count = each_added(*residents, 1, row_of, "add residents", [&](std::size_t i) {
+    added.residents[i] = residents->integer(0);
+  });
+  if (!count) return std::unexpected(count.error());
+  use_ids(Sequence::resident, c, *count);
 
   m_roster_rows += static_cast<std::int64_t>(rows.size());
   if (m_roster_rows >= m_next_refresh) {
@@ -207,7 +222,7 @@ Result<std::vector<bool>> SqlTransaction::add_first_tube_results(
   std::vector<bool> added(results.size(), false);
   if (results.empty()) return added;
   Cells cells(results.size() * static_cast<std::size_t>(kResults.width));
-  std::unordered_map<std::string_view, std::size_t> row_of;  // by tube code
+  RowOf row_of;  // by tube code
   row_of.reserve(results.size());
   for (std::size_t i = 0; i < results.size(); ++i) {
     const TubeResult& r = results[i];
@@ -236,16 +251,8 @@ Result<std::vector<bool>> SqlTransaction::add_first_tube_results(
       "AND r.tube_code = s.tube_code) IS NULL RETURNING tube_code");
   if (!s) return std::unexpected(s.error());
   s->bind(1, c);
-  while (true) {
-    auto row = s->step("add results");
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    const auto it = row_of.find(s->view(0));
-    if (it == row_of.end()) {
-      return std::unexpected(Error{Error::Kind::io, "add results: an unknown row came back"});
-    }
-    added[it->second] = true;
-  }
+  auto count = each_added(*s, 0, row_of, "add results", [&](std::size_t i) { added[i] = true; });
+  if (!count) return std::unexpected(count.error());
   return added;
 }
 

@@ -48,20 +48,30 @@ Result<CommunityId> SqlTransaction::insert_community(const domain::Community& c,
   return id;
 }
 
-Result<std::vector<domain::Community>> SqlTransaction::list_communities() {
-  auto s = prepare("communities.list_communities",
-                   "SELECT community_id, coalesce(street_id, 0), name, time_zone, chain_id "
-                   "FROM communities ORDER BY community_id");
-  if (!s) return std::unexpected(s.error());
-  std::vector<domain::Community> out;
-  while (true) {
-    auto row = s->step("list communities");
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    out.push_back(
-        domain::Community{s->integer(0), s->integer(1), s->text(2), s->text(3), s->integer(4)});
-  }
-  return out;
+constexpr const char* kCommunityColumns =
+    "SELECT community_id, coalesce(street_id, 0), name, time_zone, chain_id FROM communities ";
+
+domain::Community read_community(const Stmt& s) {
+  return domain::Community{s.integer(0), s.integer(1), s.text(2), s.text(3), s.integer(4)};
 }
+
+Result<std::vector<domain::Community>> SqlTransaction::list_communities() {
+  static const std::string sql = std::string(kCommunityColumns) + "ORDER BY community_id";
+  auto s = prepare("communities.list_communities", sql);
+  if (!s) return std::unexpected(s.error());
+  return collect(*s, "list communities", read_community);
+}
+
+Result<std::optional<domain::Community>> SqlTransaction::get_community(CommunityId c) {
+  static const std::string sql = std::string(kCommunityColumns) + "WHERE community_id = ?1";
+  auto s = prepare("communities.get_community", sql);
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c);
+  auto row = s->step("get community");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<domain::Community>();
+  return read_community(*s);
+}
+
 
 }  // namespace juwei::store::sql

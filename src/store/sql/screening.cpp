@@ -222,31 +222,28 @@ Result<std::vector<BuildingCoverage>> SqlTransaction::round_coverage(CommunityId
 // which keeps no unique index to arbitrate and whose postgres_fdw refuses DO UPDATE. The
 // community's write lock keeps another writer from adding the same mark between the two.
 Result<void> SqlTransaction::set_screening_mark(const ScreeningMarkRow& m) {
-  if (auto r = m_session->lock_community(m.community_id); !r) return r;
+  if (auto r = lock_community(m.community_id); !r) return r;
+  // Both statements take the mark in the same parameters.
+  auto run = [&](Stmt& s) {
+    s.bind(1, m.community_id)
+        .bind(2, m.resident_id)
+        .bind(3, domain::to_code(m.mark))
+        .bind(4, m.reason)
+        .bind(5, m.set_at)
+        .bind(6, m.set_by);
+    return s.run("set screening mark");
+  };
   auto update = prepare("screening.update_screening_mark",
                         "UPDATE screening_marks SET mark = ?3, reason = ?4, set_at = ?5, "
                         "set_by = ?6 WHERE community_id = ?1 AND resident_id = ?2");
   if (!update) return std::unexpected(update.error());
-  update->bind(1, m.community_id)
-      .bind(2, m.resident_id)
-      .bind(3, domain::to_code(m.mark))
-      .bind(4, m.reason)
-      .bind(5, m.set_at)
-      .bind(6, m.set_by);
-  if (auto r = update->run("set screening mark"); !r) return r;
-  if (update->changes() > 0) return {};
+  if (auto r = run(*update); !r || update->changes() > 0) return r;
   auto insert = prepare(
       "screening.insert_screening_mark",
       "INSERT INTO screening_marks (community_id, resident_id, mark, reason, set_at, set_by) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   if (!insert) return std::unexpected(insert.error());
-  insert->bind(1, m.community_id)
-      .bind(2, m.resident_id)
-      .bind(3, domain::to_code(m.mark))
-      .bind(4, m.reason)
-      .bind(5, m.set_at)
-      .bind(6, m.set_by);
-  return insert->run("set screening mark");
+  return run(*insert);
 }
 
 Result<void> SqlTransaction::clear_screening_mark(CommunityId c, ResidentId resident) {

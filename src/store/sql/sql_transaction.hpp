@@ -30,6 +30,7 @@ class SqlTransaction final : public Transaction {
   Result<CommunityId> insert_community(const domain::Community& c,
                                        std::string_view created_at) override;
   Result<std::vector<domain::Community>> list_communities() override;
+  Result<std::optional<domain::Community>> get_community(CommunityId c) override;
 
   Result<std::optional<domain::Building>> find_building(CommunityId c,
                                                         std::string_view name) override;
