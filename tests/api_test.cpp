@@ -52,7 +52,8 @@ class Api : public ::testing::Test {
       std::ofstream(*s_dir / "pw") << "password-" << name << "\n";
       // The resident's account belongs to resident 1 (the first household's first member).
       run("user add " + name + " --role " + role + (role == "resident" ? " --resident 1" : "") +
-          " --password-stdin --db " + *s_db + " < " + (*s_dir / "pw").string());
+          (role == "street" ? " --street 春晖街道" : "") + " --password-stdin --db " + *s_db +
+          " < " + (*s_dir / "pw").string());
     }
     start_server();
   }

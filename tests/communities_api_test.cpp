@@ -49,8 +49,14 @@ class Communities : public ::testing::Test {
         const std::string name =
             std::string(community == std::string("东园") ? "east-" : "west-") + role + "1";
         std::ofstream(*s_dir / "pw") << "password-" << name << "\n";
+        // A street office's account belongs to its street: 西园's, or one with no community.
+        const std::string unit =
+            role == std::string("street")
+                ? std::string(" --street ") +
+                      (community == std::string("西园") ? "示范街道" : "东街道")
+                : std::string(" --community ") + community;
         run("user add " + name + " --role " + role +
-            (role == std::string("resident") ? " --resident 1" : "") + " --community " + community +
+            (role == std::string("resident") ? " --resident 1" : "") + unit +
             " --password-stdin --db " + *s_db + " < " + (*s_dir / "pw").string());
       }
     }
@@ -172,6 +178,73 @@ TEST_F(Communities, TheAdminAddsACommunityWithItsAdminAndNamesAreUnique) {
   const std::string secretary = login("east-secretary1", "password-east-secretary1");
   EXPECT_EQ(call("POST", "/api/v1/communities", R"({"name":"北园"})", secretary).status, 403);
   EXPECT_EQ(call("GET", "/api/v1/communities", "", secretary).status, 403);
+}
+
+// A street office's account sees its street's communities listed, and none of their records
+// (the street's aggregates come with the daily report); the admin adds one over HTTP.
+TEST_F(Communities, AStreetOfficesAccountSeesItsStreetsCommunities) {
+  const std::string west = login("west-street1", "password-west-street1");
+  Reply r = call("GET", "/api/v1/communities", "", west);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("西园"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("东园"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("办事处"), std::string::npos) << "an office unit is listed: " << r.body;
+  const auto listed = r.json();
+  for (const auto& c : listed.at("items").as_array())
+    EXPECT_EQ(c.at("street").at("name").as_string(), "示范街道") << r.body;
+  r = call("GET", "/api/v1/streets", "", west);
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(r.json().at("items").as_array().size(), 1u) << r.body;
+  EXPECT_EQ(r.json().at("items").at(0).at("name").as_string(), "示范街道");
+  EXPECT_GE(r.json().at("items").at(0).at("communities").as_int64(), 1);
+  // The other street's account: its street has no community.
+  const std::string east = login("east-street1", "password-east-street1");
+  r = call("GET", "/api/v1/communities", "", east);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(r.json().at("items").as_array().empty()) << r.body;
+  EXPECT_EQ(call("GET", "/api/v1/residents", "", west).status, 403);
+  EXPECT_EQ(
+      call("POST", "/api/v1/street-accounts", R"({"street":"示范街道","username":"s2"})", west)
+          .status,
+      403);
+
+  // The admin adds one; its password comes once and logs in; a taken username is a 409.
+  const std::string admin = login("east-admin1", "password-east-admin1");
+  r = call("POST", "/api/v1/street-accounts", R"({"street":"示范街道","username":"street-new"})",
+           admin);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.json().at("street").at("name").as_string(), "示范街道");
+  const std::string token = login("street-new", std::string(r.json().at("password").as_string()));
+  r = call("GET", "/api/v1/communities", "", token);
+  EXPECT_NE(r.body.find("西园"), std::string::npos) << r.body;
+  r = call("POST", "/api/v1/street-accounts", R"({"street":"示范街道","username":"street-new"})",
+           admin);
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_NE(r.body.find("\"username\""), std::string::npos) << r.body;
+  r = call("POST", "/api/v1/street-accounts", R"({"street":"","username":"street-x"})", admin);
+  EXPECT_EQ(r.status, 400) << r.body;
+  // The admin sees every street; the office's unit is no community to anyone.
+  r = call("GET", "/api/v1/streets", "", admin);
+  EXPECT_EQ(r.json().at("items").as_array().size(), 2u) << r.body;
+  r = call("GET", "/api/v1/communities", "", admin);
+  EXPECT_EQ(r.body.find("办事处"), std::string::npos) << r.body;
+
+  // A street's account is made for its street, never in a community, and the other roles not
+  // in an office.
+  Output o = juwei("user add s3 --role street --community 西园 --password-stdin --db " + *s_db +
+                   " < " + (*s_dir / "pw").string());
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.err.find("--street"), std::string::npos) << o.err;
+  o = juwei("user add s3 --role staff --street 示范街道 --password-stdin --db " + *s_db + " < " +
+            (*s_dir / "pw").string());
+  EXPECT_EQ(o.code, 1);
+  o = juwei("user list --street 示范街道 --db " + *s_db);
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("west-street1"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("street-new"), std::string::npos) << o.out;
+  // And `community list` lists communities, not offices.
+  o = juwei("community list --db " + *s_db);
+  EXPECT_EQ(o.out.find("办事处"), std::string::npos) << o.out;
 }
 
 TEST_F(Communities, TheCommandLineListsAndAddsCommunities) {

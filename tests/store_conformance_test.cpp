@@ -2,6 +2,7 @@
 // adding itself to kBackends; the tests use only the store::Store interface.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -73,7 +74,8 @@ Result<std::unique_ptr<Store>> open_sharded(const std::filesystem::path& dir) {
 std::string skip_global_only(std::string_view test) {
   static const std::set<std::string_view> kGlobalOnly = {
       "OpensAtTheLatestSchemaVersion", "CommunitiesAndStreets",
-      "UsersAreUniqueByNameAndCanBeDisabled", "FailedLoginsAndTheirLockAreKept"};
+      "UsersAreUniqueByNameAndCanBeDisabled", "FailedLoginsAndTheirLockAreKept",
+      "AStreetHasOneOfficeUnit"};
   if (!kGlobalOnly.contains(test.substr(0, test.find('/')))) return "";
   return "only tables the coordinator keeps whole: the postgresql backend runs it";
 }
@@ -194,7 +196,40 @@ TEST_P(StoreConformance, CommunitiesAndStreets) {
   ASSERT_TRUE(one);
   EXPECT_EQ(one->name, "春晖居民区");
   EXPECT_EQ(one->chain_id, id);
+  EXPECT_FALSE(one->office);
   EXPECT_FALSE(read()->get_community(id + 1).value());
+  const auto streets = read()->list_streets().value();
+  ASSERT_EQ(streets.size(), 1u);
+  EXPECT_EQ(streets[0].id, street);
+  EXPECT_EQ(streets[0].name, "示范街道");
+}
+
+// A street office's own unit (its accounts and their trail) is a row of communities marked
+// office: one per street.
+TEST_P(StoreConformance, AStreetHasOneOfficeUnit) {
+  auto tx = write();
+  const auto street = tx->ensure_street("示范街道").value();
+  const auto other = tx->ensure_street("东街道").value();
+  const auto office =
+      tx->insert_community(domain::Community{0, street, "示范街道办事处", "Asia/Shanghai", 0, true},
+                           kNow)
+          .value();
+  EXPECT_TRUE(tx->get_community(office).value()->office);
+  ASSERT_TRUE(tx->commit().has_value());
+  {
+    auto again = write();
+    EXPECT_FALSE(again->insert_community(
+        domain::Community{0, street, "第二个办事处", "Asia/Shanghai", 0, true}, kNow));
+  }
+  auto more = write();
+  ASSERT_TRUE(more->insert_community(
+      domain::Community{0, other, "东街道办事处", "Asia/Shanghai", 0, true}, kNow));
+  ASSERT_TRUE(more->insert_community(domain::Community{0, street, "春晖居民区"}, kNow));
+  ASSERT_TRUE(more->commit().has_value());
+  const auto list = read()->list_communities().value();
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(std::ranges::count(list, true, &domain::Community::office), 2);
+  EXPECT_EQ(read()->list_streets().value().size(), 2u);
 }
 
 TEST_P(StoreConformance, BuildingsAndHouseholdsAreUniqueByName) {
@@ -1263,8 +1298,8 @@ TEST_P(StoreConformance, ARosterBatchAddsWhatIsNewAndLeavesWhatIsKnown) {
   auto tx = write();
   const auto old = tx->insert_building(domain::Building{c, 0, "3号楼", 6}).value();
   const auto old_room = tx->insert_household(domain::Household{c, 0, old, "201"}).value();
-  ASSERT_TRUE(tx->update_household(domain::Household{
-      c, old_room, old, "201", domain::Removal{std::string(kNow), "拆除"}}));
+  ASSERT_TRUE(tx->update_household(
+      domain::Household{c, old_room, old, "201", domain::Removal{std::string(kNow), "拆除"}}));
   ASSERT_TRUE(tx->update_building(
       domain::Building{c, old, "3号楼", 6, domain::Removal{std::string(kNow), "拆除"}}));
 

@@ -28,6 +28,7 @@
 #include "http/tls.hpp"
 #include "service/accounts.hpp"
 #include "service/audit.hpp"
+#include "service/communities.hpp"
 #include "service/open_store.hpp"
 #include "service/registry.hpp"
 #include "service/resident_csv.hpp"
@@ -118,6 +119,7 @@ void add_user(CLI::App& app, Globals& g) {
     std::string role;
     bool password_stdin = false;
     std::int64_t resident = 0;
+    std::string street;
   };
   auto args = std::make_shared<Args>();
 
@@ -129,10 +131,25 @@ void add_user(CLI::App& app, Globals& g) {
   add->add_flag("--password-stdin", args->password_stdin, "Read the password from stdin");
   add->add_option("--resident", args->resident,
                   "For --role resident: the resident's id (they see their own household)");
+  add->add_option("--street", args->street,
+                  "For --role street: the street office (街道) it belongs to; it sees the "
+                  "street's communities");
   add->callback([&g, args] {
     const auto role = domain::role_from_code(args->role);
     if (!role) fail(Error::invalid("unknown role '" + args->role + "'"));
+    if ((role == domain::Role::street) != !args->street.empty()) {
+      fail(Error::invalid(role == domain::Role::street
+                              ? "a street office's account names its street (--street NAME)"
+                              : "only an account of the street role belongs to a street"));
+    }
     auto db = open_db(g);
+    if (role == domain::Role::street) {
+      const auto made =
+          check(service::add_street_account(*db, service::system_clock(), args->street, args->name,
+                                            read_password(args->password_stdin), 0, kOperator));
+      std::cout << fmt::format("created {} (street) in {}\n", made.user.username, args->street);
+      return;
+    }
     service::Registry registry(*db, service::system_clock());
     const domain::Community community = community_of(registry, g);
     service::Accounts accounts(*db, service::system_clock());
@@ -162,11 +179,14 @@ void add_user(CLI::App& app, Globals& g) {
     std::cout << "disabled " << args->name << '\n';
   });
 
-  auto* list = cmd->add_subcommand("list", "List the community's accounts");
-  list->callback([&g] {
+  auto* list = cmd->add_subcommand("list", "List the community's (or a street office's) accounts");
+  list->add_option("--street", args->street, "The street office's accounts instead");
+  list->callback([&g, args] {
     auto db = open_db(g);
     service::Registry registry(*db, service::system_clock());
-    const domain::Community community = community_of(registry, g);
+    const domain::Community community = args->street.empty()
+                                            ? community_of(registry, g)
+                                            : check(service::find_street_office(*db, args->street));
     service::Accounts accounts(*db, service::system_clock());
     Table table({"id", "username", "role", "角色", "state"});
     for (const auto& u : check(accounts.list(community.id))) {

@@ -85,6 +85,9 @@ struct Community {
   // its chain began, when `juwei migrate` moved it to a database where that id was taken.
   // 0 when creating a community: its own id.
   CommunityId chain_id = 0;
+  // A street office's own unit: it holds the street's accounts (role street) and their audit
+  // trail, and registers no residents. One per street; never listed as a community.
+  bool office = false;
 };
 
 struct Building {

@@ -46,6 +46,22 @@ js::object user_json(const domain::User& u) {
                     {"community_id", std::to_string(u.community_id)}};
 }
 
+// A community with its street office (id and name; null when none) among `streets`.
+js::object community_json(const domain::Community& c, const std::vector<domain::Street>& streets) {
+  js::value street = nullptr;
+  for (const domain::Street& s : streets) {
+    if (c.street_id != 0 && s.id == c.street_id) {
+      street = js::object{{"id", std::to_string(s.id)}, {"name", s.name}};
+    }
+  }
+  return js::object{
+      {"id", std::to_string(c.id)},
+      {"name", c.name},
+      {"street_id", c.street_id == 0 ? js::value(nullptr) : js::value(std::to_string(c.street_id))},
+      {"street", std::move(street)},
+      {"time_zone", c.time_zone}};
+}
+
 js::object building_json(const domain::Building& b) {
   js::object o{{"id", std::to_string(b.id)}, {"name", b.name}, {"floors", b.floors}};
   add_removal(o, b.removal);
@@ -685,20 +701,18 @@ void add_api_routes(Router& router, const ApiServices& services) {
                return json(200, js::object{{"items", std::move(items)}});
              });
 
-  // The communities this server serves. The admin adds one with its street office and its
-  // first admin account, whose password the answer carries once.
-  router.add("GET", "/api/v1/communities", {"admin"}, [&registry = services.registry](Request&) {
-    auto list = registry.communities();
+  // The communities this server serves: an admin sees every one, a street office's account
+  // its street's. The admin adds one with its street office and its first admin account,
+  // whose password the answer carries once.
+  router.add("GET", "/api/v1/communities", {"admin", "street"}, [services](Request& req) {
+    const domain::User user = user_of(req);
+    auto list = service::communities_seen_by(services.store, user);
     if (!list) return from_error(list.error());
+    auto streets = service::streets_seen_by(services.store, user);
+    if (!streets) return from_error(streets.error());
     js::array items;
-    for (const domain::Community& c : *list) {
-      items.push_back(
-          js::object{{"id", std::to_string(c.id)},
-                     {"name", c.name},
-                     {"street_id", c.street_id == 0 ? js::value(nullptr)
-                                                    : js::value(std::to_string(c.street_id))},
-                     {"time_zone", c.time_zone}});
-    }
+    for (const domain::Community& c : *list)
+      items.push_back(community_json(c, *streets));
     return json(200, js::object{{"items", std::move(items)}});
   });
   router.add("POST", "/api/v1/communities", {"admin"}, [services](Request& req) {
@@ -706,21 +720,46 @@ void add_api_routes(Router& router, const ApiServices& services) {
                                 {"street", JsonType::string},
                                 {"admin_username", JsonType::string}});
     if (!body) return body.error();
+    const std::string street = string_field(*body, "street").value_or("");
     auto made =
         service::create_community(services.store, services.clock, *string_field(*body, "name"),
-                                  string_field(*body, "street").value_or(""),
-                                  string_field(*body, "admin_username").value_or(""),
+                                  street, string_field(*body, "admin_username").value_or(""),
                                   req.principal->community_id, req.principal->user_id);
     if (!made) return from_error(made.error());
-    const domain::Community& c = made->community;
-    return json(201,
-                js::object{{"id", std::to_string(c.id)},
-                           {"name", c.name},
-                           {"street_id", c.street_id == 0 ? js::value(nullptr)
-                                                          : js::value(std::to_string(c.street_id))},
-                           {"time_zone", c.time_zone},
-                           {"admin", js::object{{"username", made->admin.username},
-                                                {"password", made->password}}}});
+    js::object o =
+        community_json(made->community, {domain::Street{made->community.street_id, street}});
+    o["admin"] = js::object{{"username", made->admin.username}, {"password", made->password}};
+    return json(201, std::move(o));
+  });
+
+  // Street offices (街道): an admin sees every one, a street office's account its own. The
+  // admin adds a street office's account (its password in the answer, once).
+  router.add("GET", "/api/v1/streets", {"admin", "street"}, [services](Request& req) {
+    const domain::User user = user_of(req);
+    auto streets = service::streets_seen_by(services.store, user);
+    if (!streets) return from_error(streets.error());
+    auto list = service::communities_seen_by(services.store, user);
+    if (!list) return from_error(list.error());
+    js::array items;
+    for (const domain::Street& s : *streets) {
+      const auto n = std::ranges::count(*list, s.id, &domain::Community::street_id);
+      items.push_back(
+          js::object{{"id", std::to_string(s.id)}, {"name", s.name}, {"communities", n}});
+    }
+    return json(200, js::object{{"items", std::move(items)}});
+  });
+  router.add("POST", "/api/v1/street-accounts", {"admin"}, [services](Request& req) {
+    auto body =
+        json_body(req, {{"street", JsonType::string, true}, {"username", JsonType::string, true}});
+    if (!body) return body.error();
+    auto made = service::add_street_account(
+        services.store, services.clock, *string_field(*body, "street"),
+        *string_field(*body, "username"), "", req.principal->community_id, req.principal->user_id);
+    if (!made) return from_error(made.error());
+    return json(201, js::object{{"username", made->user.username},
+                                {"street", js::object{{"id", std::to_string(made->street.id)},
+                                                      {"name", made->street.name}}},
+                                {"password", made->password}});
   });
 
   router.add(

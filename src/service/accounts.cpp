@@ -87,6 +87,20 @@ Result<domain::User> Accounts::add_user(domain::CommunityId community, std::stri
   if (!hash) return std::unexpected(hash.error());
   auto tx = m_store.begin(store::TxMode::write);
   if (!tx) return std::unexpected(from_store(tx.error()));
+  // A street office's accounts, and only they, belong to its own unit.
+  auto unit = (*tx)->get_community(community);
+  if (!unit) return std::unexpected(from_store(unit.error()));
+  if (!*unit) return std::unexpected(Error::not_found(fmt::format("no community {}", community)));
+  if ((*unit)->office != (role == domain::Role::street)) {
+    return std::unexpected(Error::invalid(
+        role == domain::Role::street
+            ? "a street office's account belongs to its street, not to a community (--street NAME)"
+            : fmt::format("{} holds its street office's accounts only (role street)",
+                          (*unit)->name),
+        {{"role", "user.role_unit", "the role does not belong there",
+          role == domain::Role::street ? "街道账号属于街道，不属于居民区"
+                                       : "街道办事处只有街道账号"}}));
+  }
   if (resident_id > 0) {
     auto resident = (*tx)->get_resident(community, resident_id);
     if (!resident) return std::unexpected(from_store(resident.error()));

@@ -26,6 +26,12 @@ Result<InitOutcome> Registry::init_community(std::string_view name, std::string_
   auto existing = (*tx)->list_communities();
   if (!existing) return std::unexpected(from_store(existing.error()));
   for (const domain::Community& c : *existing) {
+    if (c.name == name && c.office) {
+      return std::unexpected(
+          Error{Error::Kind::conflict,
+                fmt::format("{} is a street office, not a community", name),
+                {{"name", "community.exists", "the name is taken", "该名称已被街道办事处使用"}}});
+    }
     if (c.name == name) return InitOutcome{c, false};
   }
   domain::Community community{0, 0, std::string(name), "Asia/Shanghai"};
@@ -54,6 +60,7 @@ Result<std::vector<domain::Community>> Registry::communities() {
   if (!tx) return std::unexpected(from_store(tx.error()));
   auto list = (*tx)->list_communities();
   if (!list) return std::unexpected(from_store(list.error()));
+  std::erase_if(*list, [](const domain::Community& c) { return c.office; });
   return std::move(*list);
 }
 

@@ -80,6 +80,7 @@ class Registry {
   // The community a command acts on: the one named (by name or id), or the only one there
   // is. An error names the choices when there are several, or says to run `juwei init`.
   Result<domain::Community> resolve_community(std::optional<std::string_view> name_or_id);
+  // Every community by id; street offices' units are not communities and are left out.
   Result<std::vector<domain::Community>> communities();
 
   // Finds residents as store::ResidentQuery says; a text that names a building as people write
@@ -163,8 +164,9 @@ class Registry {
   // depends on it (a non-empty message: conflict), and audits "<entity>.remove". Removing a
   // removed record changes nothing.
   template <typename Get, typename InUse, typename Update>
-  Result<void> remove_unless_used(domain::CommunityId c, std::string_view entity, std::string_view reason,
-                                  domain::UserId by, Get get, InUse in_use, Update update);
+  Result<void> remove_unless_used(domain::CommunityId c, std::string_view entity,
+                                  std::string_view reason, domain::UserId by, Get get, InUse in_use,
+                                  Update update);
 
   store::Store& m_store;
   Clock m_clock;

@@ -542,7 +542,9 @@ class Transaction {
   virtual Result<domain::StreetId> ensure_street(std::string_view name) = 0;
   virtual Result<domain::CommunityId> insert_community(const domain::Community& c,
                                                        std::string_view created_at) = 0;
+  // Every community, street offices' units (Community::office) too, by id.
   virtual Result<std::vector<domain::Community>> list_communities() = 0;
+  virtual Result<std::vector<domain::Street>> list_streets() = 0;  // by id
   virtual Result<std::optional<domain::Community>> get_community(domain::CommunityId c) = 0;
 
   // Buildings and households; names are unique within their parent, removed ones included

@@ -151,12 +151,19 @@ ALTER TABLE communities ADD COLUMN chain_id BIGINT NOT NULL DEFAULT 0;
 UPDATE communities SET chain_id = community_id;
 )sql";
 
+// Version 19: a street office keeps its accounts in a unit of its own (communities.office).
+constexpr std::string_view kStreetOffices = R"sql(
+ALTER TABLE communities ADD COLUMN office BIGINT NOT NULL DEFAULT 0 CHECK (office IN (0, 1));
+CREATE UNIQUE INDEX communities_one_office ON communities (street_id) WHERE office = 1;
+)sql";
+
 }  // namespace
 
 std::span<const Migration> migrations() {
   static const Migration kAll[] = {
       {kBaselineVersion, "baseline: the schema of Juwei's first PostgreSQL release", schema_sql()},
       {18, "communities keep the id their audit chain began with", kChainIds},
+      {19, "street offices keep their accounts in a unit of their own", kStreetOffices},
   };
   return kAll;
 }

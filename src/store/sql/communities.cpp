@@ -24,9 +24,10 @@ Result<CommunityId> SqlTransaction::insert_community(const domain::Community& c,
                                                      std::string_view created_at) {
   CommunityId id = 0;
   {
-    auto s = prepare("communities.insert_community",
-                     "INSERT INTO communities (street_id, name, time_zone, created_at, chain_id) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING community_id");
+    auto s = prepare(
+        "communities.insert_community",
+        "INSERT INTO communities (street_id, name, time_zone, created_at, chain_id, office) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING community_id");
     if (!s) return std::unexpected(s.error());
     if (c.street_id != 0) {
       s->bind(1, c.street_id);
@@ -34,6 +35,7 @@ Result<CommunityId> SqlTransaction::insert_community(const domain::Community& c,
       s->bind_null(1);
     }
     s->bind(2, c.name).bind(3, c.time_zone).bind(4, created_at).bind(5, c.chain_id);
+    s->bind(6, std::int64_t{c.office ? 1 : 0});
     auto made = returned_id(*s, "insert community");
     if (!made) return made;
     id = *made;
@@ -49,10 +51,12 @@ Result<CommunityId> SqlTransaction::insert_community(const domain::Community& c,
 }
 
 constexpr const char* kCommunityColumns =
-    "SELECT community_id, coalesce(street_id, 0), name, time_zone, chain_id FROM communities ";
+    "SELECT community_id, coalesce(street_id, 0), name, time_zone, chain_id, office "
+    "FROM communities ";
 
 domain::Community read_community(const Stmt& s) {
-  return domain::Community{s.integer(0), s.integer(1), s.text(2), s.text(3), s.integer(4)};
+  return domain::Community{s.integer(0), s.integer(1), s.text(2),
+                           s.text(3),    s.integer(4), s.integer(5) != 0};
 }
 
 Result<std::vector<domain::Community>> SqlTransaction::list_communities() {
@@ -60,6 +64,15 @@ Result<std::vector<domain::Community>> SqlTransaction::list_communities() {
   auto s = prepare("communities.list_communities", sql);
   if (!s) return std::unexpected(s.error());
   return collect(*s, "list communities", read_community);
+}
+
+Result<std::vector<domain::Street>> SqlTransaction::list_streets() {
+  auto s =
+      prepare("communities.list_streets", "SELECT street_id, name FROM streets ORDER BY street_id");
+  if (!s) return std::unexpected(s.error());
+  return collect(*s, "list streets", [](const Stmt& row) {
+    return domain::Street{row.integer(0), row.text(1)};
+  });
 }
 
 Result<std::optional<domain::Community>> SqlTransaction::get_community(CommunityId c) {
@@ -72,6 +85,5 @@ Result<std::optional<domain::Community>> SqlTransaction::get_community(Community
   if (!*row) return std::optional<domain::Community>();
   return read_community(*s);
 }
-
 
 }  // namespace juwei::store::sql

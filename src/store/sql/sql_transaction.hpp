@@ -5,8 +5,8 @@
 #pragma once
 
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <utility>
 
 #include "store/sql/driver.hpp"
@@ -30,6 +30,7 @@ class SqlTransaction final : public Transaction {
   Result<CommunityId> insert_community(const domain::Community& c,
                                        std::string_view created_at) override;
   Result<std::vector<domain::Community>> list_communities() override;
+  Result<std::vector<domain::Street>> list_streets() override;
   Result<std::optional<domain::Community>> get_community(CommunityId c) override;
 
   Result<std::optional<domain::Building>> find_building(CommunityId c,

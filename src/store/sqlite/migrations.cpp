@@ -657,6 +657,14 @@ ALTER TABLE communities ADD COLUMN chain_id INTEGER NOT NULL DEFAULT 0;
 UPDATE communities SET chain_id = community_id;
 )sql";
 
+// A street office (街道) keeps its own accounts and their audit trail in a unit of its own: a
+// row of communities marked office, one per street, which registers no residents. Accounts of
+// the street role belong to it and see the street's communities.
+constexpr std::string_view kStreetOffices = R"sql(
+ALTER TABLE communities ADD COLUMN office INTEGER NOT NULL DEFAULT 0 CHECK (office IN (0, 1));
+CREATE UNIQUE INDEX communities_one_office ON communities (street_id) WHERE office = 1;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "registry: streets, communities, buildings, households, residents", kRegistry},
     Migration{2, "import history", kImports},
@@ -684,6 +692,7 @@ constexpr std::array kMigrations = {
     Migration{17, "residents are found by the pinyin of their names", kNamePinyin,
               give_residents_pinyin},
     Migration{18, "communities keep the id their audit chain began with", kChainIds},
+    Migration{19, "street offices keep their accounts in a unit of their own", kStreetOffices},
 };
 
 }  // namespace

@@ -45,7 +45,7 @@ export default {
       main: '主菜单',
       dashboard: '总览', registry: '居民查询', requests: '出门申请', emergency: '紧急出门',
       rounds: '核酸筛查', results: '结果导入', register: '出入登记', audit: '操作记录', gate: '门岗核验',
-      home: '我的', passes: '出入证',
+      home: '我的', passes: '出入证', communities: '居民区',
     },
   },
   en: {
@@ -94,7 +94,7 @@ export default {
       main: 'Main menu',
       dashboard: 'Overview', registry: 'Residents', requests: 'Exit requests', emergency: 'Emergency exit',
       rounds: 'Screening', results: 'Import results', register: 'Gate register', audit: 'Audit trail', gate: 'Gate check',
-      home: 'Me', passes: 'Passes',
+      home: 'Me', passes: 'Passes', communities: 'Communities',
     },
   },
 }

@@ -9,5 +9,6 @@ export default [
   { path: 'buildings/:id(\\d+)', name: 'building', component: () => import('./Building.vue'), meta: { roles: desk } },
   { path: 'print/residents', name: 'print-residents', component: () => import('./PrintResidents.vue'), meta: { roles: desk } },
   { path: 'register', name: 'register', component: () => import('./Register.vue'), meta: { roles: desk } },
+  { path: 'communities', name: 'communities', component: () => import('./Communities.vue'), meta: { roles: ['admin', 'street'] } },
   { path: 'audit', name: 'audit', component: () => import('./Audit.vue'), meta: { roles: ['admin', 'secretary'] } },
 ]
