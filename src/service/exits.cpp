@@ -1194,7 +1194,6 @@ Result<PassBoard> Exits::board(CommunityId c) {
   const domain::User desk{c, 0, "", Role::secretary};
   auto all = passes(c, false, desk);
   if (!all) return std::unexpected(all.error());
-  const std::string today = domain::local_minute(now, kShanghaiOffset).substr(0, 5);
   PassBoard board;
   for (PassView& v : *all) {
     if (v.paperwork_overdue) board.paperwork_overdue.push_back(v);
@@ -1206,14 +1205,9 @@ Result<PassBoard> Exits::board(CommunityId c) {
       case domain::ReturnState::not_required:
         board.out.push_back(std::move(v));
         break;
-      case domain::ReturnState::returned: {
-        const auto back = time_of(v.pass.exits.back().returned_at);
-        if (back && domain::local_minute(*back, kShanghaiOffset).substr(0, 5) == today &&
-            now - *back < std::chrono::hours{24}) {
-          board.back_today.push_back(std::move(v));
-        }
+      case domain::ReturnState::returned:
+        if (back_today(v.pass, now)) board.back_today.push_back(std::move(v));
         break;
-      }
       case domain::ReturnState::not_out:
         break;
     }
@@ -1227,7 +1221,7 @@ Result<TokenCheck> Exits::check_token(CommunityId c, std::string_view token) {
   return in_transaction(
       m_store, store::TxMode::read, [&](store::Transaction& tx) -> Result<TokenCheck> {
         TokenCheck check;
-        auto pass = scanned_pass(tx, c, token);
+        auto pass = scanned_pass(tx, c, text::trim(token));
         if (!pass) return std::unexpected(pass.error());
         if (!*pass) {
           check.refusal = pass->error();

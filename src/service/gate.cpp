@@ -298,7 +298,7 @@ Result<std::vector<SyncedGateCheck>> Exits::sync_gate_checks(CommunityId c, std:
         std::vector<std::expected<domain::PassClaims, domain::PassRefusal>> claims_of;
         std::vector<domain::ResidentId> holder_of(checks.size(), 0);
         for (std::size_t i = 0; i < checks.size(); ++i) {
-          auto claims = verified_claims(tx, c, checks[i].token, *keys);
+          auto claims = verified_claims(tx, c, text::trim(checks[i].token), *keys);
           if (!claims) return std::unexpected(claims.error());
           if (*claims) holder_of[i] = (*claims)->holder;
           claims_of.push_back(std::move(*claims));
@@ -456,11 +456,13 @@ Result<GateVerdict> Exits::gate_check(CommunityId c, const GateInput& in, const 
         std::optional<store::PassRow> shown;
         std::optional<store::ResidentRow> holder;
         std::vector<store::PassRow> passes;
+        // The holder's register row; their passes too, unless the token's check read them.
         const auto read_holder = [&](domain::ResidentId id) -> Result<void> {
           auto row = lift(tx.get_resident(c, id));
           if (!row) return std::unexpected(row.error());
           if (!*row) return std::unexpected(Error::internal("a pass's holder is missing"));
           holder = std::move(**row);
+          if (shown) return {};
           auto listed = passes_of_holder(tx, c, id);
           if (!listed) return std::unexpected(listed.error());
           passes = std::move(*listed);
@@ -486,7 +488,8 @@ Result<GateVerdict> Exits::gate_check(CommunityId c, const GateInput& in, const 
           } else {
             auto listed = passes_of_holder(tx, c, (*claims)->holder);
             if (!listed) return std::unexpected(listed.error());
-            shown = pass_named(*listed, **claims);
+            passes = std::move(*listed);
+            shown = pass_named(passes, **claims);
             if (!shown) {
               decision = domain::decision_of(domain::PassRefusal::unknown_pass);
             } else if (auto r = read_holder(shown->holder); !r) {
@@ -647,45 +650,55 @@ Result<std::vector<store::GateEvent>> Exits::gate_events(std::string_view day,
   }
   // The gate's records of the exits the pass board lists: an exit still open (out now,
   // overdue) is the allowed `out` at its time; a return today, the allowed `in` at its time.
-  auto board = this->board(q.community_id);
-  if (!board) return std::unexpected(board.error());
+  // Which exits those are shows in the passes' rows alone: the board's views (tests, quotas,
+  // paperwork) are not needed for it.
+  const TimePoint now = m_clock();
   const bool back = state == "back_today";
-  const std::vector<PassView>& listed = back                 ? board->back_today
-                                        : state == "overdue" ? board->overdue
-                                                             : board->out;
-  std::set<std::pair<std::int64_t, std::string>> wanted;
-  for (const PassView& v : listed) {
-    const store::PassExit& e = v.pass.exits.back();
-    wanted.emplace(v.pass.id, back ? e.returned_at : e.exited_at);
-  }
-  if (wanted.empty()) return std::vector<store::GateEvent>{};
-  // The register is read only from the earliest listed exit (or return) on, not whole: on a
-  // register of months, an empty or short list costs next to nothing.
-  const std::string& earliest =
-      std::min_element(wanted.begin(), wanted.end(), [](const auto& a, const auto& b) {
-        return a.second < b.second;
-      })->second;
-  if (q.from < earliest) q.from = earliest;
-  q.direction = back ? "in" : "out";
-  q.decision = "allow";
+  const auto listed = [&](const store::PassRow& p) {
+    const domain::ReturnState s = return_state_of(p, now);
+    if (back) return s == domain::ReturnState::returned && back_today(p, now);
+    if (state == "overdue") return s == domain::ReturnState::overdue;
+    return s == domain::ReturnState::out || s == domain::ReturnState::overdue ||
+           s == domain::ReturnState::not_required;
+  };
   const std::size_t limit = q.limit;
-  q.limit = 500;
-  return in_transaction(m_store, store::TxMode::read,
-                        [&](store::Transaction& tx) -> Result<std::vector<store::GateEvent>> {
-                          std::vector<store::GateEvent> out;
-                          for (;;) {
-                            auto page = lift(tx.list_gate_events(q));
-                            if (!page) return std::unexpected(page.error());
-                            for (store::GateEvent& e : *page) {
-                              q.after = e.id;
-                              if (e.conflict.empty() && wanted.contains({e.pass_id, e.at})) {
-                                out.push_back(std::move(e));
-                                if (out.size() == limit) return out;
-                              }
-                            }
-                            if (page->size() < q.limit) return out;
-                          }
-                        });
+  return in_transaction(
+      m_store, store::TxMode::read,
+      [&](store::Transaction& tx) -> Result<std::vector<store::GateEvent>> {
+        std::set<std::pair<std::int64_t, std::string>> wanted;
+        auto scanned = for_each_pass(tx, {q.community_id}, [&](store::PassRow p) -> Result<void> {
+          if (!p.exits.empty() && listed(p)) {
+            const store::PassExit& e = p.exits.back();
+            wanted.emplace(p.id, back ? e.returned_at : e.exited_at);
+          }
+          return {};
+        });
+        if (!scanned) return std::unexpected(scanned.error());
+        std::vector<store::GateEvent> out;
+        if (wanted.empty()) return out;
+        // The register is read only from the earliest listed exit (or return) on, not whole:
+        // on a register of months, an empty or short list costs next to nothing.
+        const std::string& earliest =
+            std::min_element(wanted.begin(), wanted.end(), [](const auto& a, const auto& b) {
+              return a.second < b.second;
+            })->second;
+        if (q.from < earliest) q.from = earliest;
+        q.direction = back ? "in" : "out";
+        q.decision = "allow";
+        q.limit = 500;
+        for (;;) {
+          auto page = lift(tx.list_gate_events(q));
+          if (!page) return std::unexpected(page.error());
+          for (store::GateEvent& e : *page) {
+            q.after = e.id;
+            if (e.conflict.empty() && wanted.contains({e.pass_id, e.at})) {
+              out.push_back(std::move(e));
+              if (out.size() == limit) return out;
+            }
+          }
+          if (page->size() < q.limit) return out;
+        }
+      });
 }
 
 std::string_view register_source_zh(std::string_view source) {

@@ -175,11 +175,33 @@ Result<std::vector<domain::TestRecord>> tests_of(store::Transaction& tx, Communi
   return records_of(*tests);
 }
 
-bool has_paperwork(store::Transaction& tx, CommunityId c, std::int64_t request_id) {
-  auto proofs = tx.list_proofs(c, request_id);
-  auto pledge = tx.get_pledge(c, request_id);
-  return proofs && pledge && pledge->has_value() &&
-         std::ranges::any_of(*proofs, [](const store::Proof& p) { return p.kind == "proof"; });
+Result<bool> has_paperwork(store::Transaction& tx, CommunityId c, std::int64_t request_id) {
+  auto pledge = lift(tx.get_pledge(c, request_id));
+  if (!pledge) return std::unexpected(pledge.error());
+  if (!*pledge) return false;
+  auto proofs = lift(tx.list_proofs(c, request_id));
+  if (!proofs) return std::unexpected(proofs.error());
+  return std::ranges::any_of(*proofs, [](const store::Proof& p) { return p.kind == "proof"; });
+}
+
+domain::ReturnState return_state_of(const store::PassRow& pass, TimePoint now) {
+  std::optional<TimePoint> exited_at;
+  std::optional<TimePoint> returned_at;
+  if (!pass.exits.empty()) {
+    exited_at = time_of(pass.exits.back().exited_at);
+    returned_at = time_of(pass.exits.back().returned_at);
+  }
+  return domain::return_state(pass.return_required, exited_at, returned_at, time_of(pass.return_by),
+                              now);
+}
+
+bool back_today(const store::PassRow& pass, TimePoint now) {
+  if (pass.exits.empty()) return false;
+  const auto back = time_of(pass.exits.back().returned_at);
+  return back &&
+         domain::local_minute(*back, kShanghaiOffset).substr(0, 5) ==
+             domain::local_minute(now, kShanghaiOffset).substr(0, 5) &&
+         now - *back < std::chrono::hours{24};
 }
 
 Result<HolderFacts> holder_facts(store::Transaction& tx, CommunityId c, ResidentId holder) {
@@ -239,15 +261,16 @@ Result<PassView> pass_view(store::Transaction& tx, CommunityId c, store::PassRow
           domain::check_household_use(uses, carried, counted_from, history, now, kShanghaiOffset);
     }
   }
-  const auto return_by = time_of(pass.return_by);
-  v.return_state = domain::return_state(pass.return_required, state.exited_at, state.returned_at,
-                                        return_by, now);
+  v.return_state = return_state_of(pass, now);
   if (v.return_state == domain::ReturnState::overdue) {
-    v.hours_overdue = std::chrono::duration<double, std::ratio<3600>>(now - *return_by).count();
+    v.hours_overdue =
+        std::chrono::duration<double, std::ratio<3600>>(now - *time_of(pass.return_by)).count();
   }
   if (pass.emergency && !pass.paperwork_due_at.empty() &&
       now > time_of(pass.paperwork_due_at).value_or(now)) {
-    v.paperwork_overdue = !has_paperwork(tx, c, pass.request_id);
+    auto paperwork = has_paperwork(tx, c, pass.request_id);
+    if (!paperwork) return std::unexpected(paperwork.error());
+    v.paperwork_overdue = !*paperwork;
   }
   v.pass = std::move(pass);
   return v;
@@ -274,7 +297,7 @@ Result<std::expected<domain::PassClaims, domain::PassRefusal>> verified_claims(
     read = std::move(*listed);
     keys = read;
   }
-  auto claims = verify_token(text::trim(token), keys);
+  auto claims = verify_token(token, keys);
   // A token signed for another community fails on the key before anything else.
   if (!claims) return Verified(std::unexpected(claims.error()));
   if (claims->community_id != c) {

@@ -57,8 +57,15 @@ Result<std::vector<domain::StatusSince>> building_history(store::Transaction& tx
 Result<std::vector<domain::TestRecord>> tests_of(store::Transaction& tx, domain::CommunityId c,
                                                  domain::ResidentId r);
 
-// An emergency's proof and pledge are both in.
-bool has_paperwork(store::Transaction& tx, domain::CommunityId c, std::int64_t request_id);
+// An emergency's proof and pledge are both in (a store error is an error, never "missing").
+Result<bool> has_paperwork(store::Transaction& tx, domain::CommunityId c, std::int64_t request_id);
+
+// Where `pass` stands at `now` by its exits alone: not out, out, overdue, back, or out on a pass
+// that needs no return. What the pass board sorts passes by.
+domain::ReturnState return_state_of(const store::PassRow& pass, TimePoint now);
+// Whether `pass`'s holder came back on it today (community time) and within 24 hours: the
+// board's "back today".
+bool back_today(const store::PassRow& pass, TimePoint now);
 
 // The pass at `now` under `policy`: its refusal, return state, uses left. The refusal is the
 // pass's own (its window, revocation, single use, the holder's known test standing, a
@@ -81,9 +88,9 @@ Result<PassView> pass_view(store::Transaction& tx, domain::CommunityId c, store:
 Result<PassView> visible_pass(store::Transaction& tx, domain::CommunityId c, std::int64_t id,
                               const domain::User& viewer, TimePoint now);
 
-// A scanned token's claims, its signature checked against the community's keys (read when
-// `keys` is empty) and its community this one; the refusal otherwise (malformed,
-// bad_signature, wrong_community).
+// A scanned token's claims (the token as the caller trimmed it, once), its signature checked
+// against the community's keys (read when `keys` is empty) and its community this one; the
+// refusal otherwise (malformed, bad_signature, wrong_community).
 Result<std::expected<domain::PassClaims, domain::PassRefusal>> verified_claims(
     store::Transaction& tx, domain::CommunityId c, std::string_view token,
     std::span<const store::SigningKey> keys = {});
