@@ -432,7 +432,9 @@ void add_gen(CLI::App& app, Globals& g) {
 
 struct ServeArgs {
   std::string listen = "127.0.0.1:8080";
-  int threads = 0;
+  int io_threads = 0;  // 0 for these three: http::ServerOptions' derived defaults
+  int workers = 0;
+  std::size_t queue = 0;
   std::string tls_cert;  // with tls_key: HTTPS
   std::string tls_key;
   std::string web;  // the built web app; empty: find_web_root() looks for it
@@ -482,7 +484,9 @@ void serve(store::Store& db, const std::filesystem::path& data_folder, const Ser
   } catch (const std::exception&) {
     fail(Error::invalid("--listen wants ADDRESS:PORT with a port from 0 to 65535"));
   }
-  options.threads = args.threads;
+  options.io_threads = args.io_threads;
+  options.workers = args.workers;
+  options.max_queued = args.queue;
   if (!args.tls_cert.empty()) options.tls = http::TlsFiles{args.tls_cert, args.tls_key};
   // Standard output says where we listen; the access log goes to standard error.
   spdlog::set_default_logger(spdlog::stderr_color_mt("juwei"));
@@ -558,8 +562,18 @@ void add_serve(CLI::App& app, Globals& g) {
   auto args = std::make_shared<ServeArgs>();
   cmd->add_option("--listen", args->listen, "ADDRESS:PORT to listen on (port 0: any free port)");
   cmd->add_option("--web", args->web, kWebHelp);
-  cmd->add_option("--threads", args->threads, "I/O threads (default: 8 per core, at least 16)")
+  cmd->add_option("--io-threads", args->io_threads,
+                  "Threads for sockets, HTTP and TLS (default: one per core, at least 2)")
       ->check(CLI::Range(0, 256));
+  // --threads: its name from before handlers had threads of their own.
+  cmd->add_option("--workers,--threads", args->workers,
+                  "Threads that run requests, which wait on the database "
+                  "(default: 8 per core, at least 16)")
+      ->check(CLI::Range(0, 256));
+  cmd->add_option("--queue", args->queue,
+                  "Requests that may wait for a worker; more are answered 503 with Retry-After "
+                  "(default: 8 per worker)")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 20));
   auto* cert = cmd->add_option("--tls-cert", args->tls_cert,
                                "PEM certificate file: serve HTTPS (see `juwei tls self-signed`)");
   auto* key = cmd->add_option("--tls-key", args->tls_key, "PEM private key file of --tls-cert");

@@ -94,7 +94,7 @@ std::string media_type(std::string_view content_type);
 
 using Handler = std::function<Response(Request&)>;
 // Resolves the principal of a request whose bearer is non-empty; nullopt when the token is
-// unknown or expired. Called on io threads, concurrently.
+// unknown or expired. Called on the worker threads, concurrently.
 using Authenticator = std::function<std::optional<Principal>(const Request&)>;
 
 // A registered route, as routes() lists it.

@@ -18,6 +18,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
@@ -29,6 +30,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <condition_variable>
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -54,6 +56,7 @@ constexpr auto kStopGrace = std::chrono::seconds(10);
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr std::string_view kUnmatched = "unmatched";  // route label of requests no route took
 constexpr std::string_view kWebApp = "web";           // ... and of those the web app answered
+constexpr std::string_view kRejected = "rejected";    // ... and of those the full queue refused
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 bool is_upload_type(std::string_view type) {
@@ -65,6 +68,73 @@ bool is_accepted_type(std::string_view type) {
   return type == "application/json" || is_upload_type(type);
 }
 
+// The worker threads that run handlers, with a bound on the requests they hold: at most
+// `workers` running plus `max_queued` waiting. Thread-safe; jobs run in the order posted.
+class WorkerPool {
+ public:
+  WorkerPool(int workers, std::size_t max_queued)
+      : m_pool(static_cast<std::size_t>(workers)),
+        m_capacity(static_cast<std::size_t>(workers) + max_queued) {}
+
+  // What a job leaves to do once it no longer counts against the bound: send its answer.
+  using Then = std::move_only_function<void()>;
+
+  // Queues `job` for a worker, or refuses it at once (false) when the pool holds as many jobs
+  // as it may. The job's place is free before its Then runs, so a client that has its answer
+  // finds it free for the next request. A job that throws is logged; the worker goes on.
+  bool try_post(std::move_only_function<Then()> job) {
+    if (m_jobs.fetch_add(1, std::memory_order_acq_rel) >= m_capacity) {
+      m_jobs.fetch_sub(1, std::memory_order_acq_rel);
+      m_rejected.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+    net::post(m_pool, [this, job = std::move(job)]() mutable {
+      m_running.fetch_add(1, std::memory_order_relaxed);
+      Then then;
+      try {
+        then = job();
+      } catch (const std::exception& e) {
+        spdlog::error("worker: {}", e.what());
+      }
+      m_running.fetch_sub(1, std::memory_order_relaxed);
+      m_jobs.fetch_sub(1, std::memory_order_acq_rel);
+      if (then) then();
+    });
+    return true;
+  }
+
+  // Drops the jobs not started yet (without running them) and waits for those running.
+  void stop() {
+    m_pool.stop();
+    m_pool.join();
+  }
+
+  // Prometheus lines: queue depth, busy workers, refusals.
+  std::string render() const {
+    const std::size_t running = m_running.load(std::memory_order_relaxed);
+    const std::size_t jobs = m_jobs.load(std::memory_order_relaxed);
+    return fmt::format(
+        "# HELP juwei_http_queued_requests Requests waiting for a free worker.\n"
+        "# TYPE juwei_http_queued_requests gauge\n"
+        "juwei_http_queued_requests {}\n"
+        "# HELP juwei_http_busy_workers Worker threads running a handler now.\n"
+        "# TYPE juwei_http_busy_workers gauge\n"
+        "juwei_http_busy_workers {}\n"
+        "# HELP juwei_http_rejected_requests_total Requests answered 503 because the queue was "
+        "full.\n"
+        "# TYPE juwei_http_rejected_requests_total counter\n"
+        "juwei_http_rejected_requests_total {}\n",
+        jobs > running ? jobs - running : 0, running, m_rejected.load(std::memory_order_relaxed));
+  }
+
+ private:
+  net::thread_pool m_pool;
+  const std::size_t m_capacity;
+  std::atomic<std::size_t> m_jobs{0};  // posted and not finished: queued or running
+  std::atomic<std::size_t> m_running{0};
+  std::atomic<std::uint64_t> m_rejected{0};
+};
+
 }  // namespace
 
 bool is_loopback(std::string_view address) {
@@ -74,16 +144,22 @@ bool is_loopback(std::string_view address) {
 
 namespace {
 
-void add_builtin_routes(Router& router, const Metrics& metrics) {
+void add_builtin_routes(Router& router, const Metrics& metrics, const WorkerPool& workers) {
   router.add("GET", "/healthz", {}, [](Request&) { return json(200, {{"status", "ok"}}); });
   // What the server is doing is for the machine's operator (a Prometheus on the same machine,
   // or curl there): served to loopback clients only, whatever the listen address.
-  router.add("GET", "/metrics", {}, [&metrics](Request& req) {
+  router.add("GET", "/metrics", {}, [&metrics, &workers](Request& req) {
     if (!is_loopback(req.client_address)) {
       return problem(403, "Forbidden", "Metrics are served to this machine (loopback) only.");
     }
-    return Response{200, "text/plain; version=0.0.4", metrics.render(), {}};
+    return Response{200, "text/plain; version=0.0.4", metrics.render() + workers.render(), {}};
   });
+}
+
+// The built-in routes need neither the database nor much time, so the io thread answers them
+// itself: a health check and the metrics still answer when every worker is busy.
+bool is_builtin(const Request& request) {
+  return request.method == "GET" && (request.path == "/healthz" || request.path == "/metrics");
 }
 
 // Throws TlsError unless `file` is a file this process may read, with the system's reason
@@ -177,13 +253,16 @@ class Server::Impl {
   std::uint64_t m_next_id = 0;                                              // GUARDED_BY(m_mutex)
   std::optional<net::ssl::context> m_tls;  // set: every connection is HTTPS; thread-safe
 
-  // Declared last: destroying the io_context destroys the sessions still queued in it, and
-  // their destructors use the members above.
+  // Declared after the members above: destroying the io_context destroys the sessions still
+  // queued in it, and their destructors use those members.
   net::io_context m_ioc;
   // Keeps run() going until stop() has posted its work, which would otherwise be lost if the
   // io_context ran out of work in between. Reset by stop().
   net::executor_work_guard<net::io_context::executor_type> m_work;
   tcp::acceptor m_acceptor;  // used on its own strand only
+  // Declared last, destroyed first: the jobs it still holds own sessions, whose sockets belong
+  // to m_ioc.
+  WorkerPool m_workers;
 };
 
 // A client connection as the server keeps track of it, whatever its stream.
@@ -338,11 +417,47 @@ class Server::Impl::Session final : public Connection,
             false, true);
   }
 
+  // What a handler made of a request, for the connection to send and log.
+  struct Answer {
+    Response response;
+    std::string route;  // the label for the log and the metrics
+    std::string user;
+  };
+
+  // On the strand: the Request is built here, from the parser; the handler runs on a worker
+  // (the built-in routes right here), and the answer comes back to the strand in answered().
+  // Meanwhile the connection reads nothing and stop() leaves it alone (it is busy).
   void handle() {
     auto& message = m_parser->get();
     const bool keep_alive = message.keep_alive();
     if (m_early) return respond(std::move(*m_early), keep_alive, false);
 
+    Request request = make_request(message);
+    if (is_builtin(request)) {
+      // No authenticator: these routes need no principal, and a bearer sent along must not
+      // make the io thread wait on the database.
+      return answered(run_handler(m_server, request, {}), keep_alive);
+    }
+    // The work guard keeps the io threads running for the answer: after stop() the io_context
+    // may have nothing else to do while the handler runs.
+    auto job = [self = this->shared_from_this(), request = std::move(request), keep_alive,
+                work = net::make_work_guard(m_server.m_ioc)]() mutable -> WorkerPool::Then {
+      Answer answer = run_handler(self->m_server, request, self->m_server.m_authenticate);
+      return [self, answer = std::move(answer), keep_alive]() mutable {
+        net::post(self->executor(), [self, answer = std::move(answer), keep_alive]() mutable {
+          self->answered(std::move(answer), keep_alive);
+        });
+      };
+    };
+    if (!m_server.m_workers.try_post(std::move(job))) {
+      Response busy = problem(503, "Service Unavailable", "The server is busy; try again shortly.");
+      busy.headers.emplace_back("Retry-After", "1");
+      m_route = kRejected;
+      respond(std::move(busy), keep_alive, false);
+    }
+  }
+
+  Request make_request(bhttp::request<bhttp::string_body>& message) {
     Request request;
     request.method = m_method;
     set_target(request, message.target());
@@ -360,17 +475,29 @@ class Server::Impl::Session final : public Connection,
     request.idempotency_key = message["Idempotency-Key"];
     request.if_none_match = message[bhttp::field::if_none_match];
     request.accept_encoding = message[bhttp::field::accept_encoding];
-    Response response = m_server.m_router.dispatch(request, m_server.m_authenticate);
-    if (!request.route.empty()) m_route = request.route;
-    const StaticFiles* web = m_server.m_options.web;
-    if (web != nullptr && request.route.empty() && response.status == 404) {
+    return request;
+  }
+
+  // On a worker (or, for the built-in routes, the strand): the router, else the web app. Uses
+  // only what the server shares between threads, never the session's members.
+  static Answer run_handler(Impl& server, Request& request, const Authenticator& authenticate) {
+    Answer answer{server.m_router.dispatch(request, authenticate),
+                  request.route.empty() ? std::string(kUnmatched) : request.route, "-"};
+    const StaticFiles* web = server.m_options.web;
+    if (web != nullptr && request.route.empty() && answer.response.status == 404) {
       if (auto file = web->serve(request)) {
-        response = std::move(*file);
-        m_route = kWebApp;
+        answer.response = std::move(*file);
+        answer.route = kWebApp;
       }
     }
-    if (request.principal) m_user = std::to_string(request.principal->user_id);
-    respond(std::move(response), keep_alive, false);
+    if (request.principal) answer.user = std::to_string(request.principal->user_id);
+    return answer;
+  }
+
+  void answered(Answer answer, bool keep_alive) {
+    m_route = std::move(answer.route);
+    m_user = std::move(answer.user);
+    respond(std::move(answer.response), keep_alive, false);
   }
 
   // Sends `response`; `linger` = the request (or part of it) is unread: close afterwards, but
@@ -473,13 +600,12 @@ class Server::Impl::Session final : public Connection,
 
 namespace {
 
+// The defaults of ServerOptions, which says why they are what they are.
 ServerOptions resolved(ServerOptions options) {
-  if (options.threads <= 0) {
-    // Handlers block on the database (a write waits for its commit's fsync): more threads than
-    // cores let concurrent writes share one commit (the store's group commit).
-    options.threads =
-        static_cast<int>(std::max(16u, 8 * std::max(1u, std::thread::hardware_concurrency())));
-  }
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  if (options.io_threads <= 0) options.io_threads = static_cast<int>(std::max(2u, cores));
+  if (options.workers <= 0) options.workers = static_cast<int>(std::max(16u, 8 * cores));
+  if (options.max_queued == 0) options.max_queued = 8 * static_cast<std::size_t>(options.workers);
   return options;
 }
 
@@ -490,10 +616,11 @@ Server::Impl::Impl(ServerOptions options, Router& router, Authenticator authenti
       m_router(router),
       m_authenticate(std::move(authenticate)),
       m_tls(m_options.tls ? std::optional(make_tls_context(*m_options.tls)) : std::nullopt),
-      m_ioc(m_options.threads),
+      m_ioc(m_options.io_threads),
       m_work(m_ioc.get_executor()),
-      m_acceptor(net::make_strand(m_ioc)) {
-  add_builtin_routes(m_router, m_metrics);
+      m_acceptor(net::make_strand(m_ioc)),
+      m_workers(m_options.workers, m_options.max_queued) {
+  add_builtin_routes(m_router, m_metrics, m_workers);
   const tcp::endpoint endpoint(net::ip::make_address(m_options.address), m_options.port);
   m_acceptor.open(endpoint.protocol());
   m_acceptor.set_option(net::socket_base::reuse_address(true));
@@ -540,12 +667,14 @@ void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
 }
 
 void Server::Impl::run() {
+  spdlog::info("{} io threads, {} workers, up to {} requests queued", m_options.io_threads,
+               m_options.workers, m_options.max_queued);
   net::post(m_acceptor.get_executor(), [this] {
     if (!stopping()) start_accept();
   });
-  std::vector<std::thread> pool;
-  for (int i = 0; i < m_options.threads; ++i) {
-    pool.emplace_back([this] {
+  std::vector<std::thread> io_threads;
+  for (int i = 0; i < m_options.io_threads; ++i) {
+    io_threads.emplace_back([this] {
       for (;;) {
         try {
           m_ioc.run();
@@ -557,14 +686,17 @@ void Server::Impl::run() {
     });
   }
   {
+    // A request queued for a worker or running on one holds its session, so an empty
+    // m_sessions means that every request has been answered.
     std::unique_lock lock(m_mutex);
     m_cv.wait(lock, [this] { return m_stopping; });
     if (!m_cv.wait_for(lock, kStopGrace, [this] { return m_sessions.empty(); })) {
       spdlog::warn("stopping with {} connections still open", m_sessions.size());
     }
   }
+  m_workers.stop();
   m_ioc.stop();
-  for (auto& t : pool)
+  for (auto& t : io_threads)
     t.join();
 }
 

@@ -10,15 +10,20 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace juwei::http {
 namespace {
@@ -131,7 +136,38 @@ ServerOptions https_options() {
   return options;
 }
 
+// Holds the handlers that pass() it until open(), and counts those that came: a test knows
+// what a worker is doing without sleeping on it.
+class Gate {
+ public:
+  void pass() {
+    std::unique_lock lock(m_mutex);
+    ++m_entered;
+    m_cv.notify_all();
+    m_cv.wait(lock, [this] { return m_open; });
+  }
+
+  // Whether `n` handlers have come, waiting for them 10 s at most.
+  bool wait_entered(int n) {
+    std::unique_lock lock(m_mutex);
+    return m_cv.wait_for(lock, 10s, [&] { return m_entered >= n; });
+  }
+
+  void open() {
+    std::lock_guard lock(m_mutex);
+    m_open = true;
+    m_cv.notify_all();
+  }
+
+ private:
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  int m_entered = 0;    // GUARDED_BY(m_mutex)
+  bool m_open = false;  // GUARDED_BY(m_mutex)
+};
+
 // A Server on an ephemeral port, run on its own thread; stopped when it goes out of scope.
+// GET /wait waits at its gate(). Unless the options say otherwise: 2 io threads, 2 workers.
 class TestServer {
  public:
   explicit TestServer(ServerOptions options = {}) {
@@ -139,13 +175,13 @@ class TestServer {
       return json(200, {{"bytes", r.body.size()}, {"content_type", r.content_type}});
     });
     m_router.add("GET", "/api/v1/ping", {}, [](Request&) { return json(200, {{"pong", true}}); });
-    m_router.add("GET", "/slow", {}, [this](Request&) {
-      m_slow_entered = true;
-      std::this_thread::sleep_for(300ms);
-      return json(200, {{"slow", true}});
+    m_router.add("GET", "/wait", {}, [this](Request&) {
+      m_gate.pass();
+      return json(200, {{"waited", true}});
     });
     options.port = 0;
-    options.threads = 2;
+    if (options.io_threads == 0) options.io_threads = 2;
+    if (options.workers == 0) options.workers = 2;
     m_server =
         std::make_unique<Server>(options, m_router, [](const Request&) { return std::nullopt; });
     m_thread = std::thread([this] {
@@ -154,23 +190,80 @@ class TestServer {
     });
   }
   ~TestServer() {
+    m_gate.open();  // a failed test may have left it shut
     m_server->stop();
     if (m_thread.joinable()) m_thread.join();
   }
 
   Server& server() { return *m_server; }
   unsigned short port() const { return m_server->port(); }
-  bool slow_entered() const { return m_slow_entered; }
+  Gate& gate() { return m_gate; }
   bool returned() const { return m_returned; }
   void join() { m_thread.join(); }
 
  private:
+  Gate m_gate;
   Router m_router;
   std::unique_ptr<Server> m_server;
   std::thread m_thread;
-  std::atomic<bool> m_slow_entered{false};
   std::atomic<bool> m_returned{false};
 };
+
+// A plain HTTP connection whose every step gives up after 10 s, so that a server that never
+// answers fails a test instead of hanging it.
+class TimedClient {
+ public:
+  explicit TimedClient(unsigned short port) : m_stream(m_ioc) {
+    m_stream.expires_after(10s);
+    m_stream.async_connect({net::ip::make_address("127.0.0.1"), port},
+                           [this](beast::error_code ec) { m_open = !ec; });
+    m_ioc.run();
+  }
+
+  // The answer to GET `target`; nullopt when there was none in time (the connection is then
+  // closed) or the server closed the connection.
+  std::optional<HttpResponse> get(std::string_view target) {
+    if (!m_open) return std::nullopt;
+    bhttp::request<bhttp::string_body> req{bhttp::verb::get, target, 11};
+    req.set(bhttp::field::host, "127.0.0.1");
+    HttpResponse res;
+    m_open = false;
+    m_stream.expires_after(10s);
+    bhttp::async_write(m_stream, req, [&](beast::error_code ec, std::size_t) {
+      if (ec) return;
+      bhttp::async_read(m_stream, m_buffer, res,
+                        [&](beast::error_code ec, std::size_t) { m_open = !ec; });
+    });
+    m_ioc.restart();
+    m_ioc.run();
+    if (!m_open) return std::nullopt;
+    return res;
+  }
+
+ private:
+  net::io_context m_ioc;
+  beast::tcp_stream m_stream;
+  beast::flat_buffer m_buffer;
+  bool m_open = false;
+};
+
+// GET `target` over a new connection.
+std::optional<HttpResponse> get(unsigned short port, std::string_view target) {
+  return TimedClient(port).get(target);
+}
+
+int status(const std::optional<HttpResponse>& res) {
+  return res ? res->result_int() : -1;
+}
+
+// The value of an unlabelled series in the server's /metrics, or -1 when it is missing.
+long metric(unsigned short port, std::string_view name) {
+  const auto res = get(port, "/metrics");
+  if (!res) return -1;
+  const std::string line = "\n" + std::string(name) + " ";
+  const auto at = res->body().find(line);
+  return at == std::string::npos ? -1 : std::stol(res->body().substr(at + line.size()));
+}
 
 TEST(Server, KeepsTheConnectionAliveAcrossRequests) {
   TestServer s;
@@ -356,24 +449,110 @@ TEST(Server, AnswersOverTheConnectionCapWith503) {
   EXPECT_TRUE(second.closed_by_server());
 }
 
-TEST(Server, StopLetsARequestInFlightFinish) {
-  TestServer s;
-  HttpResponse res;
-  std::thread client([&] {
-    Client c(s.port());
-    res = c.send(bhttp::verb::get, "/slow");
-  });
-  while (!s.slow_entered())
+// One worker, one place in the queue: a third request is refused while the worker is still
+// busy, not once it is free, and the refusal leaves the connection open for a retry.
+TEST(Server, AnswersAFullQueueWith503AtOnce) {
+  ServerOptions options;
+  options.workers = 1;
+  options.max_queued = 1;
+  TestServer s(options);
+  std::optional<HttpResponse> running;
+  std::thread first([&] { running = get(s.port(), "/wait"); });
+  const bool entered = s.gate().wait_entered(1);
+
+  // Two more at once: one takes the queue's place, the other finds it full. Each connection
+  // asks again once the gate is open, so a refused one shows it stayed open.
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::vector<std::optional<HttpResponse>> answers;  // GUARDED_BY(mutex), in the order received
+  std::optional<HttpResponse> retried;
+  bool opened = false;  // GUARDED_BY(mutex)
+  std::vector<std::thread> others;
+  for (int i = 0; i < 2; ++i) {
+    others.emplace_back([&] {
+      TimedClient c(s.port());
+      auto res = c.get("/wait");
+      std::unique_lock lock(mutex);
+      answers.push_back(res);
+      cv.notify_all();
+      if (status(res) != 503) return;
+      cv.wait(lock, [&] { return opened; });
+      lock.unlock();
+      retried = c.get("/wait");
+    });
+  }
+  std::optional<HttpResponse> refused;
+  {
+    std::unique_lock lock(mutex);
+    if (cv.wait_for(lock, 10s, [&] { return !answers.empty(); })) refused = answers.front();
+  }
+  // While the worker is still held: the built-in routes are answered by the io threads.
+  const auto health = get(s.port(), "/healthz");
+  const long rejected = metric(s.port(), "juwei_http_rejected_requests_total");
+  const long queued = metric(s.port(), "juwei_http_queued_requests");
+  const long busy = metric(s.port(), "juwei_http_busy_workers");
+  s.gate().open();
+  first.join();
+  {
+    // The retry comes once the other two are answered, when the pool is empty again.
+    std::unique_lock lock(mutex);
+    cv.wait_for(lock, 10s, [&] { return answers.size() == 2; });
+    opened = true;
+    cv.notify_all();
+  }
+  for (auto& t : others)
+    t.join();
+
+  EXPECT_TRUE(entered);
+  ASSERT_TRUE(refused) << "no answer while the worker was busy";
+  EXPECT_EQ(refused->result_int(), 503);
+  EXPECT_EQ((*refused)[bhttp::field::retry_after], "1");
+  EXPECT_EQ((*refused)[bhttp::field::content_type], "application/problem+json");
+  EXPECT_TRUE(refused->keep_alive());
+  EXPECT_EQ(status(health), 200);
+  EXPECT_EQ(rejected, 1);
+  EXPECT_EQ(queued, 1);
+  EXPECT_EQ(busy, 1);
+  EXPECT_EQ(status(running), 200);
+  ASSERT_EQ(answers.size(), 2U);
+  EXPECT_EQ(status(answers[1]), 200);  // the queued one, once the worker was free
+  EXPECT_EQ(status(retried), 200);
+}
+
+// A request running on the worker and one queued for it when stop() comes: both finish and
+// answer, and run() returns only then.
+TEST(Server, StopLetsRequestsRunningAndQueuedFinish) {
+  ServerOptions options;
+  options.workers = 1;
+  TestServer s(options);
+  std::optional<HttpResponse> running;
+  std::optional<HttpResponse> queued;
+  std::thread first([&] { running = get(s.port(), "/wait"); });
+  const bool entered = s.gate().wait_entered(1);
+  std::thread second([&] { queued = get(s.port(), "/wait"); });
+  // Nothing signals that a request has been queued but the queue's gauge: poll it.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (metric(s.port(), "juwei_http_queued_requests") < 1 &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(1ms);
-  const auto started = std::chrono::steady_clock::now();
+  }
+  const bool was_queued = metric(s.port(), "juwei_http_queued_requests") == 1;
   s.server().stop();
-  client.join();
+  const bool returned_early = s.returned();
+  s.gate().open();
+  first.join();
+  second.join();
   s.join();
+
+  EXPECT_TRUE(entered);
+  EXPECT_TRUE(was_queued);
+  EXPECT_FALSE(returned_early);
   EXPECT_TRUE(s.returned());
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
-  EXPECT_EQ(res.result_int(), 200);
-  EXPECT_EQ(res.body(), R"({"slow":true})");
-  EXPECT_FALSE(res.keep_alive());
+  for (const auto* res : {&running, &queued}) {
+    ASSERT_EQ(status(*res), 200);
+    EXPECT_EQ((*res)->body(), R"({"waited":true})");
+    EXPECT_FALSE((*res)->keep_alive());
+  }
 }
 
 TEST(Server, StopClosesIdleConnectionsAtOnce) {
