@@ -16,6 +16,7 @@
 #include "domain/short_code.hpp"
 #include "http/offline_json.hpp"
 #include "service/clock.hpp"
+#include "support/gate_vectors.hpp"
 
 namespace juwei {
 namespace {
@@ -33,29 +34,12 @@ class OfflineVectors : public ::testing::Test {
     m_doc = js::parse(m_text).as_object();
   }
 
-  static domain::Instant time(const js::value& v) {
-    const auto t = service::parse_iso_utc(v.as_string());
-    if (!t) throw std::runtime_error("not a time: " + std::string(v.as_string()));
-    return *t;
-  }
-  static std::int64_t id(const js::value& v) { return std::stoll(std::string(v.as_string())); }
+  static domain::Instant time(const js::value& v) { return juwei::testing::vector_time(v); }
+  static std::int64_t id(const js::value& v) { return juwei::testing::vector_id(v); }
 
   // claims_default with the case's own claims over it.
   domain::PassClaims claims(const js::object& own) const {
-    js::object merged = m_doc.at("claims_default").as_object();
-    for (const auto& [key, value] : own)
-      merged[key] = value;
-    domain::PassClaims c;
-    c.key_id = static_cast<std::uint32_t>(merged.at("key_id").as_int64());
-    c.community_id = id(merged.at("community_id"));
-    c.pass_id = id(merged.at("pass_id"));
-    c.holder = id(merged.at("holder"));
-    c.kind = merged.at("kind").as_string() == "household" ? domain::PassKind::household
-                                                          : domain::PassKind::individual;
-    c.emergency = merged.at("emergency").as_bool();
-    c.valid_from = time(merged.at("valid_from"));
-    c.valid_until = time(merged.at("valid_until"));
-    return c;
+    return juwei::testing::vector_claims(m_doc.at("claims_default").as_object(), own);
   }
 
   std::string m_text;
