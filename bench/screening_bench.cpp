@@ -27,6 +27,7 @@
 
 #include "report.hpp"
 #include "service/clock.hpp"
+#include "service/daily_report.hpp"
 #include "service/lab_results.hpp"
 #include "service/open_store.hpp"
 #include "service/resident_import.hpp"
@@ -627,6 +628,87 @@ BENCHMARK(BM_screening_latest_negative)
     ->Iterations(20'000)
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
+
+// --- The daily report -----------------------------------------------------------------------
+
+// The seed community's daily report of the coverage round's day, computed (Reports::daily:
+// register by building, statuses, the day's coverage and its missing list, a window's counts,
+// positives, the chain's head), against raw_daily_counts: the counts themselves as raw prepared
+// SQL over the same tables, with no Juwei code: residents by building, the day's coverage
+// (sampled that day or not, per building) and the window's swabs, tubes and results. Then the
+// XLSX written from the computed report (target < 200 ms).
+constexpr std::string_view kReportDay = "2022-04-05";
+constexpr std::string_view kReportFrom = "2022-04-04T16:00:00Z";
+constexpr std::string_view kReportTo = "2022-04-05T16:00:00Z";
+
+void BM_report_raw_daily_counts(benchmark::State& state) {
+  Connection db(screening_db(1), SQLITE_OPEN_READONLY);
+  db.exec("PRAGMA cache_size = -8192; PRAGMA temp_store = MEMORY;");
+  Statement registry(db,
+                     "SELECT h.building_id, count(DISTINCT h.household_id), count(*), "
+                     "sum(r.vulnerabilities <> 0) FROM residents r JOIN households h ON "
+                     "h.community_id = r.community_id AND h.household_id = r.household_id "
+                     "WHERE r.community_id = ?1 GROUP BY h.building_id");
+  Statement coverage(db,
+                     "SELECT h.building_id, count(*), sum(EXISTS (SELECT 1 FROM samples x WHERE "
+                     "x.community_id = r.community_id AND x.resident_id = r.resident_id AND "
+                     "x.round_id = ?2)) FROM residents r JOIN households h ON h.community_id = "
+                     "r.community_id AND h.household_id = r.household_id WHERE r.community_id = "
+                     "?1 GROUP BY h.building_id");
+  Statement window(db,
+                   "SELECT (SELECT count(*) FROM samples WHERE community_id = ?1 AND sampled_at "
+                   ">= ?2 AND sampled_at < ?3), (SELECT count(*) FROM tubes WHERE community_id "
+                   "= ?1 AND created_at >= ?2 AND created_at < ?3), (SELECT count(*) FROM "
+                   "tube_results WHERE community_id = ?1 AND received_at >= ?2 AND received_at "
+                   "< ?3)");
+  const auto residents = static_cast<std::int64_t>(seed_plan().residents.size());
+  measure(
+      state, LatencyFigure{"raw_daily_counts_{}", "", "ms"},
+      [&] {
+        std::int64_t counted = 0, sampled = 0;
+        registry.query(kMeasuredCommunity);
+        while (registry.next())
+          counted += registry.integer(2);
+        coverage.query(kMeasuredCommunity, kCoverageRound);
+        while (coverage.next())
+          sampled += coverage.integer(2);
+        window.query(kMeasuredCommunity, kReportFrom, kReportTo);
+        if (window.next()) {
+          benchmark::DoNotOptimize(window.integer(0) + window.integer(1) + window.integer(2));
+        }
+        return std::pair{counted, sampled};
+      },
+      [&](const std::pair<std::int64_t, std::int64_t>& n) {
+        return n.first == residents && n.second == residents - unsampled_count();
+      });
+}
+
+void BM_report_daily(benchmark::State& state) {
+  auto store = checked(service::open_store("sqlite:" + screening_db(1).string()), "open store");
+  service::Reports reports(*store, service::fixed_clock(kNow));
+  const auto residents = static_cast<std::int64_t>(seed_plan().residents.size());
+  measure(
+      state, LatencyFigure{"daily_report_{}", "raw_daily_counts_{}", "ms"},
+      [&] { return reports.daily(kMeasuredCommunity, kReportDay); },
+      [&](const auto& r) {
+        return r && r->figure("register.residents") == residents &&
+               r->figure("screening.sampled") == residents - unsampled_count() &&
+               static_cast<std::int64_t>(r->missing.size()) == unsampled_count();
+      });
+  auto report = checked(reports.daily(kMeasuredCommunity, kReportDay), "daily report");
+  const auto start = std::chrono::steady_clock::now();
+  const std::string book =
+      service::daily_report_xlsx(report, service::default_report_template());
+  const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - start;
+  if (!book.starts_with("PK")) state.SkipWithError("not an XLSX file");
+  record("daily_report_xlsx", took.count(), "ms");
+}
+
+BENCHMARK(BM_report_raw_daily_counts)
+    ->Iterations(200)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_report_daily)->Iterations(200)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace juwei::bench

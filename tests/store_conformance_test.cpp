@@ -1373,6 +1373,175 @@ TEST_P(StoreConformance, ABatchOfFirstResultsAddsEachFittingTubeOnce) {
   ASSERT_TRUE(tx->commit());
 }
 
+// The daily report's reads: the register by building, a day's counts (2022-04-05 in Shanghai:
+// 2022-04-04T16:00Z to 2022-04-05T16:00Z) and what stood at its end, each record placed just
+// inside or just outside the day.
+TEST_P(StoreConformance, AReportCountsTheRegisterByBuildingAndADaysRecords) {
+  constexpr std::string_view kFrom = "2022-04-04T16:00:00Z";
+  constexpr std::string_view kTo = "2022-04-05T16:00:00Z";
+  constexpr const char* kBefore = "2022-04-04T15:59:59Z";
+  constexpr const char* kInside = "2022-04-05T01:00:00Z";
+  constexpr const char* kAfter = "2022-04-05T16:00:00Z";
+  const auto c = seed("A", 0);
+  auto tx = write();
+  const auto b1 = tx->find_building(c, "12号楼").value().value().id;
+  const auto b2 = tx->insert_building(domain::Building{c, 0, "13号楼", 6}).value();
+  const auto removed = tx->insert_building(domain::Building{c, 0, "14号楼", 6}).value();
+  auto gone = tx->get_building(c, removed).value().value();
+  gone.removal = {kNow.data(), "拆除"};
+  ASSERT_TRUE(tx->update_building(gone));
+  const auto h2 = tx->insert_household(domain::Household{c, 0, b1, "302"}).value();
+  ASSERT_TRUE(tx->insert_household(domain::Household{c, 0, b1, "303"}).has_value());  // empty
+  auto r1 = resident(c, 1, 0);
+  r1.vulnerabilities.add(domain::Vulnerability::dialysis);
+  const auto dialysis = tx->insert_resident(r1, kNow).value();
+  auto r2 = resident(c, h2, 1);
+  r2.vulnerabilities.add(domain::Vulnerability::pregnant);
+  r2.vulnerabilities.add(domain::Vulnerability::elderly_alone);
+  const auto pregnant = tx->insert_resident(r2, kNow).value();
+  auto r3 = resident(c, h2, 2);
+  r3.vulnerabilities.add(domain::Vulnerability::dialysis);
+  const auto left = tx->insert_resident(r3, kNow).value();
+  r3.id = left;
+  r3.removal = {kNow.data(), "迁出"};
+  ASSERT_TRUE(tx->update_resident(r3, kNow));
+
+  using domain::ZoneStatus;
+  for (const auto& [at, status] : {std::pair{kBefore, ZoneStatus::controlled},
+                                   std::pair{kInside, ZoneStatus::sealed},
+                                   std::pair{kAfter, ZoneStatus::precaution}}) {
+    ASSERT_TRUE(tx->insert_status_change(StatusChange{c, b1, 0, status, at, 1, "", "zone.manual"}));
+  }
+  ASSERT_TRUE(tx->insert_status_change(
+      StatusChange{c, b2, 0, ZoneStatus::precaution, kBefore, 1, "", "zone.manual"}));
+
+  // Three requests: one filed the day before (approved that day), two that day (one denied, one
+  // an emergency released at once, its paperwork due within the day and not all in by its end).
+  for (const char* at : {kBefore, kInside, kInside}) {
+    ASSERT_TRUE(tx->insert_exit_request(ExitRequest{c, 0, dialysis, "dialysis", "医院", at, "", "",
+                                                    1, "staff", at, "open"}));
+  }
+  const std::pair<std::int64_t, const char*> decided[] = {
+      {1, "approved"}, {2, "denied"}, {3, "released"}};
+  for (const auto& [request, outcome] : decided) {
+    ASSERT_TRUE(tx->insert_decision(
+        Decision{c, 0, request, outcome, false, "", "v1", {}, {}, 1, kInside}));
+  }
+  ASSERT_TRUE(tx->insert_pledge(Pledge{c, 3, "我承诺", "typed", "王丽", 0, kInside, 1}));
+  ASSERT_TRUE(tx->insert_proof(
+      Proof{c, 0, 3, "proof", "abc", "application/pdf", 10, "a.pdf", 1, kAfter}));  // too late
+  PassRow p;
+  p.community_id = c;
+  p.holder = dialysis;
+  p.household_id = 1;
+  p.reason = "dialysis";
+  p.valid_from = kBefore;
+  p.valid_until = kAfter;
+  p.policy_version = "v1";
+  p.approved_at = kBefore;
+  p.approved_by = 1;
+  p.request_id = 1;
+  p.return_by = "2022-04-05T10:00:00Z";  // passed by the day's end: overdue
+  const auto overdue = tx->insert_pass(p).value();
+  p.request_id = 3;
+  p.emergency = true;
+  p.return_by = "";
+  p.paperwork_due_at = "2022-04-05T12:00:00Z";
+  const auto emergency = tx->insert_pass(p).value();
+  p.request_id = 0;
+  p.emergency = false;
+  p.paperwork_due_at = "";
+  const auto back = tx->insert_pass(p).value();
+  // Out before the day, still out at its end; out that day, back after it (out at the end);
+  // out the day before and back that day.
+  ASSERT_TRUE(tx->insert_pass_exit(c, overdue, PassExit{0, kBefore, 1, "gate"}));
+  const auto late = tx->insert_pass_exit(c, emergency, PassExit{0, kInside, 1, "staff"}).value();
+  ASSERT_TRUE(tx->return_pass_exit(c, emergency, PassExit{late, "", 0, "", kAfter, 1, "gate"}));
+  const auto home = tx->insert_pass_exit(c, back, PassExit{0, kBefore, 1, "gate"}).value();
+  ASSERT_TRUE(tx->return_pass_exit(c, back, PassExit{home, "", 0, "", kInside, 1, "gate"}));
+
+  // Screening: a pooled tube of the day positive (both residents on retest), one of them swabbed
+  // again into a single tube that day (a retest done), a tube of the day before.
+  ASSERT_TRUE(tx->insert_round(ScreeningRound{c, 0, "2022-04-05", {}, kInside, 1}));
+  ASSERT_TRUE(tx->insert_tube(c, "P1", 1, domain::TubeKind::pooled, kInside));
+  ASSERT_TRUE(tx->insert_tube(c, "S1", 1, domain::TubeKind::single, "2022-04-05T09:00:00Z"));
+  ASSERT_TRUE(tx->insert_tube(c, "P0", 1, domain::TubeKind::pooled, kBefore));
+  ASSERT_TRUE(tx->insert_sample(Sample{c, 1, 0, "P1", dialysis, kInside, 1, false, ""}));
+  ASSERT_TRUE(tx->insert_sample(Sample{c, 1, 0, "P1", pregnant, kInside, 1, false, ""}));
+  ASSERT_TRUE(
+      tx->insert_sample(Sample{c, 1, 0, "S1", pregnant, "2022-04-05T09:00:00Z", 1, false, "复核"}));
+  ASSERT_TRUE(tx->insert_sample(Sample{c, 1, 0, "P0", dialysis, kBefore, 1, false, ""}));
+  using domain::TestResult;
+  ASSERT_TRUE(tx->insert_tube_result(TubeResult{c, "P1", TestResult::positive,
+                                                "2022-04-05T08:00:00Z", "华大",
+                                                "2022-04-05T08:30:00Z"}));
+  ASSERT_TRUE(tx->insert_tube_result(
+      TubeResult{c, "P0", TestResult::negative, kBefore, "华大", kBefore}));
+  ASSERT_TRUE(tx->insert_antigen_test(
+      AntigenTest{c, 0, pregnant, TestResult::positive, kInside, kInside, 1, "", ""}));
+  ASSERT_TRUE(tx->insert_antigen_test(
+      AntigenTest{c, 0, dialysis, TestResult::negative, kInside, kAfter, 1, "", ""}));
+
+  for (const auto& [at, decision, code] :
+       {std::tuple{kInside, "deny", "pass.expired"}, std::tuple{kInside, "deny", "pass.used"},
+        std::tuple{kInside, "deny", "pass.expired"}, std::tuple{kInside, "allow", "gate.out"},
+        std::tuple{kAfter, "deny", "pass.used"}}) {
+    ASSERT_TRUE(tx->insert_gate_event(
+        GateEvent{c, 0, at, "out", decision, code, 1, dialysis, "12号楼", 7, "online"}));
+  }
+  ASSERT_TRUE(tx->commit());
+
+  auto rx = read();
+  const auto reg = rx->register_by_building(c).value();
+  ASSERT_EQ(reg.size(), 2u);  // the removed building is left out
+  EXPECT_EQ(reg[0].building, "12号楼");
+  EXPECT_EQ(reg[0].households, 3);
+  EXPECT_EQ(reg[0].residents, 2);
+  EXPECT_EQ(reg[0].by_vulnerability[4], 1);  // dialysis: the removed resident not counted
+  EXPECT_EQ(reg[0].by_vulnerability[1], 1);  // pregnant
+  EXPECT_EQ(reg[0].by_vulnerability[0], 1);  // elderly alone
+  EXPECT_EQ(reg[1].building_id, b2);
+  EXPECT_EQ(reg[1].households, 0);
+  EXPECT_EQ(reg[1].residents, 0);
+
+  const auto w = rx->count_window(c, kFrom, kTo).value();
+  EXPECT_EQ(w.requests_filed, 2);
+  EXPECT_EQ(w.approved, 1);
+  EXPECT_EQ(w.denied, 1);
+  EXPECT_EQ(w.released, 1);
+  EXPECT_EQ(w.exits, 1);
+  EXPECT_EQ(w.returns, 1);
+  EXPECT_EQ(w.out_at_end, 2);
+  EXPECT_EQ(w.overdue_at_end, 1);
+  EXPECT_EQ(w.paperwork_overdue_at_end, 1);
+  EXPECT_EQ(w.tubes, 2);
+  EXPECT_EQ(w.swabs, 3);
+  EXPECT_EQ(w.results, 1);
+  EXPECT_EQ(w.positive_pooled, 1);
+  EXPECT_EQ(w.positive_single, 0);
+  EXPECT_EQ(w.retest_due, 2);
+  EXPECT_EQ(w.retest_done, 1);
+  EXPECT_EQ(w.antigen_reports, 1);
+  EXPECT_EQ(w.antigen_positive, 1);
+  using Denial = std::pair<std::string, std::int64_t>;
+  EXPECT_EQ(w.gate_denials, (std::vector<Denial>{{"pass.expired", 2}, {"pass.used", 1}}));
+  // The day before: the request filed, the exits begun, nothing out overdue yet.
+  const auto before = rx->count_window(c, "2022-04-03T16:00:00Z", kFrom).value();
+  EXPECT_EQ(before.requests_filed, 1);
+  EXPECT_EQ(before.exits, 2);
+  EXPECT_EQ(before.out_at_end, 2);
+  EXPECT_EQ(before.overdue_at_end, 0);
+  EXPECT_EQ(before.paperwork_overdue_at_end, 0);
+  EXPECT_EQ(before.retest_due, 0);
+  EXPECT_TRUE(before.gate_denials.empty());
+
+  const auto changes = rx->status_changes_before(c, kTo).value();
+  ASSERT_EQ(changes.size(), 3u);  // the change after the day's end is left out
+  EXPECT_EQ(changes[0].building_id, b1);
+  EXPECT_EQ(changes[1].status, ZoneStatus::sealed);
+  EXPECT_EQ(changes[2].building_id, b2);
+}
+
 TEST(StoreConformanceCoverage, EveryMethodOfTheInterfaceIsExercised) {
   const auto slurp = [](const std::filesystem::path& p) {
     std::ifstream in(p);

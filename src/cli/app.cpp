@@ -680,6 +680,7 @@ int run(int argc, char** argv) {
   add_demo(app, g);
   add_backup_commands(app, g);
   add_zone_commands(app, g);
+  add_report_commands(app, g);
   add_community_commands(app, g);
   add_migrate_command(app, g);
   // Global options are accepted after the subcommand too: `juwei residents --db x`.

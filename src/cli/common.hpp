@@ -60,6 +60,8 @@ void add_backup_commands(CLI::App& app, Globals& g);
 void add_community_commands(CLI::App& app, Globals& g);
 // juwei zones: building status (zone_commands.cpp).
 void add_zone_commands(CLI::App& app, Globals& g);
+// juwei report: the daily report (report_commands.cpp).
+void add_report_commands(CLI::App& app, Globals& g);
 // juwei migrate: a laptop's community onto a server (migrate_command.cpp).
 void add_migrate_command(CLI::App& app, Globals& g);
 

@@ -17,28 +17,6 @@
 namespace juwei::http {
 namespace {
 
-// An XLSX workbook to save as `filename` (UTF-8; RFC 6266's filename* carries it, with an
-// ASCII `fallback` for clients that read only filename).
-Response xlsx_download(std::string bytes, std::string_view filename, std::string_view fallback) {
-  std::string encoded;
-  for (unsigned char c : filename) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-      encoded += static_cast<char>(c);
-    } else {
-      encoded += fmt::format("%{:02X}", c);
-    }
-  }
-  Response r{200,
-             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-             std::move(bytes),
-             {}};
-  r.headers.emplace_back(
-      "Content-Disposition",
-      fmt::format("attachment; filename=\"{}\"; filename*=UTF-8''{}", fallback, encoded));
-  r.headers.emplace_back("Cache-Control", "private, no-store");  // residents' personal data
-  return r;
-}
-
 js::object user_json(const domain::User& u) {
   return js::object{{"id", std::to_string(u.id)},
                     {"username", u.username},
@@ -200,7 +178,7 @@ void add_building_routes(Router& router, const ApiServices& s,
     q.building = b->id;
     auto book = registry.residents_xlsx(role_of(req), q, b->name + " 住户");
     if (!book) return from_error(book.error());
-    return xlsx_download(std::move(*book), b->name + "住户.xlsx",
+    return download(kXlsxType, std::move(*book), b->name + "住户.xlsx",
                          fmt::format("building-{}-households.xlsx", b->id));
   });
   router.add("PATCH", "/api/v1/buildings/{id}", kDesk, [&registry](Request& req) {
@@ -344,7 +322,7 @@ void add_resident_routes(Router& router, const ApiServices& s,
     if (!book) return from_error(book.error());
     std::string filename = title + ".xlsx";
     std::erase(filename, ' ');
-    return xlsx_download(std::move(*book), filename, "residents.xlsx");
+    return download(kXlsxType, std::move(*book), filename, "residents.xlsx");
   });
   router.add("POST", "/api/v1/residents", kDesk, idempotent(keys, [&registry](Request& req) {
                auto body = json_body(req, kResidentFields);
@@ -786,6 +764,7 @@ void add_api_routes(Router& router, const ApiServices& services) {
                        keys);
   add_results_routes(router, services, keys);
   add_exit_routes(router, services, keys);
+  add_report_routes(router, services);
 }
 
 }  // namespace juwei::http

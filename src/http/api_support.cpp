@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+
 #include "http/json_input.hpp"
 
 namespace juwei::http {
@@ -182,6 +184,29 @@ Response import_rows_problem(js::object report, std::int64_t rejected, std::int6
       {"errors", std::move(problems)},
       {"report", std::move(report)}};
   return Response{400, "application/problem+json", js::serialize(p), {}};
+}
+
+Response download(std::string_view content_type, std::string bytes, std::string_view filename,
+                  std::string_view fallback) {
+  std::string encoded;
+  for (unsigned char c : filename) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
+      encoded += static_cast<char>(c);
+    } else {
+      encoded += fmt::format("%{:02X}", c);
+    }
+  }
+  Response r{200, std::string(content_type), std::move(bytes), {}};
+  r.headers.emplace_back(
+      "Content-Disposition",
+      fmt::format("attachment; filename=\"{}\"; filename*=UTF-8''{}", fallback, encoded));
+  r.headers.emplace_back("Cache-Control", "private, no-store");
+  return r;
+}
+
+std::string query_param(const Request& req, const char* name) {
+  const auto it = req.query.find(name);
+  return it == req.query.end() ? std::string() : it->second;
 }
 
 }  // namespace juwei::http

@@ -67,6 +67,16 @@ Response import_rows_problem(js::object report, std::int64_t rejected, std::int6
 inline constexpr std::size_t kMaxReportedProblems = 1000;
 js::array row_problems_json(const std::vector<service::RowProblem>& problems);
 
+// A query parameter's value; empty when absent.
+std::string query_param(const Request& req, const char* name);
+
+inline constexpr std::string_view kXlsxType =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+// A file to save as `filename` (UTF-8; RFC 6266's filename* carries it, with an ASCII `fallback`
+// for clients that read only filename), never cached: residents' personal data.
+Response download(std::string_view content_type, std::string bytes, std::string_view filename,
+                  std::string_view fallback);
+
 struct ApiServices;
 // Lab results, conflicts, tests, antigen self-tests, marks, home sampling (results_api.cpp).
 void add_results_routes(Router& router, const ApiServices& services,
@@ -74,5 +84,7 @@ void add_results_routes(Router& router, const ApiServices& services,
 // Exit requests, decisions, emergency exits, passes and the policy (exits_api.cpp).
 void add_exit_routes(Router& router, const ApiServices& services,
                      const std::shared_ptr<service::Idempotency>& keys);
+// The daily report (reports_api.cpp).
+void add_report_routes(Router& router, const ApiServices& services);
 
 }  // namespace juwei::http

@@ -234,11 +234,6 @@ Response file_response(std::string content_type, std::string bytes) {
   return r;
 }
 
-std::string query_param(const Request& req, const char* name) {
-  const auto it = req.query.find(name);
-  return it == req.query.end() ? std::string() : it->second;
-}
-
 // The optional building_id filter of a list (nullopt: every building).
 std::expected<std::optional<domain::BuildingId>, Response> building_filter(const Request& req) {
   const auto it = req.query.find("building_id");

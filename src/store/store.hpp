@@ -529,6 +529,46 @@ struct AuditListing {
   std::string room;
 };
 
+// One live building's share of the register: its live households and residents, and the
+// residents of each vulnerable group (indexed as domain::kAllVulnerabilities).
+struct BuildingRegister {
+  domain::BuildingId building_id = 0;
+  std::string building;
+  std::int64_t households = 0;
+  std::int64_t residents = 0;
+  std::int64_t by_vulnerability[domain::kVulnerabilityCount] = {};
+};
+
+// What a community's records count in a window of time [from, to) (a day of the daily report),
+// and what stood at its end: what `to` found out, overdue or owed.
+struct WindowCounts {
+  std::int64_t requests_filed = 0;  // exit requests created in the window
+  std::int64_t approved = 0;        // decisions made in the window, by outcome
+  std::int64_t denied = 0;
+  std::int64_t released = 0;  // emergencies released at once
+  std::int64_t exits = 0;     // exits on passes in the window
+  std::int64_t returns = 0;   // returns from exits in the window
+  std::int64_t out_at_end = 0;  // exits begun before `to` not returned by then
+  // Of those, on passes whose return_by was before `to`.
+  std::int64_t overdue_at_end = 0;
+  // Emergency passes whose paperwork was due before `to` without a pledge and a proof by then.
+  std::int64_t paperwork_overdue_at_end = 0;
+  std::int64_t tubes = 0;            // tubes first scanned in the window
+  std::int64_t swabs = 0;            // samples taken in the window
+  std::int64_t results = 0;          // tube results that reached Juwei in the window
+  // Positive results the lab reported in the window (its report time), by the tube's kind.
+  std::int64_t positive_pooled = 0;
+  std::int64_t positive_single = 0;
+  // Residents swabbed into a positive pooled tube whose result came before `to` (on retest),
+  // and of them those swabbed into a single tube after that result and before `to`.
+  std::int64_t retest_due = 0;
+  std::int64_t retest_done = 0;
+  std::int64_t antigen_reports = 0;  // antigen self-tests reported in the window
+  std::int64_t antigen_positive = 0;
+  // Gate checks denied in the window, by code ("pass.expired"), most frequent first.
+  std::vector<std::pair<std::string, std::int64_t>> gate_denials;
+};
+
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -792,6 +832,14 @@ class Transaction {
                                       const std::function<bool(const AuditRecord&)>& f) = 0;
   // One page of the records `q` matches, with their names, in seq order (newest first or not).
   virtual Result<std::vector<AuditListing>> list_audit(const AuditQuery& q) = 0;
+
+  // Reports. The register by live building (by id); the counts of a window (from, to:
+  // ISO-8601 UTC, `from` inclusive); every status change made before `to`, by building and id.
+  virtual Result<std::vector<BuildingRegister>> register_by_building(domain::CommunityId c) = 0;
+  virtual Result<WindowCounts> count_window(domain::CommunityId c, std::string_view from,
+                                            std::string_view to) = 0;
+  virtual Result<std::vector<StatusChange>> status_changes_before(domain::CommunityId c,
+                                                                  std::string_view to) = 0;
 
   // Idempotency keys: insert fails with conflict when the user has used the key already.
   virtual Result<void> insert_idempotency_key(const IdempotencyRecord& r) = 0;

@@ -179,6 +179,12 @@ class SqlTransaction final : public Transaction {
   Result<std::optional<GateEvent>> find_gate_event(CommunityId c, std::string_view device,
                                                    std::string_view client_event_id) override;
 
+  Result<std::vector<BuildingRegister>> register_by_building(CommunityId c) override;
+  Result<WindowCounts> count_window(CommunityId c, std::string_view from,
+                                    std::string_view to) override;
+  Result<std::vector<StatusChange>> status_changes_before(CommunityId c,
+                                                          std::string_view to) override;
+
   Result<void> insert_idempotency_key(const IdempotencyRecord& r) override;
   Result<std::optional<IdempotencyRecord>> find_idempotency_key(CommunityId c, domain::UserId user,
                                                                 std::string_view key) override;

@@ -62,4 +62,16 @@ Result<std::vector<StatusChange>> SqlTransaction::current_statuses(CommunityId c
                  [&](const Stmt& row) { return read_status_change(c, row); });
 }
 
+Result<std::vector<StatusChange>> SqlTransaction::status_changes_before(CommunityId c,
+                                                                        std::string_view to) {
+  auto s = prepare("zones.status_changes_before",
+                   "SELECT building_id, change_id, status, changed_at, changed_by, reason, rule "
+                   "FROM building_status WHERE community_id = ?1 AND changed_at < ?2 "
+                   "ORDER BY building_id, change_id");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, to);
+  return collect(*s, "status changes before",
+                 [&](const Stmt& row) { return read_status_change(c, row); });
+}
+
 }  // namespace juwei::store::sql

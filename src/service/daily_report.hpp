@@ -1,0 +1,141 @@
+// The daily report (日报) of a community for a day of its calendar: every figure computed from
+// the records, none typed. The register and its vulnerable groups as they stand (live); the
+// buildings' statuses at the day's end and that day's changes; the day's screening (rounds,
+// who was due, sampled, excused or missing, tubes, results, positives, retests); antigen
+// self-tests; exits (requests, decisions, out, back, overdue, paperwork owed) and gate denials;
+// and the audit chain's head at the day's end, so a printed copy can later be proved against
+// the trail. A day still running is reported up to now.
+//
+// The totals sheet's layout is data (report_daily.toml, built in; another file may replace
+// it): rows of figures by key, in the street office's order. The report goes out as JSON (the
+// API), CSV (UTF-8 with BOM, for Excel) and XLSX (the totals, then a sheet per detail list).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "domain/registry.hpp"
+#include "domain/zone.hpp"
+#include "service/clock.hpp"
+#include "service/error.hpp"
+#include "store/store.hpp"
+
+namespace juwei::service {
+
+// A figure the report computes: its key ("screening.sampled") and how people name it.
+struct ReportFigure {
+  std::string_view key;
+  std::string_view label_zh;
+  std::string_view label_en;
+};
+// Every figure, in the built-in layout's order.
+std::span<const ReportFigure> report_figures();
+const ReportFigure* find_report_figure(std::string_view key);
+
+struct ReportRow {
+  std::string section;  // "核酸筛查"
+  std::string label;    // "已采样人数"
+  std::string figure;   // a report_figures() key
+};
+
+struct ReportTemplate {
+  std::string version;
+  std::string title;
+  std::vector<ReportRow> rows;
+};
+
+// A layout file (report_daily.toml's format); an invalid one is an error naming each field at
+// fault ("row[3].figure"), an unknown figure among them.
+Result<ReportTemplate> parse_report_template(std::string_view toml_text);
+std::string_view default_report_template_toml();
+const ReportTemplate& default_report_template();
+
+// One live building on the day.
+struct ReportBuilding {
+  domain::BuildingId building_id = 0;
+  std::string building;
+  std::optional<domain::ZoneStatus> status;  // at the day's end; none: never set
+  std::int64_t households = 0;
+  std::int64_t residents = 0;
+  bool screened = false;  // a round of the day covered it
+  // Of a screened building: its live residents not marked away or exempt, those sampled that
+  // day, and those excused (marked, or out on an exit).
+  std::int64_t due = 0;
+  std::int64_t sampled = 0;
+  std::int64_t excused = 0;
+  std::int64_t missing() const { return due - sampled; }
+};
+
+// A building's status change made that day.
+struct ReportStatusChange {
+  std::string building;
+  std::optional<domain::ZoneStatus> from;  // none: its first status
+  domain::ZoneStatus to = domain::ZoneStatus::precaution;
+  std::string at;  // ISO-8601 UTC
+  std::string reason;
+  std::string rule;
+};
+
+// A resident swabbed into a tube the lab reported positive that day.
+struct ReportPositive {
+  store::ResidentRow resident;
+  std::string tube_code;
+  domain::TubeKind kind = domain::TubeKind::pooled;
+  std::string reported_at;
+};
+
+// Gate checks denied that day for one reason, most frequent first.
+struct ReportDenial {
+  std::string code;  // "pass.expired"
+  std::string_view label_zh;
+  std::string_view label_en;
+  std::int64_t count = 0;
+};
+
+struct DailyReport {
+  domain::Community community;
+  std::string day;   // YYYY-MM-DD, the community's calendar
+  std::string from;  // the day's start, ISO-8601 UTC
+  std::string to;    // its end (exclusive), or the second after now while the day runs
+  bool complete = false;  // the day is over
+  std::string generated_at;
+  std::vector<ReportBuilding> buildings;  // by id
+  std::vector<ReportStatusChange> changes;
+  std::vector<store::ScreeningRound> rounds;  // of the day
+  std::vector<store::ResidentRow> missing;    // due in a screened building, not sampled
+  std::vector<ReportPositive> positives;
+  store::WindowCounts counts;
+  std::vector<ReportDenial> denials;
+  std::int64_t vulnerable[domain::kVulnerabilityCount] = {};  // as kAllVulnerabilities
+  std::optional<store::AuditRecord> audit_head;  // the trail's last record before `to`
+  // Every figure of report_figures(), in its order.
+  std::vector<std::pair<std::string_view, std::int64_t>> figures;
+
+  std::int64_t figure(std::string_view key) const;  // 0 for an unknown key
+};
+
+class Reports {
+ public:
+  Reports(store::Store& store, Clock clock);
+
+  // `day` is YYYY-MM-DD; a malformed day, one after today or one before the community's first
+  // record is invalid (field "day").
+  Result<DailyReport> daily(domain::CommunityId c, std::string_view day);
+
+ private:
+  store::Store& m_store;
+  Clock m_clock;
+};
+
+// The files: the totals in the template's rows, then the detail lists.
+std::string daily_report_csv(const DailyReport& report, const ReportTemplate& layout);
+std::string daily_report_xlsx(const DailyReport& report, const ReportTemplate& layout);
+// "2022-04-05 日报", the files' base name.
+std::string daily_report_filename(const DailyReport& report);
+
+}  // namespace juwei::service

@@ -1,0 +1,214 @@
+#include "service/daily_report.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "service/exits.hpp"
+#include "service/lab_results.hpp"
+#include "service/resident_import.hpp"
+#include "service/screening_test_fixture.hpp"
+#include "service/zones.hpp"
+
+namespace juwei::service {
+namespace {
+
+using namespace std::chrono;
+using domain::Role;
+
+// A small community whose every figure on 2022-04-04 is counted by hand: 13 residents (12 in
+// 12号楼: rooms 101 and 102; one in 13号楼), 12号楼 sealed at 10:00, one whole-community round,
+// a positive pooled tube, one retest, an antigen report, the pregnant resident released at once
+// and out through the gate, and one forged pass refused there.
+class DailyReportTest : public ScreeningTest {
+ protected:
+  void SetUp() override {
+    ScreeningTest::SetUp();  // 2022-04-04 10:00 in Shanghai
+    ASSERT_TRUE(Zones(*m_store, clock())
+                    .set_status(m_community, m_b12, domain::ZoneStatus::sealed, 1, "阳性病例",
+                                domain::kRuleManual));
+    Screening screening(*m_store, clock());
+    const auto round = screening.create_round(m_community, "2022-04-04", {}, 1).value().id;
+    for (int i = 0; i < 10; ++i) {
+      ASSERT_TRUE(screening.record_sample(m_community, round, swab(i, i < 6 ? "P1" : "P2"), 1));
+    }
+    ASSERT_TRUE(screening.record_sample(m_community, round, swab(12, "P3"), 1));
+    ASSERT_TRUE(
+        screening.set_mark(m_community, m_residents[11], domain::ScreeningMark::away, "外地", 1));
+
+    m_now += minutes{30};
+    Exits exits(*m_store, clock(), m_dir);
+    const domain::User staff{m_community, 2, "staff", Role::staff};
+    const domain::User gate{m_community, 3, "gate", Role::gate};
+    auto released =
+        exits.release_emergency(m_community, {m_residents[0], "childbirth", "妇幼保健院", "临产"},
+                                staff);
+    ASSERT_TRUE(released.has_value()) << released.error().message;
+    auto out = exits.gate_check(m_community, {released->pass->token, "", "out"}, gate);
+    ASSERT_TRUE(out.has_value() && out->allow);
+    auto forged = exits.gate_check(m_community, {"JW1.forged.token", "", "out"}, gate);
+    ASSERT_TRUE(forged.has_value());
+    EXPECT_FALSE(forged->allow);
+
+    m_now = sys_days{year{2022} / 4 / 4} + hours{6};
+    const std::string results =
+        "tube_code,result,reported_at,lab\nP1,阳性,2022-04-04T05:55:00Z,华大\n"
+        "P2,阴性,2022-04-04T05:55:00Z,华大\n";
+    auto imported =
+        import_results(*m_store, clock(), m_community, memory_source("r.csv", results), {});
+    ASSERT_TRUE(imported.has_value()) << imported.error().message;
+
+    m_now += hours{1};
+    SampleInput retest = swab(1, "S1", TubeKind::single);
+    retest.resample_reason = "混管阳性复核";
+    auto again = screening.record_sample(m_community, round, retest, 1);
+    ASSERT_TRUE(again.has_value()) << again.error().message;
+    auto antigen = LabResults(*m_store, clock())
+                       .report_antigen(m_community, {m_residents[12], "阴性", "2022-04-04 15:00"},
+                                       domain::User{m_community, 4, "r12", Role::resident, false,
+                                                    m_residents[12]});
+    ASSERT_TRUE(antigen.has_value()) << antigen.error().message;
+
+    m_now = sys_days{year{2022} / 4 / 5} + hours{3};  // the next morning, 11:00
+  }
+
+  DailyReport report(std::string_view day) {
+    auto r = Reports(*m_store, clock()).daily(m_community, day);
+    EXPECT_TRUE(r.has_value()) << r.error().message;
+    return r.value_or(DailyReport{});
+  }
+};
+
+TEST_F(DailyReportTest, EveryFigureOfTheDayIsCountedFromTheRecords) {
+  const DailyReport r = report("2022-04-04");
+  EXPECT_TRUE(r.complete);
+  EXPECT_EQ(r.from, "2022-04-03T16:00:00Z");
+  EXPECT_EQ(r.to, "2022-04-04T16:00:00Z");
+  const std::pair<std::string_view, std::int64_t> expected[] = {
+      {"register.buildings", 2},
+      {"register.households", 3},
+      {"register.residents", 13},
+      {"vulnerable.dialysis", 0},
+      {"buildings.sealed", 1},
+      {"buildings.controlled", 0},
+      {"buildings.precaution", 0},
+      {"buildings.unset", 1},
+      {"buildings.changes", 1},
+      {"screening.rounds", 1},
+      {"screening.due", 12},      // 13 less resident 11, away
+      {"screening.sampled", 11},  // 0-9 and 12; resident 0 swabbed before she left
+      {"screening.missing", 1},   // resident 10
+      {"screening.excused", 1},
+      {"screening.tubes", 4},
+      {"screening.swabs", 12},
+      {"screening.results", 2},
+      {"screening.positive_pooled", 1},
+      {"screening.positive_single", 0},
+      {"screening.retest_due", 6},
+      {"screening.retest_done", 1},
+      {"antigen.reports", 1},
+      {"antigen.positive", 0},
+      {"exits.requests", 1},
+      {"exits.approved", 0},
+      {"exits.denied", 0},
+      {"exits.emergency", 1},
+      {"exits.out_that_day", 1},
+      {"exits.back", 0},
+      {"exits.out", 1},
+      {"exits.overdue", 0},
+      {"exits.paperwork_overdue", 0},  // due the next morning
+      {"gate.denials", 1},
+  };
+  for (const auto& [key, value] : expected)
+    EXPECT_EQ(r.figure(key), value) << key;
+  EXPECT_EQ(r.figures.size(), report_figures().size());
+
+  ASSERT_EQ(r.buildings.size(), 2u);
+  EXPECT_EQ(r.buildings[0].status, domain::ZoneStatus::sealed);
+  EXPECT_EQ(r.buildings[0].due, 11);
+  EXPECT_EQ(r.buildings[0].missing(), 1);
+  EXPECT_FALSE(r.buildings[1].status.has_value());
+  ASSERT_EQ(r.changes.size(), 1u);
+  EXPECT_FALSE(r.changes[0].from.has_value());
+  EXPECT_EQ(r.changes[0].reason, "阳性病例");
+  ASSERT_EQ(r.missing.size(), 1u);
+  EXPECT_EQ(r.missing[0].resident.id, m_residents[10]);
+  EXPECT_EQ(r.positives.size(), 6u);
+  EXPECT_TRUE(std::ranges::all_of(r.positives, [](const ReportPositive& p) {
+    return p.tube_code == "P1" && p.kind == TubeKind::pooled;
+  }));
+  ASSERT_EQ(r.counts.gate_denials.size(), 1u);
+  // The chain's head at the day's end: the trail's last record, all of it made that day.
+  ASSERT_TRUE(r.audit_head.has_value());
+  EXPECT_EQ(r.audit_head->seq, trail().back().seq);
+}
+
+TEST_F(DailyReportTest, ADayStillRunningIsCountedUpToNow) {
+  const DailyReport r = report("2022-04-05");
+  EXPECT_FALSE(r.complete);
+  EXPECT_EQ(r.to, "2022-04-05T03:00:01Z");  // this second included
+  EXPECT_EQ(r.figure("exits.requests"), 0);
+  EXPECT_EQ(r.figure("exits.out"), 1);
+  EXPECT_EQ(r.figure("exits.paperwork_overdue"), 1);  // due at 10:00, nothing in
+  EXPECT_EQ(r.figure("buildings.sealed"), 1);
+  EXPECT_EQ(r.figure("buildings.changes"), 0);
+  EXPECT_EQ(r.figure("screening.rounds"), 0);
+  EXPECT_EQ(r.figure("screening.due"), 0);
+  EXPECT_EQ(r.figure("screening.retest_due"), 6);
+  EXPECT_TRUE(r.missing.empty());
+}
+
+TEST_F(DailyReportTest, ABadDayIsRefusedNamingTheField) {
+  Reports reports(*m_store, clock());
+  for (const auto& [day, code] :
+       {std::pair{"2022-4-4", "day.malformed"}, std::pair{"yesterday", "day.malformed"},
+        std::pair{"2022-02-30", "day.malformed"}, std::pair{"2022-04-06", "day.future"},
+        std::pair{"2022-04-03", "day.before_community"}}) {
+    auto r = reports.daily(m_community, day);
+    ASSERT_FALSE(r.has_value()) << day;
+    EXPECT_EQ(r.error().kind, Error::Kind::invalid);
+    ASSERT_EQ(r.error().fields.size(), 1u);
+    EXPECT_EQ(r.error().fields[0].field, "day");
+    EXPECT_EQ(r.error().fields[0].code, code) << day;
+  }
+}
+
+TEST_F(DailyReportTest, TheFilesCarryTheTotalsInTheLayoutsOrder) {
+  const DailyReport r = report("2022-04-04");
+  const std::string csv = daily_report_csv(r, default_report_template());
+  EXPECT_TRUE(csv.starts_with("\xEF\xBB\xBF居民区疫情防控日报,春晖居民区\r\n"));
+  EXPECT_NE(csv.find("核酸筛查,未采样人数,1,screening.missing\r\n"), std::string::npos);
+  EXPECT_NE(csv.find("出入管理,紧急放行,1,exits.emergency\r\n"), std::string::npos);
+  EXPECT_LT(csv.find("register.households"), csv.find("exits.emergency"));
+  EXPECT_NE(csv.find("12号楼,封控区,2,12,11,10,1,1\r\n"), std::string::npos);
+  EXPECT_NE(csv.find(fmt::format("#{} {}", r.audit_head->seq, r.audit_head->hash)),
+            std::string::npos);
+  const std::string book = daily_report_xlsx(r, default_report_template());
+  EXPECT_TRUE(book.starts_with("PK"));
+}
+
+TEST(ReportTemplate, TheBuiltInLayoutNamesOnlyKnownFigures) {
+  const ReportTemplate& layout = default_report_template();
+  EXPECT_FALSE(layout.rows.empty());
+  for (const ReportRow& row : layout.rows)
+    EXPECT_NE(find_report_figure(row.figure), nullptr) << row.figure;
+}
+
+TEST(ReportTemplate, AnInvalidLayoutNamesEachFieldAtFault) {
+  auto r = parse_report_template(
+      "version = \"x\"\ntitle = \"日报\"\ncolour = 1\n[[row]]\nsection = \"人口\"\n"
+      "label = \"户数\"\nfigure = \"register.househlds\"\n[[row]]\nsection = \"人口\"\n"
+      "figure = \"register.residents\"\n");
+  ASSERT_FALSE(r.has_value());
+  std::vector<std::string> fields;
+  for (const FieldIssue& f : r.error().fields)
+    fields.push_back(f.field + " " + f.code);
+  EXPECT_EQ(fields, (std::vector<std::string>{"row[1].figure report.unknown_figure",
+                                              "row[2].label report.missing",
+                                              "colour report.unknown_key"}));
+  EXPECT_FALSE(parse_report_template("version = ").has_value());
+  EXPECT_FALSE(parse_report_template("version = \"x\"\ntitle = \"t\"\n").has_value());
+}
+
+}  // namespace
+}  // namespace juwei::service

@@ -1,0 +1,129 @@
+// What the reports count (the daily report, the street office's view): the register by
+// building and a window's counts, each one statement whatever the community's size.
+// Part of the store's aggregate code (sql_transaction.hpp), written once for every backend.
+#include "store/sql/sql_transaction.hpp"
+
+namespace juwei::store::sql {
+
+Result<std::vector<BuildingRegister>> SqlTransaction::register_by_building(CommunityId c) {
+  static_assert(domain::kVulnerabilityCount == 7, "one sum per vulnerability below");
+  auto s = prepare(
+      "reports.register_by_building",
+      "SELECT b.building_id, b.name, count(DISTINCT h.household_id), count(r.resident_id), "
+      "coalesce(sum(CASE WHEN (r.vulnerabilities & 1) <> 0 THEN 1 ELSE 0 END), 0), "
+      "coalesce(sum(CASE WHEN (r.vulnerabilities & 2) <> 0 THEN 1 ELSE 0 END), 0), "
+      "coalesce(sum(CASE WHEN (r.vulnerabilities & 4) <> 0 THEN 1 ELSE 0 END), 0), "
+      "coalesce(sum(CASE WHEN (r.vulnerabilities & 8) <> 0 THEN 1 ELSE 0 END), 0), "
+      "coalesce(sum(CASE WHEN (r.vulnerabilities & 16) <> 0 THEN 1 ELSE 0 END), 0), "
+      "coalesce(sum(CASE WHEN (r.vulnerabilities & 32) <> 0 THEN 1 ELSE 0 END), 0), "
+      "coalesce(sum(CASE WHEN (r.vulnerabilities & 64) <> 0 THEN 1 ELSE 0 END), 0) "
+      "FROM buildings b LEFT JOIN households h ON h.community_id = b.community_id AND "
+      "h.building_id = b.building_id AND h.deleted_at IS NULL "
+      "LEFT JOIN residents r ON r.community_id = h.community_id AND "
+      "r.household_id = h.household_id AND r.deleted_at IS NULL "
+      "WHERE b.community_id = ?1 AND b.deleted_at IS NULL "
+      "GROUP BY b.building_id, b.name ORDER BY b.building_id");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c);
+  return collect(*s, "register by building", [](const Stmt& row) {
+    BuildingRegister b;
+    b.building_id = row.integer(0);
+    b.building = row.text(1);
+    b.households = row.integer(2);
+    b.residents = row.integer(3);
+    for (int i = 0; i < domain::kVulnerabilityCount; ++i) b.by_vulnerability[i] = row.integer(4 + i);
+    return b;
+  });
+}
+
+namespace {
+
+// ?1 the community, ?2 and ?3 the window. An exit is out at the window's end when it began
+// before it and had not returned by then.
+constexpr std::string_view kWindowCounts =
+    "SELECT "
+    "(SELECT count(*) FROM exit_requests WHERE community_id = ?1 AND created_at >= ?2 AND "
+    "created_at < ?3), "
+    "(SELECT count(*) FROM decisions WHERE community_id = ?1 AND decided_at >= ?2 AND "
+    "decided_at < ?3 AND outcome = 'approved'), "
+    "(SELECT count(*) FROM decisions WHERE community_id = ?1 AND decided_at >= ?2 AND "
+    "decided_at < ?3 AND outcome = 'denied'), "
+    "(SELECT count(*) FROM decisions WHERE community_id = ?1 AND decided_at >= ?2 AND "
+    "decided_at < ?3 AND outcome = 'released'), "
+    "(SELECT count(*) FROM pass_exits WHERE community_id = ?1 AND exited_at >= ?2 AND "
+    "exited_at < ?3), "
+    "(SELECT count(*) FROM pass_exits WHERE community_id = ?1 AND returned_at >= ?2 AND "
+    "returned_at < ?3), "
+    "(SELECT count(*) FROM pass_exits WHERE community_id = ?1 AND exited_at < ?3 AND "
+    "(returned_at = '' OR returned_at >= ?3)), "
+    "(SELECT count(*) FROM pass_exits e JOIN passes p ON p.community_id = e.community_id AND "
+    "p.pass_id = e.pass_id WHERE e.community_id = ?1 AND e.exited_at < ?3 AND "
+    "(e.returned_at = '' OR e.returned_at >= ?3) AND p.return_required = 1 AND "
+    "p.return_by <> '' AND p.return_by < ?3), "
+    "(SELECT count(*) FROM passes p WHERE p.community_id = ?1 AND p.emergency = 1 AND "
+    "p.paperwork_due_at <> '' AND p.paperwork_due_at < ?3 AND (NOT EXISTS (SELECT 1 FROM "
+    "pledges g WHERE g.community_id = p.community_id AND g.request_id = p.request_id AND "
+    "g.signed_at < ?3) OR NOT EXISTS (SELECT 1 FROM proofs f WHERE f.community_id = "
+    "p.community_id AND f.request_id = p.request_id AND f.kind = 'proof' AND "
+    "f.uploaded_at < ?3))), "
+    "(SELECT count(*) FROM tubes WHERE community_id = ?1 AND created_at >= ?2 AND "
+    "created_at < ?3), "
+    "(SELECT count(*) FROM samples WHERE community_id = ?1 AND sampled_at >= ?2 AND "
+    "sampled_at < ?3), "
+    "(SELECT count(*) FROM tube_results WHERE community_id = ?1 AND received_at >= ?2 AND "
+    "received_at < ?3), "
+    "(SELECT count(*) FROM tube_results r JOIN tubes t ON t.community_id = r.community_id AND "
+    "t.tube_code = r.tube_code WHERE r.community_id = ?1 AND r.reported_at >= ?2 AND "
+    "r.reported_at < ?3 AND r.result = 'positive' AND t.kind = 'pooled'), "
+    "(SELECT count(*) FROM tube_results r JOIN tubes t ON t.community_id = r.community_id AND "
+    "t.tube_code = r.tube_code WHERE r.community_id = ?1 AND r.reported_at >= ?2 AND "
+    "r.reported_at < ?3 AND r.result = 'positive' AND t.kind = 'single'), "
+    "(SELECT count(DISTINCT s.resident_id) FROM samples s JOIN tubes t ON t.community_id = "
+    "s.community_id AND t.tube_code = s.tube_code JOIN tube_results r ON r.community_id = "
+    "s.community_id AND r.tube_code = s.tube_code WHERE s.community_id = ?1 AND "
+    "t.kind = 'pooled' AND r.result = 'positive' AND r.received_at < ?3), "
+    "(SELECT count(DISTINCT s.resident_id) FROM samples s JOIN tubes t ON t.community_id = "
+    "s.community_id AND t.tube_code = s.tube_code JOIN tube_results r ON r.community_id = "
+    "s.community_id AND r.tube_code = s.tube_code WHERE s.community_id = ?1 AND "
+    "t.kind = 'pooled' AND r.result = 'positive' AND r.received_at < ?3 AND EXISTS (SELECT 1 "
+    "FROM samples s2 JOIN tubes t2 ON t2.community_id = s2.community_id AND t2.tube_code = "
+    "s2.tube_code WHERE s2.community_id = ?1 AND s2.resident_id = s.resident_id AND "
+    "t2.kind = 'single' AND s2.sampled_at > r.reported_at AND s2.sampled_at < ?3)), "
+    "(SELECT count(*) FROM antigen_tests WHERE community_id = ?1 AND reported_at >= ?2 AND "
+    "reported_at < ?3), "
+    "(SELECT count(*) FROM antigen_tests WHERE community_id = ?1 AND reported_at >= ?2 AND "
+    "reported_at < ?3 AND result = 'positive')";
+
+}  // namespace
+
+Result<WindowCounts> SqlTransaction::count_window(CommunityId c, std::string_view from,
+                                                  std::string_view to) {
+  WindowCounts w;
+  {
+    auto s = prepare("reports.count_window", kWindowCounts);
+    if (!s) return std::unexpected(s.error());
+    s->bind(1, c).bind(2, from).bind(3, to);
+    if (auto row = s->step("count window"); !row) return std::unexpected(row.error());
+    std::int64_t* const fields[] = {
+        &w.requests_filed, &w.approved,        &w.denied,          &w.released,
+        &w.exits,          &w.returns,         &w.out_at_end,      &w.overdue_at_end,
+        &w.paperwork_overdue_at_end,           &w.tubes,           &w.swabs,
+        &w.results,        &w.positive_pooled, &w.positive_single, &w.retest_due,
+        &w.retest_done,    &w.antigen_reports, &w.antigen_positive};
+    for (int i = 0; i < static_cast<int>(std::size(fields)); ++i) *fields[i] = s->integer(i);
+  }
+  auto s = prepare("reports.gate_denials",
+                   "SELECT code, count(*) FROM gate_events WHERE community_id = ?1 AND "
+                   "decision = 'deny' AND at >= ?2 AND at < ?3 GROUP BY code "
+                   "ORDER BY count(*) DESC, code");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, from).bind(3, to);
+  auto denials = collect(*s, "gate denials", [](const Stmt& row) {
+    return std::pair<std::string, std::int64_t>(row.text(0), row.integer(1));
+  });
+  if (!denials) return std::unexpected(denials.error());
+  w.gate_denials = std::move(*denials);
+  return w;
+}
+
+}  // namespace juwei::store::sql
