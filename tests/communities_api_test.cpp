@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <regex>
 
@@ -245,6 +247,76 @@ TEST_F(Communities, AStreetOfficesAccountSeesItsStreetsCommunities) {
   // And `community list` lists communities, not offices.
   o = juwei("community list --db " + *s_db);
   EXPECT_EQ(o.out.find("办事处"), std::string::npos) << o.out;
+}
+
+// A street office reads its street's communities on a day (one row each, the risk level by the
+// policy's rule, whether the day's report was submitted) and drills into one community's daily
+// report; nothing of another street; the secretary submits the day's report once.
+TEST_F(Communities, AStreetOfficeReadsItsCommunitiesReportsAndWhoSubmitted) {
+  const std::time_t t = std::time(nullptr) + 8 * 3600;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char today[16];
+  std::strftime(today, sizeof today, "%Y-%m-%d", &tm);
+  const std::string day = today;
+  const std::string street = login("west-street1", "password-west-street1");
+  const std::string admin = login("east-admin1", "password-east-admin1");
+  std::map<std::string, std::string> ids;  // community name → id
+  const Reply all = call("GET", "/api/v1/communities", "", admin);
+  ASSERT_EQ(all.status, 200) << all.body;
+  const auto communities = all.json();
+  for (const auto& c : communities.at("items").as_array())
+    ids[std::string(c.at("name").as_string())] = std::string(c.at("id").as_string());
+  ASSERT_TRUE(ids.contains("东园") && ids.contains("西园"));
+
+  Reply r = call("GET", "/api/v1/reports/street?day=" + day, "", street);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto overview = r.json();
+  const auto& rows = overview.at("communities").as_array();
+  ASSERT_EQ(rows.size(), 1u) << r.body;
+  EXPECT_EQ(rows[0].at("community").at("name").as_string(), "西园");
+  EXPECT_EQ(rows[0].at("residents").as_int64(), 1);
+  EXPECT_EQ(rows[0].at("risk").at("rule").as_string(), "risk.low");
+  EXPECT_TRUE(rows[0].at("submitted_at").is_null());
+  EXPECT_EQ(r.body.find("东园"), std::string::npos) << r.body;
+
+  r = call("GET", "/api/v1/reports/daily?day=" + day + "&community=" + ids["西园"], "", street);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(R"("key":"register.residents","label_zh":"居民人数","label_en":"Residents","value":1})"),
+            std::string::npos)
+      << r.body;
+  EXPECT_EQ(call("GET", "/api/v1/reports/daily?day=" + day + "&community=" + ids["东园"], "", street)
+                .status,
+            404);
+  EXPECT_EQ(call("GET", "/api/v1/reports/daily?day=" + day, "", street).status, 400);  // which?
+
+  const std::string secretary = login("west-secretary1", "password-west-secretary1");
+  EXPECT_EQ(call("GET", "/api/v1/reports/daily?day=" + day + "&community=" + ids["东园"], "",
+                 secretary)
+                .status,
+            404);
+  EXPECT_EQ(call("GET", "/api/v1/reports/street?day=" + day, "", secretary).status, 403);
+  const std::string body = R"({"day":")" + day + R"("})";
+  EXPECT_EQ(call("POST", "/api/v1/reports/daily/submission", body,
+                 login("west-staff1", "password-west-staff1"))
+                .status,
+            403);
+  r = call("POST", "/api/v1/reports/daily/submission", body, secretary);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_TRUE(r.json().at("submission").at("differences").as_array().empty()) << r.body;
+  EXPECT_EQ(call("POST", "/api/v1/reports/daily/submission", body, secretary).status, 409);
+  r = call("GET", "/api/v1/reports/street?day=" + day, "", street);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(r.json().at("communities").at(0).at("submitted_at").is_null()) << r.body;
+
+  r = call("GET", "/api/v1/reports/street?format=xlsx&day=" + day, "", street);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(r.body.starts_with("PK"));
+  // The other street's office: no community of its own, none of 西园's.
+  r = call("GET", "/api/v1/reports/street?day=" + day, "",
+           login("east-street1", "password-east-street1"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(r.json().at("communities").as_array().empty()) << r.body;
 }
 
 TEST_F(Communities, TheCommandLineListsAndAddsCommunities) {

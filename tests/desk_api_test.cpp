@@ -407,7 +407,9 @@ TEST_F(DeskApi, TheDailyReportIsComputedAndExported) {
     EXPECT_EQ(r.status, 400) << day << r.body;
     EXPECT_NE(r.body.find("\"field\":\"day\""), std::string::npos) << r.body;
   }
-  EXPECT_EQ(call("GET", "/api/v1/reports/daily", "", staff).status, 400);
+  r = call("GET", "/api/v1/reports/daily", "", staff);  // no day: today
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("day").as_string(), today);
   EXPECT_EQ(call("GET", "/api/v1/reports/daily?format=pdf&day=" + today, "", staff).status, 400);
 }
 

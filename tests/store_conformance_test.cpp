@@ -1542,6 +1542,28 @@ TEST_P(StoreConformance, AReportCountsTheRegisterByBuildingAndADaysRecords) {
   EXPECT_EQ(changes[2].building_id, b2);
 }
 
+TEST_P(StoreConformance, ASubmittedReportIsKeptOncePerDay) {
+  const auto c = seed("A", 0);
+  const auto other = seed("B", 0);
+  auto tx = write();
+  EXPECT_FALSE(tx->get_report_submission(c, "2022-04-05").value());
+  const ReportSubmission sent{c, "2022-04-05", kNow.data(), 3, R"({"register.residents":2})", 7,
+                              "abc"};
+  ASSERT_TRUE(tx->insert_report_submission(sent));
+  auto again = sent;
+  again.figures = "{}";
+  EXPECT_EQ(tx->insert_report_submission(again).error().kind, Error::Kind::conflict);
+  ASSERT_TRUE(tx->insert_report_submission(ReportSubmission{other, "2022-04-05", kNow.data(), 4,
+                                                            "{}", 0, ""}));
+  ASSERT_TRUE(tx->commit());
+  const auto kept = read()->get_report_submission(c, "2022-04-05").value().value();
+  EXPECT_EQ(kept.figures, sent.figures);
+  EXPECT_EQ(kept.submitted_by, 3);
+  EXPECT_EQ(kept.audit_seq, 7);
+  EXPECT_EQ(kept.audit_hash, "abc");
+  EXPECT_FALSE(read()->get_report_submission(c, "2022-04-06").value());
+}
+
 TEST(StoreConformanceCoverage, EveryMethodOfTheInterfaceIsExercised) {
   const auto slurp = [](const std::filesystem::path& p) {
     std::ifstream in(p);

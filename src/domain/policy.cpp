@@ -67,4 +67,36 @@ std::vector<TimeSlot> parse_time_slots(std::string_view text) {
   return out;
 }
 
+std::string_view to_code(RiskLevel r) {
+  switch (r) {
+    case RiskLevel::high:
+      return "high";
+    case RiskLevel::medium:
+      return "medium";
+    case RiskLevel::low:
+      break;
+  }
+  return "low";
+}
+
+std::string_view to_label_zh(RiskLevel r) {
+  switch (r) {
+    case RiskLevel::high:
+      return "高风险";
+    case RiskLevel::medium:
+      return "中风险";
+    case RiskLevel::low:
+      break;
+  }
+  return "低风险";
+}
+
+RiskAssessment assess_risk(std::int64_t cases, std::int64_t clusters, const RiskPolicy& policy) {
+  if (cases >= policy.high_cases || clusters >= policy.high_clusters) {
+    return {RiskLevel::high, kRuleRiskHigh};
+  }
+  if (cases > 0) return {RiskLevel::medium, kRuleRiskMedium};
+  return {RiskLevel::low, kRuleRiskLow};
+}
+
 }  // namespace juwei::domain

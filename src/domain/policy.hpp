@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -106,11 +107,38 @@ struct HouseholdPassPolicy {
   bool allow_without_status = false;
 };
 
+// A community's 14-day risk level (风险等级) for the street office, by the policy's rule
+// ([risk] in policy.toml). A case is a resident swabbed into a positive single tube; a cluster
+// is a building with at least `cluster_cases` cases; both counted over the last `window_days`.
+enum class RiskLevel : std::uint8_t { low, medium, high };
+std::string_view to_code(RiskLevel r);
+std::string_view to_label_zh(RiskLevel r);  // 低风险 / 中风险 / 高风险
+
+inline constexpr std::string_view kRuleRiskHigh = "risk.high";      // cases or clusters reach it
+inline constexpr std::string_view kRuleRiskMedium = "risk.medium";  // a case in the window
+inline constexpr std::string_view kRuleRiskLow = "risk.low";        // the window without a case
+
+struct RiskPolicy {
+  int window_days = 14;
+  int high_cases = 10;
+  int high_clusters = 2;
+  int cluster_cases = 2;
+};
+
+struct RiskAssessment {
+  RiskLevel level = RiskLevel::low;
+  std::string_view rule = kRuleRiskLow;
+};
+
+// `cases` and `clusters` counted over the policy's window.
+RiskAssessment assess_risk(std::int64_t cases, std::int64_t clusters, const RiskPolicy& policy);
+
 struct ExitPolicy {
   std::string version;  // "2022-04-01.1": who changed the rules, and when, is in the history
   CountedFrom test_age_from = CountedFrom::sampled;
   std::vector<ExitReason> reasons;
   HouseholdPassPolicy household;
+  RiskPolicy risk;
   // The pledge (承诺书) with {name}, {id_number}, {building}, {room}, {destination}, {reason},
   // {exit}, {return} filled in.
   std::string pledge_template;

@@ -4,6 +4,8 @@
 
 #include "http/api.hpp"
 #include "http/api_support.hpp"
+#include "http/json_input.hpp"
+#include "service/communities.hpp"
 #include "service/daily_report.hpp"
 
 namespace juwei::http {
@@ -83,61 +85,166 @@ js::object report_json(const service::DailyReport& r, const service::ReportTempl
     denials.push_back(js::object{
         {"code", d.code}, {"label_zh", d.label_zh}, {"label_en", d.label_en}, {"count", d.count}});
   }
+  js::value submission = nullptr;
+  if (r.submission) {
+    js::array differences;
+    for (const service::ReportDifference& d : r.differences) {
+      const service::ReportFigure* f = service::find_report_figure(d.figure);
+      differences.push_back(js::object{{"figure", d.figure},
+                                       {"label_zh", f ? f->label_zh : d.figure},
+                                       {"label_en", f ? f->label_en : d.figure},
+                                       {"submitted", d.submitted},
+                                       {"now", d.now}});
+    }
+    submission = js::object{{"submitted_at", r.submission->submitted_at},
+                            {"submitted_by", std::to_string(r.submission->submitted_by)},
+                            {"audit_seq", r.submission->audit_seq},
+                            {"audit_hash", r.submission->audit_hash},
+                            {"differences", std::move(differences)}};
+  }
   js::value head = nullptr;
   if (r.audit_head) {
     head = js::object{
         {"seq", r.audit_head->seq}, {"hash", r.audit_head->hash}, {"at", r.audit_head->at}};
   }
-  return js::object{{"community", js::object{{"id", std::to_string(r.community.id)},
-                                             {"name", r.community.name}}},
-                    {"day", r.day},
-                    {"from", r.from},
-                    {"to", r.to},
-                    {"complete", r.complete},
-                    {"generated_at", r.generated_at},
-                    {"title", layout.title},
-                    {"layout_version", layout.version},
-                    {"totals", std::move(totals)},
-                    {"figures", std::move(figures)},
-                    {"buildings", std::move(buildings)},
-                    {"status_changes", std::move(changes)},
-                    {"rounds", std::move(rounds)},
-                    {"missing", std::move(missing)},
-                    {"positives", std::move(positives)},
-                    {"gate_denials", std::move(denials)},
-                    {"audit_head", std::move(head)}};
+  return js::object{
+      {"community", js::object{{"id", std::to_string(r.community.id)}, {"name", r.community.name}}},
+      {"day", r.day},
+      {"from", r.from},
+      {"to", r.to},
+      {"complete", r.complete},
+      {"first_day", r.first_day.empty() ? js::value(nullptr) : js::value(r.first_day)},
+      {"generated_at", r.generated_at},
+      {"title", layout.title},
+      {"layout_version", layout.version},
+      {"totals", std::move(totals)},
+      {"figures", std::move(figures)},
+      {"buildings", std::move(buildings)},
+      {"status_changes", std::move(changes)},
+      {"rounds", std::move(rounds)},
+      {"missing", std::move(missing)},
+      {"positives", std::move(positives)},
+      {"gate_denials", std::move(denials)},
+      {"audit_head", std::move(head)},
+      {"submission", std::move(submission)}};
+}
+
+js::object street_row_json(const service::StreetRow& r) {
+  js::object o{{"residents", r.residents},
+               {"buildings", js::object{{"sealed", r.sealed},
+                                        {"controlled", r.controlled},
+                                        {"precaution", r.precaution},
+                                        {"unset", r.unset}}},
+               {"rounds", r.rounds},
+               {"due", r.due},
+               {"sampled", r.sampled},
+               {"positives", r.positives},
+               {"cases", r.cases},
+               {"clusters", r.clusters},
+               {"risk", js::object{{"level", domain::to_code(r.risk.level)},
+                                   {"label_zh", domain::to_label_zh(r.risk.level)},
+                                   {"rule", r.risk.rule}}},
+               {"out", r.out},
+               {"overdue", r.overdue},
+               {"paperwork_overdue", r.paperwork_overdue}};
+  if (r.community.id != 0) {
+    o["community"] = js::object{{"id", std::to_string(r.community.id)}, {"name", r.community.name}};
+    o["submitted_at"] = r.submission ? js::value(r.submission->submitted_at) : js::value(nullptr);
+  }
+  return o;
+}
+
+// The community a report is asked for: the desk's own; for a street office, the `community`
+// of its street the query names (404 for any other, as if it did not exist).
+std::expected<domain::CommunityId, Response> report_community(const Request& req,
+                                                              store::Store& store) {
+  const std::string asked = query_param(req, "community");
+  if (req.principal->role != "street") {
+    if (!asked.empty() && asked != std::to_string(req.principal->community_id)) {
+      return std::unexpected(not_found());
+    }
+    return req.principal->community_id;
+  }
+  if (asked.empty()) {
+    return std::unexpected(problem(400, "Bad Request", "invalid query parameters",
+                                   {{"community", "required: the community of your street"}}));
+  }
+  auto seen = service::communities_seen_by(store, user_of(req));
+  if (!seen) return std::unexpected(from_error(seen.error()));
+  for (const domain::Community& c : *seen) {
+    if (std::to_string(c.id) == asked) return c.id;
+  }
+  return std::unexpected(not_found());
+}
+
+// The day of a query; none: today, in community time.
+std::string day_param(const Request& req, const service::Clock& clock) {
+  std::string day = query_param(req, "day");
+  return day.empty() ? domain::format_date(service::local_date(clock())) : day;
 }
 
 }  // namespace
 
 void add_report_routes(Router& router, const ApiServices& s) {
   auto reports = std::make_shared<service::Reports>(s.store, s.clock);
-  router.add("GET", "/api/v1/reports/daily", kDesk, [reports](Request& req) {
-    const std::string format = query_param(req, "format");
-    if (!format.empty() && format != "json" && format != "csv" && format != "xlsx") {
-      return problem(400, "Bad Request", "invalid query parameters",
-                     {{"format", "json, csv or xlsx"}});
-    }
-    const std::string day = query_param(req, "day");
-    if (day.empty()) {
-      return problem(400, "Bad Request", "invalid query parameters",
-                     {{"day", "required, as YYYY-MM-DD"}});
-    }
-    auto report = reports->daily(req.principal->community_id, day);
+  store::Store& store = s.store;
+  router.add("GET", "/api/v1/reports/daily", {"secretary", "staff", "street"},
+             [reports, &store, clock = s.clock](Request& req) {
+               const std::string format = query_param(req, "format");
+               if (!format.empty() && format != "json" && format != "csv" && format != "xlsx") {
+                 return problem(400, "Bad Request", "invalid query parameters",
+                                {{"format", "json, csv or xlsx"}});
+               }
+               const std::string day = day_param(req, clock);
+               const auto community = report_community(req, store);
+               if (!community) return community.error();
+               auto report = reports->daily(*community, day);
+               if (!report) return from_error(report.error());
+               const service::ReportTemplate& layout = service::default_report_template();
+               const std::string name = service::daily_report_filename(*report);
+               const std::string fallback = fmt::format("daily-report-{}", report->day);
+               if (format == "csv") {
+                 return download("text/csv; charset=utf-8",
+                                 service::daily_report_csv(*report, layout), name + ".csv",
+                                 fallback + ".csv");
+               }
+               if (format == "xlsx") {
+                 return download(kXlsxType, service::daily_report_xlsx(*report, layout),
+                                 name + ".xlsx", fallback + ".xlsx");
+               }
+               return json(200, report_json(*report, layout));
+             });
+  router.add("POST", "/api/v1/reports/daily/submission", {"secretary"}, [reports](Request& req) {
+    auto body = json_body(req, {{"day", JsonType::string, true}});
+    if (!body) return body.error();
+    auto report =
+        reports->submit(req.principal->community_id, *string_field(*body, "day"), user_of(req));
     if (!report) return from_error(report.error());
-    const service::ReportTemplate& layout = service::default_report_template();
-    const std::string name = service::daily_report_filename(*report);
-    const std::string fallback = fmt::format("daily-report-{}", report->day);
-    if (format == "csv") {
-      return download("text/csv; charset=utf-8", service::daily_report_csv(*report, layout),
-                      name + ".csv", fallback + ".csv");
-    }
-    if (format == "xlsx") {
-      return download(kXlsxType, service::daily_report_xlsx(*report, layout), name + ".xlsx",
-                      fallback + ".xlsx");
-    }
-    return json(200, report_json(*report, layout));
+    return json(201, report_json(*report, service::default_report_template()));
   });
+  router.add("GET", "/api/v1/reports/street", {"street", "admin"},
+             [reports, clock = s.clock](Request& req) {
+               const std::string day = day_param(req, clock);
+               const std::string format = query_param(req, "format");
+               if (!format.empty() && format != "json" && format != "xlsx") {
+                 return problem(400, "Bad Request", "invalid query parameters",
+                                {{"format", "json or xlsx"}});
+               }
+               auto overview = reports->street(user_of(req), day);
+               if (!overview) return from_error(overview.error());
+               if (format == "xlsx") {
+                 return download(kXlsxType, service::street_overview_xlsx(*overview),
+                                 fmt::format("街道汇总 {}.xlsx", overview->day),
+                                 fmt::format("street-{}.xlsx", overview->day));
+               }
+               js::array rows;
+               for (const service::StreetRow& r : overview->rows)
+                 rows.push_back(street_row_json(r));
+               return json(200, js::object{{"day", overview->day},
+                                           {"complete", overview->complete},
+                                           {"communities", std::move(rows)},
+                                           {"total", street_row_json(overview->total)}});
+             });
 }
 
 }  // namespace juwei::http

@@ -12,6 +12,9 @@
 #include "domain/lab_result.hpp"
 #include "domain/offline_gate.hpp"
 #include "render/xlsx.hpp"
+#include "service/audit.hpp"
+#include "service/communities.hpp"
+#include "service/pass_view.hpp"
 #include "service/transaction.hpp"
 #include "text/csv.hpp"
 #include "text/encoding.hpp"
@@ -115,9 +118,9 @@ Result<ReportTemplate> parse_report_template(std::string_view toml_text) {
   try {
     root = toml::parse(toml_text);
   } catch (const toml::parse_error& e) {
-    return std::unexpected(Error::invalid(
-        fmt::format("the report layout is not valid TOML: line {}: {}", e.source().begin.line,
-                    e.description())));
+    return std::unexpected(
+        Error::invalid(fmt::format("the report layout is not valid TOML: line {}: {}",
+                                   e.source().begin.line, e.description())));
   }
   std::vector<FieldIssue> issues;
   ReportTemplate layout;
@@ -125,7 +128,8 @@ Result<ReportTemplate> parse_report_template(std::string_view toml_text) {
   layout.title = template_text(root, "title", "title", issues).value_or("");
   const toml::array* rows = root["row"].as_array();
   if (!rows || rows->empty()) {
-    issues.push_back({"row", "report.missing", "needs at least one [[row]]", "至少需要一行 [[row]]"});
+    issues.push_back(
+        {"row", "report.missing", "needs at least one [[row]]", "至少需要一行 [[row]]"});
   } else {
     for (std::size_t i = 0; i < rows->size(); ++i) {
       const std::string at = fmt::format("row[{}]", i + 1);
@@ -139,10 +143,10 @@ Result<ReportTemplate> parse_report_template(std::string_view toml_text) {
       r.label = template_text(*row, "label", at + ".label", issues).value_or("");
       r.figure = template_text(*row, "figure", at + ".figure", issues).value_or("");
       if (!r.figure.empty() && !find_report_figure(r.figure)) {
-        issues.push_back({at + ".figure", "report.unknown_figure",
-                          fmt::format("no figure is called {} (juwei report figures lists them)",
-                                      r.figure),
-                          fmt::format("没有名为 {} 的指标", r.figure)});
+        issues.push_back(
+            {at + ".figure", "report.unknown_figure",
+             fmt::format("no figure is called {} (juwei report figures lists them)", r.figure),
+             fmt::format("没有名为 {} 的指标", r.figure)});
       }
       for (auto&& [key, node] : *row) {
         if (key != "section" && key != "label" && key != "figure") {
@@ -178,7 +182,8 @@ const ReportTemplate& default_report_template() {
 }
 
 std::int64_t DailyReport::figure(std::string_view key) const {
-  const auto it = std::ranges::find(figures, key, &std::pair<std::string_view, std::int64_t>::first);
+  const auto it =
+      std::ranges::find(figures, key, &std::pair<std::string_view, std::int64_t>::first);
   return it == figures.end() ? 0 : it->second;
 }
 
@@ -260,13 +265,21 @@ void compute_figures(DailyReport& r) {
 
 }  // namespace
 
-Result<DailyReport> Reports::daily(domain::CommunityId c, std::string_view day) {
+namespace {
+
+// A calendar day of the community and its bounds in time.
+struct DayWindow {
+  domain::Date date;
+  TimePoint start;
+  TimePoint end;
+};
+
+Result<DayWindow> day_window(std::string_view day, TimePoint now) {
   const auto date = domain::parse_iso_date(day);
   if (!date || day.size() != 10) {
     return std::unexpected(bad_day(fmt::format("day must be a date as YYYY-MM-DD, not '{}'", day),
                                    "day.malformed", "日期格式应为 YYYY-MM-DD"));
   }
-  const TimePoint now = m_clock();
   const domain::Date today = local_date(now);
   if (*date > today) {
     return std::unexpected(bad_day(
@@ -275,135 +288,334 @@ Result<DailyReport> Reports::daily(domain::CommunityId c, std::string_view day) 
   }
   const TimePoint start =
       TimePoint{std::chrono::sys_days{*date}.time_since_epoch()} - kShanghaiOffset;
-  const TimePoint end = start + std::chrono::days{1};
+  return DayWindow{*date, start, start + std::chrono::days{1}};
+}
+
+// The report of community c for the day, read in `tx` (without its submission).
+Result<DailyReport> compute_daily(store::Transaction& tx, domain::CommunityId c,
+                                  const DayWindow& window, TimePoint now) {
   DailyReport report;
-  report.day = domain::format_date(*date);
-  report.from = iso_utc(start);
-  report.complete = end <= now;
+  const std::string day = domain::format_date(window.date);
+  report.day = day;
+  report.from = iso_utc(window.start);
+  report.complete = window.end <= now;
   // A running day counts what is recorded up to now, this second included.
-  report.to = iso_utc(report.complete ? end : now + std::chrono::seconds{1});
+  report.to = iso_utc(report.complete ? window.end : now + std::chrono::seconds{1});
   report.generated_at = iso_utc(now);
-  return in_transaction(
-      m_store, store::TxMode::read, [&](store::Transaction& tx) -> Result<DailyReport> {
-        auto community = lift(tx.get_community(c));
-        if (!community) return std::unexpected(community.error());
-        if (!*community) return std::unexpected(Error::not_found("no such community"));
-        report.community = **community;
-        // The community's first record (its creation) bounds the days it can report.
-        store::AuditQuery first{c};
-        first.newest_first = false;
-        first.limit = 1;
-        auto oldest = lift(tx.list_audit(first));
-        if (!oldest) return std::unexpected(oldest.error());
-        if (!oldest->empty() && oldest->front().record.at >= iso_utc(end)) {
-          const std::string since = local_day_of(oldest->front().record.at);
-          return std::unexpected(bad_day(
-              fmt::format("{} is before the community's first record ({})", day, since),
-              "day.before_community", fmt::format("{} 早于本居民区的首条记录（{}）", day, since)));
-        }
+  auto community = lift(tx.get_community(c));
+  if (!community) return std::unexpected(community.error());
+  if (!*community) return std::unexpected(Error::not_found("no such community"));
+  report.community = **community;
+  // The community's first record (its creation) bounds the days it can report.
+  store::AuditQuery first{c};
+  first.newest_first = false;
+  first.limit = 1;
+  auto oldest = lift(tx.list_audit(first));
+  if (!oldest) return std::unexpected(oldest.error());
+  if (!oldest->empty()) report.first_day = local_day_of(oldest->front().record.at);
+  if (!oldest->empty() && oldest->front().record.at >= iso_utc(window.end)) {
+    const std::string& since = report.first_day;
+    return std::unexpected(bad_day(
+        fmt::format("{} is before the community's first record ({})", day, since),
+        "day.before_community", fmt::format("{} 早于本居民区的首条记录（{}）", day, since)));
+  }
 
-        auto registry = lift(tx.register_by_building(c));
-        if (!registry) return std::unexpected(registry.error());
-        for (const store::BuildingRegister& b : *registry) {
-          ReportBuilding rb;
-          rb.building_id = b.building_id;
-          rb.building = b.building;
-          rb.households = b.households;
-          rb.residents = b.residents;
-          report.buildings.push_back(std::move(rb));
-          for (int i = 0; i < domain::kVulnerabilityCount; ++i)
-            report.vulnerable[i] += b.by_vulnerability[i];
-        }
-        const auto building_at = [&](domain::BuildingId id) -> ReportBuilding* {
-          const auto it = std::ranges::lower_bound(report.buildings, id, {},
-                                                   &ReportBuilding::building_id);
-          return it != report.buildings.end() && it->building_id == id ? &*it : nullptr;
-        };
-        std::map<domain::BuildingId, std::string> names;
-        auto buildings = lift(tx.list_buildings(c));
-        if (!buildings) return std::unexpected(buildings.error());
-        for (const domain::Building& b : *buildings)
-          names[b.id] = b.name;
+  auto registry = lift(tx.register_by_building(c));
+  if (!registry) return std::unexpected(registry.error());
+  for (const store::BuildingRegister& b : *registry) {
+    ReportBuilding rb;
+    rb.building_id = b.building_id;
+    rb.building = b.building;
+    rb.households = b.households;
+    rb.residents = b.residents;
+    report.buildings.push_back(std::move(rb));
+    for (int i = 0; i < domain::kVulnerabilityCount; ++i)
+      report.vulnerable[i] += b.by_vulnerability[i];
+  }
+  const auto building_at = [&](domain::BuildingId id) -> ReportBuilding* {
+    const auto it =
+        std::ranges::lower_bound(report.buildings, id, {}, &ReportBuilding::building_id);
+    return it != report.buildings.end() && it->building_id == id ? &*it : nullptr;
+  };
+  std::map<domain::BuildingId, std::string> names;
+  auto buildings = lift(tx.list_buildings(c));
+  if (!buildings) return std::unexpected(buildings.error());
+  for (const domain::Building& b : *buildings)
+    names[b.id] = b.name;
 
-        auto changes = lift(tx.status_changes_before(c, report.to));
-        if (!changes) return std::unexpected(changes.error());
-        std::optional<domain::ZoneStatus> previous;
-        domain::BuildingId previous_building = 0;
-        for (const store::StatusChange& s : *changes) {
-          if (s.building_id != previous_building) previous.reset();
-          previous_building = s.building_id;
-          if (s.changed_at >= report.from) {
-            const auto name = names.find(s.building_id);
-            report.changes.push_back(ReportStatusChange{
-                name == names.end() ? std::to_string(s.building_id) : name->second, previous,
-                s.status, s.changed_at, s.reason, s.rule});
+  auto changes = lift(tx.status_changes_before(c, report.to));
+  if (!changes) return std::unexpected(changes.error());
+  std::optional<domain::ZoneStatus> previous;
+  domain::BuildingId previous_building = 0;
+  for (const store::StatusChange& s : *changes) {
+    if (s.building_id != previous_building) previous.reset();
+    previous_building = s.building_id;
+    if (s.changed_at >= report.from) {
+      const auto name = names.find(s.building_id);
+      report.changes.push_back(
+          ReportStatusChange{name == names.end() ? std::to_string(s.building_id) : name->second,
+                             previous, s.status, s.changed_at, s.reason, s.rule});
+    }
+    previous = s.status;
+    if (ReportBuilding* b = building_at(s.building_id)) b->status = s.status;
+  }
+
+  auto rounds = lift(tx.list_rounds(c));
+  if (!rounds) return std::unexpected(rounds.error());
+  bool whole = false;
+  std::set<domain::BuildingId> covered;
+  for (store::ScreeningRound& round : *rounds) {
+    if (round.day != report.day) continue;
+    if (round.buildings.empty()) whole = true;
+    covered.insert(round.buildings.begin(), round.buildings.end());
+    report.rounds.push_back(std::move(round));
+  }
+  if (!report.rounds.empty()) {
+    // Coverage counts every round of the day (rule screening.day_counts_every_round).
+    const std::int64_t round_id = report.rounds.front().id;
+    auto coverage = lift(tx.round_coverage(c, round_id));
+    if (!coverage) return std::unexpected(coverage.error());
+    for (const store::BuildingCoverage& cov : *coverage) {
+      ReportBuilding* b = building_at(cov.building_id);
+      if (!b || (!whole && !covered.contains(cov.building_id))) continue;
+      b->screened = true;
+      b->due = cov.expected;
+      b->sampled = cov.sampled;
+      b->excused = cov.excused;
+    }
+    auto unsampled = lift(tx.unsampled_residents(c, round_id));
+    if (!unsampled) return std::unexpected(unsampled.error());
+    for (store::ResidentRow& row : *unsampled) {
+      auto household = lift(tx.get_household(c, row.resident.household_id));
+      if (!household) return std::unexpected(household.error());
+      const domain::BuildingId b = *household ? (*household)->building_id : 0;
+      if (whole || covered.contains(b)) report.missing.push_back(std::move(row));
+    }
+  }
+
+  auto counts = lift(tx.count_window(c, report.from, report.to));
+  if (!counts) return std::unexpected(counts.error());
+  report.counts = std::move(*counts);
+  for (const auto& [code, n] : report.counts.gate_denials) {
+    report.denials.push_back(
+        ReportDenial{code, domain::gate_label_zh(code), domain::gate_label_en(code), n});
+  }
+
+  auto positives = lift(tx.positive_swabs(c, std::nullopt));
+  if (!positives) return std::unexpected(positives.error());
+  for (const store::PositiveSwab& p : *positives) {
+    if (p.reported_at < report.from || p.reported_at >= report.to) continue;
+    auto row = lift(tx.get_resident(c, p.sample.resident_id));
+    if (!row) return std::unexpected(row.error());
+    if (!*row) continue;
+    report.positives.push_back(
+        ReportPositive{std::move(**row), p.sample.tube_code, p.kind, p.reported_at});
+  }
+
+  store::AuditQuery head{c};
+  head.to = report.to;
+  head.limit = 1;
+  auto last = lift(tx.list_audit(head));
+  if (!last) return std::unexpected(last.error());
+  if (!last->empty()) report.audit_head = last->front().record;
+
+  compute_figures(report);
+  return report;
+}
+
+// A submission's figures: one line a figure, its key, a space and its value.
+std::string figures_text(const DailyReport& r) {
+  std::string text;
+  for (const auto& [key, value] : r.figures)
+    text += fmt::format("{} {}\n", key, value);
+  return text;
+}
+
+// The submission of the report's day, if any, and the figures that differ from it now.
+Result<void> attach_submission(store::Transaction& tx, DailyReport& r) {
+  auto submission = lift(tx.get_report_submission(r.community.id, r.day));
+  if (!submission) return std::unexpected(submission.error());
+  r.submission = std::move(*submission);
+  r.differences.clear();
+  if (!r.submission) return {};
+  std::map<std::string, std::int64_t, std::less<>> sent;
+  std::istringstream lines(r.submission->figures);
+  std::string key;
+  std::int64_t value = 0;
+  while (lines >> key >> value)
+    sent[key] = value;
+  for (const auto& [figure, now] : r.figures) {
+    const auto it = sent.find(figure);
+    // A figure added since is no difference: the submitted copy had no such line.
+    if (it != sent.end() && it->second != now) r.differences.push_back({figure, it->second, now});
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<DailyReport> Reports::daily(domain::CommunityId c, std::string_view day) {
+  const TimePoint now = m_clock();
+  const auto window = day_window(day, now);
+  if (!window) return std::unexpected(window.error());
+  return in_transaction(m_store, store::TxMode::read,
+                        [&](store::Transaction& tx) -> Result<DailyReport> {
+                          auto report = compute_daily(tx, c, *window, now);
+                          if (!report) return report;
+                          if (auto r = attach_submission(tx, *report); !r)
+                            return std::unexpected(r.error());
+                          return report;
+                        });
+}
+
+Result<DailyReport> Reports::submit(domain::CommunityId c, std::string_view day,
+                                    const domain::User& by) {
+  const TimePoint now = m_clock();
+  const auto window = day_window(day, now);
+  if (!window) return std::unexpected(window.error());
+  return in_community(m_store, c, [&](store::Transaction& tx) -> Result<DailyReport> {
+    auto report = compute_daily(tx, c, *window, now);
+    if (!report) return report;
+    store::ReportSubmission s{c, report->day, iso_utc(now), by.id, figures_text(*report), 0, ""};
+    if (report->audit_head) {
+      s.audit_seq = report->audit_head->seq;
+      s.audit_hash = report->audit_head->hash;
+    }
+    if (auto inserted = tx.insert_report_submission(s); !inserted) {
+      if (inserted.error().kind == store::Error::Kind::conflict) {
+        return std::unexpected(Error::conflict(
+            fmt::format("the report of {} was submitted already; it is final", report->day)));
+      }
+      return std::unexpected(from_store(inserted.error()));
+    }
+    if (auto a =
+            audit(tx, c, by,
+                  AuditEntry{"report.submit", "daily_report", report->day, "", s.figures, ""}, now);
+        !a) {
+      return std::unexpected(a.error());
+    }
+    report->submission = std::move(s);
+    return report;
+  });
+}
+
+Result<StreetOverview> Reports::street(const domain::User& viewer, std::string_view day) {
+  const TimePoint now = m_clock();
+  const auto window = day_window(day, now);
+  if (!window) return std::unexpected(window.error());
+  StreetOverview overview;
+  overview.day = domain::format_date(window->date);
+  overview.complete = window->end <= now;
+  overview.total.community.name = "合计";
+  // The desk reads its own community's report, not a street's.
+  if (viewer.role != domain::Role::admin && viewer.role != domain::Role::street) return overview;
+  auto communities = communities_seen_by(m_store, viewer);
+  if (!communities) return std::unexpected(communities.error());
+  for (const domain::Community& community : *communities) {
+    auto row = in_transaction(
+        m_store, store::TxMode::read, [&](store::Transaction& tx) -> Result<StreetRow> {
+          auto report = compute_daily(tx, community.id, *window, now);
+          if (!report) {
+            // A community younger than the day has nothing to show for it yet.
+            if (report.error().kind == Error::Kind::invalid) return StreetRow{community};
+            return std::unexpected(report.error());
           }
-          previous = s.status;
-          if (ReportBuilding* b = building_at(s.building_id)) b->status = s.status;
-        }
-
-        auto rounds = lift(tx.list_rounds(c));
-        if (!rounds) return std::unexpected(rounds.error());
-        bool whole = false;
-        std::set<domain::BuildingId> covered;
-        for (store::ScreeningRound& round : *rounds) {
-          if (round.day != report.day) continue;
-          if (round.buildings.empty()) whole = true;
-          covered.insert(round.buildings.begin(), round.buildings.end());
-          report.rounds.push_back(std::move(round));
-        }
-        if (!report.rounds.empty()) {
-          // Coverage counts every round of the day (rule screening.day_counts_every_round).
-          const std::int64_t round_id = report.rounds.front().id;
-          auto coverage = lift(tx.round_coverage(c, round_id));
-          if (!coverage) return std::unexpected(coverage.error());
-          for (const store::BuildingCoverage& cov : *coverage) {
-            ReportBuilding* b = building_at(cov.building_id);
-            if (!b || (!whole && !covered.contains(cov.building_id))) continue;
-            b->screened = true;
-            b->due = cov.expected;
-            b->sampled = cov.sampled;
-            b->excused = cov.excused;
+          if (auto r = attach_submission(tx, *report); !r) return std::unexpected(r.error());
+          auto policy = load_policy(tx, community.id);
+          if (!policy) return std::unexpected(policy.error());
+          const domain::RiskPolicy& rule = policy->policy.risk;
+          const std::string since = iso_utc(window->end - std::chrono::days{rule.window_days});
+          auto positives = lift(tx.positive_swabs(community.id, std::nullopt));
+          if (!positives) return std::unexpected(positives.error());
+          std::set<domain::ResidentId> positive;
+          std::set<domain::ResidentId> cases;
+          std::map<domain::BuildingId, std::set<domain::ResidentId>> cases_by_building;
+          for (const store::PositiveSwab& p : *positives) {
+            if (p.reported_at < since || p.reported_at >= report->to) continue;
+            positive.insert(p.sample.resident_id);
+            if (p.kind != domain::TubeKind::single) continue;
+            cases.insert(p.sample.resident_id);
+            cases_by_building[p.building_id].insert(p.sample.resident_id);
           }
-          auto unsampled = lift(tx.unsampled_residents(c, round_id));
-          if (!unsampled) return std::unexpected(unsampled.error());
-          for (store::ResidentRow& row : *unsampled) {
-            auto household = lift(tx.get_household(c, row.resident.household_id));
-            if (!household) return std::unexpected(household.error());
-            const domain::BuildingId b = *household ? (*household)->building_id : 0;
-            if (whole || covered.contains(b)) report.missing.push_back(std::move(row));
-          }
-        }
+          StreetRow r{community};
+          r.residents = report->figure("register.residents");
+          r.sealed = report->figure("buildings.sealed");
+          r.controlled = report->figure("buildings.controlled");
+          r.precaution = report->figure("buildings.precaution");
+          r.unset = report->figure("buildings.unset");
+          r.rounds = report->figure("screening.rounds");
+          r.due = report->figure("screening.due");
+          r.sampled = report->figure("screening.sampled");
+          r.positives = static_cast<std::int64_t>(positive.size());
+          r.cases = static_cast<std::int64_t>(cases.size());
+          r.clusters = std::ranges::count_if(cases_by_building, [&](const auto& b) {
+            return static_cast<int>(b.second.size()) >= rule.cluster_cases;
+          });
+          r.risk = domain::assess_risk(r.cases, r.clusters, rule);
+          r.out = report->figure("exits.out");
+          r.overdue = report->figure("exits.overdue");
+          r.paperwork_overdue = report->figure("exits.paperwork_overdue");
+          r.submission = std::move(report->submission);
+          return r;
+        });
+    if (!row) return std::unexpected(row.error());
+    StreetRow& t = overview.total;
+    for (auto [sum, add] : {std::pair{&t.residents, row->residents},
+                            {&t.sealed, row->sealed},
+                            {&t.controlled, row->controlled},
+                            {&t.precaution, row->precaution},
+                            {&t.unset, row->unset},
+                            {&t.rounds, row->rounds},
+                            {&t.due, row->due},
+                            {&t.sampled, row->sampled},
+                            {&t.positives, row->positives},
+                            {&t.cases, row->cases},
+                            {&t.clusters, row->clusters},
+                            {&t.out, row->out},
+                            {&t.overdue, row->overdue},
+                            {&t.paperwork_overdue, row->paperwork_overdue}}) {
+      *sum += add;
+    }
+    if (row->risk.level > t.risk.level) t.risk = row->risk;
+    overview.rows.push_back(std::move(*row));
+  }
+  return overview;
+}
 
-        auto counts = lift(tx.count_window(c, report.from, report.to));
-        if (!counts) return std::unexpected(counts.error());
-        report.counts = std::move(*counts);
-        for (const auto& [code, n] : report.counts.gate_denials) {
-          report.denials.push_back(
-              ReportDenial{code, domain::gate_label_zh(code), domain::gate_label_en(code), n});
-        }
-
-        auto positives = lift(tx.positive_swabs(c, std::nullopt));
-        if (!positives) return std::unexpected(positives.error());
-        for (const store::PositiveSwab& p : *positives) {
-          if (p.reported_at < report.from || p.reported_at >= report.to) continue;
-          auto row = lift(tx.get_resident(c, p.sample.resident_id));
-          if (!row) return std::unexpected(row.error());
-          if (!*row) continue;
-          report.positives.push_back(
-              ReportPositive{std::move(**row), p.sample.tube_code, p.kind, p.reported_at});
-        }
-
-        store::AuditQuery head{c};
-        head.to = report.to;
-        head.limit = 1;
-        auto last = lift(tx.list_audit(head));
-        if (!last) return std::unexpected(last.error());
-        if (!last->empty()) report.audit_head = last->front().record;
-
-        compute_figures(report);
-        return std::move(report);
-      });
+std::string street_overview_xlsx(const StreetOverview& o) {
+  render::XlsxSheet sheet{"街道汇总",
+                          {{"居民区", 16},
+                           {"居民", 8},
+                           {"封控楼栋", 8},
+                           {"管控楼栋", 8},
+                           {"防范楼栋", 8},
+                           {"应检", 8},
+                           {"已采样", 8},
+                           {"14日阳性", 8},
+                           {"14日病例", 8},
+                           {"风险等级", 8},
+                           {"外出未归", 8},
+                           {"逾期未归", 8},
+                           {"补材料逾期", 10},
+                           {"日报", 18}},
+                          {}};
+  const auto line = [](const StreetRow& r, std::string submitted) {
+    std::vector<render::XlsxCell> cells{r.community.name};
+    for (std::int64_t v : {r.residents, r.sealed, r.controlled, r.precaution, r.due, r.sampled,
+                           r.positives, r.cases})
+      cells.emplace_back(static_cast<double>(v));
+    cells.emplace_back(std::string(domain::to_label_zh(r.risk.level)));
+    for (std::int64_t v : {r.out, r.overdue, r.paperwork_overdue})
+      cells.emplace_back(static_cast<double>(v));
+    cells.emplace_back(std::move(submitted));
+    return cells;
+  };
+  for (const StreetRow& r : o.rows) {
+    sheet.rows.push_back(
+        line(r, r.submission ? "已上报 " + local_time_of(r.submission->submitted_at) : "未上报"));
+  }
+  sheet.rows.push_back(line(o.total, ""));
+  return render::xlsx({sheet});
 }
 
 std::string daily_report_filename(const DailyReport& report) {
@@ -428,9 +640,9 @@ std::vector<std::vector<std::string>> header_lines(const DailyReport& r,
   lines.push_back({"日期", r.day});
   lines.push_back({"统计截至", local_time_of(r.to) + (r.complete ? "" : "（当日未结束）")});
   lines.push_back({"生成时间", local_time_of(r.generated_at)});
-  lines.push_back(
-      {"审计链末条", r.audit_head ? fmt::format("#{} {}", r.audit_head->seq, r.audit_head->hash)
-                                  : "（无记录）"});
+  lines.push_back({"审计链末条", r.audit_head
+                                     ? fmt::format("#{} {}", r.audit_head->seq, r.audit_head->hash)
+                                     : "（无记录）"});
   lines.push_back({"报表格式", layout.version});
   return lines;
 }
@@ -477,10 +689,11 @@ std::string daily_report_csv(const DailyReport& r, const ReportTemplate& layout)
 std::string daily_report_xlsx(const DailyReport& r, const ReportTemplate& layout) {
   using render::XlsxCell;
   std::vector<render::XlsxSheet> sheets;
-  render::XlsxSheet totals{"日报汇总", {{"分类", 18}, {"项目", 30}, {"数值", 12}, {"指标", 30}}, {}};
+  render::XlsxSheet totals{
+      "日报汇总", {{"分类", 18}, {"项目", 30}, {"数值", 12}, {"指标", 30}}, {}};
   for (const ReportRow& row : layout.rows) {
-    totals.rows.push_back({row.section, row.label, static_cast<double>(r.figure(row.figure)),
-                           row.figure});
+    totals.rows.push_back(
+        {row.section, row.label, static_cast<double>(r.figure(row.figure)), row.figure});
   }
   totals.rows.emplace_back();
   for (const auto& line : header_lines(r, layout)) {
@@ -513,7 +726,8 @@ std::string daily_report_xlsx(const DailyReport& r, const ReportTemplate& layout
   }
   sheets.push_back(std::move(buildings));
 
-  render::XlsxSheet missing{"未采样名单", {{"楼栋", 14}, {"房号", 8}, {"姓名", 12}, {"电话", 14}}, {}};
+  render::XlsxSheet missing{
+      "未采样名单", {{"楼栋", 14}, {"房号", 8}, {"姓名", 12}, {"电话", 14}}, {}};
   for (const store::ResidentRow& row : r.missing)
     missing.rows.push_back({row.building, row.room, row.resident.name, row.resident.phone});
   sheets.push_back(std::move(missing));

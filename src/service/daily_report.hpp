@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "domain/account.hpp"
+#include "domain/policy.hpp"
 #include "domain/registry.hpp"
 #include "domain/zone.hpp"
 #include "service/clock.hpp"
@@ -97,12 +99,20 @@ struct ReportDenial {
   std::int64_t count = 0;
 };
 
+// A figure that changed since the day's report was submitted: its records changed after.
+struct ReportDifference {
+  std::string_view figure;
+  std::int64_t submitted = 0;
+  std::int64_t now = 0;
+};
+
 struct DailyReport {
   domain::Community community;
-  std::string day;   // YYYY-MM-DD, the community's calendar
-  std::string from;  // the day's start, ISO-8601 UTC
-  std::string to;    // its end (exclusive), or the second after now while the day runs
+  std::string day;        // YYYY-MM-DD, the community's calendar
+  std::string from;       // the day's start, ISO-8601 UTC
+  std::string to;         // its end (exclusive), or the second after now while the day runs
   bool complete = false;  // the day is over
+  std::string first_day;  // the first day it can report (its first record's); empty: any
   std::string generated_at;
   std::vector<ReportBuilding> buildings;  // by id
   std::vector<ReportStatusChange> changes;
@@ -112,11 +122,44 @@ struct DailyReport {
   store::WindowCounts counts;
   std::vector<ReportDenial> denials;
   std::int64_t vulnerable[domain::kVulnerabilityCount] = {};  // as kAllVulnerabilities
-  std::optional<store::AuditRecord> audit_head;  // the trail's last record before `to`
+  std::optional<store::AuditRecord> audit_head;               // the trail's last record before `to`
   // Every figure of report_figures(), in its order.
   std::vector<std::pair<std::string_view, std::int64_t>> figures;
+  // The day's report as submitted (上报), if it was, and what differs from it now.
+  std::optional<store::ReportSubmission> submission;
+  std::vector<ReportDifference> differences;
 
   std::int64_t figure(std::string_view key) const;  // 0 for an unknown key
+};
+
+// One community of a street office's view: where it stands at the day's end.
+struct StreetRow {
+  domain::Community community;
+  std::int64_t residents = 0;
+  std::int64_t sealed = 0;  // buildings by status
+  std::int64_t controlled = 0;
+  std::int64_t precaution = 0;
+  std::int64_t unset = 0;
+  std::int64_t rounds = 0;  // the day's coverage, when it had a round
+  std::int64_t due = 0;
+  std::int64_t sampled = 0;
+  // Residents swabbed into positive tubes (pooled or single) in the risk window, and of them the
+  // cases (single tubes), and the buildings with a cluster of cases.
+  std::int64_t positives = 0;
+  std::int64_t cases = 0;
+  std::int64_t clusters = 0;
+  domain::RiskAssessment risk;
+  std::int64_t out = 0;
+  std::int64_t overdue = 0;
+  std::int64_t paperwork_overdue = 0;
+  std::optional<store::ReportSubmission> submission;
+};
+
+struct StreetOverview {
+  std::string day;
+  bool complete = false;
+  std::vector<StreetRow> rows;  // by community id
+  StreetRow total;              // the sums (its risk: the highest of the rows)
 };
 
 class Reports {
@@ -126,6 +169,12 @@ class Reports {
   // `day` is YYYY-MM-DD; a malformed day, one after today or one before the community's first
   // record is invalid (field "day").
   Result<DailyReport> daily(domain::CommunityId c, std::string_view day);
+  // Marks the day's report submitted: its figures and the chain's head frozen as they are now
+  // (a conflict when the day was submitted already), audited.
+  Result<DailyReport> submit(domain::CommunityId c, std::string_view day, const domain::User& by);
+  // The communities `viewer` may see (a street office: its street's; the admin: every one),
+  // each as it stood at the day's end.
+  Result<StreetOverview> street(const domain::User& viewer, std::string_view day);
 
  private:
   store::Store& m_store;
@@ -135,6 +184,8 @@ class Reports {
 // The files: the totals in the template's rows, then the detail lists.
 std::string daily_report_csv(const DailyReport& report, const ReportTemplate& layout);
 std::string daily_report_xlsx(const DailyReport& report, const ReportTemplate& layout);
+// The street office's sheet: one row a community, then the sums.
+std::string street_overview_xlsx(const StreetOverview& overview);
 // "2022-04-05 日报", the files' base name.
 std::string daily_report_filename(const DailyReport& report);
 

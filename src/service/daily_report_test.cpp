@@ -40,9 +40,8 @@ class DailyReportTest : public ScreeningTest {
     Exits exits(*m_store, clock(), m_dir);
     const domain::User staff{m_community, 2, "staff", Role::staff};
     const domain::User gate{m_community, 3, "gate", Role::gate};
-    auto released =
-        exits.release_emergency(m_community, {m_residents[0], "childbirth", "妇幼保健院", "临产"},
-                                staff);
+    auto released = exits.release_emergency(
+        m_community, {m_residents[0], "childbirth", "妇幼保健院", "临产"}, staff);
     ASSERT_TRUE(released.has_value()) << released.error().message;
     auto out = exits.gate_check(m_community, {released->pass->token, "", "out"}, gate);
     ASSERT_TRUE(out.has_value() && out->allow);
@@ -187,6 +186,87 @@ TEST_F(DailyReportTest, TheFilesCarryTheTotalsInTheLayoutsOrder) {
   EXPECT_TRUE(book.starts_with("PK"));
 }
 
+TEST_F(DailyReportTest, ASubmittedReportIsFrozenAndLaterChangesShowAsDifferences) {
+  Reports reports(*m_store, clock());
+  const domain::User secretary{m_community, 1, "secretary", Role::secretary};
+  const std::int64_t before = last_seq();
+  auto sent = reports.submit(m_community, "2022-04-04", secretary);
+  ASSERT_TRUE(sent.has_value()) << sent.error().message;
+  ASSERT_TRUE(sent->submission.has_value());
+  EXPECT_EQ(sent->submission->audit_seq, sent->audit_head->seq);
+  EXPECT_EQ(audited(before),
+            (std::vector<Audited>{{"report.submit", "daily_report", "2022-04-04", 1}}));
+  auto again = reports.submit(m_community, "2022-04-04", secretary);
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().kind, Error::Kind::conflict);
+  EXPECT_TRUE(report("2022-04-04").differences.empty());
+
+  // A result of that day comes in late: the day's figures move, the submitted copy does not.
+  auto late = import_results(
+      *m_store, clock(), m_community,
+      memory_source("late.csv",
+                    "tube_code,result,reported_at,lab\nP3,阳性,2022-04-04T07:00:00Z,华大\n"),
+      {});
+  ASSERT_TRUE(late.has_value()) << late.error().message;
+  const DailyReport now = report("2022-04-04");
+  ASSERT_EQ(now.differences.size(), 1u);
+  EXPECT_EQ(now.differences[0].figure, "screening.positive_pooled");
+  EXPECT_EQ(now.differences[0].submitted, 1);
+  EXPECT_EQ(now.differences[0].now, 2);
+  EXPECT_EQ(now.submission->submitted_by, 1);
+}
+
+TEST_F(DailyReportTest, TheStreetViewShowsEachCommunityWithItsRiskByThePolicysRule) {
+  // Resident 1's retest tube comes back positive: a case (a single tube) in the window.
+  auto single = import_results(
+      *m_store, clock(), m_community,
+      memory_source("s.csv",
+                    "tube_code,result,reported_at,lab\nS1,阳性,2022-04-04T10:00:00Z,华大\n"),
+      {});
+  ASSERT_TRUE(single.has_value()) << single.error().message;
+  Reports reports(*m_store, clock());
+  const domain::User admin{m_community, 9, "admin", Role::admin};
+  auto o = reports.street(admin, "2022-04-04");
+  ASSERT_TRUE(o.has_value()) << o.error().message;
+  ASSERT_EQ(o->rows.size(), 1u);
+  const StreetRow& r = o->rows[0];
+  EXPECT_EQ(r.community.name, "春晖居民区");
+  EXPECT_EQ(r.residents, 13);
+  EXPECT_EQ(r.sealed, 1);
+  EXPECT_EQ(r.unset, 1);
+  EXPECT_EQ(r.due, 12);
+  EXPECT_EQ(r.sampled, 11);
+  EXPECT_EQ(r.positives, 6);  // resident 1 once, in the pooled tube and in the single one
+  EXPECT_EQ(r.cases, 1);
+  EXPECT_EQ(r.clusters, 0);  // one case in 12号楼: a cluster takes two
+  EXPECT_EQ(r.risk.level, domain::RiskLevel::medium);
+  EXPECT_EQ(r.risk.rule, domain::kRuleRiskMedium);
+  EXPECT_EQ(r.out, 1);
+  EXPECT_FALSE(r.submission.has_value());
+  EXPECT_EQ(o->total.residents, 13);
+  EXPECT_EQ(o->total.risk.rule, domain::kRuleRiskMedium);
+
+  ASSERT_TRUE(reports.submit(m_community, "2022-04-04",
+                             domain::User{m_community, 1, "secretary", Role::secretary}));
+  EXPECT_TRUE(reports.street(admin, "2022-04-04")->rows[0].submission.has_value());
+  // Fifteen days on, the case has left the window: low risk again.
+  m_now += days{15};
+  EXPECT_EQ(reports.street(admin, "2022-04-19")->rows[0].risk.rule, domain::kRuleRiskLow);
+  // A resident (or the desk) sees no street: the admin and street offices only.
+  const domain::User staff{m_community, 2, "staff", Role::staff};
+  EXPECT_TRUE(reports.street(staff, "2022-04-04")->rows.empty());
+}
+
+TEST(RiskLevel, ThePolicysThresholdsDecideIt) {
+  const domain::RiskPolicy policy;  // the defaults: 10 cases or 2 clusters in 14 days
+  EXPECT_EQ(domain::assess_risk(10, 0, policy).rule, domain::kRuleRiskHigh);
+  EXPECT_EQ(domain::assess_risk(3, 2, policy).rule, domain::kRuleRiskHigh);
+  EXPECT_EQ(domain::assess_risk(9, 1, policy).rule, domain::kRuleRiskMedium);
+  EXPECT_EQ(domain::assess_risk(0, 0, policy).rule, domain::kRuleRiskLow);
+  EXPECT_EQ(domain::assess_risk(2, 0, domain::RiskPolicy{14, 2, 2, 2}).level,
+            domain::RiskLevel::high);
+}
+
 TEST(ReportTemplate, TheBuiltInLayoutNamesOnlyKnownFigures) {
   const ReportTemplate& layout = default_report_template();
   EXPECT_FALSE(layout.rows.empty());
@@ -203,9 +283,9 @@ TEST(ReportTemplate, AnInvalidLayoutNamesEachFieldAtFault) {
   std::vector<std::string> fields;
   for (const FieldIssue& f : r.error().fields)
     fields.push_back(f.field + " " + f.code);
-  EXPECT_EQ(fields, (std::vector<std::string>{"row[1].figure report.unknown_figure",
-                                              "row[2].label report.missing",
-                                              "colour report.unknown_key"}));
+  EXPECT_EQ(fields,
+            (std::vector<std::string>{"row[1].figure report.unknown_figure",
+                                      "row[2].label report.missing", "colour report.unknown_key"}));
   EXPECT_FALSE(parse_report_template("version = ").has_value());
   EXPECT_FALSE(parse_report_template("version = \"x\"\ntitle = \"t\"\n").has_value());
 }

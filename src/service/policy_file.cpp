@@ -28,10 +28,12 @@ constexpr Bounds kHours{1, 30 * 24, "hours", "小时"};
 constexpr Bounds kQuota{1, 50, "exits", "次"};
 constexpr Bounds kPeriodDays{1, 30, "days", "天"};
 constexpr Bounds kValidDays{1, 90, "days", "天"};
+constexpr Bounds kRiskDays{1, 60, "days", "天"};
+constexpr Bounds kRiskCount{1, 10000, "", ""};
 
 // Keys of the file's top level; TOML puts one written after a [table] header into that table.
-constexpr std::array<std::string_view, 5> kTopLevelKeys = {
-    "version", "test_age_from", "pledge_template", "reasons", "household"};
+constexpr std::array<std::string_view, 6> kTopLevelKeys = {
+    "version", "test_age_from", "pledge_template", "reasons", "household", "risk"};
 
 constexpr std::string_view kPlaceholders[] = {"name",        "id_number", "building", "room",
                                               "destination", "reason",    "exit",     "return"};
@@ -447,6 +449,19 @@ Result<domain::ExitPolicy> parse_policy(std::string_view toml_text) {
   }
   if (const toml::table* household = in.table("household")) {
     if (auto h = read_household(*household, problems)) policy.household = std::move(*h);
+  }
+  // [risk] may be left out (policies set before it existed): the defaults of RiskPolicy.
+  if (const toml::node* node = in.take("risk", false)) {
+    if (const toml::table* risk = node->as_table()) {
+      TableReader r(*risk, "risk", problems);
+      if (auto days = r.count("window_days", kRiskDays)) policy.risk.window_days = *days;
+      if (auto n = r.count("high_cases", kRiskCount)) policy.risk.high_cases = *n;
+      if (auto n = r.count("high_clusters", kRiskCount)) policy.risk.high_clusters = *n;
+      if (auto n = r.count("cluster_cases", kRiskCount)) policy.risk.cluster_cases = *n;
+      r.finish();
+    } else {
+      problems.wrong_type("risk", *node, toml::node_type::table);
+    }
   }
   if (auto pledge = in.text("pledge_template")) {
     check_placeholders(*pledge, problems);

@@ -569,6 +569,17 @@ struct WindowCounts {
   std::vector<std::pair<std::string, std::int64_t>> gate_denials;
 };
 
+// A day's report as the secretary submitted it (上报): frozen, once per community and day.
+struct ReportSubmission {
+  domain::CommunityId community_id = 0;
+  std::string day;  // YYYY-MM-DD, the community's calendar
+  std::string submitted_at;
+  domain::UserId submitted_by = 0;
+  std::string figures;  // a JSON object: each figure's key and its value as submitted
+  std::int64_t audit_seq = 0;  // the audit chain's head the report showed
+  std::string audit_hash;
+};
+
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -840,6 +851,11 @@ class Transaction {
                                             std::string_view to) = 0;
   virtual Result<std::vector<StatusChange>> status_changes_before(domain::CommunityId c,
                                                                   std::string_view to) = 0;
+  // Submitted reports: insert fails with conflict when the day has one already (a submitted
+  // report is final).
+  virtual Result<void> insert_report_submission(const ReportSubmission& s) = 0;
+  virtual Result<std::optional<ReportSubmission>> get_report_submission(domain::CommunityId c,
+                                                                        std::string_view day) = 0;
 
   // Idempotency keys: insert fails with conflict when the user has used the key already.
   virtual Result<void> insert_idempotency_key(const IdempotencyRecord& r) = 0;

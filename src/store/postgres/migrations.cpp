@@ -157,6 +157,20 @@ ALTER TABLE communities ADD COLUMN office BIGINT NOT NULL DEFAULT 0 CHECK (offic
 CREATE UNIQUE INDEX communities_one_office ON communities (street_id) WHERE office = 1;
 )sql";
 
+// Version 20: a day's report as submitted (上报), frozen once per community and day.
+constexpr std::string_view kReportSubmissions = R"sql(
+CREATE TABLE report_submissions (
+  community_id BIGINT NOT NULL REFERENCES communities (community_id),
+  day          TEXT NOT NULL,
+  submitted_at TEXT NOT NULL,
+  submitted_by BIGINT NOT NULL,
+  figures      TEXT NOT NULL,
+  audit_seq    BIGINT NOT NULL DEFAULT 0,
+  audit_hash   TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (community_id, day)
+);
+)sql";
+
 }  // namespace
 
 std::span<const Migration> migrations() {
@@ -164,6 +178,7 @@ std::span<const Migration> migrations() {
       {kBaselineVersion, "baseline: the schema of Juwei's first PostgreSQL release", schema_sql()},
       {18, "communities keep the id their audit chain began with", kChainIds},
       {19, "street offices keep their accounts in a unit of their own", kStreetOffices},
+      {20, "daily reports as submitted", kReportSubmissions},
   };
   return kAll;
 }

@@ -126,4 +126,34 @@ Result<WindowCounts> SqlTransaction::count_window(CommunityId c, std::string_vie
   return w;
 }
 
+Result<void> SqlTransaction::insert_report_submission(const ReportSubmission& r) {
+  auto s = prepare("reports.insert_report_submission",
+                   "INSERT INTO report_submissions (community_id, day, submitted_at, "
+                   "submitted_by, figures, audit_seq, audit_hash) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, r.community_id)
+      .bind(2, r.day)
+      .bind(3, r.submitted_at)
+      .bind(4, r.submitted_by)
+      .bind(5, r.figures)
+      .bind(6, r.audit_seq)
+      .bind(7, r.audit_hash);
+  return s->run("insert report submission");
+}
+
+Result<std::optional<ReportSubmission>> SqlTransaction::get_report_submission(
+    CommunityId c, std::string_view day) {
+  auto s = prepare("reports.get_report_submission",
+                   "SELECT submitted_at, submitted_by, figures, audit_seq, audit_hash "
+                   "FROM report_submissions WHERE community_id = ?1 AND day = ?2");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, day);
+  auto row = s->step("get report submission");
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::nullopt;
+  return ReportSubmission{c, std::string(day), s->text(0), s->integer(1), s->text(2),
+                          s->integer(3), s->text(4)};
+}
+
 }  // namespace juwei::store::sql

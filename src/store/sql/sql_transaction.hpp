@@ -184,6 +184,9 @@ class SqlTransaction final : public Transaction {
                                     std::string_view to) override;
   Result<std::vector<StatusChange>> status_changes_before(CommunityId c,
                                                           std::string_view to) override;
+  Result<void> insert_report_submission(const ReportSubmission& s) override;
+  Result<std::optional<ReportSubmission>> get_report_submission(CommunityId c,
+                                                                std::string_view day) override;
 
   Result<void> insert_idempotency_key(const IdempotencyRecord& r) override;
   Result<std::optional<IdempotencyRecord>> find_idempotency_key(CommunityId c, domain::UserId user,

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -159,7 +160,11 @@ Result<DatabaseFacts> check_database(const fs::path& path) {
     if (verdict.empty()) verdict = text_of(row, 0);
   });
   if (!checked) return std::unexpected(corrupt(path, checked.error().message));
-  if (verdict != "ok") return std::unexpected(corrupt(path, "integrity_check: " + verdict));
+  if (verdict != "ok") {
+    // Its first problem may span lines ("*** in database main ***\nPage 187: ..."): one line.
+    std::ranges::replace(verdict, '\n', ' ');
+    return std::unexpected(corrupt(path, "integrity_check: " + verdict));
+  }
   // SQLite takes a bare column of an aggregate query from the row that max() picked.
   auto heads = each_row(db->get(),
                         "SELECT community_id, max(seq), hash FROM audit_log "

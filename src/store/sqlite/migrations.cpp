@@ -665,6 +665,20 @@ ALTER TABLE communities ADD COLUMN office INTEGER NOT NULL DEFAULT 0 CHECK (offi
 CREATE UNIQUE INDEX communities_one_office ON communities (street_id) WHERE office = 1;
 )sql";
 
+// Version 20: a day's report as submitted (上报), frozen once per community and day.
+constexpr std::string_view kReportSubmissions = R"sql(
+CREATE TABLE report_submissions (
+  community_id INTEGER NOT NULL REFERENCES communities (community_id),
+  day          TEXT NOT NULL,
+  submitted_at TEXT NOT NULL,
+  submitted_by INTEGER NOT NULL,
+  figures      TEXT NOT NULL,
+  audit_seq    INTEGER NOT NULL DEFAULT 0,
+  audit_hash   TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (community_id, day)
+);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "registry: streets, communities, buildings, households, residents", kRegistry},
     Migration{2, "import history", kImports},
@@ -693,6 +707,7 @@ constexpr std::array kMigrations = {
               give_residents_pinyin},
     Migration{18, "communities keep the id their audit chain began with", kChainIds},
     Migration{19, "street offices keep their accounts in a unit of their own", kStreetOffices},
+    Migration{20, "daily reports as submitted", kReportSubmissions},
 };
 
 }  // namespace
