@@ -385,11 +385,13 @@ Result<DailyReport> compute_daily(store::Transaction& tx, domain::CommunityId c,
     }
     auto unsampled = lift(tx.unsampled_residents(c, round_id));
     if (!unsampled) return std::unexpected(unsampled.error());
+    // A row names its building: the covered buildings by name (unique in a community).
+    std::set<std::string, std::less<>> covered_names;
+    for (const domain::BuildingId b : covered) {
+      if (const auto name = names.find(b); name != names.end()) covered_names.insert(name->second);
+    }
     for (store::ResidentRow& row : *unsampled) {
-      auto household = lift(tx.get_household(c, row.resident.household_id));
-      if (!household) return std::unexpected(household.error());
-      const domain::BuildingId b = *household ? (*household)->building_id : 0;
-      if (whole || covered.contains(b)) report.missing.push_back(std::move(row));
+      if (whole || covered_names.contains(row.building)) report.missing.push_back(std::move(row));
     }
   }
 

@@ -7,22 +7,29 @@ namespace juwei::store::sql {
 
 Result<std::vector<BuildingRegister>> SqlTransaction::register_by_building(CommunityId c) {
   static_assert(domain::kVulnerabilityCount == 7, "one sum per vulnerability below");
+  // Residents and households are grouped by building each in one pass, then joined to the
+  // buildings: a join from each building down to its rows would scan the community per row.
   auto s = prepare(
       "reports.register_by_building",
-      "SELECT b.building_id, b.name, count(DISTINCT h.household_id), count(r.resident_id), "
-      "coalesce(sum(CASE WHEN (r.vulnerabilities & 1) <> 0 THEN 1 ELSE 0 END), 0), "
-      "coalesce(sum(CASE WHEN (r.vulnerabilities & 2) <> 0 THEN 1 ELSE 0 END), 0), "
-      "coalesce(sum(CASE WHEN (r.vulnerabilities & 4) <> 0 THEN 1 ELSE 0 END), 0), "
-      "coalesce(sum(CASE WHEN (r.vulnerabilities & 8) <> 0 THEN 1 ELSE 0 END), 0), "
-      "coalesce(sum(CASE WHEN (r.vulnerabilities & 16) <> 0 THEN 1 ELSE 0 END), 0), "
-      "coalesce(sum(CASE WHEN (r.vulnerabilities & 32) <> 0 THEN 1 ELSE 0 END), 0), "
-      "coalesce(sum(CASE WHEN (r.vulnerabilities & 64) <> 0 THEN 1 ELSE 0 END), 0) "
-      "FROM buildings b LEFT JOIN households h ON h.community_id = b.community_id AND "
-      "h.building_id = b.building_id AND h.deleted_at IS NULL "
-      "LEFT JOIN residents r ON r.community_id = h.community_id AND "
-      "r.household_id = h.household_id AND r.deleted_at IS NULL "
-      "WHERE b.community_id = ?1 AND b.deleted_at IS NULL "
-      "GROUP BY b.building_id, b.name ORDER BY b.building_id");
+      "SELECT b.building_id, b.name, coalesce(hh.households, 0), coalesce(t.residents, 0), "
+      "coalesce(t.v0, 0), coalesce(t.v1, 0), coalesce(t.v2, 0), coalesce(t.v3, 0), "
+      "coalesce(t.v4, 0), coalesce(t.v5, 0), coalesce(t.v6, 0) FROM buildings b "
+      "LEFT JOIN (SELECT building_id, count(*) AS households FROM households "
+      "WHERE community_id = ?1 AND deleted_at IS NULL GROUP BY building_id) hh "
+      "ON hh.building_id = b.building_id "
+      "LEFT JOIN (SELECT h.building_id, count(*) AS residents, "
+      "sum(CASE WHEN (r.vulnerabilities & 1) <> 0 THEN 1 ELSE 0 END) AS v0, "
+      "sum(CASE WHEN (r.vulnerabilities & 2) <> 0 THEN 1 ELSE 0 END) AS v1, "
+      "sum(CASE WHEN (r.vulnerabilities & 4) <> 0 THEN 1 ELSE 0 END) AS v2, "
+      "sum(CASE WHEN (r.vulnerabilities & 8) <> 0 THEN 1 ELSE 0 END) AS v3, "
+      "sum(CASE WHEN (r.vulnerabilities & 16) <> 0 THEN 1 ELSE 0 END) AS v4, "
+      "sum(CASE WHEN (r.vulnerabilities & 32) <> 0 THEN 1 ELSE 0 END) AS v5, "
+      "sum(CASE WHEN (r.vulnerabilities & 64) <> 0 THEN 1 ELSE 0 END) AS v6 "
+      "FROM residents r JOIN households h ON h.community_id = r.community_id AND "
+      "h.household_id = r.household_id AND h.deleted_at IS NULL "
+      "WHERE r.community_id = ?1 AND r.deleted_at IS NULL GROUP BY h.building_id) t "
+      "ON t.building_id = b.building_id "
+      "WHERE b.community_id = ?1 AND b.deleted_at IS NULL ORDER BY b.building_id");
   if (!s) return std::unexpected(s.error());
   s->bind(1, c);
   return collect(*s, "register by building", [](const Stmt& row) {
