@@ -143,7 +143,8 @@ js::object street_row_json(const service::StreetRow& r) {
                {"clusters", r.clusters},
                {"risk", js::object{{"level", domain::to_code(r.risk.level)},
                                    {"label_zh", domain::to_label_zh(r.risk.level)},
-                                   {"rule", r.risk.rule}}},
+                                   {"rule", r.risk.rule},
+                                   {"window_days", r.risk_window_days}}},
                {"out", r.out},
                {"overdue", r.overdue},
                {"paperwork_overdue", r.paperwork_overdue}};

@@ -485,8 +485,13 @@ Result<DailyReport> Reports::submit(domain::CommunityId c, std::string_view day,
     }
     if (auto inserted = tx.insert_report_submission(s); !inserted) {
       if (inserted.error().kind == store::Error::Kind::conflict) {
-        return std::unexpected(Error::conflict(
-            fmt::format("the report of {} was submitted already; it is final", report->day)));
+        const std::string en =
+            fmt::format("the report of {} was submitted already; it is final", report->day);
+        return std::unexpected(
+            Error{Error::Kind::conflict,
+                  en,
+                  {FieldIssue{"day", "report.submitted", en,
+                              fmt::format("{} 的日报已上报，不能再次上报", report->day)}}});
       }
       return std::unexpected(from_store(inserted.error()));
     }
@@ -554,6 +559,7 @@ Result<StreetOverview> Reports::street(const domain::User& viewer, std::string_v
             return static_cast<int>(b.second.size()) >= rule.cluster_cases;
           });
           r.risk = domain::assess_risk(r.cases, r.clusters, rule);
+          r.risk_window_days = rule.window_days;
           r.out = report->figure("exits.out");
           r.overdue = report->figure("exits.overdue");
           r.paperwork_overdue = report->figure("exits.paperwork_overdue");
@@ -579,6 +585,7 @@ Result<StreetOverview> Reports::street(const domain::User& viewer, std::string_v
       *sum += add;
     }
     if (row->risk.level > t.risk.level) t.risk = row->risk;
+    t.risk_window_days = std::max(t.risk_window_days, row->risk_window_days);
     overview.rows.push_back(std::move(*row));
   }
   return overview;

@@ -149,6 +149,7 @@ struct StreetRow {
   std::int64_t cases = 0;
   std::int64_t clusters = 0;
   domain::RiskAssessment risk;
+  int risk_window_days = 0;  // the policy's window the positives, cases and clusters count
   std::int64_t out = 0;
   std::int64_t overdue = 0;
   std::int64_t paperwork_overdue = 0;

@@ -164,18 +164,18 @@ namespace {
 
 // The rules the door-knock list and coverage share, as SQL on a resident `r` and the round ?2
 // of community ?1. Rule screening.day_counts_every_round: a swab in any round of the round's day.
+// Each is an IN over one uncorrelated set (made once per statement) rather than an EXISTS run
+// per resident; the sets' columns are never NULL, so NOT IN means "not among them".
 constexpr std::string_view kSampledThatDay =
-    "EXISTS (SELECT 1 FROM samples x WHERE x.community_id = r.community_id AND x.resident_id ="
-    " r.resident_id AND x.round_id IN (SELECT d.round_id FROM screening_rounds d WHERE"
-    " d.community_id = ?1 AND d.day = (SELECT day FROM screening_rounds WHERE community_id = ?1"
-    " AND round_id = ?2)))";
+    "r.resident_id IN (SELECT x.resident_id FROM samples x WHERE x.community_id = ?1 AND"
+    " x.round_id IN (SELECT d.round_id FROM screening_rounds d WHERE d.community_id = ?1 AND"
+    " d.day = (SELECT day FROM screening_rounds WHERE community_id = ?1 AND round_id = ?2)))";
 // Excused: marked away or exempt, or out on an open exit (rule screening.out_is_excused).
 constexpr std::string_view kExcused =
-    "(EXISTS (SELECT 1 FROM screening_marks m WHERE m.community_id = r.community_id AND"
-    " m.resident_id = r.resident_id AND m.mark IN ('away', 'exempt')) OR EXISTS (SELECT 1 FROM"
-    " passes p JOIN pass_exits e ON e.community_id = p.community_id AND e.pass_id = p.pass_id"
-    " WHERE p.community_id = r.community_id AND p.holder = r.resident_id AND"
-    " e.returned_at = ''))";
+    "(r.resident_id IN (SELECT m.resident_id FROM screening_marks m WHERE m.community_id = ?1"
+    " AND m.mark IN ('away', 'exempt')) OR r.resident_id IN (SELECT p.holder FROM passes p"
+    " JOIN pass_exits e ON e.community_id = p.community_id AND e.pass_id = p.pass_id"
+    " WHERE p.community_id = ?1 AND e.returned_at = ''))";
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 // Routes of the desk's general screens (children of /desk): the overview, the registry, a
-// building, the gate register and the audit trail. meta.roles follows the API's x-roles, so a
-// role is not sent to a screen whose every call it would be refused.
+// building, the gate register, the daily report, the street office's overview and the audit
+// trail. meta.roles follows the API's x-roles, so a role is not sent to a screen whose every call
+// it would be refused. A street office's home (/desk) is its overview: Dashboard.vue shows it.
 const desk = ['secretary', 'staff']
 
 export default [
@@ -10,5 +11,7 @@ export default [
   { path: 'print/residents', name: 'print-residents', component: () => import('./PrintResidents.vue'), meta: { roles: desk } },
   { path: 'register', name: 'register', component: () => import('./Register.vue'), meta: { roles: desk } },
   { path: 'communities', name: 'communities', component: () => import('./Communities.vue'), meta: { roles: ['admin', 'street'] } },
+  { path: 'report', name: 'report', component: () => import('./DailyReport.vue'), meta: { roles: [...desk, 'street'] } },
+  { path: 'street', name: 'street', component: () => import('./Street.vue'), meta: { roles: ['street', 'admin'] } },
   { path: 'audit', name: 'audit', component: () => import('./Audit.vue'), meta: { roles: ['admin', 'secretary'] } },
 ]
