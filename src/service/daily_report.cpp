@@ -291,9 +291,14 @@ Result<DayWindow> day_window(std::string_view day, TimePoint now) {
   return DayWindow{*date, start, start + std::chrono::days{1}};
 }
 
+// How much of a report to read: everything, or the figures only (the street office's view,
+// which shows no list of names and no chain head).
+enum class Detail : std::uint8_t { full, figures };
+
 // The report of community c for the day, read in `tx` (without its submission).
 Result<DailyReport> compute_daily(store::Transaction& tx, domain::CommunityId c,
-                                  const DayWindow& window, TimePoint now) {
+                                  const DayWindow& window, TimePoint now,
+                                  Detail detail = Detail::full) {
   DailyReport report;
   const std::string day = domain::format_date(window.date);
   report.day = day;
@@ -383,7 +388,9 @@ Result<DailyReport> compute_daily(store::Transaction& tx, domain::CommunityId c,
       b->sampled = cov.sampled;
       b->excused = cov.excused;
     }
-    auto unsampled = lift(tx.unsampled_residents(c, round_id));
+  }
+  if (!report.rounds.empty() && detail == Detail::full) {
+    auto unsampled = lift(tx.unsampled_residents(c, report.rounds.front().id));
     if (!unsampled) return std::unexpected(unsampled.error());
     // A row names its building: the covered buildings by name (unique in a community).
     std::set<std::string, std::less<>> covered_names;
@@ -403,6 +410,10 @@ Result<DailyReport> compute_daily(store::Transaction& tx, domain::CommunityId c,
         ReportDenial{code, domain::gate_label_zh(code), domain::gate_label_en(code), n});
   }
 
+  if (detail == Detail::figures) {
+    compute_figures(report);
+    return report;
+  }
   auto positives = lift(tx.positive_swabs(c, std::nullopt));
   if (!positives) return std::unexpected(positives.error());
   for (const store::PositiveSwab& p : *positives) {
@@ -521,7 +532,7 @@ Result<StreetOverview> Reports::street(const domain::User& viewer, std::string_v
   for (const domain::Community& community : *communities) {
     auto row = in_transaction(
         m_store, store::TxMode::read, [&](store::Transaction& tx) -> Result<StreetRow> {
-          auto report = compute_daily(tx, community.id, *window, now);
+          auto report = compute_daily(tx, community.id, *window, now, Detail::figures);
           if (!report) {
             // A community younger than the day has nothing to show for it yet.
             if (report.error().kind == Error::Kind::invalid) return StreetRow{community};
