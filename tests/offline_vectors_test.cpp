@@ -26,11 +26,7 @@ namespace js = boost::json;
 class OfflineVectors : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::ifstream in(JUWEI_SOURCE_DIR "/tests/vectors/offline_gate.json");
-    ASSERT_TRUE(in) << "tests/vectors/offline_gate.json is missing";
-    std::stringstream text;
-    text << in.rdbuf();
-    m_text = text.str();
+    m_text = testing::vector_file_text();
     m_doc = js::parse(m_text).as_object();
   }
 

@@ -591,11 +591,7 @@ class World {
 class OnlineVectors : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::ifstream in(JUWEI_SOURCE_DIR "/tests/vectors/offline_gate.json");
-    ASSERT_TRUE(in) << "tests/vectors/offline_gate.json is missing";
-    std::stringstream text;
-    text << in.rdbuf();
-    m_doc = js::parse(text.str()).as_object();
+    m_doc = js::parse(testing::vector_file_text()).as_object();
     auto bundle = http::offline_bundle_from_json(js::serialize(m_doc.at("bundle")));
     ASSERT_TRUE(bundle) << bundle.error();
     m_bundle = std::move(*bundle);

@@ -102,29 +102,14 @@ void add_report_commands(CLI::App& app, Globals& g) {
     auto db = open_db(g);
     service::Reports reports(*db, service::system_clock());
     const domain::User admin{0, service::kOperator, "operator", domain::Role::admin};
-    service::StreetOverview o = check(reports.street(admin, args->day));
+    std::optional<domain::StreetId> only;
     if (!street->empty()) {
       const auto streets = check(service::streets_seen_by(*db, admin));
       const auto it = std::ranges::find(streets, *street, &domain::Street::name);
       if (it == streets.end()) fail(service::Error::not_found("no street " + *street));
-      std::erase_if(o.rows,
-                    [&](const service::StreetRow& r) { return r.community.street_id != it->id; });
-      service::StreetRow total;
-      total.community.name = "合计";
-      for (const service::StreetRow& r : o.rows) {
-        for (auto [sum, add] : {std::pair{&total.residents, r.residents},
-                                {&total.due, r.due},
-                                {&total.sampled, r.sampled},
-                                {&total.positives, r.positives},
-                                {&total.cases, r.cases},
-                                {&total.out, r.out},
-                                {&total.overdue, r.overdue}}) {
-          *sum += add;
-        }
-        if (r.risk.level > total.risk.level) total.risk = r.risk;
-      }
-      o.total = total;
+      only = it->id;
     }
+    const service::StreetOverview o = check(reports.street(admin, args->day, only));
     if (!args->out.empty()) {
       check(service::write_private_file_whole(args->out, service::street_overview_xlsx(o)));
       std::cerr << fmt::format("wrote {} communities to {}\n", o.rows.size(), args->out);

@@ -5,7 +5,6 @@
 #include "http/api.hpp"
 #include "http/api_support.hpp"
 #include "http/json_input.hpp"
-#include "service/communities.hpp"
 #include "service/daily_report.hpp"
 
 namespace juwei::http {
@@ -155,29 +154,6 @@ js::object street_row_json(const service::StreetRow& r) {
   return o;
 }
 
-// The community a report is asked for: the desk's own; for a street office, the `community`
-// of its street the query names (404 for any other, as if it did not exist).
-std::expected<domain::CommunityId, Response> report_community(const Request& req,
-                                                              store::Store& store) {
-  const std::string asked = query_param(req, "community");
-  if (req.principal->role != "street") {
-    if (!asked.empty() && asked != std::to_string(req.principal->community_id)) {
-      return std::unexpected(not_found());
-    }
-    return req.principal->community_id;
-  }
-  if (asked.empty()) {
-    return std::unexpected(problem(400, "Bad Request", "invalid query parameters",
-                                   {{"community", "required: the community of your street"}}));
-  }
-  auto seen = service::communities_seen_by(store, user_of(req));
-  if (!seen) return std::unexpected(from_error(seen.error()));
-  for (const domain::Community& c : *seen) {
-    if (std::to_string(c.id) == asked) return c.id;
-  }
-  return std::unexpected(not_found());
-}
-
 // The day of a query; none: today, in community time.
 std::string day_param(const Request& req, const service::Clock& clock) {
   std::string day = query_param(req, "day");
@@ -188,17 +164,17 @@ std::string day_param(const Request& req, const service::Clock& clock) {
 
 void add_report_routes(Router& router, const ApiServices& s) {
   auto reports = std::make_shared<service::Reports>(s.store, s.clock);
-  store::Store& store = s.store;
   router.add("GET", "/api/v1/reports/daily", {"secretary", "staff", "street"},
-             [reports, &store, clock = s.clock](Request& req) {
+             [reports, clock = s.clock](Request& req) {
                const std::string format = query_param(req, "format");
                if (!format.empty() && format != "json" && format != "csv" && format != "xlsx") {
                  return problem(400, "Bad Request", "invalid query parameters",
                                 {{"format", "json, csv or xlsx"}});
                }
                const std::string day = day_param(req, clock);
-               const auto community = report_community(req, store);
-               if (!community) return community.error();
+               const auto community =
+                   reports->report_community(user_of(req), query_param(req, "community"));
+               if (!community) return from_error(community.error());
                auto report = reports->daily(*community, day);
                if (!report) return from_error(report.error());
                const service::ReportTemplate& layout = service::default_report_template();

@@ -517,7 +517,30 @@ Result<DailyReport> Reports::submit(domain::CommunityId c, std::string_view day,
   });
 }
 
-Result<StreetOverview> Reports::street(const domain::User& viewer, std::string_view day) {
+Result<domain::CommunityId> Reports::report_community(const domain::User& viewer,
+                                                      std::string_view asked) {
+  if (viewer.role != domain::Role::street) {
+    if (!asked.empty() && asked != std::to_string(viewer.community_id)) {
+      return std::unexpected(Error::not_found("no such community"));
+    }
+    return viewer.community_id;
+  }
+  if (asked.empty()) {
+    return std::unexpected(Error::invalid(
+        "a street office names the community of its street",
+        {FieldIssue{"community", "report.community_required",
+                    "required: the community of your street", "请选择本街道的一个居民区"}}));
+  }
+  auto seen = communities_seen_by(m_store, viewer);
+  if (!seen) return std::unexpected(seen.error());
+  for (const domain::Community& c : *seen) {
+    if (std::to_string(c.id) == asked) return c.id;
+  }
+  return std::unexpected(Error::not_found("no such community"));
+}
+
+Result<StreetOverview> Reports::street(const domain::User& viewer, std::string_view day,
+                                       std::optional<domain::StreetId> only) {
   const TimePoint now = m_clock();
   const auto window = day_window(day, now);
   if (!window) return std::unexpected(window.error());
@@ -530,6 +553,7 @@ Result<StreetOverview> Reports::street(const domain::User& viewer, std::string_v
   auto communities = communities_seen_by(m_store, viewer);
   if (!communities) return std::unexpected(communities.error());
   for (const domain::Community& community : *communities) {
+    if (only && community.street_id != *only) continue;
     auto row = in_transaction(
         m_store, store::TxMode::read, [&](store::Transaction& tx) -> Result<StreetRow> {
           auto report = compute_daily(tx, community.id, *window, now, Detail::figures);

@@ -173,9 +173,14 @@ class Reports {
   // Marks the day's report submitted: its figures and the chain's head frozen as they are now
   // (a conflict when the day was submitted already), audited.
   Result<DailyReport> submit(domain::CommunityId c, std::string_view day, const domain::User& by);
-  // The communities `viewer` may see (a street office: its street's; the admin: every one),
-  // each as it stood at the day's end.
-  Result<StreetOverview> street(const domain::User& viewer, std::string_view day);
+  // The communities `viewer` may see (a street office: its street's; the admin: every one, or
+  // those of `only` street), each as it stood at the day's end.
+  Result<StreetOverview> street(const domain::User& viewer, std::string_view day,
+                                std::optional<domain::StreetId> only = std::nullopt);
+  // The community whose report `viewer` reads: the desk its own (`asked` empty or its own id);
+  // a street office one of its street's, which it must name. Another is not_found, as if it
+  // did not exist; a street office naming none is invalid (field "community").
+  Result<domain::CommunityId> report_community(const domain::User& viewer, std::string_view asked);
 
  private:
   store::Store& m_store;

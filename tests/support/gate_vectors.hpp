@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 #include <cstdint>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -11,6 +13,15 @@
 #include "service/clock.hpp"
 
 namespace juwei::testing {
+
+// The text of tests/vectors/offline_gate.json; throws when it cannot be read.
+inline std::string vector_file_text() {
+  std::ifstream in(JUWEI_SOURCE_DIR "/tests/vectors/offline_gate.json");
+  if (!in) throw std::runtime_error("tests/vectors/offline_gate.json is missing");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 // A vector's time ("2022-04-05T02:00:00Z").
 inline domain::Instant vector_time(const boost::json::value& v) {
