@@ -413,4 +413,33 @@ TEST_F(DeskApi, TheDailyReportIsComputedAndExported) {
   EXPECT_EQ(call("GET", "/api/v1/reports/daily?format=pdf&day=" + today, "", staff).status, 400);
 }
 
+// The charts' series over HTTP: two weeks up to today by default (the community began today, so
+// one day), the same figures as the day's report; a bad range names its end.
+TEST_F(DeskApi, TheReportSeriesGivesEachDaysFigures) {
+  const std::string staff = login("staff1");
+  const std::string today = shanghai_in(0).substr(0, 10);
+  Reply r = call("GET", "/api/v1/reports/series", "", staff);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value series = r.json();
+  EXPECT_EQ(series.at("to").as_string(), today);
+  ASSERT_EQ(series.at("days").as_array().size(), 1u) << r.body.substr(0, 500);
+  const json::value& day = series.at("days").as_array().at(0);
+  EXPECT_EQ(day.at("day").as_string(), today);
+  const json::value report = call("GET", "/api/v1/reports/daily", "", staff).json();
+  for (const auto& f : report.at("figures").as_array()) {
+    EXPECT_EQ(day.at("figures").at(f.at("key").as_string()).as_int64(), f.at("value").as_int64())
+        << f.at("key").as_string();
+  }
+  EXPECT_EQ(series.at("figures").as_array().size(), report.at("figures").as_array().size());
+
+  r = call("GET", "/api/v1/reports/series?from=" + today + "&to=2022-01-01", "", staff);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("\"field\":\"from\""), std::string::npos) << r.body;
+  r = call("GET", "/api/v1/reports/series?to=" + shanghai_in(3 * 86400).substr(0, 10), "", staff);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("\"field\":\"to\""), std::string::npos) << r.body;
+  for (const char* user : {"gate1", "vol1", "res1"})
+    EXPECT_EQ(call("GET", "/api/v1/reports/series", "", login(user)).status, 403) << user;
+}
+
 }  // namespace

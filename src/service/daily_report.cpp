@@ -481,6 +481,64 @@ Result<DailyReport> Reports::daily(domain::CommunityId c, std::string_view day) 
                         });
 }
 
+Result<ReportSeries> Reports::series(domain::CommunityId c, std::string_view from,
+                                     std::string_view to) {
+  const TimePoint now = m_clock();
+  const auto named = [](Error e, std::string_view field) {
+    for (FieldIssue& issue : e.fields)
+      issue.field = field;
+    return e;
+  };
+  const auto first = day_window(from, now);
+  if (!first) return std::unexpected(named(first.error(), "from"));
+  const auto last = day_window(to, now);
+  if (!last) return std::unexpected(named(last.error(), "to"));
+  if (first->date > last->date) {
+    const std::string en = fmt::format("from ({}) is after to ({})", from, to);
+    return std::unexpected(Error::invalid(
+        en, {FieldIssue{"from", "range.reversed", en,
+                        fmt::format("开始日期 {} 晚于结束日期 {}", from, to)}}));
+  }
+  const auto days = (std::chrono::sys_days{last->date} - std::chrono::sys_days{first->date}).count() + 1;
+  if (days > kMaxSeriesDays) {
+    const std::string en =
+        fmt::format("{} days asked, at most {} at a time", days, kMaxSeriesDays);
+    return std::unexpected(Error::invalid(
+        en, {FieldIssue{"from", "range.too_long", en,
+                        fmt::format("一次最多查询 {} 天（所选 {} 天）", kMaxSeriesDays, days)}}));
+  }
+  return in_transaction(
+      m_store, store::TxMode::read, [&](store::Transaction& tx) -> Result<ReportSeries> {
+        ReportSeries series;
+        series.to = domain::format_date(last->date);
+        for (DayWindow window = *first; window.date <= last->date;) {
+          auto report = compute_daily(tx, c, window, now, Detail::figures);
+          if (report) {
+            if (series.days.empty()) {
+              series.community = report->community;
+              series.from = report->day;
+            }
+            series.days.push_back(
+                SeriesDay{report->day, report->complete, std::move(report->figures)});
+          } else if (report.error().kind != Error::Kind::invalid) {
+            // A day before the community's first record is left out; nothing else is.
+            return std::unexpected(report.error());
+          }
+          window.date = domain::Date{std::chrono::sys_days{window.date} + std::chrono::days{1}};
+          window.start = window.end;
+          window.end += std::chrono::days{1};
+        }
+        if (series.days.empty()) {
+          auto community = lift(tx.get_community(c));
+          if (!community) return std::unexpected(community.error());
+          if (!*community) return std::unexpected(Error::not_found("no such community"));
+          series.community = **community;
+          series.from = series.to;
+        }
+        return series;
+      });
+}
+
 Result<DailyReport> Reports::submit(domain::CommunityId c, std::string_view day,
                                     const domain::User& by) {
   const TimePoint now = m_clock();

@@ -163,6 +163,23 @@ struct StreetOverview {
   StreetRow total;              // the sums (its risk: the highest of the rows)
 };
 
+// A community's figures day by day (the desk's charts).
+struct SeriesDay {
+  std::string day;
+  bool complete = false;
+  std::vector<std::pair<std::string_view, std::int64_t>> figures;  // report_figures() order
+};
+
+struct ReportSeries {
+  domain::Community community;
+  std::string from;  // the first day reported: `from`, or the community's first day if later
+  std::string to;
+  std::vector<SeriesDay> days;
+};
+
+// The longest series one request reads.
+inline constexpr int kMaxSeriesDays = 92;
+
 class Reports {
  public:
   Reports(store::Store& store, Clock clock);
@@ -170,6 +187,10 @@ class Reports {
   // `day` is YYYY-MM-DD; a malformed day, one after today or one before the community's first
   // record is invalid (field "day").
   Result<DailyReport> daily(domain::CommunityId c, std::string_view day);
+  // The figures of each day from `from` to `to` (both YYYY-MM-DD, inclusive): a malformed day,
+  // `to` after today, `from` after `to` or a range over kMaxSeriesDays is invalid (fields
+  // "from", "to"); days before the community's first record are left out.
+  Result<ReportSeries> series(domain::CommunityId c, std::string_view from, std::string_view to);
   // Marks the day's report submitted: its figures and the chain's head frozen as they are now
   // (a conflict when the day was submitted already), audited.
   Result<DailyReport> submit(domain::CommunityId c, std::string_view day, const domain::User& by);

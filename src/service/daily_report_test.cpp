@@ -172,6 +172,49 @@ TEST_F(DailyReportTest, ABadDayIsRefusedNamingTheField) {
   }
 }
 
+// The charts' series: each day's figures as that day's report has them; the days before the
+// community existed left out; a bad range refused naming its end.
+TEST_F(DailyReportTest, TheSeriesHasEachDaysFiguresAsItsReport) {
+  Reports reports(*m_store, clock());
+  auto series = reports.series(m_community, "2022-04-01", "2022-04-05");
+  ASSERT_TRUE(series.has_value()) << series.error().message;
+  EXPECT_EQ(series->from, "2022-04-04");
+  EXPECT_EQ(series->to, "2022-04-05");
+  ASSERT_EQ(series->days.size(), 2u);
+  EXPECT_EQ(series->days[0].day, "2022-04-04");
+  EXPECT_TRUE(series->days[0].complete);
+  EXPECT_EQ(series->days[0].figures, report("2022-04-04").figures);
+  const SeriesDay& today = series->days[1];
+  EXPECT_FALSE(today.complete);
+  EXPECT_EQ(today.figures, report("2022-04-05").figures);
+  const auto value = [&](std::string_view key) {
+    const auto it =
+        std::ranges::find(today.figures, key, &std::pair<std::string_view, std::int64_t>::first);
+    return it == today.figures.end() ? -1 : it->second;
+  };
+  EXPECT_EQ(value("buildings.sealed"), 1);  // sealed the day before, still sealed
+  EXPECT_EQ(value("screening.rounds"), 0);
+  EXPECT_EQ(value("exits.out"), 1);  // the released resident is not back
+  EXPECT_EQ(value("exits.out_that_day"), 0);
+
+  for (const auto& [from, to, field, code] :
+       {std::tuple{"2022-04-05", "2022-04-04", "from", "range.reversed"},
+        std::tuple{"2022-01-01", "2022-04-05", "from", "range.too_long"},
+        std::tuple{"2022-04-04", "2022-04-06", "to", "day.future"},
+        std::tuple{"4/4", "2022-04-05", "from", "day.malformed"}}) {
+    auto r = reports.series(m_community, from, to);
+    ASSERT_FALSE(r.has_value()) << from << ".." << to;
+    EXPECT_EQ(r.error().kind, Error::Kind::invalid);
+    ASSERT_EQ(r.error().fields.size(), 1u);
+    EXPECT_EQ(r.error().fields[0].field, field) << from << ".." << to;
+    EXPECT_EQ(r.error().fields[0].code, code) << from << ".." << to;
+  }
+  // Before the community existed: no day at all, not an error.
+  auto before = reports.series(m_community, "2022-03-01", "2022-03-31");
+  ASSERT_TRUE(before.has_value());
+  EXPECT_TRUE(before->days.empty());
+}
+
 TEST_F(DailyReportTest, TheFilesCarryTheTotalsInTheLayoutsOrder) {
   const DailyReport r = report("2022-04-04");
   const std::string csv = daily_report_csv(r, default_report_template());
