@@ -2,6 +2,8 @@
 BUILD ?= build
 BUILD_TYPE ?= RelWithDebInfo
 DB ?= sqlite:juwei-data/juwei.db
+# Days of past records the demo's seed community is made with (charts and reports to show).
+DEMO_HISTORY ?= 14
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 600
 ASAN_BUILD ?= build-asan
@@ -63,7 +65,7 @@ test-sanitized:
 	FUZZ_BUILD=$(ASAN_BUILD) JOBS=$(JOBS) scripts/fuzz 60
 
 demo: build
-	$(BUILD)/src/cli/juwei demo --db $(DB)
+	$(BUILD)/src/cli/juwei demo --db $(DB) --history $(DEMO_HISTORY)
 
 bench:
 	@scripts/install-deps bench

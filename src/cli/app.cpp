@@ -29,6 +29,7 @@
 #include "service/accounts.hpp"
 #include "service/audit.hpp"
 #include "service/communities.hpp"
+#include "service/demo_history.hpp"
 #include "service/open_store.hpp"
 #include "service/registry.hpp"
 #include "service/resident_csv.hpp"
@@ -631,12 +632,31 @@ void add_demo(CLI::App& app, Globals& g) {
   auto* cmd = app.add_subcommand("demo", "Create the seed community if missing and show it");
   auto no_serve = std::make_shared<bool>(false);
   auto web = std::make_shared<std::string>();
+  auto history = std::make_shared<int>(0);
   cmd->add_flag("--no-serve", *no_serve, "Only create and summarize; do not start a server");
   cmd->add_option("--web", *web, kWebHelp);
-  cmd->callback([&g, no_serve, web] {
+  cmd->add_option("--history", *history,
+                  "Make the seed community this many days ago, with each day's rounds, results, "
+                  "building statuses, exits and self-tests (1-60; only when it is created)");
+  cmd->callback([&g, no_serve, web, history] {
     auto db = open_db(g);
-    service::Registry registry(*db, service::system_clock());
-    const auto seed = check(registry.ensure_seed_community(kOperator));
+    service::SeedOutcome seed;
+    if (*history > 0) {
+      const auto made = check(service::ensure_seed_with_history(
+          *db, service::system_clock()(), service::data_folder(g.db), *history, kOperator));
+      seed = made.seed;
+      if (made.seed.created) {
+        const service::HistoryFigures& h = made.history;
+        std::cout << fmt::format(
+            "{} days of history: {} swabs in {} tubes ({} positive), {} building status "
+            "changes, {} emergency exits ({} back), {} antigen self-tests\n",
+            h.days, h.samples, h.tubes, h.positive_tubes, h.status_changes, h.exits, h.returns,
+            h.antigen_reports);
+      }
+    } else {
+      service::Registry registry(*db, service::system_clock());
+      seed = check(registry.ensure_seed_community(kOperator));
+    }
     if (seed.created) {
       std::cout << "created the seed community in " << g.db << ":\n";
     } else {
