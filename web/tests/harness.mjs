@@ -4,8 +4,9 @@
 //   node web/tests/STORY.mjs --juwei build/src/cli/juwei --web build/share/juwei/web --out DIR
 //
 // A story is `runStory(name, async (browser, base, logins) => ...)`: it gets a fresh seed
-// community (`juwei demo --no-serve`) served on a free port, and its checks are counted; the
-// process exits 1 when any failed. Screenshots and the server's log go to DIR.
+// community (`juwei demo --no-serve`, with the story's demoArgs) served on a free port, and its
+// checks are counted; the process exits 1 when any failed. Screenshots and the server's log go
+// to DIR.
 import { spawn, execFileSync } from 'node:child_process'
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -212,10 +213,11 @@ export function dayAfter(days, hhmm) {
 }
 
 // Runs one story on a fresh seed community; `name` names its log and figures files in DIR.
-export function runStory(name, story) {
+// `demoArgs` go to `juwei demo` (say, ['--history', '14']: the seed made 14 days back).
+export function runStory(name, story, { demoArgs = [] } = {}) {
   const main = async () => {
     // The seed community and its logins.
-    const demo = cli(['demo', '--no-serve'])
+    const demo = cli(['demo', '--no-serve', ...demoArgs])
     const logins = Object.fromEntries([...demo.matchAll(/^\s+(\S+)\s+(admin|secretary|staff|gate|volunteer)\s+(\S+)$/gm)].map((m) => [m[1], m[3]]))
     check('demo prints the logins', logins.secretary && logins.staff && logins.gate, demo)
     const { server, base } = await startServer()

@@ -7,9 +7,10 @@ import gate from './gate.js'
 import requests from './requests.js'
 import resident from './resident.js'
 import screening from './screening.js'
+import trends from './trends.js'
 import volunteer from './volunteer.js'
 
-const modules = { common, desk, requests, gate, resident, screening, volunteer, chart }
+const modules = { common, desk, requests, gate, resident, screening, volunteer, chart, trends }
 
 function messages(lang) {
   const out = {}
