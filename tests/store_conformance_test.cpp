@@ -1376,6 +1376,64 @@ TEST_P(StoreConformance, ABatchOfFirstResultsAddsEachFittingTubeOnce) {
 // The daily report's reads: the register by building, a day's counts (2022-04-05 in Shanghai:
 // 2022-04-04T16:00Z to 2022-04-05T16:00Z) and what stood at its end, each record placed just
 // inside or just outside the day.
+// The testing cadence's counts: a resident's swab days (two rounds of one day count once) and
+// self-tests inside the window; residents marked away and removed ones are left out.
+TEST_P(StoreConformance, TestCountsGiveEachResidentsSwabDaysAndSelfTestsInAWindow) {
+  constexpr std::string_view kFrom = "2022-04-03T16:00:00Z";
+  constexpr std::string_view kTo = "2022-04-05T16:00:00Z";
+  const auto c = seed("A", 4);  // 王丽, 居民1, 居民2, 居民3 in 12号楼 301
+  auto tx = write();
+  const auto b2 = tx->insert_building(domain::Building{c, 0, "13号楼", 6}).value();
+  const auto h2 = tx->insert_household(domain::Household{c, 0, b2, "101"}).value();
+  const auto other = tx->insert_resident(resident(c, h2, 4), kNow).value();
+  ASSERT_TRUE(tx->set_screening_mark(
+      ScreeningMarkRow{c, 3, domain::ScreeningMark::away, "外地", kNow.data(), 1}));
+  auto gone = tx->get_resident(c, 4).value().value().resident;
+  gone.removal = {kNow.data(), "迁出"};
+  ASSERT_TRUE(tx->update_resident(gone, kNow));
+  ASSERT_TRUE(tx->insert_round(ScreeningRound{c, 0, "2022-04-04", {}, "2022-04-04T00:00:00Z", 1}));
+  ASSERT_TRUE(tx->insert_round(ScreeningRound{c, 0, "2022-04-05", {}, "2022-04-05T00:00:00Z", 1}));
+  ASSERT_TRUE(tx->insert_round(ScreeningRound{c, 0, "2022-04-05", {}, "2022-04-05T05:00:00Z", 1}));
+  for (const auto& [code, round, at] :
+       {std::tuple{"T0", 1, "2022-04-03T15:00:00Z"}, std::tuple{"T1", 1, "2022-04-04T01:00:00Z"},
+        std::tuple{"T2", 2, "2022-04-05T01:00:00Z"}, std::tuple{"T3", 3, "2022-04-05T06:00:00Z"},
+        std::tuple{"T4", 3, "2022-04-05T16:00:00Z"}}) {
+    ASSERT_TRUE(tx->insert_tube(c, code, round, domain::TubeKind::pooled, at));
+  }
+  // 王丽: before the window, then the 4th, then both rounds of the 5th: 2 days.
+  for (const auto& [code, round, at] :
+       {std::tuple{"T0", 1, "2022-04-03T15:00:00Z"}, std::tuple{"T1", 1, "2022-04-04T01:00:00Z"},
+        std::tuple{"T2", 2, "2022-04-05T01:00:00Z"}, std::tuple{"T3", 3, "2022-04-05T06:00:00Z"}}) {
+    ASSERT_TRUE(tx->insert_sample(Sample{c, round, 0, code, 1, at, 1, false, ""}));
+  }
+  ASSERT_TRUE(tx->insert_sample(Sample{c, 3, 0, "T4", 2, "2022-04-05T16:00:00Z", 1, false, ""}));
+  ASSERT_TRUE(tx->insert_sample(Sample{c, 2, 0, "T2", 3, "2022-04-05T01:00:00Z", 1, false, ""}));
+  ASSERT_TRUE(tx->insert_sample(Sample{c, 2, 0, "T2", other, "2022-04-05T01:00:00Z", 1, false, ""}));
+  // 居民1: two self-tests inside, one after.
+  for (const char* at : {"2022-04-04T02:00:00Z", "2022-04-05T02:00:00Z", "2022-04-05T16:00:00Z"}) {
+    ASSERT_TRUE(tx->insert_antigen_test(
+        AntigenTest{c, 0, 2, domain::TestResult::negative, at, at, 1, "", ""}));
+  }
+  ASSERT_TRUE(tx->commit());
+
+  auto rx = read();
+  const auto counts = rx->test_counts(c, kFrom, kTo).value();
+  ASSERT_EQ(counts.size(), 3u);  // 居民2 away, 居民3 removed
+  EXPECT_EQ(counts[0].resident_id, 1);
+  EXPECT_EQ(counts[0].name, "王丽");
+  EXPECT_EQ(counts[0].building, "12号楼");
+  EXPECT_EQ(counts[0].room, "301");
+  EXPECT_EQ(counts[0].pcr_days, 2);
+  EXPECT_EQ(counts[0].antigen, 0);
+  EXPECT_EQ(counts[1].resident_id, 2);
+  EXPECT_EQ(counts[1].pcr_days, 0);  // swabbed after the window
+  EXPECT_EQ(counts[1].antigen, 2);
+  EXPECT_EQ(counts[2].resident_id, other);
+  EXPECT_EQ(counts[2].building_id, b2);
+  EXPECT_EQ(counts[2].pcr_days, 1);
+  EXPECT_TRUE(rx->test_counts(c + 1000, kFrom, kTo).value().empty());
+}
+
 TEST_P(StoreConformance, AReportCountsTheRegisterByBuildingAndADaysRecords) {
   constexpr std::string_view kFrom = "2022-04-04T16:00:00Z";
   constexpr std::string_view kTo = "2022-04-05T16:00:00Z";

@@ -99,4 +99,18 @@ RiskAssessment assess_risk(std::int64_t cases, std::int64_t clusters, const Risk
   return {RiskLevel::low, kRuleRiskLow};
 }
 
+CadenceCheck check_cadence(const TestCadence& cadence, int days, int window_days,
+                           std::int64_t pcr_days, std::int64_t antigen) {
+  window_days = std::max(window_days, 1);
+  days = std::clamp(days, 0, window_days);
+  const auto scaled = [&](int n) { return (n * days + window_days - 1) / window_days; };
+  // The PCR and all tests scale each; antigen is the rest, so rounding up twice does not owe
+  // more tests than the days call for.
+  const int pcr = scaled(cadence.pcr);
+  CadenceCheck c{pcr, std::max(0, scaled(cadence.pcr + cadence.antigen) - pcr), false};
+  const std::int64_t spare_pcr = std::max<std::int64_t>(0, pcr_days - c.pcr_owed);
+  c.behind = pcr_days < c.pcr_owed || antigen + spare_pcr < c.antigen_owed;
+  return c;
+}
+
 }  // namespace juwei::domain

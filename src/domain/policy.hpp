@@ -133,12 +133,43 @@ struct RiskAssessment {
 // `cases` and `clusters` counted over the policy's window.
 RiskAssessment assess_risk(std::int64_t cases, std::int64_t clusters, const RiskPolicy& policy);
 
+// The testing cadence (检测频次) a building's status sets ([cadence] in policy.toml): the PCR
+// swabs (one a day counts) and antigen self-tests a resident owes in the last `window_days`
+// days. A PCR beyond those owed stands for an antigen test. When fewer days than the window can
+// be counted (the community is younger, or the day is still running: its tests count, but it
+// owes nothing until it is over), what is owed scales down, rounded up: the PCR swabs, and the
+// tests in all, antigen being the rest.
+inline constexpr std::string_view kRuleCadence = "cadence.by_status";
+
+struct TestCadence {
+  int pcr = 0;
+  int antigen = 0;
+};
+
+struct CadencePolicy {
+  int window_days = 7;
+  // By ZoneStatus: sealed, PCR daily; controlled, 3 PCR and 4 antigen; precaution, 1 and 6.
+  TestCadence by_status[3] = {{7, 0}, {3, 4}, {1, 6}};
+};
+
+struct CadenceCheck {
+  int pcr_owed = 0;
+  int antigen_owed = 0;
+  bool behind = false;
+};
+
+// A resident with `pcr_days` days swabbed and `antigen` self-tests in the last `days` days
+// (0 to the window: none owes nothing) against `cadence`.
+CadenceCheck check_cadence(const TestCadence& cadence, int days, int window_days,
+                           std::int64_t pcr_days, std::int64_t antigen);
+
 struct ExitPolicy {
   std::string version;  // "2022-04-01.1": who changed the rules, and when, is in the history
   CountedFrom test_age_from = CountedFrom::sampled;
   std::vector<ExitReason> reasons;
   HouseholdPassPolicy household;
   RiskPolicy risk;
+  CadencePolicy cadence;
   // The pledge (承诺书) with {name}, {id_number}, {building}, {room}, {destination}, {reason},
   // {exit}, {return} filled in.
   std::string pledge_template;

@@ -84,6 +84,26 @@ js::object report_json(const service::DailyReport& r, const service::ReportTempl
     denials.push_back(js::object{
         {"code", d.code}, {"label_zh", d.label_zh}, {"label_en", d.label_en}, {"count", d.count}});
   }
+  js::array by_status;
+  for (const service::ReportCadence& c : r.cadence) {
+    by_status.push_back(js::object{{"status", domain::to_code(c.status)},
+                                   {"pcr_owed", c.pcr_owed},
+                                   {"antigen_owed", c.antigen_owed},
+                                   {"residents", c.residents},
+                                   {"behind", c.behind}});
+  }
+  js::array behind;
+  for (const service::ReportBehind& b : r.behind) {
+    behind.push_back(js::object{{"resident_id", std::to_string(b.tests.resident_id)},
+                                {"name", b.tests.name},
+                                {"building", b.tests.building},
+                                {"room", b.tests.room},
+                                {"status", domain::to_code(b.status)},
+                                {"pcr_days", b.tests.pcr_days},
+                                {"pcr_owed", b.pcr_owed},
+                                {"antigen", b.tests.antigen},
+                                {"antigen_owed", b.antigen_owed}});
+  }
   js::value submission = nullptr;
   if (r.submission) {
     js::array differences;
@@ -124,6 +144,11 @@ js::object report_json(const service::DailyReport& r, const service::ReportTempl
       {"missing", std::move(missing)},
       {"positives", std::move(positives)},
       {"gate_denials", std::move(denials)},
+      {"cadence", js::object{{"rule", domain::kRuleCadence},
+                             {"window_days", r.cadence_window_days},
+                             {"days_counted", r.cadence_days},
+                             {"by_status", std::move(by_status)},
+                             {"behind", std::move(behind)}}},
       {"audit_head", std::move(head)},
       {"submission", std::move(submission)}};
 }

@@ -53,6 +53,11 @@ constexpr ReportFigure kFigures[] = {
     {"screening.retest_done", "已复核人数（累计）", "Retested (to date)"},
     {"antigen.reports", "抗原上报", "Antigen reports"},
     {"antigen.positive", "抗原阳性", "Antigen positives"},
+    {"cadence.residents", "应按频次检测人数", "Residents with a testing cadence"},
+    {"cadence.behind", "未达频次人数", "Behind their testing cadence"},
+    {"cadence.behind_sealed", "其中封控区", "Of them in sealed buildings"},
+    {"cadence.behind_controlled", "其中管控区", "Of them in controlled buildings"},
+    {"cadence.behind_precaution", "其中防范区", "Of them in precaution buildings"},
     {"exits.requests", "外出申请", "Exit requests"},
     {"exits.approved", "批准", "Approved"},
     {"exits.denied", "不予批准", "Denied"},
@@ -242,6 +247,15 @@ void compute_figures(DailyReport& r) {
   f["screening.retest_done"] = w.retest_done;
   f["antigen.reports"] = w.antigen_reports;
   f["antigen.positive"] = w.antigen_positive;
+  std::int64_t cadence_residents = 0;
+  std::int64_t behind = 0;
+  for (const ReportCadence& c : r.cadence) {
+    cadence_residents += c.residents;
+    behind += c.behind;
+    f[fmt::format("cadence.behind_{}", domain::to_code(c.status))] = c.behind;
+  }
+  f["cadence.residents"] = cadence_residents;
+  f["cadence.behind"] = behind;
   f["exits.requests"] = w.requests_filed;
   f["exits.approved"] = w.approved;
   f["exits.denied"] = w.denied;
@@ -294,6 +308,56 @@ Result<DayWindow> day_window(std::string_view day, TimePoint now) {
 // How much of a report to read: everything, or the figures only (the street office's view,
 // which shows no list of names and no chain head).
 enum class Detail : std::uint8_t { full, figures };
+
+// The testing cadence of the day: each status's residents (by their building's status at the
+// day's end) against the policy's cadence over the window ending with the day, and who fell
+// behind (listed when `detail` is full). Needs report.buildings' statuses and first_day.
+Result<void> compute_cadence(store::Transaction& tx, DailyReport& report, const DayWindow& window,
+                             Detail detail) {
+  auto policy = load_policy(tx, report.community.id);
+  if (!policy) return std::unexpected(policy.error());
+  const domain::CadencePolicy& rule = policy->policy.cadence;
+  int days = rule.window_days;
+  if (const auto first = domain::parse_iso_date(report.first_day)) {
+    const auto since = (std::chrono::sys_days{window.date} - std::chrono::sys_days{*first}).count();
+    days = static_cast<int>(std::clamp<std::int64_t>(since + 1, 1, rule.window_days));
+  }
+  // A running day's tests count, but the day is owed only once it is over.
+  if (!report.complete) days = std::max(0, days - 1);
+  report.cadence_window_days = rule.window_days;
+  report.cadence_days = days;
+  report.cadence.clear();
+  for (const domain::ZoneStatus s : {domain::ZoneStatus::sealed, domain::ZoneStatus::controlled,
+                                     domain::ZoneStatus::precaution}) {
+    const domain::TestCadence& owed = rule.by_status[static_cast<int>(s)];
+    const domain::CadenceCheck scaled = domain::check_cadence(owed, days, rule.window_days, 0, 0);
+    report.cadence.push_back(ReportCadence{s, scaled.pcr_owed, scaled.antigen_owed, 0, 0});
+  }
+  std::map<domain::BuildingId, domain::ZoneStatus> status_of;
+  for (const ReportBuilding& b : report.buildings) {
+    if (b.status) status_of.emplace(b.building_id, *b.status);
+  }
+  const std::string from = iso_utc(window.end - std::chrono::days{rule.window_days});
+  auto counts = lift(tx.test_counts(report.community.id, from, report.to));
+  if (!counts) return std::unexpected(counts.error());
+  report.behind.clear();
+  for (store::ResidentTestCount& t : *counts) {
+    const auto status = status_of.find(t.building_id);
+    if (status == status_of.end()) continue;  // no status, no cadence
+    const int i = static_cast<int>(status->second);
+    ReportCadence& c = report.cadence[static_cast<std::size_t>(i)];
+    ++c.residents;
+    const domain::CadenceCheck check = domain::check_cadence(
+        rule.by_status[i], days, rule.window_days, t.pcr_days, t.antigen);
+    if (!check.behind) continue;
+    ++c.behind;
+    if (detail == Detail::full) {
+      report.behind.push_back(
+          ReportBehind{std::move(t), status->second, check.pcr_owed, check.antigen_owed});
+    }
+  }
+  return {};
+}
 
 // The report of community c for the day, read in `tx` (without its submission).
 Result<DailyReport> compute_daily(store::Transaction& tx, domain::CommunityId c,
@@ -401,6 +465,8 @@ Result<DailyReport> compute_daily(store::Transaction& tx, domain::CommunityId c,
       if (whole || covered_names.contains(row.building)) report.missing.push_back(std::move(row));
     }
   }
+
+  if (auto r = compute_cadence(tx, report, window, detail); !r) return std::unexpected(r.error());
 
   auto counts = lift(tx.count_window(c, report.from, report.to));
   if (!counts) return std::unexpected(counts.error());
@@ -533,7 +599,7 @@ Result<ReportSeries> Reports::series(domain::CommunityId c, std::string_view fro
           if (!community) return std::unexpected(community.error());
           if (!*community) return std::unexpected(Error::not_found("no such community"));
           series.community = **community;
-          series.from = series.to;
+          series.from = domain::format_date(first->date);
         }
         return series;
       });
@@ -735,6 +801,13 @@ std::string kind_zh(domain::TubeKind k) {
 }
 
 // The rows every file shows under the totals: a heading line and the facts that prove it.
+// "检测频次（近 7 天，计 3 天）": the cadence's window and the days of it counted.
+std::string cadence_heading(const DailyReport& r) {
+  if (r.cadence_days == r.cadence_window_days)
+    return fmt::format("检测频次（近 {} 天）", r.cadence_window_days);
+  return fmt::format("检测频次（近 {} 天，计 {} 天）", r.cadence_window_days, r.cadence_days);
+}
+
 std::vector<std::vector<std::string>> header_lines(const DailyReport& r,
                                                    const ReportTemplate& layout) {
   std::vector<std::vector<std::string>> lines;
@@ -776,6 +849,26 @@ std::string daily_report_csv(const DailyReport& r, const ReportTemplate& layout)
     for (const ReportStatusChange& ch : r.changes) {
       csv.write_row({local_time_of(ch.at), ch.building, status_zh(ch.from),
                      std::string(domain::to_label_zh(ch.to)), ch.reason, ch.rule});
+    }
+  }
+  if (!r.cadence.empty()) {
+    csv.write_row({});
+    csv.write_row({cadence_heading(r), "应核酸（天）", "应抗原（次）", "居民", "未达标"});
+    for (const ReportCadence& c : r.cadence) {
+      csv.write_row({std::string(domain::to_label_zh(c.status)), std::to_string(c.pcr_owed),
+                     std::to_string(c.antigen_owed), std::to_string(c.residents),
+                     std::to_string(c.behind)});
+    }
+  }
+  if (!r.behind.empty()) {
+    csv.write_row({});
+    csv.write_row({"未达频次：楼栋", "房号", "姓名", "状态", "核酸（天）", "应核酸", "抗原（次）",
+                   "应抗原"});
+    for (const ReportBehind& b : r.behind) {
+      csv.write_row({b.tests.building, b.tests.room, b.tests.name,
+                     std::string(domain::to_label_zh(b.status)), std::to_string(b.tests.pcr_days),
+                     std::to_string(b.pcr_owed), std::to_string(b.tests.antigen),
+                     std::to_string(b.antigen_owed)});
     }
   }
   if (!r.denials.empty()) {
@@ -853,6 +946,25 @@ std::string daily_report_xlsx(const DailyReport& r, const ReportTemplate& layout
                             std::string(domain::to_label_zh(ch.to)), ch.reason, ch.rule});
   }
   sheets.push_back(std::move(changes));
+
+  render::XlsxSheet behind{"未达频次",
+                           {{"楼栋", 14},
+                            {"房号", 8},
+                            {"姓名", 12},
+                            {"状态", 8},
+                            {"核酸（天）", 10},
+                            {"应核酸", 8},
+                            {"抗原（次）", 10},
+                            {"应抗原", 8}},
+                           {}};
+  for (const ReportBehind& b : r.behind) {
+    behind.rows.push_back({b.tests.building, b.tests.room, b.tests.name,
+                           std::string(domain::to_label_zh(b.status)),
+                           static_cast<double>(b.tests.pcr_days), static_cast<double>(b.pcr_owed),
+                           static_cast<double>(b.tests.antigen),
+                           static_cast<double>(b.antigen_owed)});
+  }
+  sheets.push_back(std::move(behind));
 
   render::XlsxSheet denials{"门岗拦截", {{"原因", 30}, {"代码", 24}, {"次数", 8}}, {}};
   for (const ReportDenial& d : r.denials)

@@ -99,6 +99,24 @@ struct ReportDenial {
   std::int64_t count = 0;
 };
 
+// The testing cadence of one status on the day: what a resident owed over the window (scaled
+// when the community is younger), how many residents owed it and how many fell behind.
+struct ReportCadence {
+  domain::ZoneStatus status = domain::ZoneStatus::precaution;
+  int pcr_owed = 0;
+  int antigen_owed = 0;
+  std::int64_t residents = 0;
+  std::int64_t behind = 0;
+};
+
+// A resident behind their cadence: their tests in the window and what they owed.
+struct ReportBehind {
+  store::ResidentTestCount tests;
+  domain::ZoneStatus status = domain::ZoneStatus::precaution;
+  int pcr_owed = 0;
+  int antigen_owed = 0;
+};
+
 // A figure that changed since the day's report was submitted: its records changed after.
 struct ReportDifference {
   std::string_view figure;
@@ -121,6 +139,13 @@ struct DailyReport {
   std::vector<ReportPositive> positives;
   store::WindowCounts counts;
   std::vector<ReportDenial> denials;
+  // The testing cadence (rule domain::kRuleCadence) over the `cadence_window_days` days ending
+  // with the day, of which `cadence_days` are counted (fewer while the community is younger):
+  // by status (sealed, controlled, precaution), and who fell behind, by building and room.
+  int cadence_window_days = 0;
+  int cadence_days = 0;
+  std::vector<ReportCadence> cadence;
+  std::vector<ReportBehind> behind;
   std::int64_t vulnerable[domain::kVulnerabilityCount] = {};  // as kAllVulnerabilities
   std::optional<store::AuditRecord> audit_head;               // the trail's last record before `to`
   // Every figure of report_figures(), in its order.
@@ -172,7 +197,9 @@ struct SeriesDay {
 
 struct ReportSeries {
   domain::Community community;
-  std::string from;  // the first day reported: `from`, or the community's first day if later
+  // The first day reported: `from`, or the community's first day if later (`from` when the
+  // range has no day of the community).
+  std::string from;
   std::string to;
   std::vector<SeriesDay> days;
 };
@@ -211,6 +238,10 @@ class Reports {
 // The files: the totals in the template's rows, then the detail lists.
 std::string daily_report_csv(const DailyReport& report, const ReportTemplate& layout);
 std::string daily_report_xlsx(const DailyReport& report, const ReportTemplate& layout);
+// One A4 page to print, sign and send: the totals in the template's rows, the buildings by
+// status, the day's status changes, positives and gate denials in brief, and the chain's head
+// (daily_report_pdf.cpp).
+std::string daily_report_pdf(const DailyReport& report, const ReportTemplate& layout);
 // The street office's sheet: one row a community, then the sums.
 std::string street_overview_xlsx(const StreetOverview& overview);
 // "2022-04-05 日报", the files' base name.

@@ -117,6 +117,13 @@ TEST_F(DailyReportTest, EveryFigureOfTheDayIsCountedFromTheRecords) {
       {"exits.overdue", 0},
       {"exits.paperwork_overdue", 0},  // due the next morning
       {"gate.denials", 1},
+      // 12号楼 sealed at the day's end owes a PCR a day (one day counted: the community began
+      // that day); 13号楼 has no status, so no cadence. Resident 11 is away; 10 was not swabbed.
+      {"cadence.residents", 11},
+      {"cadence.behind", 1},
+      {"cadence.behind_sealed", 1},
+      {"cadence.behind_controlled", 0},
+      {"cadence.behind_precaution", 0},
   };
   for (const auto& [key, value] : expected)
     EXPECT_EQ(r.figure(key), value) << key;
@@ -137,6 +144,16 @@ TEST_F(DailyReportTest, EveryFigureOfTheDayIsCountedFromTheRecords) {
     return p.tube_code == "P1" && p.kind == TubeKind::pooled;
   }));
   ASSERT_EQ(r.counts.gate_denials.size(), 1u);
+  EXPECT_EQ(r.cadence_days, 1);
+  EXPECT_EQ(r.cadence_window_days, 7);
+  ASSERT_EQ(r.cadence.size(), 3u);
+  EXPECT_EQ(r.cadence[0].status, domain::ZoneStatus::sealed);
+  EXPECT_EQ(r.cadence[0].pcr_owed, 1);
+  EXPECT_EQ(r.cadence[0].residents, 11);
+  ASSERT_EQ(r.behind.size(), 1u);
+  EXPECT_EQ(r.behind[0].tests.resident_id, m_residents[10]);
+  EXPECT_EQ(r.behind[0].tests.pcr_days, 0);
+  EXPECT_EQ(r.behind[0].pcr_owed, 1);
   // The chain's head at the day's end: the trail's last record, all of it made that day.
   ASSERT_TRUE(r.audit_head.has_value());
   EXPECT_EQ(r.audit_head->seq, trail().back().seq);
@@ -155,6 +172,9 @@ TEST_F(DailyReportTest, ADayStillRunningIsCountedUpToNow) {
   EXPECT_EQ(r.figure("screening.due"), 0);
   EXPECT_EQ(r.figure("screening.retest_due"), 6);
   EXPECT_TRUE(r.missing.empty());
+  // Today owes nothing until it is over: the cadence counts yesterday's, so resident 10 only.
+  EXPECT_EQ(r.cadence_days, 1);
+  EXPECT_EQ(r.figure("cadence.behind"), 1);
 }
 
 TEST_F(DailyReportTest, ABadDayIsRefusedNamingTheField) {

@@ -224,8 +224,9 @@ class History {
     return {};
   }
 
-  // The day's swabs: ten a pooled tube building by building, a few residents missed; the
-  // outbreak tube's residents the day after it, one single tube each.
+  // The day's swabs: ten a pooled tube building by building, a few residents missed (most of
+  // them outside a sealed building self-test instead); the outbreak tube's residents the day
+  // after it, one single tube each.
   Result<void> swab(int day, std::int64_t round_id, const std::set<domain::ResidentId>& away,
                     int outbreak_day, std::vector<std::string>& positive_tubes) {
     const std::string stamp = date_of(day);
@@ -241,6 +242,7 @@ class History {
       domain::BuildingId tube_building = 0;
       std::int64_t samples = 0;
       std::int64_t tubes = 0;
+      std::int64_t antigen = 0;
       const auto open_tube = [&](domain::TubeKind kind, std::string_view prefix) -> Result<void> {
         tube = fmt::format("{}{}-{:04}", prefix, compact, ++tube_number);
         m_day_tubes.push_back(tube);
@@ -261,7 +263,19 @@ class History {
       for (const Person& p : m_people) {
         if (away.contains(p.id)) continue;
         if (retest_day && contains(m_retest, p.id)) continue;
-        if (static_cast<int>(draw(day, p.id) % 100) < miss_percent) continue;
+        if (static_cast<int>(draw(day, p.id) % 100) < miss_percent) {
+          // Most who miss the swab outside a sealed building report a self-test at noon.
+          if (p.building != m_outbreak_building && draw(day, p.id + 1) % 5 != 0) {
+            const std::string noon = iso_utc(m_now + hours{5});
+            store::AntigenTest test{m_community, 0,  p.id, domain::TestResult::negative,
+                                    noon,        noon, m_by, "",  ""};
+            if (auto id = lift(tx.insert_antigen_test(test)); !id) {
+              return std::unexpected(id.error());
+            }
+            ++antigen;
+          }
+          continue;
+        }
         if (tube.empty() || in_tube == 10 || p.building != tube_building) {
           if (auto r = open_tube(domain::TubeKind::pooled, "H"); !r) return r;
           tube_building = p.building;
@@ -282,9 +296,10 @@ class History {
       }
       m_figures.samples += samples;
       m_figures.tubes += tubes;
+      m_figures.antigen_reports += antigen;
       return audit(tx, m_community, m_by,
                    AuditEntry{"screening.generate", "round", std::to_string(round_id), "",
-                              fmt::format("{}|{}", samples, tubes), ""},
+                              fmt::format("{}|{}|{}", samples, tubes, antigen), ""},
                    at);
     });
   }

@@ -68,7 +68,7 @@ TEST_F(DemoHistoryTest, TheSeedsPastDaysAreInTheReports) {
     EXPECT_LE(figure("screening.sampled"), figure("screening.due"));
     EXPECT_EQ(figure("exits.out_that_day"), 2);
     EXPECT_EQ(figure("exits.back"), i == 0 ? 0 : 2);
-    EXPECT_EQ(figure("antigen.reports"), 30);
+    EXPECT_GT(figure("antigen.reports"), 30);  // 30 at noon, and most who missed the swab
     EXPECT_EQ(figure("screening.positive_pooled"), i == 1 ? 1 : 0);
     EXPECT_EQ(figure("screening.positive_single"), i == 2 ? 1 : 0);
     EXPECT_EQ(figure("buildings.sealed"), i >= 2 ? 1 : 0);

@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "domain/zone.hpp"
+
 namespace juwei::service {
 namespace {
 
@@ -30,10 +32,12 @@ constexpr Bounds kPeriodDays{1, 30, "days", "天"};
 constexpr Bounds kValidDays{1, 90, "days", "天"};
 constexpr Bounds kRiskDays{1, 60, "days", "天"};
 constexpr Bounds kRiskCount{1, 10000, "", ""};
+constexpr Bounds kCadenceDays{1, 28, "days", "天"};
+constexpr Bounds kCadenceTests{0, 28, "tests", "次"};
 
 // Keys of the file's top level; TOML puts one written after a [table] header into that table.
-constexpr std::array<std::string_view, 6> kTopLevelKeys = {
-    "version", "test_age_from", "pledge_template", "reasons", "household", "risk"};
+constexpr std::array<std::string_view, 7> kTopLevelKeys = {
+    "version", "test_age_from", "pledge_template", "reasons", "household", "risk", "cadence"};
 
 constexpr std::string_view kPlaceholders[] = {"name",        "id_number", "building", "room",
                                               "destination", "reason",    "exit",     "return"};
@@ -461,6 +465,27 @@ Result<domain::ExitPolicy> parse_policy(std::string_view toml_text) {
       r.finish();
     } else {
       problems.wrong_type("risk", *node, toml::node_type::table);
+    }
+  }
+  // [cadence] may be left out too: the defaults of CadencePolicy.
+  if (const toml::node* node = in.take("cadence", false)) {
+    if (const toml::table* cadence = node->as_table()) {
+      TableReader r(*cadence, "cadence", problems);
+      if (auto days = r.count("window_days", kCadenceDays)) policy.cadence.window_days = *days;
+      for (const domain::ZoneStatus status : {domain::ZoneStatus::sealed,
+                                              domain::ZoneStatus::controlled,
+                                              domain::ZoneStatus::precaution}) {
+        if (const toml::table* t = r.table(domain::to_code(status))) {
+          TableReader tests(*t, fmt::format("cadence.{}", domain::to_code(status)), problems);
+          domain::TestCadence& c = policy.cadence.by_status[static_cast<int>(status)];
+          if (auto n = tests.count("pcr", kCadenceTests)) c.pcr = *n;
+          if (auto n = tests.count("antigen", kCadenceTests)) c.antigen = *n;
+          tests.finish();
+        }
+      }
+      r.finish();
+    } else {
+      problems.wrong_type("cadence", *node, toml::node_type::table);
     }
   }
   if (auto pledge = in.text("pledge_template")) {

@@ -271,6 +271,58 @@ TEST(PolicyFile, ReportsEachBrokenKeyWithItsCode) {
   }
 }
 
+// [cadence]: left out, the defaults (sealed PCR daily; controlled 3 PCR and 4 antigen;
+// precaution 1 and 6 a week); given, read; a count out of range or a status left out named.
+TEST(PolicyFile, TheTestingCadenceIsReadByStatus) {
+  auto defaults = parse_policy(kBase);
+  ASSERT_TRUE(defaults) << defaults.error().message;
+  EXPECT_EQ(defaults->cadence.window_days, 7);
+  EXPECT_EQ(defaults->cadence.by_status[0].pcr, 7);
+  EXPECT_EQ(defaults->cadence.by_status[1].antigen, 4);
+  EXPECT_EQ(defaults->cadence.by_status[2].pcr, 1);
+  const std::string cadence =
+      "\n[cadence]\nwindow_days = 14\n[cadence.sealed]\npcr = 14\nantigen = 0\n"
+      "[cadence.controlled]\npcr = 6\nantigen = 8\n[cadence.precaution]\npcr = 2\nantigen = 3\n";
+  auto parsed = parse_policy(std::string(kBase) + cadence);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->cadence.window_days, 14);
+  EXPECT_EQ(parsed->cadence.by_status[0].pcr, 14);
+  EXPECT_EQ(parsed->cadence.by_status[1].pcr, 6);
+  EXPECT_EQ(parsed->cadence.by_status[1].antigen, 8);
+  EXPECT_EQ(parsed->cadence.by_status[2].antigen, 3);
+
+  auto broken = parse_policy(std::string(kBase) + replaced(cadence, "pcr = 14", "pcr = 29"));
+  EXPECT_EQ(issues_of(broken), (std::vector<Issue>{{"cadence.sealed.pcr", "policy.range"}}));
+  broken = parse_policy(std::string(kBase) +
+                        replaced(cadence, "[cadence.precaution]\npcr = 2\nantigen = 3\n", ""));
+  EXPECT_EQ(issues_of(broken), (std::vector<Issue>{{"cadence.precaution", "policy.missing"}}));
+  broken = parse_policy(std::string(kBase) + replaced(cadence, "antigen = 8", "antigens = 8"));
+  EXPECT_EQ(issues_of(broken),
+            (std::vector<Issue>{{"cadence.controlled.antigen", "policy.missing"},
+                                {"cadence.controlled.antigens", "policy.unknown_key"}}));
+}
+
+// What a resident owes scales with the days counted; a PCR beyond those owed stands for an
+// antigen test, never the other way round.
+TEST(TestCadence, OwedTestsScaleAndSparePcrCoversAntigen) {
+  const domain::TestCadence controlled{3, 4};
+  EXPECT_FALSE(domain::check_cadence(controlled, 7, 7, 3, 4).behind);
+  EXPECT_TRUE(domain::check_cadence(controlled, 7, 7, 2, 5).behind);   // antigen is no PCR
+  EXPECT_FALSE(domain::check_cadence(controlled, 7, 7, 7, 0).behind);  // PCR covers antigen
+  EXPECT_TRUE(domain::check_cadence(controlled, 7, 7, 6, 0).behind);
+  const domain::CadenceCheck young = domain::check_cadence(controlled, 2, 7, 1, 1);
+  EXPECT_EQ(young.pcr_owed, 1);      // 3 × 2 / 7, rounded up
+  EXPECT_EQ(young.antigen_owed, 1);  // 7 × 2 / 7 tests in all, less the PCR
+  EXPECT_FALSE(young.behind);
+  EXPECT_TRUE(domain::check_cadence(controlled, 2, 7, 0, 2).behind);
+  // Precaution, daily PCR, two days: one PCR owed and one more test, which the second PCR is.
+  EXPECT_FALSE(domain::check_cadence({1, 6}, 2, 7, 2, 0).behind);
+  EXPECT_TRUE(domain::check_cadence({1, 6}, 2, 7, 1, 0).behind);
+  EXPECT_FALSE(domain::check_cadence({7, 0}, 1, 7, 1, 0).behind);  // sealed, first day
+  EXPECT_FALSE(domain::check_cadence({7, 0}, 0, 7, 0, 0).behind);  // no day over: nothing owed
+  EXPECT_EQ(domain::check_cadence({7, 0}, 30, 7, 0, 0).pcr_owed, 7);  // never beyond the window
+}
+
 TEST(PolicyFile, ReportsSyntaxErrorsWithTheirLine) {
   const struct {
     std::string_view name;

@@ -539,6 +539,18 @@ struct BuildingRegister {
   std::int64_t by_vulnerability[domain::kVulnerabilityCount] = {};
 };
 
+// A live resident not marked away or exempt, with the tests of a window (the testing cadence):
+// the days of rounds they were swabbed in and the antigen self-tests they took.
+struct ResidentTestCount {
+  domain::ResidentId resident_id = 0;
+  std::string name;
+  domain::BuildingId building_id = 0;
+  std::string building;
+  std::string room;
+  std::int64_t pcr_days = 0;
+  std::int64_t antigen = 0;
+};
+
 // What a community's records count in a window of time [from, to) (a day of the daily report),
 // and what stood at its end: what `to` found out, overdue or owed.
 struct WindowCounts {
@@ -851,6 +863,11 @@ class Transaction {
                                             std::string_view to) = 0;
   virtual Result<std::vector<StatusChange>> status_changes_before(domain::CommunityId c,
                                                                   std::string_view to) = 0;
+  // Every live resident not marked away or exempt with their tests in [from, to) (swabs by
+  // sampled_at, self-tests by tested_at), by building, room and id.
+  virtual Result<std::vector<ResidentTestCount>> test_counts(domain::CommunityId c,
+                                                             std::string_view from,
+                                                             std::string_view to) = 0;
   // Submitted reports: insert fails with conflict when the day has one already (a submitted
   // report is final).
   virtual Result<void> insert_report_submission(const ReportSubmission& s) = 0;

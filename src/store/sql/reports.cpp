@@ -133,6 +133,38 @@ Result<WindowCounts> SqlTransaction::count_window(CommunityId c, std::string_vie
   return w;
 }
 
+Result<std::vector<ResidentTestCount>> SqlTransaction::test_counts(CommunityId c,
+                                                                   std::string_view from,
+                                                                   std::string_view to) {
+  // The window's swabs and self-tests grouped by resident once each, then joined to the
+  // register: a count per resident would scan the window per row.
+  auto s = prepare(
+      "reports.test_counts",
+      "SELECT r.resident_id, r.name, b.building_id, b.name, h.room, coalesce(p.n, 0), "
+      "coalesce(a.n, 0) FROM residents r "
+      "JOIN households h ON h.community_id = r.community_id AND h.household_id = r.household_id "
+      "AND h.deleted_at IS NULL "
+      "JOIN buildings b ON b.community_id = h.community_id AND b.building_id = h.building_id "
+      "AND b.deleted_at IS NULL "
+      "LEFT JOIN (SELECT s.resident_id, count(DISTINCT sr.day) AS n FROM samples s "
+      "JOIN screening_rounds sr ON sr.community_id = s.community_id AND sr.round_id = s.round_id "
+      "WHERE s.community_id = ?1 AND s.sampled_at >= ?2 AND s.sampled_at < ?3 "
+      "GROUP BY s.resident_id) p ON p.resident_id = r.resident_id "
+      "LEFT JOIN (SELECT resident_id, count(*) AS n FROM antigen_tests WHERE community_id = ?1 "
+      "AND tested_at >= ?2 AND tested_at < ?3 GROUP BY resident_id) a "
+      "ON a.resident_id = r.resident_id "
+      "WHERE r.community_id = ?1 AND r.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM "
+      "screening_marks m WHERE m.community_id = ?1 AND m.resident_id = r.resident_id AND "
+      "m.mark IN ('away', 'exempt')) "
+      "ORDER BY b.building_id, h.room, r.resident_id");
+  if (!s) return std::unexpected(s.error());
+  s->bind(1, c).bind(2, from).bind(3, to);
+  return collect(*s, "test counts", [](const Stmt& row) {
+    return ResidentTestCount{row.integer(0), row.text(1), row.integer(2), row.text(3),
+                             row.text(4),    row.integer(5), row.integer(6)};
+  });
+}
+
 Result<void> SqlTransaction::insert_report_submission(const ReportSubmission& r) {
   auto s = prepare("reports.insert_report_submission",
                    "INSERT INTO report_submissions (community_id, day, submitted_at, "

@@ -180,6 +180,8 @@ class SqlTransaction final : public Transaction {
                                                    std::string_view client_event_id) override;
 
   Result<std::vector<BuildingRegister>> register_by_building(CommunityId c) override;
+  Result<std::vector<ResidentTestCount>> test_counts(CommunityId c, std::string_view from,
+                                                     std::string_view to) override;
   Result<WindowCounts> count_window(CommunityId c, std::string_view from,
                                     std::string_view to) override;
   Result<std::vector<StatusChange>> status_changes_before(CommunityId c,
