@@ -410,7 +410,11 @@ TEST_F(DeskApi, TheDailyReportIsComputedAndExported) {
   r = call("GET", "/api/v1/reports/daily", "", staff);  // no day: today
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.json().at("day").as_string(), today);
-  EXPECT_EQ(call("GET", "/api/v1/reports/daily?format=pdf&day=" + today, "", staff).status, 400);
+  EXPECT_EQ(call("GET", "/api/v1/reports/daily?format=docx&day=" + today, "", staff).status, 400);
+  r = call("GET", "/api/v1/reports/daily?format=pdf&day=" + today, "", staff);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(r.body.starts_with("%PDF-"));
+  EXPECT_NE(r.headers.find("daily-report-" + today + ".pdf"), std::string::npos) << r.headers;
 }
 
 // The charts' series over HTTP: two weeks up to today by default (the community began today, so

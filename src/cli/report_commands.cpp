@@ -30,9 +30,10 @@ void add_report_commands(CLI::App& app, Globals& g) {
 
   auto* daily = cmd->add_subcommand("daily", "The daily report (日报) of a day");
   daily->add_option("--day", args->day, "The day, YYYY-MM-DD (community time)")->required();
-  daily->add_option("--format", args->format, "table (the totals), csv or xlsx")
-      ->check(CLI::IsMember({"table", "csv", "xlsx"}));
-  daily->add_option("--out", args->out, "File to write (default: standard output; xlsx needs one)");
+  daily->add_option("--format", args->format, "table (the totals), csv, xlsx or pdf (one A4 page)")
+      ->check(CLI::IsMember({"table", "csv", "xlsx", "pdf"}));
+  daily->add_option("--out", args->out,
+                    "File to write (default: standard output; xlsx and pdf need one)");
   daily->add_option("--template", args->layout,
                     "A layout file of the totals (default: the built-in one; see "
                     "`juwei report figures`)");
@@ -44,8 +45,8 @@ void add_report_commands(CLI::App& app, Globals& g) {
       }
       layout = check(service::parse_report_template(service::read_file(args->layout)));
     }
-    if (args->format == "xlsx" && args->out.empty()) {
-      fail(service::Error::invalid("an XLSX report needs --out FILE"));
+    if ((args->format == "xlsx" || args->format == "pdf") && args->out.empty()) {
+      fail(service::Error::invalid("an XLSX or PDF report needs --out FILE"));
     }
     auto db = open_db(g);
     const domain::Community community = community_of(*db, g);
@@ -56,6 +57,8 @@ void add_report_commands(CLI::App& app, Globals& g) {
       bytes = service::daily_report_csv(report, layout);
     } else if (args->format == "xlsx") {
       bytes = service::daily_report_xlsx(report, layout);
+    } else if (args->format == "pdf") {
+      bytes = service::daily_report_pdf(report, layout);
     } else {
       std::cout << fmt::format(
           "{} {} {}{}\n", layout.title, community.name, report.day,

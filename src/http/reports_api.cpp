@@ -192,9 +192,10 @@ void add_report_routes(Router& router, const ApiServices& s) {
   router.add("GET", "/api/v1/reports/daily", {"secretary", "staff", "street"},
              [reports, clock = s.clock](Request& req) {
                const std::string format = query_param(req, "format");
-               if (!format.empty() && format != "json" && format != "csv" && format != "xlsx") {
+               if (!format.empty() && format != "json" && format != "csv" && format != "xlsx" &&
+                   format != "pdf") {
                  return problem(400, "Bad Request", "invalid query parameters",
-                                {{"format", "json, csv or xlsx"}});
+                                {{"format", "json, csv, xlsx or pdf"}});
                }
                const std::string day = day_param(req, clock);
                const auto community =
@@ -213,6 +214,10 @@ void add_report_routes(Router& router, const ApiServices& s) {
                if (format == "xlsx") {
                  return download(kXlsxType, service::daily_report_xlsx(*report, layout),
                                  name + ".xlsx", fallback + ".xlsx");
+               }
+               if (format == "pdf") {
+                 return download("application/pdf", service::daily_report_pdf(*report, layout),
+                                 name + ".pdf", fallback + ".pdf");
                }
                return json(200, report_json(*report, layout));
              });

@@ -7,19 +7,18 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
-#include <mutex>
 #include <string_view>
 
 #include "render/cairo.hpp"
 #include "render/qr.hpp"
+#include "render/typeset.hpp"
 
 namespace juwei::render {
 namespace {
 
-// Lengths are in PDF points (1/72 inch), cairo's unit on a PDF surface.
-constexpr double kMm = 72.0 / 25.4;
-constexpr double kPageWidth = 210 * kMm;  // A4
-constexpr double kPageHeight = 297 * kMm;
+using typeset::kMm;
+using typeset::kPageHeight;
+using typeset::kPageWidth;
 constexpr double kMargin = 25 * kMm;
 constexpr double kContentWidth = kPageWidth - 2 * kMargin;
 constexpr double kFooterGap = 8 * kMm;         // between the content and the footer
@@ -50,18 +49,6 @@ constexpr Style kPassValue{.size = 16, .line_spacing = 1.4};
 constexpr Style kPassCode{.size = 26, .weight = PANGO_WEIGHT_BOLD, .align = PANGO_ALIGN_CENTER};
 constexpr Style kPassCodeLabel{.size = 11, .align = PANGO_ALIGN_CENTER, .grey = 0.35};
 
-// Documents are made one at a time, with one font map. Pango's default font map is one per
-// thread and not safe to share, and on Debian 12 (Pango 1.50, cairo 1.16, fontconfig 2.14) PDFs
-// made at once on several threads now and then came out with other fonts embedded (a pass 39%
-// larger, seen by Pdf.RendersOnSeveralThreadsAtOnce). A PDF is a download at a desk, so the lock
-// costs no one; one map also loads the fonts once, not once per server thread.
-std::mutex g_render_mutex;
-
-PangoFontMap* font_map() {  // call with g_render_mutex held
-  static PangoFontMap* const map = pango_cairo_font_map_new();
-  return map;
-}
-
 // Printed under an unsigned pledge; the underlined ideographic spaces are the lines to write on.
 constexpr char kSignHere[] =
     "承诺人（签名）：<u>　　　　　　　　</u>　　日期：<u>　　　　　　　　</u>";
@@ -80,14 +67,6 @@ struct Line {
   double ascent;
   double descent;
 };
-
-// `text` with each byte that is not valid UTF-8 (a NUL too) replaced by U+FFFD: Pango rejects
-// invalid text, and cairo then fails the whole document.
-std::string valid_utf8(std::string_view text) {
-  const std::unique_ptr<gchar, cairo::Deleter<g_free>> valid(
-      g_utf8_make_valid(text.data(), static_cast<gssize>(text.size())));
-  return valid.get();
-}
 
 std::vector<Line> lines_of(const Text& text) {
   std::vector<Line> lines;
@@ -160,14 +139,14 @@ Pages::Pages(std::string_view title, std::string_view footer)
       m_cr(cairo_create(m_surface.get())) {
   cairo::check(cairo_status(m_cr.get()), "creating a PDF");
   cairo_pdf_surface_set_metadata(m_surface.get(), CAIRO_PDF_METADATA_TITLE,
-                                 valid_utf8(title).c_str());
+                                 typeset::valid_utf8(title).c_str());
   cairo_pdf_surface_set_metadata(m_surface.get(), CAIRO_PDF_METADATA_CREATOR, "Juwei");
   m_footer = text(footer, kFooter, kContentWidth - kPageNumberWidth);
   m_bottom = kPageHeight - kMargin - height_of(m_footer) - kFooterGap;
 }
 
 Text Pages::text(std::string_view utf8, const Style& style, double width) {
-  const cairo::Object<PangoContext> context(pango_font_map_create_context(font_map()));
+  const cairo::Object<PangoContext> context(pango_font_map_create_context(typeset::font_map()));
   pango_cairo_update_context(m_cr.get(), context.get());
   // Chinese text: Pango prefers Simplified Chinese glyphs and breaks lines between characters.
   pango_context_set_language(context.get(), pango_language_from_string("zh-cn"));
@@ -182,7 +161,7 @@ Text Pages::text(std::string_view utf8, const Style& style, double width) {
   pango_layout_set_wrap(layout.get(), PANGO_WRAP_WORD_CHAR);
   pango_layout_set_alignment(layout.get(), style.align);
   pango_layout_set_line_spacing(layout.get(), static_cast<float>(style.line_spacing));
-  pango_layout_set_text(layout.get(), valid_utf8(utf8).c_str(), -1);
+  pango_layout_set_text(layout.get(), typeset::valid_utf8(utf8).c_str(), -1);
   m_layouts.push_back(std::move(layout));
   return {m_layouts.back().get(), style.grey};
 }
@@ -264,7 +243,7 @@ std::string Pages::finish() && {
 }  // namespace
 
 std::string pledge_pdf(const PledgeDoc& doc) {
-  const std::scoped_lock lock(g_render_mutex);
+  const auto lock = typeset::lock();
   Pages pages(doc.title, doc.footer);
   pages.lines(pages.text(doc.title, kPledgeTitle));
   pages.skip(10 * kMm);
@@ -281,7 +260,7 @@ std::string pledge_pdf(const PledgeDoc& doc) {
 }
 
 std::string pass_pdf(const PassDoc& doc) {
-  const std::scoped_lock lock(g_render_mutex);
+  const auto lock = typeset::lock();
   Pages pages(doc.title, doc.footer);
   pages.lines(pages.text(doc.title, kPassTitle));
 
