@@ -146,6 +146,17 @@ runStory('report', async (browser, base, logins) => {
     check('the gate\'s denial by reason, in Chinese', (await denial.count()) === 1 && (await denial.getAttribute('data-code')) === denied.body.code &&
       /[\u4e00-\u9fff]/.test(await denial.locator('th').innerText()) && (await denial.locator('td').innerText()) === '1', await denial.innerText())
 
+    // The testing cadence: a row per status as the API counts it; today owes nothing yet (the
+    // community began today and the day runs), so nobody is behind.
+    const cadence = answer.body.cadence
+    const statusRows = await p.locator('[data-test=report-cadence-status]').evaluateAll((els) => els.map((e) => `${e.dataset.status}:${e.dataset.behind}`))
+    check('the cadence by status, as the API has it', JSON.stringify(statusRows) === JSON.stringify(cadence.by_status.map((c) => `${c.status}:${c.behind}`)), statusRows.join(','))
+    const sealedRow = await p.locator('[data-test=report-cadence-status][data-status=sealed]').innerText()
+    check('the sealed row names its status and its residents', sealedRow.includes('封控区') &&
+      sealedRow.includes(String(cadence.by_status.find((c) => c.status === 'sealed').residents)), sealedRow)
+    check('nobody behind on the community\'s first day', cadence.behind.length === 0 && cadence.days_counted === 0 &&
+      (await p.locator('[data-test=report-cadence-empty]').isVisible()))
+
     const main = p.locator('main')
     const text = await main.innerText()
     check('no raw code on the report', !kCode.test(text), text.match(kCode)?.[0])
