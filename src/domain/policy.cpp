@@ -43,6 +43,10 @@ std::optional<TimeSlot> parse_time_slot(std::string_view text) {
   return TimeSlot{*start, *end};
 }
 
+std::optional<std::chrono::minutes> parse_time_of_day(std::string_view text) {
+  return text.size() == 5 ? parse_clock(text) : std::nullopt;
+}
+
 std::string to_text(const TimeSlot& slot) {
   return clock_text(slot.start) + "-" + clock_text(slot.end);
 }

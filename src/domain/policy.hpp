@@ -90,6 +90,8 @@ std::string to_text(const TimeSlot& slot);
 // malformed one is left out.
 std::string to_text(const std::vector<TimeSlot>& slots);
 std::vector<TimeSlot> parse_time_slots(std::string_view text);
+// "20:00" (00:00 to 24:00): the minutes since local midnight; nullopt for any other shape.
+std::optional<std::chrono::minutes> parse_time_of_day(std::string_view text);
 
 // Household passes (precaution buildings): one named member per household goes out, at most
 // `quota` times per `period` days, inside one of the time slots (none: any time).
@@ -163,6 +165,14 @@ struct CadenceCheck {
 CadenceCheck check_cadence(const TestCadence& cadence, int days, int window_days,
                            std::int64_t pcr_days, std::int64_t antigen);
 
+// When the day's report is due at the street office ([report] in policy.toml): by `deadline`
+// (community time) of that day; the street office's view marks a community that has not
+// submitted by then, or submitted after it (rule report.deadline).
+inline constexpr std::string_view kRuleReportDeadline = "report.deadline";
+struct ReportPolicy {
+  std::chrono::minutes deadline{20 * 60};
+};
+
 struct ExitPolicy {
   std::string version;  // "2022-04-01.1": who changed the rules, and when, is in the history
   CountedFrom test_age_from = CountedFrom::sampled;
@@ -170,6 +180,7 @@ struct ExitPolicy {
   HouseholdPassPolicy household;
   RiskPolicy risk;
   CadencePolicy cadence;
+  ReportPolicy report;
   // The pledge (承诺书) with {name}, {id_number}, {building}, {room}, {destination}, {reason},
   // {exit}, {return} filled in.
   std::string pledge_template;

@@ -175,6 +175,8 @@ js::object street_row_json(const service::StreetRow& r) {
   if (r.community.id != 0) {
     o["community"] = js::object{{"id", std::to_string(r.community.id)}, {"name", r.community.name}};
     o["submitted_at"] = r.submission ? js::value(r.submission->submitted_at) : js::value(nullptr);
+    o["deadline"] = r.deadline.empty() ? js::value(nullptr) : js::value(r.deadline);
+    o["late"] = r.late;
   }
   return o;
 }
@@ -290,6 +292,8 @@ void add_report_routes(Router& router, const ApiServices& s) {
                return json(200, js::object{{"day", overview->day},
                                            {"complete", overview->complete},
                                            {"communities", std::move(rows)},
+                                           {"submitted", overview->submitted},
+                                           {"late", overview->late},
                                            {"total", street_row_json(overview->total)}});
              });
 }

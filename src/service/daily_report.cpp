@@ -723,6 +723,9 @@ Result<StreetOverview> Reports::street(const domain::User& viewer, std::string_v
           r.overdue = report->figure("exits.overdue");
           r.paperwork_overdue = report->figure("exits.paperwork_overdue");
           r.submission = std::move(report->submission);
+          const TimePoint deadline = window->start + policy->policy.report.deadline;
+          r.deadline = iso_utc(deadline);
+          r.late = r.submission ? r.submission->submitted_at > r.deadline : now >= deadline;
           return r;
         });
     if (!row) return std::unexpected(row.error());
@@ -743,6 +746,8 @@ Result<StreetOverview> Reports::street(const domain::User& viewer, std::string_v
                             {&t.paperwork_overdue, row->paperwork_overdue}}) {
       *sum += add;
     }
+    if (row->submission) ++overview.submitted;
+    if (row->late) ++overview.late;
     if (row->risk.level > t.risk.level) t.risk = row->risk;
     t.risk_window_days = std::max(t.risk_window_days, row->risk_window_days);
     overview.rows.push_back(std::move(*row));
@@ -765,9 +770,10 @@ std::string street_overview_xlsx(const StreetOverview& o) {
                            {"外出未归", 8},
                            {"逾期未归", 8},
                            {"补材料逾期", 10},
-                           {"日报", 18}},
+                           {"日报", 18},
+                           {"上报时限", 18}},
                           {}};
-  const auto line = [](const StreetRow& r, std::string submitted) {
+  const auto line = [](const StreetRow& r, std::string submitted, std::string deadline = {}) {
     std::vector<render::XlsxCell> cells{r.community.name};
     for (std::int64_t v : {r.residents, r.sealed, r.controlled, r.precaution, r.due, r.sampled,
                            r.positives, r.cases})
@@ -776,11 +782,15 @@ std::string street_overview_xlsx(const StreetOverview& o) {
     for (std::int64_t v : {r.out, r.overdue, r.paperwork_overdue})
       cells.emplace_back(static_cast<double>(v));
     cells.emplace_back(std::move(submitted));
+    cells.emplace_back(std::move(deadline));
     return cells;
   };
   for (const StreetRow& r : o.rows) {
-    sheet.rows.push_back(
-        line(r, r.submission ? "已上报 " + local_time_of(r.submission->submitted_at) : "未上报"));
+    std::string submitted =
+        r.submission ? "已上报 " + local_time_of(r.submission->submitted_at) : "未上报";
+    if (r.late) submitted += r.submission ? "（逾期）" : "（已逾期）";
+    sheet.rows.push_back(line(r, std::move(submitted),
+                              r.deadline.empty() ? "" : local_time_of(r.deadline)));
   }
   sheet.rows.push_back(line(o.total, ""));
   return render::xlsx({sheet});

@@ -179,6 +179,10 @@ struct StreetRow {
   std::int64_t overdue = 0;
   std::int64_t paperwork_overdue = 0;
   std::optional<store::ReportSubmission> submission;
+  // The day's report is due by `deadline` (ISO-8601 UTC; the policy's [report] deadline);
+  // `late`: not submitted by then, the deadline passed, or submitted after it.
+  std::string deadline;
+  bool late = false;
 };
 
 struct StreetOverview {
@@ -186,6 +190,8 @@ struct StreetOverview {
   bool complete = false;
   std::vector<StreetRow> rows;  // by community id
   StreetRow total;              // the sums (its risk: the highest of the rows)
+  std::int64_t submitted = 0;   // communities whose report of the day was submitted
+  std::int64_t late = 0;        // and those late (StreetRow::late)
 };
 
 // A community's figures day by day (the desk's charts).

@@ -309,9 +309,29 @@ TEST_F(DailyReportTest, TheStreetViewShowsEachCommunityWithItsRiskByThePolicysRu
   EXPECT_EQ(o->total.residents, 13);
   EXPECT_EQ(o->total.risk.rule, domain::kRuleRiskMedium);
 
-  ASSERT_TRUE(reports.submit(m_community, "2022-04-04",
-                             domain::User{m_community, 1, "secretary", Role::secretary}));
-  EXPECT_TRUE(reports.street(admin, "2022-04-04")->rows[0].submission.has_value());
+  // Due by 20:00 that day (the policy's [report] deadline): now the next morning, late.
+  EXPECT_EQ(r.deadline, "2022-04-04T12:00:00Z");
+  EXPECT_TRUE(r.late);
+  EXPECT_EQ(o->late, 1);
+  EXPECT_EQ(o->submitted, 0);
+
+  const domain::User secretary{m_community, 1, "secretary", Role::secretary};
+  ASSERT_TRUE(reports.submit(m_community, "2022-04-04", secretary));
+  auto after = reports.street(admin, "2022-04-04");
+  EXPECT_TRUE(after->rows[0].submission.has_value());
+  EXPECT_TRUE(after->rows[0].late);  // submitted the next morning: late still
+  EXPECT_EQ(after->submitted, 1);
+  // Today before 20:00: not late, not submitted; submitted at 19:00, on time.
+  auto today = reports.street(admin, "2022-04-05");
+  EXPECT_FALSE(today->rows[0].late);
+  EXPECT_EQ(today->late, 0);
+  m_now = sys_days{year{2022} / 4 / 5} + hours{11};  // 19:00 in Shanghai
+  ASSERT_TRUE(reports.submit(m_community, "2022-04-05", secretary));
+  today = reports.street(admin, "2022-04-05");
+  EXPECT_FALSE(today->rows[0].late);
+  EXPECT_EQ(today->submitted, 1);
+  m_now += hours{2};  // past the deadline, submitted before it: on time still
+  EXPECT_FALSE(reports.street(admin, "2022-04-05")->rows[0].late);
   // Fifteen days on, the case has left the window: low risk again.
   m_now += days{15};
   EXPECT_EQ(reports.street(admin, "2022-04-19")->rows[0].risk.rule, domain::kRuleRiskLow);

@@ -36,8 +36,9 @@ constexpr Bounds kCadenceDays{1, 28, "days", "天"};
 constexpr Bounds kCadenceTests{0, 28, "tests", "次"};
 
 // Keys of the file's top level; TOML puts one written after a [table] header into that table.
-constexpr std::array<std::string_view, 7> kTopLevelKeys = {
-    "version", "test_age_from", "pledge_template", "reasons", "household", "risk", "cadence"};
+constexpr std::array<std::string_view, 8> kTopLevelKeys = {
+    "version", "test_age_from", "pledge_template", "reasons", "household", "risk", "cadence",
+    "report"};
 
 constexpr std::string_view kPlaceholders[] = {"name",        "id_number", "building", "room",
                                               "destination", "reason",    "exit",     "return"};
@@ -486,6 +487,24 @@ Result<domain::ExitPolicy> parse_policy(std::string_view toml_text) {
       r.finish();
     } else {
       problems.wrong_type("cadence", *node, toml::node_type::table);
+    }
+  }
+  // [report] may be left out too: the deadline of ReportPolicy.
+  if (const toml::node* node = in.take("report", false)) {
+    if (const toml::table* report = node->as_table()) {
+      TableReader r(*report, "report", problems);
+      if (auto text = r.text("deadline")) {
+        if (const auto at = domain::parse_time_of_day(*text)) {
+          policy.report.deadline = *at;
+        } else {
+          problems.add("report.deadline", "format",
+                       fmt::format("\"{}\" is not a time of day like \"20:00\"", *text),
+                       fmt::format("「{}」不是时间，格式应如 \"20:00\"", *text));
+        }
+      }
+      r.finish();
+    } else {
+      problems.wrong_type("report", *node, toml::node_type::table);
     }
   }
   if (auto pledge = in.text("pledge_template")) {

@@ -302,6 +302,19 @@ TEST(PolicyFile, TheTestingCadenceIsReadByStatus) {
                                 {"cadence.controlled.antigens", "policy.unknown_key"}}));
 }
 
+// [report]: the deadline as HH:MM, 20:00 when left out; another shape named.
+TEST(PolicyFile, TheReportDeadlineIsATimeOfDay) {
+  EXPECT_EQ(parse_policy(kBase)->report.deadline, std::chrono::hours{20});
+  auto parsed = parse_policy(std::string(kBase) + "\n[report]\ndeadline = \"18:30\"\n");
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->report.deadline, std::chrono::minutes{18 * 60 + 30});
+  for (const char* bad : {"8pm", "25:00", "18:3", "18:30:00"}) {
+    auto broken =
+        parse_policy(std::string(kBase) + fmt::format("\n[report]\ndeadline = \"{}\"\n", bad));
+    EXPECT_EQ(issues_of(broken), (std::vector<Issue>{{"report.deadline", "policy.format"}})) << bad;
+  }
+}
+
 // What a resident owes scales with the days counted; a PCR beyond those owed stands for an
 // antigen test, never the other way round.
 TEST(TestCadence, OwedTestsScaleAndSparePcrCoversAntigen) {

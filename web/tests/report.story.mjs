@@ -169,8 +169,8 @@ runStory('report', async (browser, base, logins) => {
       (await p.locator('[data-test=report-day]').getAttribute('max')) === day)
     await shot(p, 'desktop-report-today')
 
-    // The files: an XLSX (a ZIP) and a CSV with a BOM, named by the day.
-    for (const [format, magic, what] of [['xlsx', Buffer.from('PK'), 'a ZIP'], ['csv', Buffer.from([0xef, 0xbb, 0xbf]), 'UTF-8 with a BOM']]) {
+    // The files: an XLSX (a ZIP), a CSV with a BOM and a PDF, named by the day.
+    for (const [format, magic, what] of [['xlsx', Buffer.from('PK'), 'a ZIP'], ['csv', Buffer.from([0xef, 0xbb, 0xbf]), 'UTF-8 with a BOM'], ['pdf', Buffer.from('%PDF-'), 'a PDF']]) {
       const [download] = await Promise.all([p.waitForEvent('download'), p.locator(`[data-test=report-${format}]`).click()])
       const bytes = readFileSync(await download.path())
       check(`the ${format.toUpperCase()} is ${what}`, bytes.subarray(0, magic.length).equals(magic), bytes.subarray(0, 8).toString('hex'))

@@ -22,9 +22,9 @@ export async function textWithout(locator, skip) {
   }, skip)
 }
 
-// Words in Latin letters the Chinese page shows, but for the files' names (XLSX, CSV).
+// Words in Latin letters the Chinese page shows, but for the files' names (XLSX, CSV, PDF).
 export async function englishWords(locator, skip) {
-  return ((await textWithout(locator, skip)).match(/[A-Za-z]{3,}/g) || []).filter((w) => !['XLSX', 'CSV'].includes(w))
+  return ((await textWithout(locator, skip)).match(/[A-Za-z]{3,}/g) || []).filter((w) => !['XLSX', 'CSV', 'PDF'].includes(w))
 }
 
 // axe-core's serious and critical WCAG 2.1 A/AA violations on the page as it stands.

@@ -169,6 +169,16 @@ runStory('street', async (browser, base, logins) => {
     const total = p.locator('[data-test=street-total]')
     check('合计: the residents summed', (await value(total, 'residents')) === seedFigure('register.residents') + 20)
     check('合计: 日报已上报 1/2', (await total.locator('[data-test=street-total-submitted]').innerText()).includes('1/2'))
+    // Late against the policy's deadline (20:00) as the server says, whatever the hour the story runs.
+    const overviewApi = (await (await apiAs(base, 'jiedao1', streetPassword))('GET', '/reports/street')).body
+    for (const row of overviewApi.communities) {
+      const tag = p.locator(`[data-test=street-row][data-community="${row.community.name}"] [data-test=street-submitted] .submission-tag`)
+      check(`${row.community.name}: late as the server says (${row.late})`, (await tag.getAttribute('data-late')) === String(row.late) &&
+        (await tag.innerText()).includes('逾期') === row.late && /T12:00:00Z$/.test(row.deadline), `${row.deadline} ${await tag.innerText()}`)
+    }
+    check('the head says the deadline or who is late', overviewApi.late
+      ? (await p.locator('[data-test=street-late]').innerText()).includes(`逾期 ${overviewApi.late} 个`)
+      : (await p.locator('[data-test=street-deadline]').innerText()).includes('上报时限 20:00'))
 
     // Sorting by a column, both ways, and by 日报 (not submitted first).
     await p.locator('[data-test=street-sort-residents]').click()
