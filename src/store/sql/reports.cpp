@@ -137,15 +137,16 @@ Result<std::vector<ResidentTestCount>> SqlTransaction::test_counts(CommunityId c
                                                                    std::string_view from,
                                                                    std::string_view to) {
   // The window's swabs and self-tests grouped by resident once each, then joined to the
-  // register: a count per resident would scan the window per row.
+  // register: a count per resident would scan the window per row. The register is read from
+  // the residents up (CROSS JOIN ... ON keeps SQLite's order; PostgreSQL's dialect plans it freely): from the
+  // buildings down, SQLite scanned the community's residents once per household.
   auto s = prepare(
       "reports.test_counts",
       "SELECT r.resident_id, r.name, b.building_id, b.name, h.room, coalesce(p.n, 0), "
-      "coalesce(a.n, 0) FROM residents r "
-      "JOIN households h ON h.community_id = r.community_id AND h.household_id = r.household_id "
-      "AND h.deleted_at IS NULL "
-      "JOIN buildings b ON b.community_id = h.community_id AND b.building_id = h.building_id "
-      "AND b.deleted_at IS NULL "
+      "coalesce(a.n, 0) FROM residents r CROSS JOIN households h ON h.community_id = "
+      "r.community_id AND h.household_id = r.household_id AND h.deleted_at IS NULL "
+      "CROSS JOIN buildings b ON b.community_id = h.community_id AND b.building_id = "
+      "h.building_id AND b.deleted_at IS NULL "
       "LEFT JOIN (SELECT s.resident_id, count(DISTINCT sr.day) AS n FROM samples s "
       "JOIN screening_rounds sr ON sr.community_id = s.community_id AND sr.round_id = s.round_id "
       "WHERE s.community_id = ?1 AND s.sampled_at >= ?2 AND s.sampled_at < ?3 "
