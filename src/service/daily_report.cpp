@@ -523,7 +523,11 @@ Result<void> attach_submission(store::Transaction& tx, DailyReport& r) {
   std::int64_t value = 0;
   while (lines >> key >> value)
     sent[key] = value;
+  // Submitted while the day ran, its cadence owed the days before it only; now the day is over
+  // it owes that day too: a new reckoning, not a change to the records.
+  const bool owed_since = r.complete && r.submission->submitted_at < r.to;
   for (const auto& [figure, now] : r.figures) {
+    if (owed_since && figure.starts_with("cadence.")) continue;
     const auto it = sent.find(figure);
     // A figure added since is no difference: the submitted copy had no such line.
     if (it != sent.end() && it->second != now) r.differences.push_back({figure, it->second, now});
@@ -555,10 +559,11 @@ Result<ReportSeries> Reports::series(domain::CommunityId c, std::string_view fro
       issue.field = field;
     return e;
   };
-  const auto first = day_window(from, now);
-  if (!first) return std::unexpected(named(first.error(), "from"));
+  // `to` first: it may be the only one given (`from` then defaults from it).
   const auto last = day_window(to, now);
   if (!last) return std::unexpected(named(last.error(), "to"));
+  const auto first = day_window(from, now);
+  if (!first) return std::unexpected(named(first.error(), "from"));
   if (first->date > last->date) {
     const std::string en = fmt::format("from ({}) is after to ({})", from, to);
     return std::unexpected(Error::invalid(

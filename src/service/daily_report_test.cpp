@@ -279,6 +279,22 @@ TEST_F(DailyReportTest, ASubmittedReportIsFrozenAndLaterChangesShowAsDifferences
   EXPECT_EQ(now.submission->submitted_by, 1);
 }
 
+// Submitted while the day ran, the cadence owed the days before it; once the day is over it
+// owes that day too. That is no change to the records: no difference against the copy.
+TEST_F(DailyReportTest, ADaySubmittedWhileRunningShowsNoCadenceDifferenceAfterIt) {
+  Reports reports(*m_store, clock());
+  m_now = sys_days{year{2022} / 4 / 5} + hours{11};  // 19:00 in Shanghai
+  auto sent = reports.submit(m_community, "2022-04-05",
+                             domain::User{m_community, 1, "secretary", Role::secretary});
+  ASSERT_TRUE(sent.has_value()) << sent.error().message;
+  EXPECT_EQ(sent->figure("cadence.behind"), 1);
+  m_now += hours{15};  // the next morning
+  const DailyReport later = report("2022-04-05");
+  EXPECT_TRUE(later.complete);
+  EXPECT_EQ(later.figure("cadence.behind"), 11);  // now owing two days of PCR: one done
+  EXPECT_TRUE(later.differences.empty()) << later.differences.front().figure;
+}
+
 TEST_F(DailyReportTest, TheStreetViewShowsEachCommunityWithItsRiskByThePolicysRule) {
   // Resident 1's retest tube comes back positive: a case (a single tube) in the window.
   auto single = import_results(
