@@ -85,7 +85,7 @@ std::string daily_report_pdf(const DailyReport& r, const ReportTemplate& layout)
     doc.sections.back().rows.push_back({row.label, std::to_string(r.figure(row.figure))});
   }
 
-  doc.groups_title = "楼栋状态（日终）";
+  doc.groups_title = r.complete ? "楼栋状态（日终）" : "楼栋状态（截至现在）";
   const std::optional<domain::ZoneStatus> statuses[] = {
       domain::ZoneStatus::sealed, domain::ZoneStatus::controlled, domain::ZoneStatus::precaution,
       std::nullopt};

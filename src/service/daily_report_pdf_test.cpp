@@ -85,6 +85,7 @@ TEST_F(DailyReportPdfTest, ADayStillRunningSaysUntilWhen) {
   const std::string text = squeeze(
       PdfReader(daily_report_pdf(report("2022-04-04"), default_report_template())).text("-layout"));
   EXPECT_NE(text.find("截至15:30（当日未结束）"), std::string::npos) << text;
+  EXPECT_NE(text.find("楼栋状态（截至现在）"), std::string::npos) << text;  // not 日终 yet
 }
 
 // A submitted day says so, with the chain head it was submitted at.

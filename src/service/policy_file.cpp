@@ -479,7 +479,18 @@ Result<domain::ExitPolicy> parse_policy(std::string_view toml_text) {
         if (const toml::table* t = r.table(domain::to_code(status))) {
           TableReader tests(*t, fmt::format("cadence.{}", domain::to_code(status)), problems);
           domain::TestCadence& c = policy.cadence.by_status[static_cast<int>(status)];
-          if (auto n = tests.count("pcr", kCadenceTests)) c.pcr = *n;
+          if (auto n = tests.count("pcr", kCadenceTests)) {
+            // PCR counts days swabbed: more than the window's days could never be met.
+            if (*n > policy.cadence.window_days) {
+              problems.add(fmt::format("cadence.{}.pcr", domain::to_code(status)), "range",
+                           fmt::format("must be at most window_days ({}): one PCR a day counts",
+                                       policy.cadence.window_days),
+                           fmt::format("不能超过 window_days（{} 天）：核酸每天只计一次",
+                                       policy.cadence.window_days));
+            } else {
+              c.pcr = *n;
+            }
+          }
           if (auto n = tests.count("antigen", kCadenceTests)) c.antigen = *n;
           tests.finish();
         }

@@ -293,6 +293,8 @@ TEST(PolicyFile, TheTestingCadenceIsReadByStatus) {
 
   auto broken = parse_policy(std::string(kBase) + replaced(cadence, "pcr = 14", "pcr = 29"));
   EXPECT_EQ(issues_of(broken), (std::vector<Issue>{{"cadence.sealed.pcr", "policy.range"}}));
+  broken = parse_policy(std::string(kBase) + replaced(cadence, "window_days = 14", "window_days = 7"));
+  EXPECT_EQ(issues_of(broken), (std::vector<Issue>{{"cadence.sealed.pcr", "policy.range"}}));
   broken = parse_policy(std::string(kBase) +
                         replaced(cadence, "[cadence.precaution]\npcr = 2\nantigen = 3\n", ""));
   EXPECT_EQ(issues_of(broken), (std::vector<Issue>{{"cadence.precaution", "policy.missing"}}));
