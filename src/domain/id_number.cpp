@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <vector>
 
 namespace juwei::domain {
 namespace {
@@ -65,6 +66,23 @@ std::string mask_id_number(std::string_view id_number) {
   if (id_number.size() <= 8) return std::string(id_number.size(), '*');
   std::string masked(id_number);
   std::fill(masked.begin() + 4, masked.end() - 4, '*');
+  return masked;
+}
+
+std::string mask_name(std::string_view name) {
+  std::vector<std::string_view> chars;  // UTF-8 sequences
+  for (std::size_t i = 0; i < name.size();) {
+    std::size_t n = 1;
+    while (i + n < name.size() && (static_cast<unsigned char>(name[i + n]) & 0xC0) == 0x80)
+      ++n;
+    chars.push_back(name.substr(i, n));
+    i += n;
+  }
+  if (chars.size() < 2) return std::string(name);
+  std::string masked(chars.front());
+  for (std::size_t i = 1; i + 1 < chars.size(); ++i)
+    masked += '*';
+  masked += chars.size() == 2 ? std::string_view("*") : chars.back();
   return masked;
 }
 

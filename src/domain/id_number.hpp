@@ -33,6 +33,9 @@ char id_check_character(std::string_view first17);
 
 // "310109199001011234" -> "3101**********1234"; for roles that need no more.
 std::string mask_id_number(std::string_view id_number);
+// A name with all but its first and last characters hidden, as printed notices show it:
+// 李*英, 王*, 欧**锋; one character stays as it is (UTF-8, by character).
+std::string mask_name(std::string_view name);
 
 std::string_view describe_zh(IdNumberProblem p);
 std::string_view describe_en(IdNumberProblem p);

@@ -65,6 +65,14 @@ TEST(IdNumber, CheckCharacterCoversEveryValue) {
   EXPECT_EQ(id_check_character("31010920220301004"), '0');
 }
 
+TEST(Names, MaskedAllButTheirFirstAndLastCharacter) {
+  EXPECT_EQ(mask_name("李小英"), "李*英");
+  EXPECT_EQ(mask_name("王丽"), "王*");
+  EXPECT_EQ(mask_name("欧阳小锋"), "欧**锋");
+  EXPECT_EQ(mask_name("王"), "王");
+  EXPECT_EQ(mask_name(""), "");
+}
+
 TEST(IdNumber, MasksAllButFirstAndLastFour) {
   EXPECT_EQ(mask_id_number("31010919900307123X"), "3101**********123X");
   EXPECT_EQ(mask_id_number("1234"), "****");

@@ -223,46 +223,34 @@ void add_report_routes(Router& router, const ApiServices& s) {
                }
                return json(200, report_json(*report, layout));
              });
-  router.add("GET", "/api/v1/reports/series", {"secretary", "staff", "street"},
-             [reports, clock = s.clock](Request& req) {
-               // Two weeks up to today unless asked otherwise.
-               std::string to = query_param(req, "to");
-               if (to.empty()) to = domain::format_date(service::local_date(clock()));
-               std::string from = query_param(req, "from");
-               if (from.empty()) {
-                 if (const auto end = domain::parse_iso_date(to)) {
-                   from = domain::format_date(
-                       domain::Date{std::chrono::sys_days{*end} - std::chrono::days{13}});
-                 } else {
-                   from = to;  // the service names the malformed day
-                 }
-               }
-               const auto community =
-                   reports->report_community(user_of(req), query_param(req, "community"));
-               if (!community) return from_error(community.error());
-               auto series = reports->series(*community, from, to);
-               if (!series) return from_error(series.error());
-               js::array keys;
-               for (const service::ReportFigure& f : service::report_figures()) {
-                 keys.push_back(js::object{
-                     {"key", f.key}, {"label_zh", f.label_zh}, {"label_en", f.label_en}});
-               }
-               js::array days;
-               for (const service::SeriesDay& d : series->days) {
-                 js::object figures;
-                 for (const auto& [key, value] : d.figures)
-                   figures[key] = value;
-                 days.push_back(js::object{
-                     {"day", d.day}, {"complete", d.complete}, {"figures", std::move(figures)}});
-               }
-               return json(200, js::object{{"community",
-                                            js::object{{"id", std::to_string(series->community.id)},
-                                                       {"name", series->community.name}}},
-                                           {"from", series->from},
-                                           {"to", series->to},
-                                           {"figures", std::move(keys)},
-                                           {"days", std::move(days)}});
-             });
+  router.add(
+      "GET", "/api/v1/reports/series", {"secretary", "staff", "street"}, [reports](Request& req) {
+        const auto community =
+            reports->report_community(user_of(req), query_param(req, "community"));
+        if (!community) return from_error(community.error());
+        auto series = reports->series(*community, query_param(req, "from"), query_param(req, "to"));
+        if (!series) return from_error(series.error());
+        js::array keys;
+        for (const service::ReportFigure& f : service::report_figures()) {
+          keys.push_back(
+              js::object{{"key", f.key}, {"label_zh", f.label_zh}, {"label_en", f.label_en}});
+        }
+        js::array days;
+        for (const service::SeriesDay& d : series->days) {
+          js::object figures;
+          for (const auto& [key, value] : d.figures)
+            figures[key] = value;
+          days.push_back(js::object{
+              {"day", d.day}, {"complete", d.complete}, {"figures", std::move(figures)}});
+        }
+        return json(
+            200, js::object{{"community", js::object{{"id", std::to_string(series->community.id)},
+                                                     {"name", series->community.name}}},
+                            {"from", series->from},
+                            {"to", series->to},
+                            {"figures", std::move(keys)},
+                            {"days", std::move(days)}});
+      });
   router.add("POST", "/api/v1/reports/daily/submission", {"secretary"}, [reports](Request& req) {
     auto body = json_body(req, {{"day", JsonType::string, true}});
     if (!body) return body.error();

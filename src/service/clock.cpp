@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "domain/exit.hpp"
+
 namespace juwei::service {
 
 Clock system_clock() {
@@ -129,6 +131,16 @@ std::optional<TimePoint> parse_time(std::string_view text, std::chrono::minutes 
   if (!date.ok()) return std::nullopt;
   return std::chrono::sys_days{date} + std::chrono::hours{*h} + std::chrono::minutes{*mi} +
          std::chrono::seconds{sec} - offset;
+}
+
+std::string local_time_of(std::string_view iso) {
+  const auto t = parse_iso_utc(iso);
+  return t ? domain::local_date_time(*t, kShanghaiOffset) : std::string(iso);
+}
+
+std::string local_day_of(std::string_view iso) {
+  const auto t = parse_iso_utc(iso);
+  return t ? domain::format_date(local_date(*t)) : std::string(iso);
 }
 
 }  // namespace juwei::service

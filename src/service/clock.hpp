@@ -37,4 +37,9 @@ std::optional<TimePoint> parse_time(std::string_view text,
 // The calendar day at t in a zone of the given UTC offset.
 domain::Date local_date(TimePoint t, std::chrono::minutes utc_offset = kShanghaiOffset);
 
+// An ISO-8601 UTC time as the committee reads it, in Shanghai time: "2022-04-05 10:00", and
+// its day "2022-04-05"; the text as given when it is no such time.
+std::string local_time_of(std::string_view iso);
+std::string local_day_of(std::string_view iso);
+
 }  // namespace juwei::service

@@ -97,16 +97,6 @@ std::optional<std::string> template_text(const toml::table& table, std::string_v
   return value;
 }
 
-std::string local_day_of(const std::string& iso) {
-  const auto t = parse_iso_utc(iso);
-  return t ? domain::format_date(local_date(*t)) : iso;
-}
-
-std::string local_time_of(const std::string& iso) {
-  const auto t = parse_iso_utc(iso);
-  return t ? domain::local_date_time(*t, kShanghaiOffset) : iso;
-}
-
 }  // namespace
 
 std::span<const ReportFigure> report_figures() {
@@ -313,10 +303,7 @@ enum class Detail : std::uint8_t { full, figures };
 // day's end) against the policy's cadence over the window ending with the day, and who fell
 // behind (listed when `detail` is full). Needs report.buildings' statuses and first_day.
 Result<void> compute_cadence(store::Transaction& tx, DailyReport& report, const DayWindow& window,
-                             Detail detail) {
-  auto policy = load_policy(tx, report.community.id);
-  if (!policy) return std::unexpected(policy.error());
-  const domain::CadencePolicy& rule = policy->policy.cadence;
+                             const domain::CadencePolicy& rule, Detail detail) {
   int days = rule.window_days;
   if (const auto first = domain::parse_iso_date(report.first_day)) {
     const auto since = (std::chrono::sys_days{window.date} - std::chrono::sys_days{*first}).count();
@@ -359,10 +346,11 @@ Result<void> compute_cadence(store::Transaction& tx, DailyReport& report, const 
   return {};
 }
 
-// The report of community c for the day, read in `tx` (without its submission).
+// The report of community c for the day under its policy in force, read in `tx` (without its
+// submission).
 Result<DailyReport> compute_daily(store::Transaction& tx, domain::CommunityId c,
                                   const DayWindow& window, TimePoint now,
-                                  Detail detail = Detail::full) {
+                                  const domain::ExitPolicy& policy, Detail detail = Detail::full) {
   DailyReport report;
   const std::string day = domain::format_date(window.date);
   report.day = day;
@@ -466,7 +454,8 @@ Result<DailyReport> compute_daily(store::Transaction& tx, domain::CommunityId c,
     }
   }
 
-  if (auto r = compute_cadence(tx, report, window, detail); !r) return std::unexpected(r.error());
+  if (auto r = compute_cadence(tx, report, window, policy.cadence, detail); !r)
+    return std::unexpected(r.error());
 
   auto counts = lift(tx.count_window(c, report.from, report.to));
   if (!counts) return std::unexpected(counts.error());
@@ -543,7 +532,9 @@ Result<DailyReport> Reports::daily(domain::CommunityId c, std::string_view day) 
   if (!window) return std::unexpected(window.error());
   return in_transaction(m_store, store::TxMode::read,
                         [&](store::Transaction& tx) -> Result<DailyReport> {
-                          auto report = compute_daily(tx, c, *window, now);
+                          auto policy = load_policy(tx, c);
+                          if (!policy) return std::unexpected(policy.error());
+                          auto report = compute_daily(tx, c, *window, now, policy->policy);
                           if (!report) return report;
                           if (auto r = attach_submission(tx, *report); !r)
                             return std::unexpected(r.error());
@@ -554,6 +545,19 @@ Result<DailyReport> Reports::daily(domain::CommunityId c, std::string_view day) 
 Result<ReportSeries> Reports::series(domain::CommunityId c, std::string_view from,
                                      std::string_view to) {
   const TimePoint now = m_clock();
+  // Unnamed, `to` is today and `from` the first of kDefaultSeriesDays up to it.
+  const std::string today = domain::format_date(local_date(now));
+  if (to.empty()) to = today;
+  std::string default_from;
+  if (from.empty()) {
+    if (const auto end = domain::parse_iso_date(to)) {
+      default_from = domain::format_date(domain::Date{
+          std::chrono::sys_days{*end} - std::chrono::days{kDefaultSeriesDays - 1}});
+    } else {
+      default_from = to;  // `to` is malformed: named below
+    }
+    from = default_from;
+  }
   const auto named = [](Error e, std::string_view field) {
     for (FieldIssue& issue : e.fields)
       issue.field = field;
@@ -582,8 +586,10 @@ Result<ReportSeries> Reports::series(domain::CommunityId c, std::string_view fro
       m_store, store::TxMode::read, [&](store::Transaction& tx) -> Result<ReportSeries> {
         ReportSeries series;
         series.to = domain::format_date(last->date);
+        auto policy = load_policy(tx, c);
+        if (!policy) return std::unexpected(policy.error());
         for (DayWindow window = *first; window.date <= last->date;) {
-          auto report = compute_daily(tx, c, window, now, Detail::figures);
+          auto report = compute_daily(tx, c, window, now, policy->policy, Detail::figures);
           if (report) {
             if (series.days.empty()) {
               series.community = report->community;
@@ -616,7 +622,9 @@ Result<DailyReport> Reports::submit(domain::CommunityId c, std::string_view day,
   const auto window = day_window(day, now);
   if (!window) return std::unexpected(window.error());
   return in_community(m_store, c, [&](store::Transaction& tx) -> Result<DailyReport> {
-    auto report = compute_daily(tx, c, *window, now);
+    auto policy = load_policy(tx, c);
+    if (!policy) return std::unexpected(policy.error());
+    auto report = compute_daily(tx, c, *window, now, policy->policy);
     if (!report) return report;
     store::ReportSubmission s{c, report->day, iso_utc(now), by.id, figures_text(*report), 0, ""};
     if (report->audit_head) {
@@ -685,15 +693,16 @@ Result<StreetOverview> Reports::street(const domain::User& viewer, std::string_v
     if (only && community.street_id != *only) continue;
     auto row = in_transaction(
         m_store, store::TxMode::read, [&](store::Transaction& tx) -> Result<StreetRow> {
-          auto report = compute_daily(tx, community.id, *window, now, Detail::figures);
+          auto policy = load_policy(tx, community.id);
+          if (!policy) return std::unexpected(policy.error());
+          auto report =
+              compute_daily(tx, community.id, *window, now, policy->policy, Detail::figures);
           if (!report) {
             // A community younger than the day has nothing to show for it yet.
             if (report.error().kind == Error::Kind::invalid) return StreetRow{community};
             return std::unexpected(report.error());
           }
           if (auto r = attach_submission(tx, *report); !r) return std::unexpected(r.error());
-          auto policy = load_policy(tx, community.id);
-          if (!policy) return std::unexpected(policy.error());
           const domain::RiskPolicy& rule = policy->policy.risk;
           const std::string since = iso_utc(window->end - std::chrono::days{rule.window_days});
           auto positives = lift(tx.positive_swabs(community.id, std::nullopt));

@@ -210,8 +210,9 @@ struct ReportSeries {
   std::vector<SeriesDay> days;
 };
 
-// The longest series one request reads.
+// The longest series one request reads, and the days it reads unless told.
 inline constexpr int kMaxSeriesDays = 92;
+inline constexpr int kDefaultSeriesDays = 14;
 
 class Reports {
  public:
@@ -220,7 +221,8 @@ class Reports {
   // `day` is YYYY-MM-DD; a malformed day, one after today or one before the community's first
   // record is invalid (field "day").
   Result<DailyReport> daily(domain::CommunityId c, std::string_view day);
-  // The figures of each day from `from` to `to` (both YYYY-MM-DD, inclusive): a malformed day,
+  // The figures of each day from `from` to `to` (both YYYY-MM-DD, inclusive; empty `to`:
+  // today; empty `from`: kDefaultSeriesDays up to `to`): a malformed day,
   // `to` after today, `from` after `to` or a range over kMaxSeriesDays is invalid (fields
   // "from", "to"); days before the community's first record are left out.
   Result<ReportSeries> series(domain::CommunityId c, std::string_view from, std::string_view to);

@@ -5,42 +5,17 @@
 
 #include <string_view>
 
-#include "domain/exit.hpp"
+#include "domain/id_number.hpp"
 #include "render/report_pdf.hpp"
 #include "service/daily_report.hpp"
 
 namespace juwei::service {
 namespace {
 
-// "2022-04-05 10:00" in Shanghai; the text as given if it is not an ISO-8601 UTC time.
-std::string local_time(const std::string& iso) {
-  const auto t = parse_iso_utc(iso);
-  return t ? domain::local_date_time(*t, kShanghaiOffset) : iso;
-}
-
 // "10:00": the time of day of a time on the report's day.
 std::string local_clock(const std::string& iso) {
-  const std::string local = local_time(iso);
+  const std::string local = local_time_of(iso);
   return local.size() == 16 ? local.substr(11) : local;
-}
-
-// A name with all but its first and last characters hidden, as notices print it: 李*英,
-// 王*, 欧阳**锋. One character stays as it is.
-std::string masked_name(std::string_view name) {
-  std::vector<std::string_view> chars;  // UTF-8 sequences
-  for (std::size_t i = 0; i < name.size();) {
-    std::size_t n = 1;
-    while (i + n < name.size() && (static_cast<unsigned char>(name[i + n]) & 0xC0) == 0x80)
-      ++n;
-    chars.push_back(name.substr(i, n));
-    i += n;
-  }
-  if (chars.size() < 2) return std::string(name);
-  std::string masked(chars.front());
-  for (std::size_t i = 1; i + 1 < chars.size(); ++i)
-    masked += '*';
-  masked += chars.size() == 2 ? std::string_view("*") : chars.back();
-  return masked;
 }
 
 std::string status_label(const std::optional<domain::ZoneStatus>& s) {
@@ -66,7 +41,7 @@ std::string daily_report_pdf(const DailyReport& r, const ReportTemplate& layout)
     doc.subtitle += fmt::format("　截至 {}（当日未结束）", local_clock(r.generated_at));
   if (r.submission) {
     doc.notes.push_back(fmt::format("已于 {} 上报（审计链 #{}）",
-                                    local_time(r.submission->submitted_at),
+                                    local_time_of(r.submission->submitted_at),
                                     r.submission->audit_seq));
     if (!r.differences.empty()) {
       std::string changed;
@@ -112,7 +87,7 @@ std::string daily_report_pdf(const DailyReport& r, const ReportTemplate& layout)
   for (const ReportPositive& p : r.positives) {
     positives.rows.push_back(
         {fmt::format("{}{}室　{}　{} {}", p.resident.building, p.resident.room,
-                     masked_name(p.resident.resident.name),
+                     domain::mask_name(p.resident.resident.name),
                      p.kind == domain::TubeKind::single ? "单管" : "混管", p.tube_code),
          local_clock(p.reported_at)});
   }
@@ -129,14 +104,14 @@ std::string daily_report_pdf(const DailyReport& r, const ReportTemplate& layout)
 
   if (r.audit_head) {
     doc.proof_label = "审计链末条";
-    doc.proof = fmt::format("#{}  {}  {}", r.audit_head->seq, local_time(r.audit_head->at),
+    doc.proof = fmt::format("#{}  {}  {}", r.audit_head->seq, local_time_of(r.audit_head->at),
                             r.audit_head->hash);
   } else {
     doc.proof_label = "审计链末条：（无记录）";
   }
   doc.signers = {"填报人", "审核人", "日期"};
   doc.footer = fmt::format("生成于 {}　报表格式 {}　本页由 Juwei 根据记录自动生成",
-                           local_time(r.generated_at), layout.version);
+                           local_time_of(r.generated_at), layout.version);
   return render::report_pdf(doc);
 }
 
