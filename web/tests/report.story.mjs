@@ -259,6 +259,11 @@ runStory('report', async (browser, base, logins) => {
     check('phone: a building no round covered says so', notScreened.includes('当日未筛查'), notScreened)
     const wide = await p.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1)
     check('phone: the page does not scroll sideways', !wide)
+    // A table outside a scrolling box must fit: its last column cut off would not scroll into view.
+    const cut = await p.evaluate(() => [...document.querySelectorAll('main table')]
+      .filter((t) => !t.closest('.scroll') && t.getBoundingClientRect().right > window.innerWidth + 1)
+      .map((t) => t.className))
+    check('phone: every table outside a scrolling box fits the screen', cut.length === 0, cut.join('; '))
     const text = await p.locator('main').innerText()
     check('phone: no raw code', !kCode.test(text), text.match(kCode)?.[0])
     check('phone: every control has a name', (await unlabelled(p)).length === 0, JSON.stringify(await unlabelled(p)))
